@@ -1,0 +1,26 @@
+package dev.audiopipeline;
+
+/**
+ * Everything that happens in a {@link TranscriptionSession}, in order: transcripts plus the events
+ * around them (speakers joining and leaving, reconnects, provider switches, dropped audio). Read it
+ * with {@link TranscriptionSession#events()}; the session itself publishes only the transcripts.
+ */
+public sealed interface PipelineEvent {
+  /** A transcript, the same object the session publishes. */
+  record TranscriptReceived(Transcript transcript) implements PipelineEvent {}
+
+  /** A speaker stream began. */
+  record SpeakerJoined(String streamId, String identity, String speaker, long atMs)
+      implements PipelineEvent {}
+
+  /** A speaker stream ended; all its audio has been transcribed. */
+  record SpeakerLeft(String streamId, String identity, String speaker, long atMs)
+      implements PipelineEvent {}
+
+  /**
+   * A provider event for one speaker: reconnecting, reconnected, provider switched, audio dropped.
+   * Never a {@link TranscriptEvent.Result} (those arrive as {@link TranscriptReceived}).
+   */
+  record ProviderEvent(String streamId, String speaker, TranscriptEvent event)
+      implements PipelineEvent {}
+}
