@@ -1,0 +1,243 @@
+// A real third-party LiveKit client (@livekit/rtc-node) that publishes WAV speech into a room, one
+// participant per WAV, all on one timeline, paced in real time by AudioSource.captureFrame.
+//
+//   node publisher.mjs --url ws://192.0.2.10:7880 --room interview \
+//        --participant recruiter=/path/recruiter.wav \
+//        --participant candidate=/path/candidate.wav,join=4000,leave=30000 \
+//        [--wait-subscribed 10000] [--linger 60000]
+//
+// Credentials come from LIVEKIT_API_KEY / LIVEKIT_API_SECRET (tokens are minted here, HS256) and are
+// never printed. Each WAV must be 16-bit PCM; WAVs of one interview are aligned on one timeline, so
+// a participant that joins at offset J plays its file from J on, and one that leaves at L stops there.
+// With --wait-subscribed the timeline starts only once every initial track has a subscriber (the bot).
+// After playback the remaining participants stay until stdin closes or --linger ms pass.
+//
+// Progress goes to stdout as JSON lines: {"event":..., "epochMs":..., ...}. Exit code 0 on success.
+import { readFileSync } from 'node:fs';
+import { createHmac } from 'node:crypto';
+import {
+  AudioFrame,
+  AudioSource,
+  LocalAudioTrack,
+  Room,
+  RoomEvent,
+  TrackPublishOptions,
+  TrackSource,
+  dispose,
+} from '@livekit/rtc-node';
+
+function emit(event, fields = {}) {
+  process.stdout.write(JSON.stringify({ event, epochMs: Date.now(), ...fields }) + '\n');
+}
+
+function fail(message) {
+  emit('error', { message });
+  process.stderr.write(`publisher: ${message}\n`);
+  process.exit(2);
+}
+
+function parseArgs(argv) {
+  const opts = { participants: [], waitSubscribed: 0, linger: 0 };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const next = () => {
+      if (i + 1 >= argv.length) fail(`missing value after ${a}`);
+      return argv[++i];
+    };
+    if (a === '--url') opts.url = next();
+    else if (a === '--room') opts.room = next();
+    else if (a === '--wait-subscribed') opts.waitSubscribed = Number(next());
+    else if (a === '--linger') opts.linger = Number(next());
+    else if (a === '--participant') {
+      const [head, ...extras] = next().split(',');
+      const eq = head.indexOf('=');
+      if (eq <= 0) fail(`--participant wants identity=file.wav[,join=ms][,leave=ms], got ${head}`);
+      const p = { identity: head.slice(0, eq), file: head.slice(eq + 1), join: 0, leave: Infinity };
+      for (const e of extras) {
+        const [k, v] = e.split('=');
+        if (k !== 'join' && k !== 'leave') fail(`unknown participant option ${k}`);
+        if (!Number.isFinite(Number(v)) || Number(v) < 0) fail(`${k} must be milliseconds >= 0, got ${v}`);
+        p[k] = Number(v);
+      }
+      opts.participants.push(p);
+    } else fail(`unknown argument ${a}`);
+  }
+  opts.url ??= process.env.LIVEKIT_URL;
+  if (!opts.url) fail('--url (or LIVEKIT_URL) is required');
+  if (!opts.room) fail('--room is required');
+  if (opts.participants.length === 0) fail('at least one --participant is required');
+  return opts;
+}
+
+function b64url(buf) {
+  return Buffer.from(buf).toString('base64').replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
+}
+
+function mintToken(identity, room) {
+  const key = process.env.LIVEKIT_API_KEY;
+  const secret = process.env.LIVEKIT_API_SECRET;
+  if (!key || !secret) fail('LIVEKIT_API_KEY and LIVEKIT_API_SECRET must be set');
+  const now = Math.floor(Date.now() / 1000);
+  const header = b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
+  const payload = b64url(
+    JSON.stringify({
+      iss: key,
+      sub: identity,
+      name: identity,
+      nbf: now - 10,
+      exp: now + 3600,
+      video: { room, roomJoin: true, canPublish: true, canSubscribe: false, canPublishData: true },
+    }),
+  );
+  const sig = b64url(createHmac('sha256', secret).update(`${header}.${payload}`).digest());
+  return `${header}.${payload}.${sig}`;
+}
+
+function readWav(path) {
+  const buf = readFileSync(path);
+  if (buf.toString('ascii', 0, 4) !== 'RIFF' || buf.toString('ascii', 8, 12) !== 'WAVE') {
+    fail(`${path} is not a RIFF/WAVE file`);
+  }
+  let off = 12;
+  let fmt;
+  let data;
+  while (off + 8 <= buf.length) {
+    const id = buf.toString('ascii', off, off + 4);
+    const size = buf.readUInt32LE(off + 4);
+    const body = off + 8;
+    if (id === 'fmt ') {
+      fmt = {
+        format: buf.readUInt16LE(body),
+        channels: buf.readUInt16LE(body + 2),
+        sampleRate: buf.readUInt32LE(body + 4),
+        bits: buf.readUInt16LE(body + 14),
+      };
+    } else if (id === 'data') {
+      data = buf.subarray(body, Math.min(body + size, buf.length));
+    }
+    off = body + size + (size & 1);
+  }
+  if (!fmt || !data) fail(`${path}: missing fmt or data chunk`);
+  if ((fmt.format !== 1 && fmt.format !== 0xfffe) || fmt.bits !== 16) {
+    fail(`${path}: need 16-bit PCM, got format ${fmt.format} with ${fmt.bits} bits`);
+  }
+  const samples = new Int16Array(data.buffer.slice(data.byteOffset, data.byteOffset + (data.length & ~1)));
+  return { ...fmt, samples };
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
+
+class Publisher {
+  constructor(opts, p) {
+    this.opts = opts;
+    this.p = p;
+    this.wav = readWav(p.file);
+    this.room = new Room();
+    this.left = false;
+  }
+
+  async connect() {
+    const { identity } = this.p;
+    this.room.on(RoomEvent.ParticipantConnected, (rp) =>
+      emit('participant_connected', { observer: identity, identity: rp.identity }),
+    );
+    this.room.on(RoomEvent.ParticipantDisconnected, (rp) =>
+      emit('participant_disconnected', { observer: identity, identity: rp.identity }),
+    );
+    this.subscribed = new Promise((resolve) => {
+      this.room.on(RoomEvent.LocalTrackSubscribed, (track) => {
+        emit('subscribed', { identity, trackSid: track.sid });
+        resolve();
+      });
+    });
+    await this.room.connect(this.opts.url, mintToken(identity, this.opts.room), {
+      autoSubscribe: false,
+      dynacast: false,
+    });
+    emit('connected', { identity, room: this.opts.room });
+    const { sampleRate, channels } = this.wav;
+    this.source = new AudioSource(sampleRate, channels);
+    this.track = LocalAudioTrack.createAudioTrack(identity + '-mic', this.source);
+    const publishOptions = new TrackPublishOptions();
+    publishOptions.source = TrackSource.SOURCE_MICROPHONE;
+    const pub = await this.room.localParticipant.publishTrack(this.track, publishOptions);
+    this.trackSid = pub.sid;
+    emit('published', { identity, trackSid: pub.sid, sampleRate, channels });
+  }
+
+  /** Plays the WAV from the current timeline position up to its end or the leave offset. */
+  async play(t0) {
+    const { identity, leave } = this.p;
+    const { sampleRate, channels, samples } = this.wav;
+    const frameLen = (sampleRate / 100) * channels; // 10 ms
+    const totalMs = (samples.length / channels / sampleRate) * 1000;
+    const endMs = Math.min(totalMs, leave);
+    let posMs = Math.max(0, Math.floor((Date.now() - t0) / 10) * 10);
+    emit('playing', { identity, trackSid: this.trackSid, fromMs: posMs, toMs: endMs, t0EpochMs: t0 });
+    let frames = 0;
+    for (; posMs < endMs; posMs += 10) {
+      const start = Math.round((posMs / 1000) * sampleRate) * channels;
+      const slice = new Int16Array(frameLen);
+      slice.set(samples.subarray(start, Math.min(start + frameLen, samples.length)));
+      await this.source.captureFrame(new AudioFrame(slice, sampleRate, channels, sampleRate / 100));
+      frames++;
+    }
+    await this.source.waitForPlayout();
+    emit('finished', { identity, trackSid: this.trackSid, frames, untilMs: posMs });
+  }
+
+  async leaveRoom() {
+    if (this.left) return;
+    this.left = true;
+    await this.room.disconnect();
+    await this.source?.close();
+    emit('left', { identity: this.p.identity });
+  }
+}
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2));
+  const pubs = opts.participants.map((p) => new Publisher(opts, p));
+  const initial = pubs.filter((p) => p.p.join === 0);
+  const late = pubs.filter((p) => p.p.join > 0);
+  if (initial.length === 0) fail('at least one participant must join at 0');
+
+  for (const p of initial) await p.connect();
+  if (opts.waitSubscribed > 0) {
+    const timeout = sleep(opts.waitSubscribed).then(() => 'timeout');
+    const r = await Promise.race([Promise.all(initial.map((p) => p.subscribed)), timeout]);
+    if (r === 'timeout') fail(`no subscriber for every initial track within ${opts.waitSubscribed} ms`);
+  }
+  const t0 = Date.now();
+  emit('start', { t0EpochMs: t0 });
+
+  const runs = pubs.map(async (p) => {
+    if (p.p.join > 0) {
+      await sleep(t0 + p.p.join - Date.now());
+      await p.connect();
+    }
+    await p.play(t0);
+    if (Number.isFinite(p.p.leave)) await p.leaveRoom();
+  });
+  await Promise.all(runs);
+  emit('playback_done', { late: late.map((p) => p.p.identity) });
+
+  // Stay in the room (so the test can watch the bot leave) until stdin closes or --linger passes.
+  const stay = pubs.filter((p) => !p.left);
+  if (stay.length > 0 && opts.linger > 0) {
+    await Promise.race([
+      sleep(opts.linger),
+      new Promise((resolve) => {
+        process.stdin.on('end', resolve);
+        process.stdin.on('close', resolve);
+        process.stdin.resume();
+      }),
+    ]);
+  }
+  for (const p of stay) await p.leaveRoom();
+  emit('done');
+  await dispose();
+  process.exit(0);
+}
+
+main().catch((e) => fail(e?.stack ?? String(e)));
