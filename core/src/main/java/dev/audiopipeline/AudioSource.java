@@ -6,9 +6,8 @@ package dev.audiopipeline;
  * one who leaves has their stream closed, and one who comes back gets a new stream with the same
  * identity (and therefore the same label).
  *
- * <p>Whoever creates a source closes it. {@link AudioPipeline} does not close a source you pass to
- * {@link AudioPipeline#startTranscription(AudioSource)} unless you ask it to (see {@link
- * AudioPipeline.Builder#closeSourceOnClose(boolean)}); it does stop listening to it.
+ * <p>A source serves one session: the {@link TranscriptionSession} started on it starts it and
+ * closes it when the session closes. A source used on its own is closed by whoever created it.
  */
 public interface AudioSource extends AutoCloseable {
   /**

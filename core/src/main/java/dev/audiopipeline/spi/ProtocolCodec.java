@@ -1,0 +1,131 @@
+package dev.audiopipeline.spi;
+
+import dev.audiopipeline.AuthenticationException;
+import dev.audiopipeline.ProviderException;
+import dev.audiopipeline.QuotaExceededException;
+import dev.audiopipeline.TranscriptEvent;
+import java.time.Duration;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The provider-specific part of a streaming session: one instance per connection (a fresh one for
+ * every reconnect, so per-connection state such as commit bookkeeping starts clean). Called by
+ * {@link StreamingSttSession} under its lock, never concurrently; implementations never block.
+ *
+ * <p>All times a codec reports are milliseconds on this connection's audio (providers restart at 0
+ * on every connection); the session maps them to the speaker's timeline.
+ */
+public interface ProtocolCodec {
+
+  /** Where and how to connect: URL with query parameters, auth headers. */
+  WebSocketRequest request();
+
+  /**
+   * Whether the connection may stream as soon as the upgrade succeeds. Return {@code false} when
+   * the provider sends a greeting first (ElevenLabs {@code session_started}); the codec then calls
+   * {@link Events#ready()}.
+   */
+  default boolean readyOnOpen() {
+    return true;
+  }
+
+  /** Sends one chunk of 16-bit little-endian PCM. Returns what the connection's send returned. */
+  boolean sendAudio(WebSocketConnection connection, byte[] pcm, int offset, int length);
+
+  /** Idle time after which {@link #keepAliveSilenceMs}/{@link #sendKeepAlive} are used. */
+  Duration keepAliveAfter();
+
+  /**
+   * How to keep an idle connection alive: a positive number asks the session to send that many
+   * milliseconds of silence as audio (accounted for in the audio clock); 0 asks it to call {@link
+   * #sendKeepAlive}.
+   *
+   * @param audioSentOnConnection whether any audio went out on this connection yet
+   */
+  int keepAliveSilenceMs(boolean audioSentOnConnection);
+
+  /** Sends a provider keep-alive message (never an empty binary frame). */
+  default boolean sendKeepAlive(WebSocketConnection connection) {
+    return true;
+  }
+
+  /** End of an utterance: asks for finals for the audio sent so far (commit, Finalize). */
+  void flush(WebSocketConnection connection);
+
+  /**
+   * Graceful end: sends the provider's end-of-stream messages. The codec then calls {@link
+   * Events#drained()} once the last finals arrived, or the server closes normally.
+   */
+  void endOfStream(WebSocketConnection connection);
+
+  /** Handles one server text frame. Throwing means "malformed": logged, skipped, session goes on. */
+  void onText(String text, Events events) throws Exception;
+
+  /** Handles one server binary frame; the default ignores it. */
+  default void onBinary(byte[] data, Events events) throws Exception {}
+
+  /**
+   * Classifies a close the server initiated.
+   *
+   * @param endRequested whether {@link #endOfStream} was sent on this connection
+   * @return {@code null} for a normal end, else the error (its {@link
+   *     ProviderException#isRetryable()} decides between reconnecting and failing)
+   */
+  @Nullable ProviderException onClose(int code, String reason, boolean endRequested);
+
+  /** Classifies a refused upgrade. The default: 401/403 auth, 402 quota, 408/429/5xx retryable. */
+  default ProviderException onHandshakeFailure(WebSocketHandler.HttpFailure failure) {
+    return classifyHttp(provider(), failure.status(), "upgrade refused", null);
+  }
+
+  /** The provider's name, for errors. */
+  String provider();
+
+  /** Most audio per wall-clock second the provider accepts (Deepgram: 1.25). Paces replays. */
+  default double maxRealtimeFactor() {
+    return 1.25;
+  }
+
+  /** The default HTTP classification described at {@link #onHandshakeFailure}. */
+  static ProviderException classifyHttp(
+      String provider, int status, String message, @Nullable String errorType) {
+    if (status == 401 || status == 403) {
+      return new AuthenticationException(
+          provider, message, status, ProviderException.NONE, errorType, null);
+    }
+    if (status == 402) {
+      return new QuotaExceededException(
+          provider, message, status, ProviderException.NONE, errorType, null);
+    }
+    boolean retryable = status == 408 || status == 429 || status >= 500;
+    return new ProviderException(
+        provider, message, status, ProviderException.NONE, errorType, retryable, null);
+  }
+
+  /** What a codec reports back to its session. */
+  interface Events {
+    /** The connection may stream (for codecs whose {@link #readyOnOpen()} is false). */
+    void ready();
+
+    /**
+     * A result with times on this connection's audio. The session maps times and words to the
+     * speaker's timeline and makes the segment id unique across connections.
+     */
+    void result(TranscriptEvent.Result result);
+
+    /**
+     * Everything up to {@code providerMs} on this connection has been finalized: it need not be
+     * replayed after a reconnect.
+     */
+    void finalizedUpTo(long providerMs);
+
+    /** The server reported an error; retryable ones reconnect, others end the session. */
+    void error(ProviderException error);
+
+    /** The last finals after {@link #endOfStream} arrived. */
+    void drained();
+
+    /** Milliseconds of audio (including keep-alive silence) sent on this connection so far. */
+    long audioSentMs();
+  }
+}
