@@ -1,0 +1,898 @@
+package dev.audiopipeline.spi;
+
+import dev.audiopipeline.AudioPipelineException;
+import dev.audiopipeline.ConnectionException;
+import dev.audiopipeline.PipelineListener;
+import dev.audiopipeline.ProviderException;
+import dev.audiopipeline.SttSession;
+import dev.audiopipeline.SttSessionOptions;
+import dev.audiopipeline.TranscriptEvent;
+import dev.audiopipeline.Word;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The streaming session every WebSocket recogniser shares: a state machine {@code CONNECTING → OPEN
+ * → STREAMING → FINALIZING → CLOSED} (with {@code WAITING} between connections) around a {@link
+ * ProtocolCodec}.
+ *
+ * <ul>
+ *   <li>Audio is cut into {@link StreamingConfig#chunk()} frames (50 ms) and sent from the caller's
+ *       thread when the connection is streaming; otherwise it waits in the {@link ReplayBuffer}.
+ *   <li>The replay buffer keeps the audio since the last final (at most {@link
+ *       StreamingConfig#replayBuffer()}, 30 s). After a reconnect it is replayed in order, paced to
+ *       the provider's {@link ProtocolCodec#maxRealtimeFactor()} after a burst. Beyond the bound the
+ *       oldest audio is dropped; audio that never reached a provider is counted, logged at WARN and
+ *       reported as {@link TranscriptEvent.AudioDropped} and {@link PipelineListener#audioDropped}.
+ *   <li>Each connection has its own audio clock; result times are moved onto the session's
+ *       timeline, so they stay continuous across reconnects.
+ *   <li>Keep-alives are sent after {@link ProtocolCodec#keepAliveAfter()} of idle.
+ *   <li>Drops reconnect with {@link Backoff}; non-retryable errors (auth, quota) end the session with
+ *       one {@link TranscriptEvent.Failed}.
+ *   <li>A socket whose outgoing queue exceeds {@link StreamingConfig#maxQueuedBytes()} counts as
+ *       stalled and is replaced (the audio stays buffered).
+ * </ul>
+ *
+ * <p>Threads: none of its own. The caller's thread sends; the transport's threads deliver server
+ * messages; the provider's scheduler runs timers. State is guarded by one lock held only for short,
+ * non-blocking work; listener callbacks run after the lock is released, in order (a small queue,
+ * drained by whichever thread produced the events; above 4096 queued events partial results are
+ * dropped, nothing else is).
+ */
+public final class StreamingSttSession implements SttSession {
+  private static final Logger log = LoggerFactory.getLogger(StreamingSttSession.class);
+  private static final int MAX_DEFERRED = 4096;
+
+  enum State {
+    CONNECTING,
+    OPEN,
+    STREAMING,
+    FINALIZING,
+    WAITING,
+    CLOSED
+  }
+
+  private final StreamingConfig config;
+  private final SttSessionOptions options;
+  private final Listener listener;
+  private final String provider;
+  private final String logPrefix;
+  private final int sampleRate;
+  private final int channels;
+  private final int chunkSamples;
+  private final ReplayBuffer buffer;
+  private final Backoff backoff;
+  private final ReentrantLock lock = new ReentrantLock();
+  private final short[] chunkScratch;
+  private final byte[] byteScratch;
+  private final CompletableFuture<Void> finished = new CompletableFuture<>();
+
+  // guarded by lock
+  private State state = State.CONNECTING;
+  private @Nullable Connection conn;
+  private int connectionCount;
+  private long watermark;
+  private boolean flushPending;
+  private boolean finishing;
+  private boolean sendClosed;
+  private boolean failedOrClosed;
+  private @Nullable Long downSinceNanos;
+  private int lastAttempt;
+  private @Nullable ScheduledFuture<?> tickTask;
+  private @Nullable ScheduledFuture<?> retryTask;
+  private @Nullable ScheduledFuture<?> finishTimeoutTask;
+  private long lostSamples;
+  private boolean firstResultSeen;
+  private final long createdNanos;
+
+  // deferred callbacks, run outside the lock in order
+  private final ArrayDeque<Runnable> deferred = new ArrayDeque<>();
+  private final Object deferredLock = new Object();
+  private boolean draining;
+  private long droppedPartials;
+
+  private StreamingSttSession(
+      StreamingConfig config, SttSessionOptions options, Listener listener) {
+    this.config = config;
+    this.options = options;
+    this.listener = listener;
+    this.provider = config.provider();
+    this.logPrefix = provider + " [" + options.streamId() + "]";
+    this.sampleRate = config.format().sampleRate();
+    this.channels = config.format().channels();
+    this.chunkSamples =
+        (int) (config.chunk().toNanos() * sampleRate / 1_000_000_000L) * channels;
+    long capacity = config.replayBuffer().toMillis() * sampleRate / 1000 * channels;
+    this.buffer = new ReplayBuffer((int) capacity);
+    this.backoff = new Backoff(config.reconnectPolicy(), config.random());
+    this.chunkScratch = new short[Math.max(chunkSamples, 1)];
+    this.byteScratch = new byte[chunkScratch.length * 2];
+    this.createdNanos = config.nanoTime().getAsLong();
+  }
+
+  /** Creates the session and starts connecting in the background. */
+  public static StreamingSttSession open(
+      StreamingConfig config, SttSessionOptions options, Listener listener) {
+    Objects.requireNonNull(config, "config == null");
+    Objects.requireNonNull(options, "options == null");
+    Objects.requireNonNull(listener, "listener == null");
+    StreamingSttSession s = new StreamingSttSession(config, options, listener);
+    s.lock.lock();
+    try {
+      s.connect();
+    } finally {
+      s.lock.unlock();
+    }
+    s.drain();
+    return s;
+  }
+
+  /**
+   * A scheduler for a provider's sessions: {@code threads} named daemon threads {@code
+   * audio-pipeline-<provider>-<n>}. The provider owns it and shuts it down on close.
+   */
+  public static java.util.concurrent.ScheduledExecutorService newScheduler(
+      String provider, int threads) {
+    AtomicInteger n = new AtomicInteger();
+    ThreadFactory tf =
+        r -> {
+          Thread t = new Thread(r, "audio-pipeline-" + provider + "-" + n.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        };
+    java.util.concurrent.ScheduledThreadPoolExecutor ex =
+        new java.util.concurrent.ScheduledThreadPoolExecutor(threads, tf);
+    ex.setRemoveOnCancelPolicy(true);
+    return ex;
+  }
+
+  // ---------------------------------------------------------------- SttSession
+
+  @Override
+  public void send(short[] samples, int offset, int length) {
+    Objects.requireNonNull(samples, "samples == null");
+    if (length <= 0) {
+      throw new IllegalArgumentException("length " + length + ": send at least one sample");
+    }
+    if (offset < 0 || offset + length > samples.length) {
+      throw new IndexOutOfBoundsException(
+          "offset " + offset + " length " + length + " outside array of " + samples.length);
+    }
+    if (length % channels != 0) {
+      throw new IllegalArgumentException(
+          "length " + length + " is not a multiple of " + channels + " channels");
+    }
+    lock.lock();
+    try {
+      if (sendClosed) {
+        throw new IllegalStateException(logPrefix + ": send after finish() or close()");
+      }
+      if (failedOrClosed) {
+        return; // the session failed; Failed was delivered, audio is discarded
+      }
+      long lost = buffer.append(samples, offset, length);
+      if (lost > 0) {
+        reportLost(lost, "replay buffer full while disconnected");
+      }
+      if (state == State.STREAMING) {
+        pump(false);
+      }
+    } finally {
+      lock.unlock();
+    }
+    drain();
+  }
+
+  @Override
+  public void flush() {
+    lock.lock();
+    try {
+      if (failedOrClosed || finishing) {
+        return;
+      }
+      Connection c = conn;
+      if (state == State.STREAMING && c != null && c.ws != null) {
+        pump(true);
+        if (c.sentPos >= buffer.end()) {
+          c.codec.flush(c.ws);
+          c.lastSendNanos = now();
+        } else {
+          flushPending = true; // after the paced backlog
+        }
+      } else {
+        flushPending = true;
+      }
+    } finally {
+      lock.unlock();
+    }
+    drain();
+  }
+
+  @Override
+  public CompletionStage<Void> finish(Duration timeout) {
+    Objects.requireNonNull(timeout, "timeout == null");
+    lock.lock();
+    try {
+      if (failedOrClosed || finishing) {
+        sendClosed = true;
+        return finished.copy();
+      }
+      finishing = true;
+      sendClosed = true;
+      finishTimeoutTask =
+          config.scheduler().schedule(this::onFinishTimeout, timeout.toNanos(), TimeUnit.NANOSECONDS);
+      if (state == State.STREAMING) {
+        maybeBeginFinalize();
+      }
+    } finally {
+      lock.unlock();
+    }
+    drain();
+    return finished.copy();
+  }
+
+  @Override
+  public void close() {
+    lock.lock();
+    try {
+      sendClosed = true;
+      if (!failedOrClosed) {
+        shutdown("closed by caller");
+      }
+    } finally {
+      lock.unlock();
+    }
+    drain();
+  }
+
+  @Override
+  public String toString() {
+    return "StreamingSttSession{" + logPrefix + ", state=" + state + "}";
+  }
+
+  // ---------------------------------------------------------------- state machine (under lock)
+
+  private long now() {
+    return config.nanoTime().getAsLong();
+  }
+
+  private void connect() {
+    long from = Math.max(watermark, buffer.start());
+    Connection c = new Connection(++connectionCount, from, config.codecFactory().get());
+    conn = c;
+    state = State.CONNECTING;
+    defer(() -> options.listener().connectStart(provider, options.streamId()));
+    log.debug("{} connecting (connection {}) to {}", logPrefix, c.index, c.request.redactedUri());
+    try {
+      WebSocketConnection handle = config.transport().open(c.request, c);
+      if (c.ws == null && conn == c) {
+        c.pendingHandle = handle;
+      }
+    } catch (RuntimeException e) {
+      connectionLost(c, new ConnectionException(
+          provider + ": cannot open connection: " + e.getClass().getSimpleName(),
+          new IOException(e.getMessage() == null ? e.toString() : e.getMessage())));
+    }
+  }
+
+  private void onReady(Connection c) {
+    if (conn != c || state != State.OPEN) {
+      return;
+    }
+    long t = now();
+    c.readyNanos = t;
+    c.lastSendNanos = t;
+    state = State.STREAMING;
+    long took = t - c.startedNanos;
+    defer(() -> options.listener().connectEnd(provider, options.streamId(), Duration.ofNanos(took)));
+    if (downSinceNanos != null) {
+      Duration downtime = Duration.ofNanos(t - downSinceNanos);
+      int attempt = lastAttempt;
+      downSinceNanos = null;
+      log.info("{} reconnected after {} ms (attempt {}), replaying {} ms",
+          logPrefix, downtime.toMillis(), attempt, samplesToMs(buffer.end() - c.sentPos));
+      emit(new TranscriptEvent.Reconnected(attempt, downtime));
+    } else {
+      log.info("{} connected in {} ms", logPrefix, took / 1_000_000);
+    }
+    startTick();
+    pump(false);
+    if (flushPending && c.sentPos >= buffer.end()) {
+      flushPending = false;
+      c.codec.flush(c.ws());
+    }
+    maybeBeginFinalize();
+  }
+
+  private void startTick() {
+    if (tickTask == null) {
+      long p = config.tick().toNanos();
+      tickTask = config.scheduler().scheduleAtFixedRate(this::tick, p, p, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  private void stopTick() {
+    ScheduledFuture<?> t = tickTask;
+    if (t != null) {
+      t.cancel(false);
+      tickTask = null;
+    }
+  }
+
+  /** Sends buffered audio: whole chunks, or everything when {@code tail}. */
+  private void pump(boolean tail) {
+    Connection c = conn;
+    if (c == null || c.ws == null || (state != State.STREAMING && state != State.FINALIZING)) {
+      return;
+    }
+    WebSocketConnection ws = c.ws;
+    while (c.sentPos < buffer.end()) {
+      if (c.sentPos < buffer.start()) {
+        // audio that never went out was dropped: jump, keeping the clock on the session timeline
+        c.sentPos = buffer.start();
+        c.clock.jumpTo(c.sentPos);
+        continue;
+      }
+      int n = (int) Math.min(chunkSamples, buffer.end() - c.sentPos);
+      if (n < chunkSamples && !tail) {
+        break;
+      }
+      if (!paceAllows(c, n)) {
+        break; // the tick sends the rest
+      }
+      if (ws.queueSize() > config.maxQueuedBytes()) {
+        stalled(c);
+        return;
+      }
+      buffer.copy(c.sentPos, chunkScratch, 0, n);
+      for (int i = 0; i < n; i++) {
+        short s = chunkScratch[i];
+        byteScratch[2 * i] = (byte) s;
+        byteScratch[2 * i + 1] = (byte) (s >> 8);
+      }
+      if (!c.codec.sendAudio(ws, byteScratch, 0, 2 * n)) {
+        return; // closing; the close callback takes over
+      }
+      c.sentPos += n;
+      c.clock.audio(n / channels);
+      c.audioSent = true;
+      c.lastSendNanos = now();
+      buffer.markDelivered(c.sentPos);
+    }
+  }
+
+  private boolean paceAllows(Connection c, int n) {
+    double factor = c.codec.maxRealtimeFactor();
+    if (factor <= 0 || Double.isInfinite(factor)) {
+      return true;
+    }
+    double elapsedS = (now() - c.readyNanos) / 1e9;
+    double allowedS = config.replayBurst().toNanos() / 1e9 + factor * elapsedS;
+    double afterS = (double) (c.clock.providerSamples() + n / channels) / sampleRate;
+    return afterS <= allowedS;
+  }
+
+  private void maybeBeginFinalize() {
+    Connection c = conn;
+    if (!finishing || state != State.STREAMING || c == null || c.ws == null) {
+      return;
+    }
+    pump(true);
+    if (c.sentPos < buffer.end()) {
+      return; // paced backlog; the tick calls back here
+    }
+    state = State.FINALIZING;
+    c.endRequested = true;
+    log.debug("{} finalizing", logPrefix);
+    c.codec.endOfStream(c.ws);
+    c.lastSendNanos = now();
+  }
+
+  private void tick() {
+    lock.lock();
+    try {
+      Connection c = conn;
+      if (c == null || failedOrClosed) {
+        return;
+      }
+      long t = now();
+      if (state == State.OPEN
+          && t - c.startedNanos > config.readyTimeout().toNanos()) {
+        ProviderException e = new ProviderException(provider,
+            "connection opened but not ready within " + config.readyTimeout().toMillis() + " ms",
+            ProviderException.NONE, ProviderException.NONE, null, true, null);
+        c.cancel();
+        connectionLost(c, e);
+        return;
+      }
+      if (state == State.STREAMING) {
+        pump(false);
+        if (conn != c) {
+          return;
+        }
+        if (flushPending && c.sentPos >= buffer.end()) {
+          flushPending = false;
+          c.codec.flush(c.ws());
+          c.lastSendNanos = t;
+        }
+        maybeBeginFinalize();
+        if (state == State.STREAMING
+            && t - c.lastSendNanos >= c.codec.keepAliveAfter().toNanos()) {
+          keepAlive(c);
+        }
+      }
+    } catch (RuntimeException e) {
+      log.warn("{} housekeeping failed: {}", logPrefix, e.toString());
+    } finally {
+      lock.unlock();
+    }
+    drain();
+  }
+
+  private void keepAlive(Connection c) {
+    WebSocketConnection ws = c.ws();
+    int silenceMs = c.codec.keepAliveSilenceMs(c.audioSent);
+    if (silenceMs > 0) {
+      int n = silenceMs * sampleRate / 1000 * channels;
+      byte[] zeros = new byte[2 * n];
+      if (c.codec.sendAudio(ws, zeros, 0, zeros.length)) {
+        c.clock.silence(n / channels);
+        c.audioSent = true;
+      }
+      log.trace("{} keep-alive: {} ms of silence", logPrefix, silenceMs);
+    } else {
+      c.codec.sendKeepAlive(ws);
+      log.trace("{} keep-alive message", logPrefix);
+    }
+    c.lastSendNanos = now();
+  }
+
+  private void stalled(Connection c) {
+    log.warn("{} socket stalled: {} bytes queued (limit {}); replacing the connection",
+        logPrefix, c.ws().queueSize(), config.maxQueuedBytes());
+    c.cancel();
+    connectionLost(c, new ConnectionException(provider + ": socket stalled (peer not reading)",
+        new IOException("outgoing queue above " + config.maxQueuedBytes() + " bytes")));
+  }
+
+  /** A connection ended without the session asking for it (or could not be opened). */
+  private void connectionLost(Connection c, AudioPipelineException cause) {
+    if (conn != c || failedOrClosed) {
+      return;
+    }
+    conn = null;
+    stopTick();
+    boolean retryable =
+        cause instanceof ProviderException p ? p.isRetryable() : !(cause instanceof
+            dev.audiopipeline.ProtocolException);
+    if (!retryable) {
+      fail(cause);
+      return;
+    }
+    Backoff.Decision d = backoff.onDrop(now(), c.readyNanos == 0 ? null : c.readyNanos);
+    if (!d.retry()) {
+      fail(new ProviderException(provider, Objects.requireNonNull(d.giveUpReason())
+          + "; last error: " + cause.getMessage(), errStatus(cause), errClose(cause),
+          cause instanceof ProviderException p ? p.errorType() : null, false, cause));
+      return;
+    }
+    if (downSinceNanos == null) {
+      downSinceNanos = now();
+    }
+    lastAttempt = d.attempt();
+    state = State.WAITING;
+    log.warn("{} connection lost ({}); reconnect attempt {} in {} ms",
+        logPrefix, cause.getMessage(), d.attempt(), d.delay().toMillis());
+    emit(new TranscriptEvent.Reconnecting(d.attempt(), d.delay(), cause));
+    int attempt = d.attempt();
+    defer(() -> options.listener().reconnect(provider, options.streamId(), attempt, cause));
+    retryTask = config.scheduler().schedule(() -> {
+      lock.lock();
+      try {
+        if (state == State.WAITING && !failedOrClosed) {
+          connect();
+        }
+      } finally {
+        lock.unlock();
+      }
+      drain();
+    }, d.delay().toNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  private static int errStatus(AudioPipelineException e) {
+    return e instanceof ProviderException p ? p.httpStatus() : ProviderException.NONE;
+  }
+
+  private static int errClose(AudioPipelineException e) {
+    return e instanceof ProviderException p ? p.closeCode() : ProviderException.NONE;
+  }
+
+  private void fail(AudioPipelineException error) {
+    if (failedOrClosed) {
+      return;
+    }
+    log.warn("{} failed: {}", logPrefix, error.getMessage());
+    emit(new TranscriptEvent.Failed(error));
+    terminate("failed: " + error.getMessage(), 1000);
+    finished.completeExceptionally(error);
+  }
+
+  private void completeFinish() {
+    if (failedOrClosed) {
+      return;
+    }
+    log.info("{} finished", logPrefix);
+    terminate("finished", 1000);
+    finished.complete(null);
+  }
+
+  private void onFinishTimeout() {
+    lock.lock();
+    try {
+      if (failedOrClosed) {
+        return;
+      }
+      long unfinalized = buffer.end() - watermark;
+      long ms = samplesToMs(unfinalized);
+      log.warn("{} finish timed out; up to {} ms of audio may have no final", logPrefix, ms);
+      emit(new TranscriptEvent.AudioDropped(ms, "finish timed out before the last finals arrived"));
+      terminate("finish timed out", 1000);
+      finished.complete(null);
+    } finally {
+      lock.unlock();
+    }
+    drain();
+  }
+
+  private void shutdown(String reason) {
+    terminate(reason, 1000);
+    finished.complete(null);
+  }
+
+  private void terminate(String reason, int code) {
+    failedOrClosed = true;
+    sendClosed = true;
+    state = State.CLOSED;
+    stopTick();
+    ScheduledFuture<?> r = retryTask;
+    if (r != null) {
+      r.cancel(false);
+    }
+    ScheduledFuture<?> f = finishTimeoutTask;
+    if (f != null) {
+      f.cancel(false);
+    }
+    Connection c = conn;
+    conn = null;
+    if (c != null) {
+      if (c.ws != null) {
+        c.ws.close(code, reason.length() > 100 ? reason.substring(0, 100) : reason);
+      } else {
+        c.cancel();
+      }
+    }
+    defer(() -> options.listener().sessionClosed(options.streamId(), reason));
+  }
+
+  private void reportLost(long samples, String where) {
+    lostSamples += samples;
+    long ms = samplesToMs(samples);
+    log.warn("{} dropped {} ms of audio ({}); {} ms lost in total",
+        logPrefix, ms, where, samplesToMs(lostSamples));
+    emit(new TranscriptEvent.AudioDropped(ms, where));
+    defer(() -> options.listener().audioDropped(options.streamId(), samples, provider + ": " + where));
+  }
+
+  private long samplesToMs(long interleaved) {
+    return interleaved / channels * 1000 / sampleRate;
+  }
+
+  // ---------------------------------------------------------------- results
+
+  private void onResult(Connection c, TranscriptEvent.Result r) {
+    if (conn != c || failedOrClosed) {
+      return;
+    }
+    long start = c.clock.toSessionMs(r.startMs());
+    long end = Math.max(start, c.clock.toSessionMs(r.endMs()));
+    List<Word> words = new ArrayList<>(r.words().size());
+    for (Word w : r.words()) {
+      long ws = c.clock.toSessionMs(w.startMs());
+      words.add(new Word(w.text(), ws, Math.max(ws, c.clock.toSessionMs(w.endMs())),
+          w.confidence()));
+    }
+    TranscriptEvent.Result mapped = new TranscriptEvent.Result(r.isFinal(), r.text(), start, end,
+        r.language(), r.confidence(), words, "c" + c.index + "-" + r.segmentId());
+    if (!firstResultSeen) {
+      firstResultSeen = true;
+      Duration latency = Duration.ofNanos(Math.max(0, now() - createdNanos - end * 1_000_000L));
+      defer(() -> options.listener().firstTranscript(options.streamId(), latency));
+    }
+    emit(mapped);
+  }
+
+  private void onFinalizedUpTo(Connection c, long providerMs) {
+    if (conn != c) {
+      return;
+    }
+    long sessionSamples = c.clock.toSessionMs(providerMs) * sampleRate / 1000 * channels;
+    long pos = Math.min(sessionSamples, c.sentPos);
+    if (pos > watermark) {
+      watermark = pos;
+      buffer.discardBefore(pos);
+    }
+  }
+
+  private void onProviderError(Connection c, ProviderException e) {
+    if (conn != c || failedOrClosed) {
+      return;
+    }
+    if (!e.isRetryable()) {
+      fail(e);
+    } else {
+      c.cancel();
+      connectionLost(c, e);
+    }
+  }
+
+  private void onServerClose(Connection c, int code, String reason) {
+    if (conn != c || failedOrClosed) {
+      return;
+    }
+    ProviderException e = c.codec.onClose(code, reason, c.endRequested);
+    if (e == null) {
+      if (state == State.FINALIZING) {
+        completeFinish();
+        return;
+      }
+      e = new ProviderException(provider, "server closed the connection unexpectedly", 
+          ProviderException.NONE, code, reason.isEmpty() ? null : reason, true, null);
+    }
+    connectionLost(c, e);
+  }
+
+  // ---------------------------------------------------------------- deferred callbacks
+
+  private void emit(TranscriptEvent e) {
+    defer(() -> {
+      try {
+        listener.onEvent(e);
+      } catch (RuntimeException ex) {
+        log.debug("{} listener threw on {}: {}", logPrefix, e.getClass().getSimpleName(), ex.toString());
+      }
+    }, e instanceof TranscriptEvent.Result r && !r.isFinal());
+  }
+
+  private void defer(Runnable r) {
+    defer(() -> {
+      try {
+        r.run();
+      } catch (RuntimeException ex) {
+        log.debug("{} metrics listener threw: {}", logPrefix, ex.toString());
+      }
+    }, false);
+  }
+
+  private void defer(Runnable r, boolean droppable) {
+    synchronized (deferredLock) {
+      if (droppable && deferred.size() >= MAX_DEFERRED) {
+        droppedPartials++;
+        return;
+      }
+      deferred.add(r);
+    }
+  }
+
+  /** Runs deferred callbacks in order, on one thread at a time, outside the session lock. */
+  private void drain() {
+    if (lock.isHeldByCurrentThread()) {
+      return; // the outermost caller drains after releasing the lock
+    }
+    while (true) {
+      Runnable r;
+      synchronized (deferredLock) {
+        if (draining) {
+          return;
+        }
+        r = deferred.poll();
+        if (r == null) {
+          return;
+        }
+        draining = true;
+      }
+      try {
+        r.run();
+      } finally {
+        synchronized (deferredLock) {
+          draining = false;
+        }
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- one connection
+
+  private final class Connection implements WebSocketHandler, ProtocolCodec.Events {
+    final int index;
+    final ProtocolCodec codec;
+    final WebSocketRequest request;
+    final ConnectionClock clock;
+    final long startedNanos;
+    @Nullable WebSocketConnection ws;
+    @Nullable WebSocketConnection pendingHandle;
+    long sentPos;
+    long readyNanos;
+    long lastSendNanos;
+    boolean audioSent;
+    boolean endRequested;
+
+    Connection(int index, long from, ProtocolCodec codec) {
+      this.index = index;
+      this.codec = codec;
+      this.request = codec.request();
+      this.sentPos = from;
+      this.clock = new ConnectionClock(sampleRate, from / channels);
+      this.startedNanos = now();
+    }
+
+    WebSocketConnection ws() {
+      return Objects.requireNonNull(ws, "not open");
+    }
+
+    void cancel() {
+      WebSocketConnection w = ws != null ? ws : pendingHandle;
+      if (w != null) {
+        w.cancel();
+      }
+    }
+
+    @Override
+    public void onOpen(WebSocketConnection connection, Map<String, String> responseHeaders) {
+      lock.lock();
+      try {
+        if (conn != this || failedOrClosed) {
+          connection.close(1000, "session no longer needs this connection");
+          return;
+        }
+        ws = connection;
+        state = State.OPEN;
+        String requestId = responseHeaders.getOrDefault("dg-request-id",
+            responseHeaders.getOrDefault("x-trace-id", responseHeaders.get("request-id")));
+        log.debug("{} connection {} open{}", logPrefix, index,
+            requestId != null ? " (request id " + requestId + ")" : "");
+        if (codec.readyOnOpen()) {
+          onReady(this);
+        }
+      } finally {
+        lock.unlock();
+      }
+      drain();
+    }
+
+    @Override
+    public void onText(String text) {
+      lock.lock();
+      try {
+        if (conn != this || failedOrClosed) {
+          return;
+        }
+        try {
+          codec.onText(text, this);
+        } catch (Exception e) {
+          log.warn("{} skipped a malformed message ({} chars): {}",
+              logPrefix, text.length(), e.toString());
+        }
+      } finally {
+        lock.unlock();
+      }
+      drain();
+    }
+
+    @Override
+    public void onBinary(byte[] data) {
+      lock.lock();
+      try {
+        if (conn != this || failedOrClosed) {
+          return;
+        }
+        try {
+          codec.onBinary(data, this);
+        } catch (Exception e) {
+          log.warn("{} skipped a malformed binary message ({} bytes): {}",
+              logPrefix, data.length, e.toString());
+        }
+      } finally {
+        lock.unlock();
+      }
+      drain();
+    }
+
+    @Override
+    public void onClosing(int code, String reason) {
+      lock.lock();
+      try {
+        log.debug("{} connection {} closing: {} {}", logPrefix, index, code, reason);
+        onServerClose(this, code, reason);
+      } finally {
+        lock.unlock();
+      }
+      drain();
+    }
+
+    @Override
+    public void onClosed(int code, String reason) {
+      onClosing(code, reason);
+    }
+
+    @Override
+    public void onFailure(Throwable error, @Nullable HttpFailure response) {
+      lock.lock();
+      try {
+        if (conn != this || failedOrClosed) {
+          return;
+        }
+        AudioPipelineException e;
+        if (response != null) {
+          e = codec.onHandshakeFailure(response);
+        } else {
+          IOException io = error instanceof IOException x ? x : new IOException(error.toString(), error);
+          e = new ConnectionException(provider + ": connection failed: " + io.getClass().getSimpleName()
+              + (io.getMessage() != null ? " " + io.getMessage() : ""), io);
+        }
+        connectionLost(this, e);
+      } finally {
+        lock.unlock();
+      }
+      drain();
+    }
+
+    // Events (called by the codec under the lock)
+
+    @Override
+    public void ready() {
+      onReady(this);
+    }
+
+    @Override
+    public void result(TranscriptEvent.Result result) {
+      onResult(this, result);
+    }
+
+    @Override
+    public void finalizedUpTo(long providerMs) {
+      onFinalizedUpTo(this, providerMs);
+    }
+
+    @Override
+    public void error(ProviderException error) {
+      onProviderError(this, error);
+    }
+
+    @Override
+    public void drained() {
+      if (conn == this && state == State.FINALIZING) {
+        completeFinish();
+      }
+    }
+
+    @Override
+    public long audioSentMs() {
+      return clock.providerMs();
+    }
+  }
+}
