@@ -1,0 +1,415 @@
+package dev.audiopipeline.livekit;
+
+import dev.audiopipeline.AudioSource;
+import io.livekit.server.AccessToken;
+import io.livekit.server.Agent;
+import io.livekit.server.CanPublish;
+import io.livekit.server.CanPublishData;
+import io.livekit.server.CanSubscribe;
+import io.livekit.server.RoomJoin;
+import io.livekit.server.RoomName;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
+import okhttp3.HttpUrl;
+import okhttp3.OkHttpClient;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A LiveKit room as an {@link AudioSource}: the bot joins the room, subscribes to every
+ * participant's audio, and turns each audio track into a {@link dev.audiopipeline.SpeakerStream}
+ * whose identity is the publishing participant's identity (label it with a {@link
+ * dev.audiopipeline.SpeakerMap}). Participants joining, leaving, muting and republishing are
+ * normal: streams open and close, identities stay right.
+ *
+ * <pre>{@code
+ * LiveKitRoomSource room = LiveKitRoomSource.builder()
+ *     .url("wss://my-project.livekit.cloud")
+ *     .apiKey(key).apiSecret(secret)       // or .token(jwt)
+ *     .room("interview-42")
+ *     .build();
+ * TranscriptionSession session = AudioPipeline.builder().stt(provider).build()
+ *     .startTranscription(room);
+ * }</pre>
+ *
+ * <p><b>Threads.</b> Each started source owns one named event thread ({@code
+ * audio-pipeline-livekit-<room>-events}) and, unless you pass your own {@link OkHttpClient}, an
+ * OkHttp dispatcher whose threads are named {@code audio-pipeline-livekit-<room>-http-N}; {@link
+ * #close()} stops both. Audio arrives on WebRTC's audio thread, which is shared by every room in the
+ * process and lives as long as the JVM (see the module README on webrtc-java's native leaks).
+ *
+ * <p><b>Protocol.</b> LiveKit signal protocol 17 on {@code /rtc} with two peer connections; this
+ * source only subscribes, so only the subscriber connection is negotiated.
+ */
+public final class LiveKitRoomSource implements AudioSource {
+  /** The identity the bot joins with unless told otherwise. */
+  public static final String DEFAULT_IDENTITY = "audio-pipeline-bot";
+
+  static final int PROTOCOL_VERSION = 17;
+  static final String SDK_VERSION = "0.1.0";
+
+  private final HttpUrl signalUrl;
+  private final String token;
+  private final @Nullable String room;
+  private final String identity;
+  private final Duration joinTimeout;
+  private final Duration closeTimeout;
+  private final @Nullable OkHttpClient httpClient;
+  private final AtomicBoolean started = new AtomicBoolean();
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private final CompletableFuture<Void> joined = new CompletableFuture<>();
+  private volatile @Nullable RoomSession session;
+
+  private LiveKitRoomSource(Builder b, HttpUrl signalUrl, String token) {
+    this.signalUrl = signalUrl;
+    this.token = token;
+    this.room = b.room;
+    this.identity = b.identity;
+    this.joinTimeout = b.joinTimeout;
+    this.closeTimeout = b.closeTimeout;
+    this.httpClient = b.httpClient;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * A builder filled from the environment: {@code LIVEKIT_URL}, and either {@code LIVEKIT_TOKEN} or
+   * {@code LIVEKIT_API_KEY} + {@code LIVEKIT_API_SECRET} + {@code LIVEKIT_ROOM}; {@code
+   * LIVEKIT_IDENTITY} optionally sets the bot's identity.
+   */
+  public static Builder fromEnv() {
+    return fromEnv(System.getenv());
+  }
+
+  /** {@link #fromEnv()} reading from {@code env} instead of the process environment. */
+  public static Builder fromEnv(Map<String, String> env) {
+    Objects.requireNonNull(env, "env == null");
+    Builder b = new Builder();
+    String url = env.get("LIVEKIT_URL");
+    if (url != null && !url.isBlank()) {
+      b.url(url);
+    }
+    String t = env.get("LIVEKIT_TOKEN");
+    if (t != null && !t.isBlank()) {
+      b.token(t);
+    }
+    String key = env.get("LIVEKIT_API_KEY");
+    String secret = env.get("LIVEKIT_API_SECRET");
+    if (t == null || t.isBlank()) {
+      if (key != null && !key.isBlank()) {
+        b.apiKey(key);
+      }
+      if (secret != null && !secret.isBlank()) {
+        b.apiSecret(secret);
+      }
+    }
+    String r = env.get("LIVEKIT_ROOM");
+    if (r != null && !r.isBlank()) {
+      b.room(r);
+    }
+    String id = env.get("LIVEKIT_IDENTITY");
+    if (id != null && !id.isBlank()) {
+      b.identity(id);
+    }
+    return b;
+  }
+
+  @Override
+  public void start(Listener listener) {
+    Objects.requireNonNull(listener, "listener == null");
+    if (closed.get()) {
+      throw new IllegalStateException("source is closed");
+    }
+    if (!started.compareAndSet(false, true)) {
+      throw new IllegalStateException("source already started");
+    }
+    String roomTag = room == null ? "room" : room;
+    RoomConfig config =
+        new RoomConfig(
+            signalUrl,
+            token,
+            "livekit[" + roomTag + "/" + identity + "]",
+            threadTag(roomTag),
+            joinTimeout,
+            httpClient);
+    RoomSession s = new RoomSession(config, listener);
+    session = s;
+    s.joined()
+        .whenComplete(
+            (join, error) -> {
+              if (error != null) {
+                joined.completeExceptionally(error);
+              } else {
+                joined.complete(null);
+              }
+            });
+    s.start();
+  }
+
+  /**
+   * Completes when the server has accepted the bot into the room (the join response arrived), or
+   * exceptionally with the {@link dev.audiopipeline.AudioPipelineException} that ended the attempt.
+   */
+  public CompletionStage<Void> joined() {
+    return joined.copy();
+  }
+
+  /** Delivery counters of every audio track subscribed so far, including ended ones. */
+  public List<TrackStats> trackStats() {
+    RoomSession s = session;
+    return s == null ? List.of() : s.trackStats();
+  }
+
+  /** Identities of the other participants currently in the room. */
+  public Set<String> remoteIdentities() {
+    RoomSession s = session;
+    return s == null ? Set.of() : s.remoteIdentities();
+  }
+
+  /** The room named in the builder, if any (a ready-made token carries its own room). */
+  public @Nullable String room() {
+    return room;
+  }
+
+  /** The bot's identity as configured (with a ready-made token, the token's identity applies). */
+  public String identity() {
+    return identity;
+  }
+
+  /**
+   * Leaves the room (the server sees the bot leave at once), ends every stream, closes the peer
+   * connection and stops this source's threads. Waits at most the close timeout. Idempotent.
+   */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    RoomSession s = session;
+    if (s != null) {
+      s.close(closeTimeout);
+    }
+    joined.completeExceptionally(new IllegalStateException("source closed before joining"));
+  }
+
+  @Override
+  public String toString() {
+    return "LiveKitRoomSource{url="
+        + signalUrl.newBuilder().encodedPath("/").query(null).build()
+        + ", room="
+        + room
+        + ", identity="
+        + identity
+        + "}";
+  }
+
+  private static String threadTag(String room) {
+    String clean = room.replaceAll("[^A-Za-z0-9_.-]", "_");
+    return clean.length() > 32 ? clean.substring(0, 32) : clean;
+  }
+
+  /** Builds a {@link LiveKitRoomSource}; validated in {@link #build()}. */
+  public static final class Builder {
+    private @Nullable String url;
+    private @Nullable String token;
+    private @Nullable String apiKey;
+    private @Nullable String apiSecret;
+    private @Nullable String room;
+    private String identity = DEFAULT_IDENTITY;
+    private @Nullable String name;
+    private boolean autoSubscribe = true;
+    private Duration joinTimeout = Duration.ofSeconds(15);
+    private Duration closeTimeout = Duration.ofSeconds(5);
+    private Duration tokenTtl = Duration.ofHours(6);
+    private @Nullable OkHttpClient httpClient;
+
+    private Builder() {}
+
+    /** The server: {@code wss://host}, {@code ws://host:7880}, or the http(s) equivalent. */
+    public Builder url(String url) {
+      this.url = Objects.requireNonNull(url, "url == null");
+      return this;
+    }
+
+    /** A ready-made access token (JWT) with a room-join grant. Excludes {@link #apiKey}. */
+    public Builder token(String token) {
+      this.token = Objects.requireNonNull(token, "token == null");
+      return this;
+    }
+
+    /** API key to mint the bot's token with (needs {@link #apiSecret} and {@link #room}). */
+    public Builder apiKey(String apiKey) {
+      this.apiKey = Objects.requireNonNull(apiKey, "apiKey == null");
+      return this;
+    }
+
+    /** API secret to mint the bot's token with. Never logged. */
+    public Builder apiSecret(String apiSecret) {
+      this.apiSecret = Objects.requireNonNull(apiSecret, "apiSecret == null");
+      return this;
+    }
+
+    /** The room to join (required when minting; informational with a ready-made token). */
+    public Builder room(String room) {
+      this.room = Objects.requireNonNull(room, "room == null");
+      return this;
+    }
+
+    /** The bot's participant identity when minting (default {@value #DEFAULT_IDENTITY}). */
+    public Builder identity(String identity) {
+      this.identity = Objects.requireNonNull(identity, "identity == null");
+      return this;
+    }
+
+    /** The bot's display name when minting (default: its identity). */
+    public Builder name(String name) {
+      this.name = Objects.requireNonNull(name, "name == null");
+      return this;
+    }
+
+    /**
+     * Whether the server subscribes the bot to every track (default true, which is what "transcribe
+     * every participant" needs).
+     */
+    public Builder autoSubscribe(boolean autoSubscribe) {
+      this.autoSubscribe = autoSubscribe;
+      return this;
+    }
+
+    /** How long to wait for the server's join response (default 15 s, accepted 1 s to 5 min). */
+    public Builder joinTimeout(Duration timeout) {
+      this.joinTimeout = Objects.requireNonNull(timeout, "joinTimeout == null");
+      return this;
+    }
+
+    /** How long {@code close()} waits for the leave to go out (default 5 s, accepted 0 to 1 min). */
+    public Builder closeTimeout(Duration timeout) {
+      this.closeTimeout = Objects.requireNonNull(timeout, "closeTimeout == null");
+      return this;
+    }
+
+    /** Validity of a minted token (default 6 h, accepted 1 min to 7 days). */
+    public Builder tokenTtl(Duration ttl) {
+      this.tokenTtl = Objects.requireNonNull(ttl, "tokenTtl == null");
+      return this;
+    }
+
+    /** Your OkHttp client for the signal connection (default: one the source creates and stops). */
+    public Builder httpClient(OkHttpClient client) {
+      this.httpClient = Objects.requireNonNull(client, "httpClient == null");
+      return this;
+    }
+
+    /**
+     * Validates and builds.
+     *
+     * @throws IllegalStateException naming what is missing or conflicting
+     * @throws IllegalArgumentException naming the value that is out of range
+     */
+    public LiveKitRoomSource build() {
+      if (url == null || url.isBlank()) {
+        throw new IllegalStateException("url is required (e.g. wss://my-project.livekit.cloud or LIVEKIT_URL)");
+      }
+      if (identity.isBlank()) {
+        throw new IllegalArgumentException("identity is blank");
+      }
+      if (room != null && room.isBlank()) {
+        throw new IllegalArgumentException("room is blank");
+      }
+      checkRange("joinTimeout", joinTimeout, Duration.ofSeconds(1), Duration.ofMinutes(5));
+      checkRange("closeTimeout", closeTimeout, Duration.ZERO, Duration.ofMinutes(1));
+      checkRange("tokenTtl", tokenTtl, Duration.ofMinutes(1), Duration.ofDays(7));
+      String jwt;
+      if (token != null) {
+        if (apiKey != null || apiSecret != null) {
+          throw new IllegalStateException(
+              "give either token, or apiKey + apiSecret to mint one, not both");
+        }
+        if (token.isBlank() || token.chars().filter(c -> c == '.').count() != 2) {
+          throw new IllegalArgumentException("token is not a JWT (expected three dot-separated parts)");
+        }
+        jwt = token;
+      } else {
+        if (apiKey == null || apiSecret == null) {
+          throw new IllegalStateException(
+              "credentials missing: give token (LIVEKIT_TOKEN), or apiKey + apiSecret"
+                  + " (LIVEKIT_API_KEY/LIVEKIT_API_SECRET) and room");
+        }
+        if (apiKey.isBlank() || apiSecret.isBlank()) {
+          throw new IllegalArgumentException("apiKey and apiSecret must not be blank");
+        }
+        if (room == null) {
+          throw new IllegalStateException("room is required to mint a token (LIVEKIT_ROOM)");
+        }
+        jwt = mintToken(apiKey, apiSecret, room, identity, name == null ? identity : name, tokenTtl);
+      }
+      return new LiveKitRoomSource(this, signalUrl(url, autoSubscribe), jwt);
+    }
+
+    private static void checkRange(String option, Duration value, Duration min, Duration max) {
+      if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
+        throw new IllegalArgumentException(
+            option + " " + value + " is out of range: accepted " + min + " to " + max);
+      }
+    }
+  }
+
+  /**
+   * A bot token: join the room, subscribe, publish (for speaking back later), publish data, and
+   * the agent grant, so captions it publishes may carry other participants' identities.
+   */
+  static String mintToken(
+      String apiKey, String apiSecret, String room, String identity, String name, Duration ttl) {
+    AccessToken t = new AccessToken(apiKey, apiSecret);
+    t.setIdentity(identity);
+    t.setName(name);
+    t.setTtl(ttl.toMillis());
+    t.addGrants(
+        new RoomJoin(true),
+        new RoomName(room),
+        new CanSubscribe(true),
+        new CanPublish(true),
+        new CanPublishData(true),
+        new Agent(true));
+    return t.toJwt();
+  }
+
+  /** {@code /rtc} (v0) with LiveKit's query parameters; the token goes in a header, not here. */
+  static HttpUrl signalUrl(String url, boolean autoSubscribe) {
+    String u = url.strip();
+    String lower = u.toLowerCase(Locale.ROOT);
+    if (lower.startsWith("ws://")) {
+      u = "http://" + u.substring(5);
+    } else if (lower.startsWith("wss://")) {
+      u = "https://" + u.substring(6);
+    } else if (!lower.startsWith("http://") && !lower.startsWith("https://")) {
+      throw new IllegalArgumentException(
+          "url must start with ws://, wss://, http:// or https://, got '" + url + "'");
+    }
+    HttpUrl base = HttpUrl.parse(u);
+    if (base == null) {
+      throw new IllegalArgumentException("url is not a valid URL: '" + url + "'");
+    }
+    if (base.querySize() > 0) {
+      throw new IllegalArgumentException("url must not carry a query (tokens go in token()): '" + base.redact() + "'");
+    }
+    return base.newBuilder()
+        .addPathSegment("rtc")
+        .addQueryParameter("protocol", Integer.toString(PROTOCOL_VERSION))
+        .addQueryParameter("client_protocol", "1")
+        .addQueryParameter("auto_subscribe", autoSubscribe ? "1" : "0")
+        .addQueryParameter("adaptive_stream", "0")
+        .addQueryParameter("version", SDK_VERSION)
+        .addQueryParameter("os", System.getProperty("os.name", "unknown"))
+        .addQueryParameter("os_version", System.getProperty("os.version", ""))
+        .build();
+  }
+}

@@ -1,0 +1,583 @@
+package dev.audiopipeline.livekit;
+
+import dev.audiopipeline.AudioPipelineException;
+import dev.audiopipeline.AudioSource;
+import dev.audiopipeline.AuthenticationException;
+import dev.audiopipeline.ConnectionException;
+import dev.audiopipeline.internal.NamedThreadFactory;
+import dev.onvoid.webrtc.RTCIceCandidate;
+import dev.onvoid.webrtc.RTCPeerConnectionState;
+import dev.onvoid.webrtc.RTCRtpReceiver;
+import dev.onvoid.webrtc.RTCSessionDescription;
+import dev.onvoid.webrtc.media.MediaStreamTrack;
+import dev.onvoid.webrtc.media.audio.AudioTrack;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import livekit.LivekitModels.DisconnectReason;
+import livekit.LivekitModels.ParticipantInfo;
+import livekit.LivekitModels.TrackInfo;
+import livekit.LivekitModels.TrackType;
+import livekit.LivekitRtc;
+import livekit.LivekitRtc.JoinResponse;
+import livekit.LivekitRtc.LeaveRequest;
+import livekit.LivekitRtc.SignalRequest;
+import livekit.LivekitRtc.SignalResponse;
+import livekit.LivekitRtc.SignalTarget;
+import okhttp3.Dispatcher;
+import okhttp3.OkHttpClient;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One bot participation in one room: the signal connection, the subscriber peer connection, the
+ * room's participants and the speaker streams of their audio tracks.
+ *
+ * <p>All state lives on one named event thread ({@code audio-pipeline-livekit-<room>-events}):
+ * signal messages, webrtc-java observer callbacks, the keepalive timer and teardown all run there,
+ * so nothing here needs a lock. OkHttp's and WebRTC's threads only hand work to it.
+ */
+final class RoomSession implements SignalClient.Handler, SubscriberTransport.Callbacks {
+  private static final Logger log = LoggerFactory.getLogger(RoomSession.class);
+
+  private final RoomConfig config;
+  private final AudioSource.Listener listener;
+  private final String logPrefix;
+  private final ScheduledThreadPoolExecutor events;
+  private final OkHttpClient http;
+  private final boolean ownsHttp;
+  private final SignalClient signal;
+  private final CompletableFuture<JoinResponse> joined = new CompletableFuture<>();
+  private final CountDownLatch signalTerminated = new CountDownLatch(1);
+  private final long sourceStartNanos = System.nanoTime();
+
+  // event-thread state
+  private final Map<String, ParticipantInfo> participantsBySid = new HashMap<>();
+  private final Map<String, ParticipantInfo> ownerByTrackSid = new HashMap<>();
+  private final Map<String, RTCRtpReceiver> unmatchedReceivers = new HashMap<>();
+  private final Map<String, RemoteAudioStream> openStreams = new HashMap<>();
+  private @Nullable SubscriberTransport subscriber;
+  private @Nullable ScheduledFuture<?> pinger;
+  private String selfSid = "";
+  private long joinedNanos;
+  private long pingTimeoutNanos = TimeUnit.SECONDS.toNanos(15);
+  private volatile long lastRttMs;
+  private boolean tornDown;
+  private boolean reportedEnd;
+
+  // readable from any thread
+  private final ConcurrentLinkedQueue<RemoteAudioStream> allStreams = new ConcurrentLinkedQueue<>();
+  private final Set<String> identities = ConcurrentHashMap.newKeySet();
+  private volatile @Nullable RTCPeerConnectionState subscriberState;
+
+  RoomSession(RoomConfig config, AudioSource.Listener listener) {
+    this.config = config;
+    this.listener = listener;
+    this.logPrefix = config.logPrefix();
+    this.events =
+        new ScheduledThreadPoolExecutor(
+            1, new NamedThreadFactory("livekit-" + config.threadTag() + "-events"));
+    this.events.setRemoveOnCancelPolicy(true);
+    this.events.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+    OkHttpClient given = config.httpClient();
+    if (given != null) {
+      this.http = given;
+      this.ownsHttp = false;
+    } else {
+      ThreadPoolExecutor dispatcherPool =
+          new ThreadPoolExecutor(
+              0,
+              Integer.MAX_VALUE,
+              60,
+              TimeUnit.SECONDS,
+              new SynchronousQueue<>(),
+              new NamedThreadFactory("livekit-" + config.threadTag() + "-http"));
+      this.http =
+          new OkHttpClient.Builder()
+              .dispatcher(new Dispatcher(dispatcherPool))
+              .connectTimeout(Duration.ofSeconds(10))
+              .readTimeout(Duration.ZERO)
+              .build();
+      this.ownsHttp = true;
+    }
+    this.signal = new SignalClient(logPrefix, events, this);
+  }
+
+  void start() {
+    log.debug("{} - connecting to {}", logPrefix, config.signalUrl().newBuilder().query(null).build());
+    signal.connect(http, config.signalUrl(), config.token());
+    events.schedule(
+        () -> {
+          if (!joined.isDone()) {
+            fail(
+                new LiveKitRoomException(
+                    "no join response within " + config.joinTimeout().toMillis() + " ms", null, null));
+          }
+        },
+        config.joinTimeout().toMillis(),
+        TimeUnit.MILLISECONDS);
+  }
+
+  CompletableFuture<JoinResponse> joined() {
+    return joined;
+  }
+
+  List<TrackStats> trackStats() {
+    List<TrackStats> out = new ArrayList<>();
+    for (RemoteAudioStream s : allStreams) {
+      out.add(s.stats());
+    }
+    return out;
+  }
+
+  Set<String> remoteIdentities() {
+    return Set.copyOf(identities);
+  }
+
+  long lastRttMillis() {
+    return lastRttMs;
+  }
+
+  @Nullable RTCPeerConnectionState subscriberState() {
+    return subscriberState;
+  }
+
+  // ---------------------------------------------------------------- signal messages
+
+  @Override
+  public void onSignal(SignalResponse msg) {
+    if (tornDown) {
+      return;
+    }
+    if (!joined.isDone()) {
+      switch (msg.getMessageCase()) {
+        case JOIN -> handleJoin(msg.getJoin());
+        case LEAVE -> {
+          LeaveRequest l = msg.getLeave();
+          fail(
+              new LiveKitRoomException(
+                  "the server refused the join: " + l.getReason(), l.getReason().name(), null));
+        }
+        default -> log.debug("{} - ignoring {} before the join response", logPrefix, msg.getMessageCase());
+      }
+      return;
+    }
+    switch (msg.getMessageCase()) {
+      case OFFER -> {
+        SubscriberTransport sub = subscriber;
+        if (sub != null) {
+          sub.handleOffer(msg.getOffer());
+        }
+      }
+      case TRICKLE -> handleTrickle(msg.getTrickle());
+      case UPDATE -> {
+        for (ParticipantInfo p : msg.getUpdate().getParticipantsList()) {
+          upsertParticipant(p);
+        }
+      }
+      case LEAVE -> handleLeave(msg.getLeave());
+      case PONG_RESP -> lastRttMs = Math.max(0, System.currentTimeMillis() - msg.getPongResp().getLastPingTimestamp());
+      case REFRESH_TOKEN -> log.debug("{} - received a refreshed token", logPrefix); // kept for resume (not logged)
+      case JOIN -> log.debug("{} - ignoring a second join response", logPrefix);
+      case MESSAGE_NOT_SET -> log.trace("{} - skipping a signal message of a newer protocol", logPrefix);
+      default -> log.trace("{} - ignoring {}", logPrefix, msg.getMessageCase());
+    }
+  }
+
+  private void handleJoin(JoinResponse join) {
+    joinedNanos = System.nanoTime();
+    selfSid = join.getParticipant().getSid();
+    for (ParticipantInfo p : join.getOtherParticipantsList()) {
+      upsertParticipant(p);
+    }
+    if (!join.getSubscriberPrimary()) {
+      log.warn(
+          "{} - server did not make the subscriber connection primary; this bot only subscribes",
+          logPrefix);
+    }
+    boolean forceRelay =
+        join.getClientConfiguration().getForceRelay() == livekit.LivekitModels.ClientConfigSetting.ENABLED;
+    try {
+      subscriber =
+          new SubscriberTransport(
+              logPrefix, WebRtcFactories.receiving(), join.getIceServersList(), forceRelay, events, this);
+    } catch (AudioPipelineException e) {
+      fail(e);
+      return;
+    }
+    int interval = join.getPingInterval() > 0 ? join.getPingInterval() : 5;
+    int timeout = join.getPingTimeout() > 0 ? join.getPingTimeout() : 15;
+    pingTimeoutNanos = TimeUnit.SECONDS.toNanos(timeout);
+    pinger = events.scheduleAtFixedRate(this::keepAlive, interval, interval, TimeUnit.SECONDS);
+    log.info(
+        "{} - joined room {} as {} ({}), {} other participant(s), server {}",
+        logPrefix,
+        join.getRoom().getName(),
+        join.getParticipant().getIdentity(),
+        selfSid,
+        join.getOtherParticipantsCount(),
+        join.getServerInfo().getVersion());
+    joined.complete(join);
+  }
+
+  private void handleTrickle(LivekitRtc.TrickleRequest trickle) {
+    if (trickle.getTarget() != SignalTarget.SUBSCRIBER) {
+      return; // no publisher connection yet
+    }
+    SubscriberTransport sub = subscriber;
+    if (sub == null) {
+      return;
+    }
+    try {
+      sub.addRemoteCandidate(IceCandidateJson.fromJson(trickle.getCandidateInit()));
+    } catch (IllegalArgumentException e) {
+      log.debug("{} - skipping a malformed ICE candidate: {}", logPrefix, e.getMessage());
+    }
+  }
+
+  private void handleLeave(LeaveRequest leave) {
+    LeaveRequest.Action action = leave.getAction();
+    DisconnectReason reason = leave.getReason();
+    if (action == LeaveRequest.Action.RESUME || action == LeaveRequest.Action.RECONNECT) {
+      // Resume/rejoin is not implemented yet: surface it instead of going silent.
+      fail(
+          new LiveKitRoomException(
+              "the server asked the bot to " + action + " (" + reason + "); reconnecting is not supported yet",
+              reason.name(),
+              null));
+      return;
+    }
+    if (reason == DisconnectReason.ROOM_DELETED || reason == DisconnectReason.ROOM_CLOSED) {
+      log.info("{} - room ended ({})", logPrefix, reason);
+      teardown(false);
+      reportEnded();
+      return;
+    }
+    fail(new LiveKitRoomException("the server removed the bot: " + reason, reason.name(), null));
+  }
+
+  private void keepAlive() {
+    if (tornDown) {
+      return;
+    }
+    long silentNanos = System.nanoTime() - signal.lastReceivedNanos();
+    if (silentNanos > pingTimeoutNanos) {
+      onSignalLost(
+          "no signal message for " + TimeUnit.NANOSECONDS.toMillis(silentNanos) + " ms (ping timeout)",
+          null,
+          null);
+      return;
+    }
+    signal.send(
+        SignalRequest.newBuilder()
+            .setPingReq(
+                LivekitRtc.Ping.newBuilder()
+                    .setTimestamp(System.currentTimeMillis())
+                    .setRtt(lastRttMs))
+            .build());
+  }
+
+  @Override
+  public void onSignalLost(String why, @Nullable Throwable cause, @Nullable Integer httpStatus) {
+    signalTerminated.countDown();
+    if (tornDown) {
+      return;
+    }
+    AudioPipelineException error;
+    if (httpStatus != null && (httpStatus == 401 || httpStatus == 403)) {
+      error = new AuthenticationException("livekit", why, httpStatus, -1, null, cause);
+    } else if (httpStatus != null) {
+      error = new LiveKitRoomException(why, null, cause);
+    } else if (cause instanceof IOException) {
+      error = new ConnectionException(logPrefix + " - " + why, (IOException) cause);
+    } else {
+      error = new ConnectionException(logPrefix + " - " + why, new IOException(why, cause));
+    }
+    fail(error);
+  }
+
+  // ---------------------------------------------------------------- participants and tracks
+
+  private void upsertParticipant(ParticipantInfo p) {
+    String sid = p.getSid();
+    if (sid.isEmpty() || sid.equals(selfSid)) {
+      return;
+    }
+    ParticipantInfo old = participantsBySid.get(sid);
+    if (old != null && p.getVersion() < old.getVersion()) {
+      return; // stale snapshot
+    }
+    Set<String> before = old == null ? Set.of() : audioTrackSids(old);
+    if (p.getState() == ParticipantInfo.State.DISCONNECTED) {
+      participantsBySid.remove(sid);
+      identities.remove(p.getIdentity());
+      for (String trackSid : before) {
+        ownerByTrackSid.remove(trackSid);
+        unmatchedReceivers.remove(trackSid);
+        endStream(trackSid, "participant left");
+      }
+      log.debug("{} - participant {} left", logPrefix, p.getIdentity());
+      return;
+    }
+    participantsBySid.put(sid, p);
+    identities.add(p.getIdentity());
+    Set<String> now = audioTrackSids(p);
+    for (String trackSid : before) {
+      if (!now.contains(trackSid)) {
+        ownerByTrackSid.remove(trackSid);
+        unmatchedReceivers.remove(trackSid);
+        endStream(trackSid, "track unpublished");
+      }
+    }
+    for (String trackSid : now) {
+      ownerByTrackSid.put(trackSid, p);
+      RTCRtpReceiver waiting = unmatchedReceivers.remove(trackSid);
+      if (waiting != null) {
+        openStream(trackSid, waiting, p);
+      }
+    }
+  }
+
+  private static Set<String> audioTrackSids(ParticipantInfo p) {
+    Set<String> sids = new HashSet<>();
+    for (TrackInfo t : p.getTracksList()) {
+      if (t.getType() == TrackType.AUDIO) {
+        sids.add(t.getSid());
+      }
+    }
+    return sids;
+  }
+
+  @Override
+  public void onTrack(RTCRtpReceiver receiver, @Nullable String mid) {
+    MediaStreamTrack track = receiver.getTrack();
+    if (!MediaStreamTrack.AUDIO_TRACK_KIND.equals(track.getKind())) {
+      return;
+    }
+    // The receiver's track id is the msid track id, which LiveKit sets to the track SID.
+    String trackSid = track.getId();
+    if (openStreams.containsKey(trackSid)) {
+      return;
+    }
+    ParticipantInfo owner = ownerByTrackSid.get(trackSid);
+    if (owner == null) {
+      unmatchedReceivers.put(trackSid, receiver); // its participant update is still to come
+      log.debug("{} - track {} (mid {}) arrived before its participant info", logPrefix, trackSid, mid);
+      return;
+    }
+    openStream(trackSid, receiver, owner);
+  }
+
+  private void openStream(String trackSid, RTCRtpReceiver receiver, ParticipantInfo owner) {
+    AudioTrack track = (AudioTrack) receiver.getTrack();
+    RemoteAudioStream stream =
+        new RemoteAudioStream(
+            trackSid, owner.getIdentity(), owner.getSid(), track, sourceStartNanos, joinedNanos);
+    openStreams.put(trackSid, stream);
+    allStreams.add(stream);
+    log.debug("{} - speaker stream {} for {}", logPrefix, trackSid, owner.getIdentity());
+    try {
+      listener.speakerJoined(stream);
+    } catch (RuntimeException e) {
+      log.warn("{} - listener.speakerJoined threw; stream {} stays unread", logPrefix, trackSid, e);
+    }
+  }
+
+  private void endStream(String trackSid, String why) {
+    RemoteAudioStream stream = openStreams.remove(trackSid);
+    if (stream == null) {
+      return;
+    }
+    stream.end();
+    log.debug("{} - speaker stream {} of {} ended: {}", logPrefix, trackSid, stream.identity(), why);
+    try {
+      listener.speakerLeft(stream);
+    } catch (RuntimeException e) {
+      log.warn("{} - listener.speakerLeft threw", logPrefix, e);
+    }
+  }
+
+  @Override
+  public void onTrackRemoved(RTCRtpReceiver receiver) {
+    String trackSid;
+    try {
+      trackSid = receiver.getTrack().getId();
+    } catch (RuntimeException | Error e) {
+      return;
+    }
+    unmatchedReceivers.remove(trackSid);
+    endStream(trackSid, "removed from the peer connection");
+  }
+
+  // ---------------------------------------------------------------- peer connection
+
+  @Override
+  public void onLocalCandidate(RTCIceCandidate candidate) {
+    signal.send(
+        SignalRequest.newBuilder()
+            .setTrickle(
+                LivekitRtc.TrickleRequest.newBuilder()
+                    .setCandidateInit(IceCandidateJson.toJson(candidate))
+                    .setTarget(SignalTarget.SUBSCRIBER))
+            .build());
+  }
+
+  @Override
+  public void onAnswer(RTCSessionDescription answer, int offerId) {
+    signal.send(
+        SignalRequest.newBuilder()
+            .setAnswer(
+                LivekitRtc.SessionDescription.newBuilder()
+                    .setType("answer")
+                    .setSdp(answer.sdp)
+                    .setId(offerId))
+            .build());
+  }
+
+  @Override
+  public void onConnectionState(RTCPeerConnectionState state) {
+    subscriberState = state;
+    log.debug("{} - subscriber connection {}", logPrefix, state);
+    if (state == RTCPeerConnectionState.FAILED && !tornDown) {
+      fail(
+          new ConnectionException(
+              logPrefix + " - the subscriber peer connection failed (ICE/DTLS)",
+              new IOException("peer connection state FAILED")));
+    }
+  }
+
+  @Override
+  public void onNegotiationFailed(String what) {
+    fail(new LiveKitRoomException("subscriber negotiation failed: " + what, null, null));
+  }
+
+  // ---------------------------------------------------------------- ending
+
+  private void fail(AudioPipelineException error) {
+    if (tornDown) {
+      return;
+    }
+    log.debug("{} - failing: {}", logPrefix, error.getMessage());
+    joined.completeExceptionally(error);
+    teardown(true);
+    if (!reportedEnd) {
+      reportedEnd = true;
+      try {
+        listener.sourceFailed(error);
+      } catch (RuntimeException e) {
+        log.warn("{} - listener.sourceFailed threw", logPrefix, e);
+      }
+    }
+  }
+
+  private void reportEnded() {
+    if (!reportedEnd) {
+      reportedEnd = true;
+      try {
+        listener.sourceEnded();
+      } catch (RuntimeException e) {
+        log.warn("{} - listener.sourceEnded threw", logPrefix, e);
+      }
+    }
+  }
+
+  /** Leaves (if asked), ends every stream, closes the peer connection and the signal socket. */
+  private void teardown(boolean sendLeave) {
+    if (tornDown) {
+      return;
+    }
+    tornDown = true;
+    ScheduledFuture<?> p = pinger;
+    if (p != null) {
+      p.cancel(false);
+    }
+    if (sendLeave) {
+      signal.send(
+          SignalRequest.newBuilder()
+              .setLeave(
+                  LeaveRequest.newBuilder()
+                      .setReason(DisconnectReason.CLIENT_INITIATED)
+                      .setAction(LeaveRequest.Action.DISCONNECT))
+              .build());
+    }
+    for (String trackSid : new ArrayList<>(openStreams.keySet())) {
+      endStream(trackSid, "room closed");
+    }
+    SubscriberTransport sub = subscriber;
+    if (sub != null) {
+      sub.close();
+    }
+    signal.close("bot leaving");
+  }
+
+  /** Leaves the room and stops this session's threads; bounded wait. */
+  void close(Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    boolean interrupted = false;
+    try {
+      Future<?> done =
+          events.submit(
+              () -> {
+                boolean wasTornDown = tornDown;
+                teardown(true);
+                if (!wasTornDown) {
+                  log.info("{} - left the room", logPrefix);
+                }
+                reportEnded();
+              });
+      done.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+    } catch (RejectedExecutionException | ExecutionException | TimeoutException e) {
+      log.debug("{} - teardown did not finish cleanly: {}", logPrefix, e.toString());
+    } catch (InterruptedException e) {
+      interrupted = true;
+    }
+    try {
+      // the leave and the close frame go out before the socket is dropped
+      if (!signalTerminated.await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+        signal.cancel();
+      }
+    } catch (InterruptedException e) {
+      interrupted = true;
+      signal.cancel();
+    }
+    events.shutdownNow();
+    try {
+      if (!events.awaitTermination(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+        log.warn("{} - event thread did not stop in time", logPrefix);
+      }
+    } catch (InterruptedException e) {
+      interrupted = true;
+    }
+    if (ownsHttp) {
+      http.dispatcher().executorService().shutdown();
+      http.connectionPool().evictAll();
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public void signalTerminated() {
+    signalTerminated.countDown();
+  }
+}

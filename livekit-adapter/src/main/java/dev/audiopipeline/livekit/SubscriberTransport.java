@@ -1,0 +1,260 @@
+package dev.audiopipeline.livekit;
+
+import dev.onvoid.webrtc.CreateSessionDescriptionObserver;
+import dev.onvoid.webrtc.PeerConnectionFactory;
+import dev.onvoid.webrtc.PeerConnectionObserver;
+import dev.onvoid.webrtc.RTCAnswerOptions;
+import dev.onvoid.webrtc.RTCBundlePolicy;
+import dev.onvoid.webrtc.RTCConfiguration;
+import dev.onvoid.webrtc.RTCIceCandidate;
+import dev.onvoid.webrtc.RTCIceServer;
+import dev.onvoid.webrtc.RTCIceTransportPolicy;
+import dev.onvoid.webrtc.RTCPeerConnection;
+import dev.onvoid.webrtc.RTCPeerConnectionState;
+import dev.onvoid.webrtc.RTCRtcpMuxPolicy;
+import dev.onvoid.webrtc.RTCRtpReceiver;
+import dev.onvoid.webrtc.RTCRtpTransceiver;
+import dev.onvoid.webrtc.RTCSdpType;
+import dev.onvoid.webrtc.RTCSessionDescription;
+import dev.onvoid.webrtc.SetSessionDescriptionObserver;
+import dev.onvoid.webrtc.media.MediaStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import livekit.LivekitRtc;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The subscriber peer connection: the server offers, we answer. All methods run on the room's
+ * event executor; every webrtc-java observer callback (which arrive on the factory's signaling
+ * thread) is handed back to that executor and does nothing else, so no PC call is ever made from
+ * inside a callback (cross-PC calls from callbacks deadlock the signaling threads).
+ *
+ * <p>Remote ICE candidates are buffered until the remote description is set; offers that arrive
+ * while a negotiation is in flight are queued, keeping only the newest.
+ */
+final class SubscriberTransport implements PeerConnectionObserver {
+  private static final Logger log = LoggerFactory.getLogger(SubscriberTransport.class);
+
+  /** Outcomes, delivered on the event executor. */
+  interface Callbacks {
+    void onLocalCandidate(RTCIceCandidate candidate);
+
+    void onAnswer(RTCSessionDescription answer, int offerId);
+
+    void onTrack(RTCRtpReceiver receiver, @Nullable String mid);
+
+    void onTrackRemoved(RTCRtpReceiver receiver);
+
+    void onConnectionState(RTCPeerConnectionState state);
+
+    void onNegotiationFailed(String what);
+  }
+
+  private final String logPrefix;
+  private final Executor events;
+  private final Callbacks callbacks;
+  private final RTCPeerConnection pc;
+  private final List<RTCIceCandidate> pendingCandidates = new ArrayList<>();
+  private boolean remoteDescriptionSet;
+  private boolean negotiating;
+  private LivekitRtc.@Nullable SessionDescription queuedOffer;
+  private boolean closed;
+
+  SubscriberTransport(
+      String logPrefix,
+      PeerConnectionFactory factory,
+      List<LivekitRtc.ICEServer> iceServers,
+      boolean forceRelay,
+      Executor events,
+      Callbacks callbacks) {
+    this.logPrefix = logPrefix;
+    this.events = events;
+    this.callbacks = callbacks;
+    RTCConfiguration config = new RTCConfiguration();
+    config.iceServers = new ArrayList<>();
+    for (LivekitRtc.ICEServer s : iceServers) {
+      RTCIceServer server = new RTCIceServer();
+      server.urls = new ArrayList<>(s.getUrlsList());
+      if (!s.getUsername().isEmpty()) {
+        server.username = s.getUsername();
+        server.password = s.getCredential();
+      }
+      config.iceServers.add(server);
+    }
+    config.bundlePolicy = RTCBundlePolicy.MAX_BUNDLE;
+    config.rtcpMuxPolicy = RTCRtcpMuxPolicy.REQUIRE;
+    if (forceRelay) {
+      config.iceTransportPolicy = RTCIceTransportPolicy.RELAY;
+    }
+    this.pc = factory.createPeerConnection(config, this);
+  }
+
+  /** Applies a server offer and answers it (now, or after the negotiation in flight). */
+  void handleOffer(LivekitRtc.SessionDescription offer) {
+    if (closed) {
+      return;
+    }
+    if (negotiating) {
+      queuedOffer = offer;
+      return;
+    }
+    negotiating = true;
+    int offerId = offer.getId();
+    pc.setRemoteDescription(
+        new RTCSessionDescription(RTCSdpType.OFFER, offer.getSdp()),
+        new SetSessionDescriptionObserver() {
+          @Override
+          public void onSuccess() {
+            post(() -> remoteSet(offerId));
+          }
+
+          @Override
+          public void onFailure(String error) {
+            post(() -> failed("setRemoteDescription(offer " + offerId + "): " + error));
+          }
+        });
+  }
+
+  private void remoteSet(int offerId) {
+    if (closed) {
+      return;
+    }
+    remoteDescriptionSet = true;
+    for (RTCIceCandidate c : pendingCandidates) {
+      pc.addIceCandidate(c);
+    }
+    pendingCandidates.clear();
+    pc.createAnswer(
+        new RTCAnswerOptions(),
+        new CreateSessionDescriptionObserver() {
+          @Override
+          public void onSuccess(RTCSessionDescription answer) {
+            post(() -> answerCreated(answer, offerId));
+          }
+
+          @Override
+          public void onFailure(String error) {
+            post(() -> failed("createAnswer(offer " + offerId + "): " + error));
+          }
+        });
+  }
+
+  private void answerCreated(RTCSessionDescription answer, int offerId) {
+    if (closed) {
+      return;
+    }
+    pc.setLocalDescription(
+        answer,
+        new SetSessionDescriptionObserver() {
+          @Override
+          public void onSuccess() {
+            post(() -> answered(answer, offerId));
+          }
+
+          @Override
+          public void onFailure(String error) {
+            post(() -> failed("setLocalDescription(answer " + offerId + "): " + error));
+          }
+        });
+  }
+
+  private void answered(RTCSessionDescription answer, int offerId) {
+    if (closed) {
+      return;
+    }
+    callbacks.onAnswer(answer, offerId);
+    negotiating = false;
+    LivekitRtc.SessionDescription next = queuedOffer;
+    queuedOffer = null;
+    if (next != null) {
+      handleOffer(next);
+    }
+  }
+
+  private void failed(String what) {
+    negotiating = false;
+    if (!closed) {
+      callbacks.onNegotiationFailed(what);
+    }
+  }
+
+  /** Adds a server candidate, or buffers it until the remote description is set. */
+  void addRemoteCandidate(RTCIceCandidate candidate) {
+    if (closed) {
+      return;
+    }
+    if (remoteDescriptionSet) {
+      pc.addIceCandidate(candidate);
+    } else {
+      pendingCandidates.add(candidate);
+    }
+  }
+
+  /** The last local answer, for a later resume's SyncState. */
+  @Nullable RTCSessionDescription localDescription() {
+    return closed ? null : pc.getLocalDescription();
+  }
+
+  void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    // webrtc-java 0.14.0 never frees the native PC on close() (about 100 KB; upstream #239), and
+    // disposing its tracks afterwards throws: so close and drop the references.
+    pc.close();
+  }
+
+  // --- PeerConnectionObserver: signaling thread; hand off and return ---
+
+  @Override
+  public void onIceCandidate(RTCIceCandidate candidate) {
+    post(() -> {
+      if (!closed) {
+        callbacks.onLocalCandidate(candidate);
+      }
+    });
+  }
+
+  @Override
+  public void onTrack(RTCRtpTransceiver transceiver) {
+    RTCRtpReceiver receiver = transceiver.getReceiver();
+    String mid = transceiver.getMid();
+    post(() -> {
+      if (!closed) {
+        callbacks.onTrack(receiver, mid);
+      }
+    });
+  }
+
+  @Override
+  public void onAddTrack(RTCRtpReceiver receiver, MediaStream[] mediaStreams) {
+    // onTrack covers it; the MediaStream wrappers are empty in 0.14.0.
+  }
+
+  @Override
+  public void onRemoveTrack(RTCRtpReceiver receiver) {
+    post(() -> {
+      if (!closed) {
+        callbacks.onTrackRemoved(receiver);
+      }
+    });
+  }
+
+  @Override
+  public void onConnectionChange(RTCPeerConnectionState state) {
+    post(() -> callbacks.onConnectionState(state));
+  }
+
+  private void post(Runnable r) {
+    try {
+      events.execute(r);
+    } catch (RejectedExecutionException e) {
+      log.trace("{} - room closed, dropping peer connection event", logPrefix);
+    }
+  }
+}

@@ -1,0 +1,12 @@
+/**
+ * Joins a LiveKit room as a bot and turns every participant's audio track into a speaker stream.
+ *
+ * <p>Start with {@link dev.audiopipeline.livekit.LiveKitRoomSource} (an {@link
+ * dev.audiopipeline.AudioSource}) or the one-call {@link dev.audiopipeline.livekit.LiveKitTranscriber}.
+ *
+ * <p>Everything in this package is non-null unless annotated {@code @Nullable}.
+ */
+@NullMarked
+package dev.audiopipeline.livekit;
+
+import org.jspecify.annotations.NullMarked;
