@@ -220,7 +220,7 @@ async function main() {
     if (Number.isFinite(p.p.leave)) await p.leaveRoom();
   });
   await Promise.all(runs);
-  emit('playback_done', { late: late.map((p) => p.p.identity) });
+  emit('playback_done', { late: late.map((p) => p.p.identity).join(',') });
 
   // Stay in the room (so the test can watch the bot leave) until stdin closes or --linger passes.
   const stay = pubs.filter((p) => !p.left);
