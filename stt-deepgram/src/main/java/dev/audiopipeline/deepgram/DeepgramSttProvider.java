@@ -1,0 +1,354 @@
+package dev.audiopipeline.deepgram;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.audiopipeline.AudioFormat;
+import dev.audiopipeline.SttProvider;
+import dev.audiopipeline.SttSession;
+import dev.audiopipeline.SttSessionOptions;
+import dev.audiopipeline.spi.ReconnectPolicy;
+import dev.audiopipeline.spi.StreamingConfig;
+import dev.audiopipeline.spi.StreamingSttSession;
+import dev.audiopipeline.spi.WebSocketRequest;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
+import okhttp3.OkHttpClient;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Deepgram live streaming ({@code /v1/listen}) as an {@link SttProvider}. Thread-safe; share one
+ * instance; {@link #close()} it at the end (it owns a scheduler and, unless you gave one, an
+ * OkHttp client).
+ *
+ * <pre>{@code
+ * try (SttProvider dg = DeepgramSttProvider.fromEnv()) { ... }
+ * SttProvider dg = DeepgramSttProvider.builder().apiKey(key).model("nova-3").language("en").build();
+ * }</pre>
+ */
+public final class DeepgramSttProvider implements SttProvider {
+  /** The provider name used in transcripts, events and errors. */
+  public static final String NAME = "deepgram";
+
+  private final Builder b;
+  private final OkHttpClient client;
+  private final boolean ownsClient;
+  private final OkHttpTransport transport;
+  private final ScheduledExecutorService scheduler;
+  private final ObjectMapper mapper = new ObjectMapper();
+  private final AudioFormat format;
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  private DeepgramSttProvider(Builder b) {
+    this.b = b;
+    this.format = AudioFormat.mono(b.sampleRate);
+    if (b.client != null) {
+      this.client = b.client;
+      this.ownsClient = false;
+    } else {
+      this.client = new OkHttpClient.Builder()
+          .connectTimeout(10, TimeUnit.SECONDS)
+          .readTimeout(0, TimeUnit.SECONDS)
+          .build();
+      this.ownsClient = true;
+    }
+    this.transport = new OkHttpTransport(client);
+    this.scheduler = StreamingSttSession.newScheduler(NAME, b.schedulerThreads);
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Reads {@code DEEPGRAM_API_KEY} (required), {@code DEEPGRAM_MODEL}, {@code DEEPGRAM_LANGUAGE} and
+   * {@code DEEPGRAM_BASE_URL} from the environment.
+   *
+   * @throws IllegalStateException when DEEPGRAM_API_KEY is not set
+   */
+  public static DeepgramSttProvider fromEnv() {
+    return fromEnv(System::getenv);
+  }
+
+  static DeepgramSttProvider fromEnv(Function<String, @Nullable String> env) {
+    String key = env.apply("DEEPGRAM_API_KEY");
+    if (key == null || key.isBlank()) {
+      throw new IllegalStateException(
+          "DEEPGRAM_API_KEY is not set: export your Deepgram API key, or use builder().apiKey(...)");
+    }
+    Builder bb = builder().apiKey(key);
+    String v = env.apply("DEEPGRAM_MODEL");
+    if (v != null && !v.isBlank()) {
+      bb.model(v);
+    }
+    v = env.apply("DEEPGRAM_LANGUAGE");
+    if (v != null && !v.isBlank()) {
+      bb.language(v);
+    }
+    v = env.apply("DEEPGRAM_BASE_URL");
+    if (v != null && !v.isBlank()) {
+      bb.baseUrl(v);
+    }
+    return bb.build();
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public AudioFormat inputFormat() {
+    return format;
+  }
+
+  @Override
+  public SttSession openSession(SttSessionOptions options, SttSession.Listener listener) {
+    Objects.requireNonNull(options, "options == null");
+    Objects.requireNonNull(listener, "listener == null");
+    if (closed.get()) {
+      throw new IllegalStateException("deepgram provider is closed");
+    }
+    String language = options.language() != null ? options.language() : b.language;
+    WebSocketRequest request = request(language);
+    StreamingConfig.Builder cb = StreamingConfig.builder(NAME, format)
+        .chunk(b.chunk)
+        .replayBuffer(b.replayBuffer)
+        .reconnectPolicy(b.reconnectPolicy)
+        .transport(transport)
+        .scheduler(scheduler)
+        .codecFactory(() -> new DeepgramCodec(request, mapper, b.keepAliveAfter, language));
+    return StreamingSttSession.open(cb.build(), options, listener);
+  }
+
+  WebSocketRequest request(@Nullable String language) {
+    Map<String, List<String>> q = new LinkedHashMap<>();
+    put(q, "model", b.model);
+    if (language != null) {
+      put(q, "language", language);
+    }
+    put(q, "encoding", "linear16");
+    put(q, "sample_rate", Integer.toString(b.sampleRate));
+    put(q, "channels", "1");
+    put(q, "interim_results", Boolean.toString(b.interimResults));
+    put(q, "punctuate", Boolean.toString(b.punctuate));
+    put(q, "smart_format", Boolean.toString(b.smartFormat));
+    put(q, "endpointing", b.endpointingMs == null ? "false" : Integer.toString(b.endpointingMs));
+    if (b.utteranceEndMs != null) {
+      put(q, "utterance_end_ms", Integer.toString(b.utteranceEndMs));
+    }
+    if (b.vadEvents) {
+      put(q, "vad_events", "true");
+    }
+    for (String k : b.keyterms) {
+      put(q, "keyterm", k);
+    }
+    b.extraParams.forEach((k, v) -> put(q, k, v));
+    StringBuilder url = new StringBuilder(b.baseUrl).append("/v1/listen?");
+    boolean first = true;
+    for (Map.Entry<String, List<String>> e : q.entrySet()) {
+      for (String v : e.getValue()) {
+        if (!first) {
+          url.append('&');
+        }
+        first = false;
+        url.append(enc(e.getKey())).append('=').append(enc(v));
+      }
+    }
+    Map<String, String> headers = Map.of("Authorization", "Token " + b.apiKey);
+    return WebSocketRequest.of(URI.create(url.toString()), headers);
+  }
+
+  private static void put(Map<String, List<String>> q, String k, String v) {
+    q.computeIfAbsent(k, x -> new ArrayList<>()).add(v);
+  }
+
+  private static String enc(String s) {
+    return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
+  }
+
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    scheduler.shutdownNow();
+    if (ownsClient) {
+      client.dispatcher().executorService().shutdown();
+      client.connectionPool().evictAll();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "DeepgramSttProvider{baseUrl=" + b.baseUrl + ", model=" + b.model + ", apiKey=****}";
+  }
+
+  /** Builder; {@link #build()} validates. */
+  public static final class Builder {
+    private @Nullable String apiKey;
+    private String baseUrl = "wss://api.deepgram.com";
+    private String model = "nova-3";
+    private @Nullable String language = "en";
+    private int sampleRate = 16_000;
+    private boolean interimResults = true;
+    private boolean punctuate = true;
+    private boolean smartFormat = false;
+    private @Nullable Integer endpointingMs = 300;
+    private @Nullable Integer utteranceEndMs;
+    private boolean vadEvents;
+    private final List<String> keyterms = new ArrayList<>();
+    private final Map<String, String> extraParams = new LinkedHashMap<>();
+    private Duration chunk = Duration.ofMillis(50);
+    private Duration replayBuffer = Duration.ofSeconds(30);
+    private Duration keepAliveAfter = Duration.ofSeconds(4);
+    private ReconnectPolicy reconnectPolicy = ReconnectPolicy.defaults();
+    private @Nullable OkHttpClient client;
+    private int schedulerThreads = 2;
+
+    private Builder() {}
+
+    /** Required. Sent only as the {@code Authorization: Token} header; never logged. */
+    public Builder apiKey(String v) {
+      this.apiKey = Objects.requireNonNull(v, "apiKey == null");
+      return this;
+    }
+
+    /** {@code wss://api.deepgram.com} (default), a regional host, or a fake's {@code ws://} URL. */
+    public Builder baseUrl(String v) {
+      this.baseUrl = Objects.requireNonNull(v, "baseUrl == null").replaceAll("/+$", "");
+      return this;
+    }
+
+    /** Model, default {@code nova-3}. */
+    public Builder model(String v) {
+      this.model = Objects.requireNonNull(v, "model == null");
+      return this;
+    }
+
+    /** Default language (BCP-47) when the session options give none; {@code null} omits it. */
+    public Builder language(@Nullable String v) {
+      this.language = v;
+      return this;
+    }
+
+    /** Input sample rate (mono linear16), default 16 000 Hz; accepted 8 000..48 000. */
+    public Builder sampleRate(int v) {
+      this.sampleRate = v;
+      return this;
+    }
+
+    public Builder interimResults(boolean v) {
+      this.interimResults = v;
+      return this;
+    }
+
+    public Builder punctuate(boolean v) {
+      this.punctuate = v;
+      return this;
+    }
+
+    public Builder smartFormat(boolean v) {
+      this.smartFormat = v;
+      return this;
+    }
+
+    /** Endpointing silence in ms (default 300), or {@code null} for {@code endpointing=false}. */
+    public Builder endpointingMs(@Nullable Integer v) {
+      this.endpointingMs = v;
+      return this;
+    }
+
+    /** {@code utterance_end_ms} (≥ 1000), or {@code null} (default) to leave it off. */
+    public Builder utteranceEndMs(@Nullable Integer v) {
+      this.utteranceEndMs = v;
+      return this;
+    }
+
+    public Builder vadEvents(boolean v) {
+      this.vadEvents = v;
+      return this;
+    }
+
+    /** Adds a Nova-3 {@code keyterm}. */
+    public Builder keyterm(String v) {
+      this.keyterms.add(Objects.requireNonNull(v, "keyterm == null"));
+      return this;
+    }
+
+    /** Any other query parameter Deepgram documents (e.g. {@code diarize=true}). */
+    public Builder param(String name, String value) {
+      this.extraParams.put(Objects.requireNonNull(name, "name == null"),
+          Objects.requireNonNull(value, "value == null"));
+      return this;
+    }
+
+    /** Audio per binary frame, default 50 ms. */
+    public Builder chunk(Duration v) {
+      this.chunk = Objects.requireNonNull(v, "chunk == null");
+      return this;
+    }
+
+    /** Audio kept for replay across reconnects, default 30 s. */
+    public Builder replayBuffer(Duration v) {
+      this.replayBuffer = Objects.requireNonNull(v, "replayBuffer == null");
+      return this;
+    }
+
+    /** Idle time before a {@code KeepAlive}, default 4 s; accepted 1..8 s (server closes at 10 s). */
+    public Builder keepAliveAfter(Duration v) {
+      this.keepAliveAfter = Objects.requireNonNull(v, "keepAliveAfter == null");
+      return this;
+    }
+
+    public Builder reconnectPolicy(ReconnectPolicy v) {
+      this.reconnectPolicy = Objects.requireNonNull(v, "reconnectPolicy == null");
+      return this;
+    }
+
+    /** Use your OkHttp client (not closed by the provider). */
+    public Builder okHttpClient(OkHttpClient v) {
+      this.client = Objects.requireNonNull(v, "okHttpClient == null");
+      return this;
+    }
+
+    /** Threads of the provider's timer scheduler, default 2. */
+    public Builder schedulerThreads(int v) {
+      this.schedulerThreads = v;
+      return this;
+    }
+
+    public DeepgramSttProvider build() {
+      if (apiKey == null || apiKey.isBlank()) {
+        throw new IllegalStateException("apiKey is required: builder().apiKey(...) or fromEnv()");
+      }
+      if (!baseUrl.startsWith("ws://") && !baseUrl.startsWith("wss://")) {
+        throw new IllegalArgumentException("baseUrl '" + baseUrl + "' must start with ws:// or wss://");
+      }
+      if (sampleRate < 8_000 || sampleRate > 48_000) {
+        throw new IllegalArgumentException("sampleRate " + sampleRate + ": accepted 8000..48000 Hz");
+      }
+      if (utteranceEndMs != null && utteranceEndMs < 1000) {
+        throw new IllegalArgumentException("utteranceEndMs " + utteranceEndMs + ": accepted >= 1000");
+      }
+      if (keepAliveAfter.compareTo(Duration.ofSeconds(1)) < 0
+          || keepAliveAfter.compareTo(Duration.ofSeconds(8)) > 0) {
+        throw new IllegalArgumentException(
+            "keepAliveAfter " + keepAliveAfter.toMillis() + " ms: accepted 1000..8000 ms");
+      }
+      if (schedulerThreads < 1) {
+        throw new IllegalArgumentException("schedulerThreads " + schedulerThreads + ": accepted >= 1");
+      }
+      return new DeepgramSttProvider(this);
+    }
+  }
+}
