@@ -1,0 +1,170 @@
+package dev.audiopipeline.testing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.audiopipeline.AudioFormat;
+import dev.audiopipeline.AudioPipeline;
+import dev.audiopipeline.AudioPipelineException;
+import dev.audiopipeline.AudioSink;
+import dev.audiopipeline.AudioSource;
+import dev.audiopipeline.SpeakerStream;
+import dev.audiopipeline.Transcript;
+import dev.audiopipeline.TranscriptionSession;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A source driven by the test, the way a LiveKit room behaves: speakers join late and leave early,
+ * audio arrives as 10 ms frames of 48 kHz mono with capture timestamps, tracks go quiet (gaps).
+ */
+class ScriptedSourceTest {
+  private static final Duration WAIT = Duration.ofSeconds(20);
+
+  @AfterEach
+  void noLibraryThreadSurvives() throws InterruptedException {
+    assertThat(LibraryThreads.aliveAfter(Duration.ofSeconds(5))).isEmpty();
+  }
+
+  /** A source whose speakers the test adds and removes. */
+  static final class Scripted implements AudioSource {
+    volatile Listener listener;
+    final CountDownLatch started = new CountDownLatch(1);
+
+    @Override
+    public void start(Listener l) {
+      listener = l;
+      started.countDown();
+    }
+
+    @Override
+    public void close() {}
+
+    Track join(String id, String identity) throws InterruptedException {
+      assertThat(started.await(5, TimeUnit.SECONDS)).isTrue();
+      Track t = new Track(id, identity);
+      listener.speakerJoined(t);
+      return t;
+    }
+  }
+
+  static final class Track implements SpeakerStream {
+    final String id;
+    final String identity;
+    volatile AudioSink sink;
+
+    Track(String id, String identity) {
+      this.id = id;
+      this.identity = identity;
+    }
+
+    @Override
+    public String id() {
+      return id;
+    }
+
+    @Override
+    public String identity() {
+      return identity;
+    }
+
+    @Override
+    public AudioFormat format() {
+      return AudioFormat.MONO_48K;
+    }
+
+    @Override
+    public void start(AudioSink s) {
+      sink = s;
+    }
+
+    /** Writes {@code audio} as 10 ms frames stamped from {@code atMs}, as WebRTC bytes. */
+    void play(short[] audio, long atMs) {
+      byte[] frame = new byte[960];
+      for (int f = 0; f + 480 <= audio.length; f += 480) {
+        for (int i = 0; i < 480; i++) {
+          frame[2 * i] = (byte) audio[f + i];
+          frame[2 * i + 1] = (byte) (audio[f + i] >> 8);
+        }
+        assertThat(sink.offerBytes(frame, 0, 960, (atMs * 1000) + f * 1_000_000L / 48_000))
+            .isTrue();
+      }
+    }
+  }
+
+  @Test
+  void lateJoinEarlyLeaveAndGapsLandOnTheSharedTimeline() throws Exception {
+    Scripted source = new Scripted();
+    AudioPipeline pipeline = AudioPipeline.builder()
+        .stt(SpeechSegmentRecognizer.builder().text((id, n, s, e) -> id + "#" + n).build())
+        .build();
+    RecordingSubscriber<Transcript> sub = RecordingSubscriber.unbounded();
+    short[] speech = Signals.bursts(AudioFormat.MONO_48K, 1500, new long[][] {{0, 1000}});
+    try (TranscriptionSession session = pipeline.startTranscription(source)) {
+      session.subscribe(sub);
+      Track a = source.join("TR_a", "alice");
+      a.play(speech, 0); // alice speaks at 0-1 s
+      Track b = source.join("TR_b", "bob"); // bob joins late; his first audio is stamped 3 s
+      b.play(speech, 3000); // bob at 3-4 s
+      source.listener.speakerLeft(b); // bob leaves early
+      assertThatThrownBy(() -> b.play(speech, 5000))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("TR_b");
+      a.play(speech, 8000); // alice was muted from 1.5 s to 8 s: a gap, then she speaks at 8-9 s
+      source.listener.speakerLeft(a);
+      source.listener.sourceEnded();
+      sub.awaitComplete(WAIT);
+    }
+    List<Transcript> finals = sub.items().stream().filter(Transcript::isFinal)
+        .sorted(Comparator.comparingLong(Transcript::startMs)).toList();
+    assertThat(finals).extracting(Transcript::speaker).containsExactly("alice", "bob", "alice");
+    assertThat(finals.get(0).startMs()).isCloseTo(0L, within(30L));
+    assertThat(finals.get(1).startMs()).isCloseTo(3000L, within(30L));
+    assertThat(finals.get(2).startMs()).isCloseTo(8000L, within(30L));
+    assertThat(finals.get(2).endMs()).isCloseTo(9000L, within(30L));
+  }
+
+  @Test
+  void badAudioIsRefusedAtOnceWithWhatIsAccepted() throws Exception {
+    Scripted source = new Scripted();
+    AudioPipeline pipeline = AudioPipeline.builder().stt(SpeechSegmentRecognizer.create()).build();
+    TranscriptionSession session = pipeline.startTranscription(source);
+    session.start();
+    Track a = source.join("TR_a", "alice");
+    AudioSink sink = a.sink;
+    assertThatThrownBy(() -> sink.offer(new short[0], 0, 0, 0))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("empty");
+    assertThatThrownBy(() -> sink.offerBytes(new byte[3], 0, 3, 0))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("2 bytes per sample");
+    assertThatThrownBy(() -> sink.offer(new short[10], 5, 10, 0))
+        .isInstanceOf(IndexOutOfBoundsException.class);
+    assertThatThrownBy(() -> sink.offer(new short[1 << 20], 0, 1 << 20, 0))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("10-100 ms");
+    assertThatThrownBy(() -> sink.offer(
+            dev.audiopipeline.AudioFrame.of(AudioFormat.MONO_16K, new short[160], 0)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("48000");
+    session.close();
+    assertThatThrownBy(() -> sink.offer(new short[480], 0, 480, 0))
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("no longer accepts");
+  }
+
+  @Test
+  void aSourceFailureEndsTheSessionWithOneError() throws Exception {
+    Scripted source = new Scripted();
+    AudioPipeline pipeline = AudioPipeline.builder().stt(SpeechSegmentRecognizer.create()).build();
+    RecordingSubscriber<Transcript> sub = RecordingSubscriber.unbounded();
+    TranscriptionSession session = pipeline.startTranscription(source);
+    session.subscribe(sub);
+    source.join("TR_a", "alice");
+    source.listener.sourceFailed(new AudioPipelineException("room closed by the server"));
+    assertThat(sub.awaitError(WAIT)).hasMessage("room closed by the server");
+    session.close();
+    assertThat(sub.terminalSignals()).isEqualTo(1);
+  }
+}
