@@ -23,7 +23,7 @@ import org.jspecify.annotations.Nullable;
  * The real third-party publisher: {@code src/test/node/publisher.mjs} (@livekit/rtc-node) in a
  * child process. Its JSON-line events are collected by a named reader thread.
  */
-final class NodePublisher implements AutoCloseable {
+final class NodePublisher {
   /** One {@code {"event":...}} line. */
   record Event(String name, long epochMs, Map<String, @Nullable Object> fields) {
     String str(String key) {
@@ -149,13 +149,6 @@ final class NodePublisher implements AutoCloseable {
     }
     reader.join(5_000);
     return process.isAlive() ? -1 : process.exitValue();
-  }
-
-  @Override
-  public void close() throws InterruptedException {
-    if (process.isAlive()) {
-      finish(Duration.ofSeconds(10));
-    }
   }
 
   @Override
