@@ -43,6 +43,7 @@ public final class AudioFrame {
 
   /** A frame over the whole array. */
   public static AudioFrame of(AudioFormat format, short[] samples, long timestampMicros) {
+    Objects.requireNonNull(samples, "samples == null");
     return of(format, samples, 0, samples.length, timestampMicros);
   }
 
