@@ -1,0 +1,57 @@
+package dev.audiopipeline.examples;
+
+import dev.audiopipeline.AudioPipeline;
+import dev.audiopipeline.Transcript;
+import dev.audiopipeline.TranscriptionSession;
+import dev.audiopipeline.WavFileSource;
+import dev.audiopipeline.testing.SpeechSegmentRecognizer;
+import io.reactivex.rxjava3.core.Flowable;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.reactivestreams.FlowAdapters;
+import reactor.adapter.JdkFlowAdapter;
+import reactor.core.publisher.Flux;
+
+/**
+ * The README's interop snippets, compiled: a {@link TranscriptionSession} is a plain {@code
+ * java.util.concurrent.Flow.Publisher}, so Reactor and RxJava consume it through their adapters.
+ *
+ * <p>Run: {@code ./mvnw -q -pl examples exec:java -Dexec.mainClass=dev.audiopipeline.examples.FlowInterop
+ * -Dexec.args="recruiter.wav candidate.wav"}
+ */
+public final class FlowInterop {
+  private FlowInterop() {}
+
+  /** Reactor: finals only, as a {@code Flux}. */
+  static Flux<Transcript> finalsWithReactor(TranscriptionSession session) {
+    return JdkFlowAdapter.flowPublisherToFlux(session).filter(Transcript::isFinal);
+  }
+
+  /** RxJava 3: through the Reactive Streams {@code FlowAdapters}. */
+  static Flowable<Transcript> finalsWithRxJava(TranscriptionSession session) {
+    return Flowable.fromPublisher(FlowAdapters.toPublisher(session)).filter(Transcript::isFinal);
+  }
+
+  public static void main(String[] args) throws Exception {
+    if (args.length != 2) {
+      System.err.println("usage: FlowInterop RECRUITER.wav CANDIDATE.wav");
+      System.exit(2);
+    }
+    AudioPipeline pipeline = AudioPipeline.builder()
+        .stt(SpeechSegmentRecognizer.create()) // any SttProvider
+        .build();
+    WavFileSource files = WavFileSource.builder()
+        .speaker("recruiter", Path.of(args[0]))
+        .speaker("candidate", Path.of(args[1]))
+        .realTime(false)
+        .build();
+    try (TranscriptionSession session = pipeline.startTranscription(files)) {
+      List<Transcript> finals = finalsWithReactor(session).collectList()
+          .block(Duration.ofMinutes(5));
+      for (Transcript t : finals) {
+        System.out.printf("%8d ms  %-10s %s%n", t.startMs(), t.speaker(), t.text());
+      }
+    }
+  }
+}
