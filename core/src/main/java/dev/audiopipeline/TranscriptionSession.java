@@ -294,17 +294,24 @@ public final class TranscriptionSession implements Flow.Publisher<Transcript>, A
         stream.start(new DiscardingSink(stream.format()));
         return;
       }
-      SpeakerChannel channel =
-          new SpeakerChannel(
-              this,
-              stream,
-              label,
-              id,
-              provider,
-              config.language,
-              listener,
-              config.bufferDuration,
-              config.closeTimeout);
+      SpeakerChannel channel;
+      try {
+        channel =
+            new SpeakerChannel(
+                this,
+                stream,
+                label,
+                id,
+                provider,
+                config.language,
+                listener,
+                config.bufferDuration,
+                config.closeTimeout);
+      } catch (IllegalArgumentException e) {
+        fail(new AudioPipelineException(
+            "speaker " + stream.identity() + " (" + stream.id() + "): " + e.getMessage(), e));
+        return;
+      }
       synchronized (lock) {
         allChannels.add(channel);
       }

@@ -286,8 +286,12 @@ public final class SpeakerChannel implements AudioSink {
       int ch = format.channels();
       int chunk = Math.max(ch, format.samplesIn(20_000));
       short[] in = new short[chunk];
-      short[] out = new short[converter.maxOutputLength(chunk)];
+      short[] out =
+          new short[Math.max(converter.maxOutputLength(chunk), converter.maxDrainLength())];
       long readIndex = 0;
+      // The filter delays its output by delayFrames(): drop that many leading samples so that
+      // sent-audio time equals input time, and drain the tail at every discontinuity and the end.
+      skip = converter.delayFrames();
       while (!aborted && s != null) {
         long[] a = anchors.peek();
         int max = chunk;
@@ -297,7 +301,9 @@ public final class SpeakerChannel implements AudioSink {
             long audioMs = readIndex / ch * 1000 / format.sampleRate();
             timeline.anchor(audioMs, a[1] / 1000);
             if (a[2] == 1 && readIndex > 0) {
+              sendSkipping(s, out, converter.drain(out, 0));
               converter.reset();
+              skip = converter.delayFrames();
             }
             continue;
           }
@@ -307,9 +313,7 @@ public final class SpeakerChannel implements AudioSink {
         if (n > 0) {
           int m = converter.convert(in, 0, n, out, 0);
           readIndex += n;
-          if (m > 0) {
-            s.send(out, 0, m);
-          }
+          sendSkipping(s, out, m);
           continue;
         }
         if (leaving && ring.size() == 0 && anchors.isEmpty()) {
@@ -318,6 +322,9 @@ public final class SpeakerChannel implements AudioSink {
         LockSupport.parkNanos(this, 20_000_000);
       }
       closedForInput = true;
+      if (!aborted && s != null && readIndex > 0) {
+        sendSkipping(s, out, converter.drain(out, 0));
+      }
       if (!aborted && s != null) {
         try {
           s.finish(finishTimeout)
@@ -347,6 +354,17 @@ public final class SpeakerChannel implements AudioSink {
       listener.sessionClosed(stream.id(), aborted ? "aborted" : "finished");
       done.countDown();
       owner.done(this);
+    }
+  }
+
+  /** Output samples still to drop for the converter's delay (drain thread only). */
+  private int skip;
+
+  private void sendSkipping(SttSession s, short[] out, int m) {
+    int off = Math.min(skip, m);
+    skip -= off;
+    if (m - off > 0) {
+      s.send(out, off, m - off);
     }
   }
 
