@@ -3,12 +3,13 @@
 //
 //   node publisher.mjs --url ws://192.0.2.10:7880 --room interview \
 //        --participant recruiter=/path/recruiter.wav \
-//        --participant candidate=/path/candidate.wav,join=4000,leave=30000 \
+//        --participant candidate=/path/candidate.wav,join=4000,leave=30000,republish=20000 \
 //        [--wait-subscribed 10000] [--linger 60000]
 //
 // Credentials come from LIVEKIT_API_KEY / LIVEKIT_API_SECRET (tokens are minted here, HS256) and are
 // never printed. Each WAV must be 16-bit PCM; WAVs of one interview are aligned on one timeline, so
-// a participant that joins at offset J plays its file from J on, and one that leaves at L stops there.
+// a participant that joins at offset J plays its file from J on, and one that leaves at L stops there;
+// republish=R unpublishes the track at R and publishes a new one (a new track SID) from the same source.
 // With --wait-subscribed the timeline starts only once every initial track has a subscriber (the bot).
 // After playback the remaining participants stay until stdin closes or --linger ms pass.
 //
@@ -52,10 +53,10 @@ function parseArgs(argv) {
       const [head, ...extras] = next().split(',');
       const eq = head.indexOf('=');
       if (eq <= 0) fail(`--participant wants identity=file.wav[,join=ms][,leave=ms], got ${head}`);
-      const p = { identity: head.slice(0, eq), file: head.slice(eq + 1), join: 0, leave: Infinity };
+      const p = { identity: head.slice(0, eq), file: head.slice(eq + 1), join: 0, leave: Infinity, republish: Infinity };
       for (const e of extras) {
         const [k, v] = e.split('=');
-        if (k !== 'join' && k !== 'leave') fail(`unknown participant option ${k}`);
+        if (k !== 'join' && k !== 'leave' && k !== 'republish') fail(`unknown participant option ${k}`);
         if (!Number.isFinite(Number(v)) || Number(v) < 0) fail(`${k} must be milliseconds >= 0, got ${v}`);
         p[k] = Number(v);
       }
@@ -157,17 +158,28 @@ class Publisher {
     emit('connected', { identity, room: this.opts.room });
     const { sampleRate, channels } = this.wav;
     this.source = new AudioSource(sampleRate, channels);
-    this.track = LocalAudioTrack.createAudioTrack(identity + '-mic', this.source);
+    await this.publish();
+    emit('published', { identity, trackSid: this.trackSid, sampleRate, channels });
+  }
+
+  async publish() {
+    this.track = LocalAudioTrack.createAudioTrack(this.p.identity + '-mic', this.source);
     const publishOptions = new TrackPublishOptions();
     publishOptions.source = TrackSource.SOURCE_MICROPHONE;
     const pub = await this.room.localParticipant.publishTrack(this.track, publishOptions);
     this.trackSid = pub.sid;
-    emit('published', { identity, trackSid: pub.sid, sampleRate, channels });
+  }
+
+  async republish() {
+    const oldSid = this.trackSid;
+    await this.room.localParticipant.unpublishTrack(oldSid, false);
+    await this.publish();
+    emit('republished', { identity: this.p.identity, oldTrackSid: oldSid, trackSid: this.trackSid });
   }
 
   /** Plays the WAV from the current timeline position up to its end or the leave offset. */
   async play(t0) {
-    const { identity, leave } = this.p;
+    const { identity, leave, republish } = this.p;
     const { sampleRate, channels, samples } = this.wav;
     const frameLen = (sampleRate / 100) * channels; // 10 ms
     const totalMs = (samples.length / channels / sampleRate) * 1000;
@@ -175,7 +187,14 @@ class Publisher {
     let posMs = Math.max(0, Math.floor((Date.now() - t0) / 10) * 10);
     emit('playing', { identity, trackSid: this.trackSid, fromMs: posMs, toMs: endMs, t0EpochMs: t0 });
     let frames = 0;
+    let republished = false;
     for (; posMs < endMs; posMs += 10) {
+      if (!republished && posMs >= republish) {
+        republished = true;
+        await this.republish();
+        posMs = Math.max(posMs, Math.floor((Date.now() - t0) / 10) * 10); // stay on the timeline
+        if (posMs >= endMs) break;
+      }
       const start = Math.round((posMs / 1000) * sampleRate) * channels;
       const slice = new Int16Array(frameLen);
       slice.set(samples.subarray(start, Math.min(start + frameLen, samples.length)));

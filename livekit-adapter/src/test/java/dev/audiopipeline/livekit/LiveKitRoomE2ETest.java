@@ -95,6 +95,9 @@ class LiveKitRoomE2ETest {
     long candidateFirstStart = turns.stream().filter(t -> t.speaker().equals(CANDIDATE)).mapToLong(Turn::startMs).min().orElseThrow();
     long candidateJoinMs = candidateFirstStart - 600; // late join: just before the first answer
     long recruiterLeaveMs = recruiterLastEnd + 500; // early leave: before the candidate's last turn
+    // republish mid-interview: the candidate's track is replaced (new SID) while the recruiter speaks
+    Turn quiet = turns.stream().filter(t -> t.speaker().equals(RECRUITER) && t.startMs() > 30_000).findFirst().orElseThrow();
+    long candidateRepublishMs = quiet.startMs() + 1_000;
 
     String room = "interview-" + UUID.randomUUID().toString().substring(0, 8);
     String botIdentity = "transcriber-bot";
@@ -119,6 +122,7 @@ class LiveKitRoomE2ETest {
     try {
       session.subscribe(recorder(finals, done));
       source.joined().toCompletableFuture().get(20, TimeUnit.SECONDS);
+      joinedEpoch = System.currentTimeMillis();
       long sessionStartEpoch = System.currentTimeMillis() - session.nowMs();
 
       publisher =
@@ -129,7 +133,7 @@ class LiveKitRoomE2ETest {
               List.of(
                   "--room", room,
                   "--participant", RECRUITER + "=" + INTERVIEW.resolve("recruiter.wav").toAbsolutePath() + ",leave=" + recruiterLeaveMs,
-                  "--participant", CANDIDATE + "=" + INTERVIEW.resolve("candidate.wav").toAbsolutePath() + ",join=" + candidateJoinMs,
+                  "--participant", CANDIDATE + "=" + INTERVIEW.resolve("candidate.wav").toAbsolutePath() + ",join=" + candidateJoinMs + ",republish=" + candidateRepublishMs,
                   "--wait-subscribed", "20000",
                   "--linger", "60000"));
       NodePublisher.Event start = publisher.await("start", Duration.ofSeconds(40));
@@ -137,6 +141,7 @@ class LiveKitRoomE2ETest {
       cpuBefore = processCpuNanos();
       wallBefore = System.nanoTime();
 
+      NodePublisher.Event republished = publisher.await("republished", Duration.ofSeconds(candidateRepublishMs / 1000 + 30));
       // the recruiter leaves early: the bot ends that stream while the candidate goes on
       publisher.await(e -> e.name().equals("left") && e.str("identity").equals(RECRUITER), Duration.ofSeconds(recruiterLeaveMs / 1000 + 30), "recruiter leaving");
       NodePublisher.Event done1 = publisher.await("playback_done", Duration.ofSeconds(120));
@@ -146,11 +151,13 @@ class LiveKitRoomE2ETest {
       List<TrackStats> stats = source.trackStats();
       System.out.printf(Locale.ROOT, "[livekit-e2e] playback done at %d; track stats:%n", done1.epochMs());
       stats.forEach(s -> System.out.println("[livekit-e2e]   " + s + " expected=" + s.framesExpected()));
-      assertThat(stats).extracting(TrackStats::identity).containsExactlyInAnyOrder(RECRUITER, CANDIDATE);
+      assertThat(stats).extracting(TrackStats::identity).containsExactlyInAnyOrder(RECRUITER, CANDIDATE, CANDIDATE);
       TrackStats rec = stats.stream().filter(s -> s.identity().equals(RECRUITER)).findFirst().orElseThrow();
-      TrackStats cand = stats.stream().filter(s -> s.identity().equals(CANDIDATE)).findFirst().orElseThrow();
+      TrackStats candOld = stats.stream().filter(s -> s.trackSid().equals(republished.str("oldTrackSid"))).findFirst().orElseThrow();
+      TrackStats cand = stats.stream().filter(s -> s.trackSid().equals(republished.str("trackSid"))).findFirst().orElseThrow();
       assertThat(rec.ended()).as("recruiter left early: stream ended").isTrue();
-      assertThat(cand.ended()).as("candidate still in the room").isFalse();
+      assertThat(candOld.ended()).as("candidate's unpublished track: stream ended").isTrue();
+      assertThat(cand.ended()).as("candidate's republished track still open").isFalse();
       for (TrackStats s : stats) {
         assertThat(s.framesReceived()).as("frames of " + s.identity()).isGreaterThan(0);
         assertThat((double) s.framesReceived()).as("frames vs 100/s over the track's span, " + s.identity())
@@ -160,17 +167,24 @@ class LiveKitRoomE2ETest {
       // what the publisher played vs what the bot got
       for (NodePublisher.Event f : publisher.events()) {
         if (f.name().equals("finished")) {
-          TrackStats s = f.str("identity").equals(RECRUITER) ? rec : cand;
+          long got = f.str("identity").equals(RECRUITER) ? rec.framesReceived() : cand.framesReceived() + candOld.framesReceived();
           System.out.printf(Locale.ROOT, "[livekit-e2e] %s published %d frames, bot received %d (%.1f%%)%n",
-              f.str("identity"), f.num("frames"), s.framesReceived(), 100.0 * s.framesReceived() / f.num("frames"));
+              f.str("identity"), f.num("frames"), got, 100.0 * got / f.num("frames"));
         }
       }
       System.out.printf(Locale.ROOT, "[livekit-e2e] join-to-first-frame: recruiter %d ms, candidate %d ms (candidate joined %d ms late)%n",
-          rec.joinToFirstFrameMicros() / 1000, cand.joinToFirstFrameMicros() / 1000, candidateJoinMs);
-      System.out.printf(Locale.ROOT, "[livekit-e2e] subscribe-to-first-frame: recruiter %d ms, candidate %d ms%n",
-          rec.subscribeToFirstFrameMicros() / 1000, cand.subscribeToFirstFrameMicros() / 1000);
-      System.out.printf(Locale.ROOT, "[livekit-e2e] process CPU during playback: %.1f%% of one core for %d tracks (%.1f%% per track, incl. recogniser)%n",
-          100.0 * cpuUsed / wallUsed, stats.size(), 100.0 * cpuUsed / wallUsed / stats.size());
+          rec.joinToFirstFrameMicros() / 1000, candOld.joinToFirstFrameMicros() / 1000, candidateJoinMs);
+      System.out.printf(Locale.ROOT, "[livekit-e2e] subscribe-to-first-frame: recruiter %d ms, candidate %d ms, candidate republished %d ms%n",
+          rec.subscribeToFirstFrameMicros() / 1000, candOld.subscribeToFirstFrameMicros() / 1000, cand.subscribeToFirstFrameMicros() / 1000);
+      for (NodePublisher.Event e : publisher.events()) {
+        if (e.name().equals("published") || e.name().equals("republished")) {
+          TrackStats s = e.str("trackSid").equals(rec.trackSid()) ? rec : e.str("trackSid").equals(cand.trackSid()) ? cand : candOld;
+          long firstFrameEpoch = joinEpochMs(source) + s.joinToFirstFrameMicros() / 1000;
+          System.out.printf(Locale.ROOT, "[livekit-e2e] %s track %s: publish-to-first-frame %d ms%n", e.str("identity"), s.trackSid(), firstFrameEpoch - e.epochMs());
+        }
+      }
+      System.out.printf(Locale.ROOT, "[livekit-e2e] process CPU during playback: %.1f%% of one core with 2 subscribed tracks (%.1f%% per track, incl. pipeline and recogniser)%n",
+          100.0 * cpuUsed / wallUsed, 100.0 * cpuUsed / wallUsed / 2);
 
       // close: the bot leaves, the candidate (still lingering) sees it go
       session.close();
@@ -245,6 +259,13 @@ class LiveKitRoomE2ETest {
         done.complete(null);
       }
     };
+  }
+
+  private static long joinedEpoch;
+
+  /** Wall-clock time of the join, within the few ms the joined() callback takes. */
+  private static long joinEpochMs(LiveKitRoomSource source) {
+    return joinedEpoch;
   }
 
   private static long processCpuNanos() {
