@@ -1,0 +1,53 @@
+package dev.audiopipeline.livekit;
+
+import dev.audiopipeline.AudioPipelineException;
+import dev.audiopipeline.AudioSource;
+import dev.audiopipeline.SpeakerStream;
+import java.time.Duration;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+
+/** Records an {@link AudioSource}'s callbacks in order, for tests to await. */
+final class RecordingListener implements AudioSource.Listener {
+  /** One callback. {@code stream} or {@code error} is set depending on the kind. */
+  record Signal(String kind, @Nullable SpeakerStream stream, @Nullable AudioPipelineException error) {}
+
+  private final LinkedBlockingQueue<Signal> signals = new LinkedBlockingQueue<>();
+
+  @Override
+  public void speakerJoined(SpeakerStream stream) {
+    signals.add(new Signal("joined", stream, null));
+  }
+
+  @Override
+  public void speakerLeft(SpeakerStream stream) {
+    signals.add(new Signal("left", stream, null));
+  }
+
+  @Override
+  public void sourceEnded() {
+    signals.add(new Signal("ended", null, null));
+  }
+
+  @Override
+  public void sourceFailed(AudioPipelineException error) {
+    signals.add(new Signal("failed", null, error));
+  }
+
+  /** The next signal of {@code kind}, skipping others, or null after {@code timeout}. */
+  @Nullable Signal await(String kind, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      long left = deadline - System.nanoTime();
+      Signal s = left <= 0 ? null : signals.poll(left, TimeUnit.NANOSECONDS);
+      if (s == null || s.kind().equals(kind)) {
+        return s;
+      }
+    }
+  }
+
+  int pending() {
+    return signals.size();
+  }
+}
