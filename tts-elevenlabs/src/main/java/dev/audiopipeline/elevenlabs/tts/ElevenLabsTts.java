@@ -1,0 +1,624 @@
+package dev.audiopipeline.elevenlabs.tts;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.audiopipeline.AudioFormat;
+import dev.audiopipeline.PipelineListener;
+import dev.audiopipeline.StreamingTtsProvider;
+import dev.audiopipeline.TtsChunk;
+import dev.audiopipeline.TtsRequest;
+import dev.audiopipeline.TtsStream;
+import dev.audiopipeline.internal.NamedThreadFactory;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Flow;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import okhttp3.HttpUrl;
+import okhttp3.OkHttpClient;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * ElevenLabs text-to-speech.
+ *
+ * <ul>
+ *   <li>{@link #synthesize} speaks a whole text over HTTP streaming ({@code POST
+ *       /v1/text-to-speech/{voice}/stream}, or {@code /stream/with-timestamps} when {@link
+ *       Builder#alignment(boolean)} is on). Each subscription is one request. The response body
+ *       is read only while the subscriber has demand, so a slow subscriber slows the socket rather
+ *       than filling memory. Rate limits (429) and server errors before the first byte are retried
+ *       up to {@link Builder#maxRetries} times, honouring {@code retry-after}.
+ *   <li>{@link #openStream} speaks text that arrives in pieces over the multi-context WebSocket
+ *       ({@code /multi-stream-input}): one connection per voice is shared by up to 5 utterances
+ *       (contexts), kept alive while text is awaited, and closed when idle.
+ * </ul>
+ *
+ * <p>Thread-safe and meant to be shared. {@link #close()} stops every stream, closes the
+ * connections and stops the threads this instance created; an {@link OkHttpClient} given to the
+ * builder is left running.
+ */
+public final class ElevenLabsTts implements StreamingTtsProvider {
+  private static final Logger log = LoggerFactory.getLogger(ElevenLabsTts.class);
+  private static final AtomicInteger INSTANCES = new AtomicInteger();
+
+  /** {@value}. */
+  public static final String DEFAULT_BASE_URL = "https://api.elevenlabs.io";
+  /** {@value}: the low-latency model. */
+  public static final String DEFAULT_MODEL = "eleven_flash_v2_5";
+  /** {@value} ("Rachel", a premade voice every account has). */
+  public static final String DEFAULT_VOICE = "21m00Tcm4TlvDq8ikWAM";
+
+  final String apiKey;
+  final HttpUrl baseUrl;
+  final HttpUrl webSocketBaseUrl;
+  final String voiceId;
+  final String modelId;
+  final OutputFormat outputFormat;
+  final VoiceSettings voiceSettings;
+  final @Nullable String languageCode;
+  final boolean enableLogging;
+  final boolean alignment;
+  final @Nullable String applyTextNormalization;
+  final @Nullable Long seed;
+  final @Nullable Integer optimizeStreamingLatency;
+  final int maxRetries;
+  final Duration maxRetryDelay;
+  final Sleeper sleeper;
+  final Clock clock;
+  final PipelineListener listener;
+  final Duration inactivityTimeout;
+  final Duration keepAliveInterval;
+  final @Nullable List<Integer> chunkLengthSchedule;
+  final boolean autoMode;
+  final int maxBufferedChunks;
+  final Duration connectionIdleTimeout;
+  final int maxContextsPerConnection;
+  final OkHttpClient client;
+  private final boolean ownsClient;
+  final ExecutorService executor;
+  final ObjectMapper json = new ObjectMapper();
+  final String instanceName;
+
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private final Object connectionsLock = new Object();
+  private final List<WsConnection> connections = new ArrayList<>(); // guarded by connectionsLock
+  private @Nullable ScheduledExecutorService scheduler; // guarded by connectionsLock
+  private final AtomicInteger connectionIds = new AtomicInteger();
+
+  private ElevenLabsTts(Builder b) {
+    this.apiKey = Objects.requireNonNull(b.apiKey, "apiKey");
+    this.baseUrl = b.baseUrl;
+    this.webSocketBaseUrl = b.webSocketBaseUrl != null ? b.webSocketBaseUrl : b.baseUrl;
+    this.voiceId = b.voiceId;
+    this.modelId = b.modelId;
+    this.outputFormat = b.outputFormat;
+    this.voiceSettings = b.voiceSettings;
+    this.languageCode = b.languageCode;
+    this.enableLogging = b.enableLogging;
+    this.alignment = b.alignment;
+    this.applyTextNormalization = b.applyTextNormalization;
+    this.seed = b.seed;
+    this.optimizeStreamingLatency = b.optimizeStreamingLatency;
+    this.maxRetries = b.maxRetries;
+    this.maxRetryDelay = b.maxRetryDelay;
+    this.sleeper = b.sleeper;
+    this.clock = b.clock;
+    this.listener = b.listener;
+    this.inactivityTimeout = b.inactivityTimeout;
+    this.keepAliveInterval = b.keepAliveInterval;
+    this.chunkLengthSchedule = b.chunkLengthSchedule;
+    this.autoMode = b.autoMode;
+    this.maxBufferedChunks = b.maxBufferedChunks;
+    this.connectionIdleTimeout = b.connectionIdleTimeout;
+    this.maxContextsPerConnection = b.maxContextsPerConnection;
+    this.instanceName = "elevenlabs-tts-" + INSTANCES.incrementAndGet();
+    if (b.client != null) {
+      this.client = b.client;
+      this.ownsClient = false;
+    } else {
+      this.client =
+          new OkHttpClient.Builder()
+              .connectTimeout(Duration.ofSeconds(10))
+              .readTimeout(Duration.ofSeconds(30))
+              .writeTimeout(Duration.ofSeconds(10))
+              .build();
+      this.ownsClient = true;
+    }
+    ThreadPoolExecutor pool =
+        new ThreadPoolExecutor(
+            0,
+            Integer.MAX_VALUE,
+            30,
+            TimeUnit.SECONDS,
+            new SynchronousQueue<>(),
+            new NamedThreadFactory(instanceName + "-http"));
+    this.executor = pool;
+  }
+
+  /** A builder; {@link Builder#apiKey} is required. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * A builder configured from the process environment: {@code ELEVENLABS_API_KEY} (required),
+   * {@code ELEVENLABS_VOICE_ID}, {@code ELEVENLABS_MODEL_ID}, {@code ELEVENLABS_OUTPUT_FORMAT},
+   * {@code ELEVENLABS_BASE_URL}.
+   */
+  public static Builder fromEnv() {
+    return builder().env(System.getenv());
+  }
+
+  @Override
+  public String name() {
+    return Errors.PROVIDER;
+  }
+
+  @Override
+  public AudioFormat outputFormat() {
+    return outputFormat.pcmFormat();
+  }
+
+  /** The voice used when a request names none. */
+  public String voiceId() {
+    return voiceId;
+  }
+
+  /** The model id sent with every request. */
+  public String modelId() {
+    return modelId;
+  }
+
+  @Override
+  public Flow.Publisher<TtsChunk> synthesize(TtsRequest request) {
+    Objects.requireNonNull(request, "request == null");
+    checkOpen();
+    return subscriber -> new HttpSynthesis(this, request, subscriber).start();
+  }
+
+  @Override
+  public TtsStream openStream(@Nullable String voice) {
+    checkOpen();
+    String v = voice == null ? voiceId : voice;
+    if (v.isBlank()) {
+      throw new IllegalArgumentException("voice is blank: give a voice id or null for the default");
+    }
+    WsStream stream;
+    synchronized (connectionsLock) {
+      checkOpen();
+      WsConnection conn = null;
+      for (WsConnection c : connections) {
+        if (c.voiceId().equals(v) && c.tryReserve()) {
+          conn = c;
+          break;
+        }
+      }
+      if (conn == null) {
+        conn = new WsConnection(this, v, connectionIds.incrementAndGet());
+        if (!conn.tryReserve()) {
+          throw new IllegalStateException("maxContextsPerConnection is 0");
+        }
+        connections.add(conn);
+        conn.connect();
+      }
+      stream = new WsStream(this, conn);
+    }
+    stream.open();
+    return stream;
+  }
+
+  /** A connection ended: forget it. */
+  void connectionClosed(WsConnection conn) {
+    synchronized (connectionsLock) {
+      connections.remove(conn);
+    }
+  }
+
+  /** Open connections (for tests and metrics). */
+  int connectionCount() {
+    synchronized (connectionsLock) {
+      return connections.size();
+    }
+  }
+
+  ScheduledExecutorService scheduler() {
+    synchronized (connectionsLock) {
+      if (scheduler == null) {
+        ScheduledThreadPoolExecutor s =
+            new ScheduledThreadPoolExecutor(1, new NamedThreadFactory(instanceName + "-timer"));
+        s.setRemoveOnCancelPolicy(true);
+        s.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        scheduler = s;
+      }
+      return scheduler;
+    }
+  }
+
+  boolean isClosed() {
+    return closed.get();
+  }
+
+  private void checkOpen() {
+    if (closed.get()) {
+      throw new IllegalStateException("this ElevenLabsTts is closed");
+    }
+  }
+
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    List<WsConnection> open;
+    ScheduledExecutorService s;
+    synchronized (connectionsLock) {
+      open = new ArrayList<>(connections);
+      connections.clear();
+      s = scheduler;
+    }
+    for (WsConnection c : open) {
+      c.shutdown();
+    }
+    executor.shutdownNow();
+    if (s != null) {
+      s.shutdownNow();
+    }
+    boolean interrupted = false;
+    try {
+      executor.awaitTermination(2, TimeUnit.SECONDS);
+      if (s != null) {
+        s.awaitTermination(2, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      interrupted = true;
+    }
+    if (ownsClient) {
+      client.dispatcher().executorService().shutdown();
+      client.connectionPool().evictAll();
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+    log.debug("{} closed", instanceName);
+  }
+
+  @Override
+  public String toString() {
+    return "ElevenLabsTts{voice="
+        + voiceId
+        + ", model="
+        + modelId
+        + ", format="
+        + outputFormat
+        + ", baseUrl="
+        + baseUrl
+        + ", apiKey=[redacted]}";
+  }
+
+  /** Options. Validated in {@link #build()}. */
+  public static final class Builder {
+    private @Nullable String apiKey;
+    private HttpUrl baseUrl = HttpUrl.get(DEFAULT_BASE_URL);
+    private @Nullable HttpUrl webSocketBaseUrl;
+    private String voiceId = DEFAULT_VOICE;
+    private String modelId = DEFAULT_MODEL;
+    private OutputFormat outputFormat = OutputFormat.PCM_24000;
+    private VoiceSettings voiceSettings = VoiceSettings.builder().build();
+    private @Nullable String languageCode;
+    private boolean enableLogging = true;
+    private boolean alignment;
+    private @Nullable String applyTextNormalization;
+    private @Nullable Long seed;
+    private @Nullable Integer optimizeStreamingLatency;
+    private int maxRetries = 2;
+    private Duration maxRetryDelay = Duration.ofSeconds(30);
+    private Sleeper sleeper = Sleeper.SYSTEM;
+    private Clock clock = Clock.systemUTC();
+    private PipelineListener listener = PipelineListener.NONE;
+    private Duration inactivityTimeout = Duration.ofSeconds(60);
+    private Duration keepAliveInterval = Duration.ofSeconds(10);
+    private @Nullable List<Integer> chunkLengthSchedule;
+    private boolean autoMode;
+    private int maxBufferedChunks = 1024;
+    private Duration connectionIdleTimeout = Duration.ofSeconds(15);
+    private int maxContextsPerConnection = 5;
+    private @Nullable OkHttpClient client;
+
+    private Builder() {}
+
+    /** Reads the {@code ELEVENLABS_*} variables present in {@code env}. */
+    public Builder env(Map<String, String> env) {
+      String key = env.get("ELEVENLABS_API_KEY");
+      if (key != null && !key.isBlank()) {
+        apiKey(key.trim());
+      }
+      String voice = env.get("ELEVENLABS_VOICE_ID");
+      if (voice != null && !voice.isBlank()) {
+        voiceId(voice.trim());
+      }
+      String model = env.get("ELEVENLABS_MODEL_ID");
+      if (model != null && !model.isBlank()) {
+        modelId(model.trim());
+      }
+      String format = env.get("ELEVENLABS_OUTPUT_FORMAT");
+      if (format != null && !format.isBlank()) {
+        outputFormat(OutputFormat.of(format.trim()));
+      }
+      String base = env.get("ELEVENLABS_BASE_URL");
+      if (base != null && !base.isBlank()) {
+        baseUrl(base.trim());
+      }
+      return this;
+    }
+
+    /** Required. Sent as the {@code xi-api-key} header; never logged. */
+    public Builder apiKey(String apiKey) {
+      Objects.requireNonNull(apiKey, "apiKey == null");
+      if (apiKey.isBlank()) {
+        throw new IllegalArgumentException("apiKey is blank: set ELEVENLABS_API_KEY or call apiKey(...)");
+      }
+      this.apiKey = apiKey;
+      return this;
+    }
+
+    /** HTTP(S) base URL, default {@value #DEFAULT_BASE_URL}. */
+    public Builder baseUrl(String url) {
+      this.baseUrl = parseUrl("baseUrl", url);
+      return this;
+    }
+
+    /**
+     * WebSocket base URL ({@code ws://}, {@code wss://}, {@code http://} or {@code https://}),
+     * default: the {@link #baseUrl}.
+     */
+    public Builder webSocketBaseUrl(String url) {
+      this.webSocketBaseUrl = parseUrl("webSocketBaseUrl", url);
+      return this;
+    }
+
+    /** Default voice, used when a request names none. Default {@value #DEFAULT_VOICE}. */
+    public Builder voiceId(String voiceId) {
+      this.voiceId = nonBlank("voiceId", voiceId);
+      return this;
+    }
+
+    /** Model id, default {@value #DEFAULT_MODEL}. Not validated here: models come and go. */
+    public Builder modelId(String modelId) {
+      this.modelId = nonBlank("modelId", modelId);
+      return this;
+    }
+
+    /** Wire format, default {@link OutputFormat#PCM_24000}. */
+    public Builder outputFormat(OutputFormat format) {
+      this.outputFormat = Objects.requireNonNull(format, "format == null");
+      return this;
+    }
+
+    public Builder voiceSettings(VoiceSettings settings) {
+      this.voiceSettings = Objects.requireNonNull(settings, "settings == null");
+      return this;
+    }
+
+    /** ISO 639-1 language to enforce (not for {@code eleven_multilingual_v2}). */
+    public Builder languageCode(@Nullable String languageCode) {
+      this.languageCode = languageCode;
+      return this;
+    }
+
+    /** {@code false} asks for zero retention (enterprise accounts). Default true. */
+    public Builder enableLogging(boolean enableLogging) {
+      this.enableLogging = enableLogging;
+      return this;
+    }
+
+    /**
+     * Ask for character timings over HTTP ({@code /stream/with-timestamps}). Default false. The
+     * WebSocket always asks for them ({@code sync_alignment=true}).
+     */
+    public Builder alignment(boolean alignment) {
+      this.alignment = alignment;
+      return this;
+    }
+
+    /** {@code auto}, {@code on} or {@code off}; unset leaves the server default ({@code auto}). */
+    public Builder applyTextNormalization(@Nullable String mode) {
+      if (mode != null && !List.of("auto", "on", "off").contains(mode)) {
+        throw new IllegalArgumentException(
+            "applyTextNormalization \"" + mode + "\" is not one of: auto, on, off");
+      }
+      this.applyTextNormalization = mode;
+      return this;
+    }
+
+    /** 0..4294967295, for repeatable output. */
+    public Builder seed(@Nullable Long seed) {
+      if (seed != null && (seed < 0 || seed > 4_294_967_295L)) {
+        throw new IllegalArgumentException("seed " + seed + " is out of range: accepted 0..4294967295");
+      }
+      this.seed = seed;
+      return this;
+    }
+
+    /** 0..4 (deprecated by ElevenLabs; HTTP only). Unset by default. */
+    public Builder optimizeStreamingLatency(@Nullable Integer level) {
+      if (level != null && (level < 0 || level > 4)) {
+        throw new IllegalArgumentException(
+            "optimizeStreamingLatency " + level + " is out of range: accepted 0..4");
+      }
+      this.optimizeStreamingLatency = level;
+      return this;
+    }
+
+    /** Retries of a request refused with 429/5xx or failing to connect, before audio. Default 2. */
+    public Builder maxRetries(int maxRetries) {
+      if (maxRetries < 0 || maxRetries > 10) {
+        throw new IllegalArgumentException("maxRetries " + maxRetries + " is out of range: accepted 0..10");
+      }
+      this.maxRetries = maxRetries;
+      return this;
+    }
+
+    /** A {@code retry-after} longer than this fails at once instead of waiting. Default 30 s. */
+    public Builder maxRetryDelay(Duration maxRetryDelay) {
+      this.maxRetryDelay = positive("maxRetryDelay", maxRetryDelay);
+      return this;
+    }
+
+    /** How retries wait (inject to test without waiting). */
+    public Builder sleeper(Sleeper sleeper) {
+      this.sleeper = Objects.requireNonNull(sleeper, "sleeper == null");
+      return this;
+    }
+
+    /** Clock for {@code retry-after} given as an HTTP date. */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock == null");
+      return this;
+    }
+
+    /** Receives {@code ttsFirstByte} and connection events. */
+    public Builder listener(PipelineListener listener) {
+      this.listener = Objects.requireNonNull(listener, "listener == null");
+      return this;
+    }
+
+    /** WebSocket {@code inactivity_timeout}, 5..180 s, default 60 s. */
+    public Builder inactivityTimeout(Duration timeout) {
+      long s = timeout.getSeconds();
+      if (s < 5 || s > 180 || timeout.getNano() != 0) {
+        throw new IllegalArgumentException(
+            "inactivityTimeout " + timeout + " is out of range: accepted whole seconds 5..180");
+      }
+      this.inactivityTimeout = timeout;
+      return this;
+    }
+
+    /**
+     * How long an open utterance may go without text before a keep-alive is sent. Default 10 s;
+     * {@link Duration#ZERO} turns keep-alives off. Must be shorter than the inactivity timeout.
+     */
+    public Builder keepAliveInterval(Duration interval) {
+      Objects.requireNonNull(interval, "interval == null");
+      if (interval.isNegative()) {
+        throw new IllegalArgumentException("keepAliveInterval " + interval + " is negative");
+      }
+      this.keepAliveInterval = interval;
+      return this;
+    }
+
+    /** WebSocket {@code generation_config.chunk_length_schedule}, items 50..500. */
+    public Builder chunkLengthSchedule(@Nullable List<Integer> schedule) {
+      if (schedule != null) {
+        if (schedule.isEmpty()) {
+          throw new IllegalArgumentException("chunkLengthSchedule is empty: give 1..4 items or null");
+        }
+        for (Integer i : schedule) {
+          if (i == null || i < 50 || i > 500) {
+            throw new IllegalArgumentException(
+                "chunkLengthSchedule item " + i + " is out of range: accepted 50..500");
+          }
+        }
+        schedule = List.copyOf(schedule);
+      }
+      this.chunkLengthSchedule = schedule;
+      return this;
+    }
+
+    /** WebSocket {@code auto_mode}: no buffering schedule, for whole sentences. Default false. */
+    public Builder autoMode(boolean autoMode) {
+      this.autoMode = autoMode;
+      return this;
+    }
+
+    /**
+     * WebSocket audio chunks that may wait for a slow subscriber (the socket cannot be paused).
+     * Beyond it the utterance fails with {@code OverflowException}. Default 1024.
+     */
+    public Builder maxBufferedChunks(int max) {
+      if (max < 1 || max > 1_000_000) {
+        throw new IllegalArgumentException("maxBufferedChunks " + max + " is out of range: accepted 1..1000000");
+      }
+      this.maxBufferedChunks = max;
+      return this;
+    }
+
+    /** A WebSocket with no open utterance is closed after this. Default 15 s. */
+    public Builder connectionIdleTimeout(Duration timeout) {
+      this.connectionIdleTimeout = positive("connectionIdleTimeout", timeout);
+      return this;
+    }
+
+    /** Utterances sharing one WebSocket, 1..5 (the service allows 5). Default 5. */
+    public Builder maxContextsPerConnection(int max) {
+      if (max < 1 || max > 5) {
+        throw new IllegalArgumentException("maxContextsPerConnection " + max + " is out of range: accepted 1..5");
+      }
+      this.maxContextsPerConnection = max;
+      return this;
+    }
+
+    /** Use this client (shared pools); it is not shut down by {@link ElevenLabsTts#close()}. */
+    public Builder client(OkHttpClient client) {
+      this.client = Objects.requireNonNull(client, "client == null");
+      return this;
+    }
+
+    public ElevenLabsTts build() {
+      if (apiKey == null) {
+        throw new IllegalStateException(
+            "apiKey is not set: call apiKey(...) or use ElevenLabsTts.fromEnv() with ELEVENLABS_API_KEY");
+      }
+      if (!keepAliveInterval.isZero() && keepAliveInterval.compareTo(inactivityTimeout) >= 0) {
+        throw new IllegalStateException(
+            "keepAliveInterval "
+                + keepAliveInterval
+                + " must be shorter than inactivityTimeout "
+                + inactivityTimeout);
+      }
+      return new ElevenLabsTts(this);
+    }
+
+    private static HttpUrl parseUrl(String name, String url) {
+      Objects.requireNonNull(url, name + " == null");
+      String u = url;
+      if (u.regionMatches(true, 0, "ws:", 0, 3)) {
+        u = "http:" + u.substring(3);
+      } else if (u.regionMatches(true, 0, "wss:", 0, 4)) {
+        u = "https:" + u.substring(4);
+      }
+      HttpUrl parsed = HttpUrl.parse(u);
+      if (parsed == null) {
+        throw new IllegalArgumentException(
+            name + " \"" + url + "\" is not a URL: give e.g. " + DEFAULT_BASE_URL);
+      }
+      return parsed;
+    }
+
+    private static String nonBlank(String name, String v) {
+      Objects.requireNonNull(v, name + " == null");
+      if (v.isBlank()) {
+        throw new IllegalArgumentException(name + " is blank");
+      }
+      return v;
+    }
+
+    private static Duration positive(String name, Duration d) {
+      Objects.requireNonNull(d, name + " == null");
+      if (d.isNegative() || d.isZero()) {
+        throw new IllegalArgumentException(name + " " + d + " must be positive");
+      }
+      return d;
+    }
+  }
+}

@@ -1,0 +1,364 @@
+package dev.audiopipeline.elevenlabs.tts;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.audiopipeline.AudioFormat;
+import dev.audiopipeline.AudioPipelineException;
+import dev.audiopipeline.ConnectionException;
+import dev.audiopipeline.ProtocolException;
+import dev.audiopipeline.ProviderException;
+import dev.audiopipeline.TtsChunk;
+import dev.audiopipeline.TtsChunk.CharTiming;
+import dev.audiopipeline.TtsRequest;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.Flow;
+import java.util.concurrent.RejectedExecutionException;
+import okhttp3.Call;
+import okhttp3.HttpUrl;
+import okhttp3.MediaType;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import okhttp3.ResponseBody;
+import okio.BufferedSource;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One HTTP synthesis for one subscriber. Runs on a worker thread from the first {@code request(n)}:
+ * sends the request (retrying 429/5xx/connect failures before any audio), then reads the body only
+ * while the subscriber has unmet demand, one read per chunk. Cancelling cancels the OkHttp call,
+ * which unblocks the read at once.
+ */
+final class HttpSynthesis implements Runnable {
+  private static final Logger log = LoggerFactory.getLogger(HttpSynthesis.class);
+  private static final MediaType JSON = MediaType.get("application/json");
+  /** Bytes per body read: at most this much audio waits in memory for a slow subscriber. */
+  private static final int READ_BYTES = 8192;
+
+  private final ElevenLabsTts tts;
+  private final TtsRequest request;
+  private final Flow.Subscriber<? super TtsChunk> subscriber;
+  private final ChunkBuffer<TtsChunk> buffer;
+  private volatile @Nullable Call call;
+  private volatile @Nullable Thread sleeping;
+  private volatile boolean cancelled;
+  private long startNanos;
+
+  HttpSynthesis(ElevenLabsTts tts, TtsRequest request, Flow.Subscriber<? super TtsChunk> subscriber) {
+    this.tts = tts;
+    this.request = request;
+    this.subscriber = subscriber;
+    this.buffer = new ChunkBuffer<>(2, this::begin, this::onCancel);
+  }
+
+  void start() {
+    buffer.attach(subscriber);
+  }
+
+  private void begin() {
+    startNanos = System.nanoTime();
+    try {
+      tts.executor.execute(this);
+    } catch (RejectedExecutionException e) {
+      buffer.fail(new AudioPipelineException("elevenlabs: the provider is closed", e));
+    }
+  }
+
+  private void onCancel() {
+    cancelled = true;
+    Call c = call;
+    if (c != null) {
+      c.cancel();
+    }
+    Thread t = sleeping;
+    if (t != null) {
+      t.interrupt();
+    }
+  }
+
+  @Override
+  public void run() {
+    try {
+      execute();
+    } catch (InterruptedException e) {
+      if (!cancelled) {
+        buffer.fail(new AudioPipelineException("elevenlabs: synthesis interrupted", e));
+      }
+    } catch (AudioPipelineException e) {
+      buffer.fail(e);
+    } catch (RuntimeException e) {
+      buffer.fail(new AudioPipelineException("elevenlabs: synthesis failed: " + e, e));
+    } finally {
+      Thread.interrupted(); // a cancel may have interrupted a retry wait: do not leak it to the pool
+    }
+  }
+
+  private void execute() throws InterruptedException {
+    int attempt = 0;
+    while (!cancelled) {
+      Call c = tts.client.newCall(buildRequest());
+      call = c;
+      if (cancelled) {
+        c.cancel();
+        return;
+      }
+      Response response;
+      try {
+        response = c.execute();
+      } catch (IOException e) {
+        if (cancelled) {
+          return;
+        }
+        if (attempt < tts.maxRetries) {
+          attempt++;
+          Duration d = backoff(attempt);
+          log.warn("elevenlabs: request failed ({}); retry {} of {} in {} ms", e.toString(), attempt, tts.maxRetries, d.toMillis());
+          waitBeforeRetry(d);
+          continue;
+        }
+        buffer.fail(new ConnectionException("elevenlabs: request failed: " + e.getMessage(), e));
+        return;
+      }
+      try (response) {
+        if (!response.isSuccessful()) {
+          ProviderException error =
+              Errors.fromHttp(tts.json, response.code(), bodyText(response), tts.apiKey);
+          if (error.isRetryable() && attempt < tts.maxRetries) {
+            Duration d = retryAfter(response);
+            if (d == null) {
+              d = backoff(attempt + 1);
+            }
+            if (d.compareTo(tts.maxRetryDelay) <= 0) {
+              attempt++;
+              log.warn(
+                  "elevenlabs: HTTP {} [{}]; retry {} of {} in {} ms",
+                  response.code(),
+                  error.errorType(),
+                  attempt,
+                  tts.maxRetries,
+                  d.toMillis());
+              response.close();
+              waitBeforeRetry(d);
+              continue;
+            }
+          }
+          buffer.fail(error);
+          return;
+        }
+        stream(response);
+        return;
+      }
+    }
+  }
+
+  private void waitBeforeRetry(Duration d) throws InterruptedException {
+    sleeping = Thread.currentThread();
+    try {
+      if (cancelled) {
+        return;
+      }
+      tts.sleeper.sleep(d);
+    } catch (InterruptedException e) {
+      if (cancelled) {
+        return;
+      }
+      throw e;
+    } finally {
+      sleeping = null;
+    }
+  }
+
+  private static Duration backoff(int attempt) {
+    return Duration.ofMillis(Math.min(8_000, 500L << Math.min(attempt - 1, 4)));
+  }
+
+  /** {@code retry-after} as seconds (possibly fractional) or an HTTP date; null if absent. */
+  @Nullable Duration retryAfter(Response response) {
+    String h = response.header("retry-after");
+    if (h == null || h.isBlank()) {
+      return null;
+    }
+    h = h.trim();
+    try {
+      double seconds = Double.parseDouble(h);
+      return seconds <= 0 ? Duration.ZERO : Duration.ofMillis(Math.round(seconds * 1000));
+    } catch (NumberFormatException notSeconds) {
+      try {
+        ZonedDateTime at = ZonedDateTime.parse(h, DateTimeFormatter.RFC_1123_DATE_TIME);
+        Duration d = Duration.between(tts.clock.instant(), at.toInstant());
+        return d.isNegative() ? Duration.ZERO : d;
+      } catch (DateTimeParseException e) {
+        return null;
+      }
+    }
+  }
+
+  private static String bodyText(Response response) {
+    ResponseBody body = response.body();
+    try {
+      BufferedSource source = body.source();
+      source.request(16 * 1024);
+      long n = Math.min(source.getBuffer().size(), 16 * 1024);
+      return source.getBuffer().readUtf8(n);
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  private Request buildRequest() {
+    String voice = request.voice() != null ? request.voice() : tts.voiceId;
+    HttpUrl.Builder url =
+        tts.baseUrl
+            .newBuilder()
+            .addPathSegments("v1/text-to-speech")
+            .addPathSegment(voice)
+            .addPathSegment("stream");
+    if (tts.alignment) {
+      url.addPathSegment("with-timestamps");
+    }
+    url.addQueryParameter("output_format", tts.outputFormat.value());
+    url.addQueryParameter("enable_logging", Boolean.toString(tts.enableLogging));
+    if (tts.optimizeStreamingLatency != null) {
+      url.addQueryParameter("optimize_streaming_latency", tts.optimizeStreamingLatency.toString());
+    }
+    ObjectNode body = tts.json.createObjectNode();
+    body.put("text", request.text());
+    body.put("model_id", tts.modelId);
+    if (!tts.voiceSettings.isEmpty()) {
+      body.set("voice_settings", Json.voiceSettings(tts.json, tts.voiceSettings));
+    }
+    if (tts.languageCode != null) {
+      body.put("language_code", tts.languageCode);
+    }
+    if (request.previousText() != null) {
+      body.put("previous_text", request.previousText());
+    }
+    if (request.nextText() != null) {
+      body.put("next_text", request.nextText());
+    }
+    if (tts.seed != null) {
+      body.put("seed", tts.seed);
+    }
+    if (tts.applyTextNormalization != null) {
+      body.put("apply_text_normalization", tts.applyTextNormalization);
+    }
+    return new Request.Builder()
+        .url(url.build())
+        .header("xi-api-key", tts.apiKey)
+        .header("Accept", tts.alignment ? "application/json" : "audio/*")
+        .post(RequestBody.create(body.toString(), JSON))
+        .build();
+  }
+
+  private void stream(Response response) throws InterruptedException {
+    ResponseBody body = response.body();
+    MediaType type = body.contentType();
+    if (!tts.alignment
+        && type != null
+        && !"audio".equals(type.type())
+        && !"octet-stream".equals(type.subtype())) {
+      buffer.fail(
+          new ProtocolException(
+              "elevenlabs: expected audio but got " + type + " (HTTP " + response.code() + ")", null));
+      return;
+    }
+    String requestId = response.header("request-id");
+    log.debug("elevenlabs: streaming {} (request-id {})", tts.outputFormat, requestId);
+    AudioFormat format = tts.outputFormat.pcmFormat();
+    AudioDecoder decoder = new AudioDecoder(tts.outputFormat);
+    BufferedSource source = body.source();
+    long wireBytes = 0;
+    boolean first = true;
+    try {
+      if (tts.alignment) {
+        while (buffer.awaitDemand()) {
+          String line = source.readUtf8Line();
+          if (line == null) {
+            break;
+          }
+          if (line.isBlank()) {
+            continue;
+          }
+          JsonNode node;
+          try {
+            node = tts.json.readTree(line);
+          } catch (IOException e) {
+            log.debug("elevenlabs: skipping a line that is not JSON ({} chars)", line.length());
+            continue;
+          }
+          String b64 = Errors.textOrNull(node.get("audio_base64"));
+          byte[] wire = b64 == null ? new byte[0] : Base64.getDecoder().decode(b64);
+          wireBytes += wire.length;
+          byte[] pcm = decoder.decode(wire, wire.length);
+          List<CharTiming> alignment = Alignments.fromHttp(node);
+          if (pcm.length == 0 && alignment.isEmpty()) {
+            continue;
+          }
+          if (first && pcm.length > 0) {
+            first = false;
+            firstByte();
+          }
+          buffer.offer(new TtsChunk(format, pcm, alignment));
+        }
+      } else {
+        byte[] buf = new byte[READ_BYTES];
+        while (buffer.awaitDemand()) {
+          int n = source.read(buf, 0, buf.length);
+          if (n < 0) {
+            break;
+          }
+          wireBytes += n;
+          byte[] pcm = decoder.decode(buf, n);
+          if (pcm.length == 0) {
+            continue;
+          }
+          if (first) {
+            first = false;
+            firstByte();
+          }
+          buffer.offer(new TtsChunk(format, pcm, List.of()));
+        }
+      }
+    } catch (InterruptedIOException e) {
+      if (!cancelled) {
+        buffer.fail(new ConnectionException("elevenlabs: read timed out after " + wireBytes + " bytes", e));
+      }
+      return;
+    } catch (IOException e) {
+      if (!cancelled) {
+        buffer.fail(
+            new ConnectionException(
+                "elevenlabs: the audio stream broke after " + wireBytes + " bytes: " + e.getMessage(), e));
+      }
+      return;
+    } catch (IllegalArgumentException e) {
+      buffer.fail(new ProtocolException("elevenlabs: bad audio_base64 in the stream", e));
+      return;
+    }
+    if (buffer.isDone()) {
+      return; // cancelled: the call is closed by try-with-resources
+    }
+    if (decoder.hasPartialSample()) {
+      log.debug("elevenlabs: the stream ended mid-sample; the last byte is dropped");
+    }
+    buffer.complete();
+  }
+
+  private void firstByte() {
+    Duration latency = Duration.ofNanos(System.nanoTime() - startNanos);
+    try {
+      tts.listener.ttsFirstByte(Errors.PROVIDER, latency);
+    } catch (RuntimeException e) {
+      log.debug("listener threw from ttsFirstByte", e);
+    }
+  }
+}

@@ -1,0 +1,397 @@
+package dev.audiopipeline.elevenlabs.tts;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.audiopipeline.AudioPipelineException;
+import dev.audiopipeline.ConnectionException;
+import dev.audiopipeline.ProviderException;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import okhttp3.HttpUrl;
+import okhttp3.Request;
+import okhttp3.Response;
+import okhttp3.WebSocket;
+import okhttp3.WebSocketListener;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One {@code multi-stream-input} WebSocket for one voice, shared by up to {@code
+ * maxContextsPerConnection} utterances ({@link WsStream}s, one context each). Routes audio and
+ * {@code isFinal} by {@code context_id} (or the older {@code contextId}); a close or failure fails
+ * every open utterance once. Sends keep-alives for utterances waiting for text, and closes itself
+ * after {@code connectionIdleTimeout} without utterances.
+ */
+final class WsConnection extends WebSocketListener {
+  private static final Logger log = LoggerFactory.getLogger(WsConnection.class);
+
+  private final ElevenLabsTts tts;
+  private final String voiceId;
+  private final String name;
+  private final Object lock = new Object();
+
+  // guarded by lock
+  private final Map<String, WsStream> contexts = new LinkedHashMap<>();
+  private int reserved;
+  private boolean closed;
+  private @Nullable AudioPipelineException failure;
+  private @Nullable String lastErrorType;
+  private @Nullable String lastErrorMessage;
+  private @Nullable ScheduledFuture<?> idleClose;
+  private @Nullable ScheduledFuture<?> keepAlive;
+
+  private volatile @Nullable WebSocket socket;
+  private long connectStartNanos;
+
+  WsConnection(ElevenLabsTts tts, String voiceId, int id) {
+    this.tts = tts;
+    this.voiceId = voiceId;
+    this.name = tts.instanceName + "-ws-" + id;
+  }
+
+  String voiceId() {
+    return voiceId;
+  }
+
+  /** Takes a context slot if this connection is open and not full. */
+  boolean tryReserve() {
+    synchronized (lock) {
+      if (closed || reserved >= tts.maxContextsPerConnection) {
+        return false;
+      }
+      reserved++;
+      ScheduledFuture<?> idle = idleClose;
+      if (idle != null) {
+        idle.cancel(false);
+        idleClose = null;
+      }
+      return true;
+    }
+  }
+
+  /** Registers a reserved utterance; false (and the reason handed to it) if the socket died meanwhile. */
+  boolean register(WsStream stream) {
+    AudioPipelineException f;
+    synchronized (lock) {
+      if (!closed) {
+        contexts.put(stream.contextId(), stream);
+        return true;
+      }
+      f = failure != null ? failure : new AudioPipelineException("elevenlabs: the connection is closed");
+    }
+    stream.connectionFailed(f);
+    return false;
+  }
+
+  /** The utterance is over (final audio, cancelled, failed): frees its slot. */
+  void release(WsStream stream) {
+    synchronized (lock) {
+      if (contexts.remove(stream.contextId()) == null) {
+        return;
+      }
+      reserved--;
+      if (reserved == 0 && !closed) {
+        try {
+          idleClose =
+              tts.scheduler()
+                  .schedule(
+                      this::closeIfIdle,
+                      tts.connectionIdleTimeout.toNanos(),
+                      TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+          // the provider is closing: shutdown() closes this connection
+        }
+      }
+    }
+  }
+
+  void connect() {
+    HttpUrl.Builder url =
+        tts.webSocketBaseUrl
+            .newBuilder()
+            .addPathSegments("v1/text-to-speech")
+            .addPathSegment(voiceId)
+            .addPathSegment("multi-stream-input")
+            .addQueryParameter("model_id", tts.modelId)
+            .addQueryParameter("output_format", tts.outputFormat.value())
+            .addQueryParameter("inactivity_timeout", Long.toString(tts.inactivityTimeout.getSeconds()))
+            .addQueryParameter("sync_alignment", "true")
+            .addQueryParameter("auto_mode", Boolean.toString(tts.autoMode))
+            .addQueryParameter("enable_logging", Boolean.toString(tts.enableLogging));
+    if (tts.languageCode != null) {
+      url.addQueryParameter("language_code", tts.languageCode);
+    }
+    if (tts.applyTextNormalization != null) {
+      url.addQueryParameter("apply_text_normalization", tts.applyTextNormalization);
+    }
+    if (tts.seed != null) {
+      url.addQueryParameter("seed", tts.seed.toString());
+    }
+    Request request = new Request.Builder().url(url.build()).header("xi-api-key", tts.apiKey).build();
+    connectStartNanos = System.nanoTime();
+    listenerCall(() -> tts.listener.connectStart(Errors.PROVIDER, name));
+    log.debug("{}: connecting to {}", name, url.build().redact());
+    socket = tts.client.newWebSocket(request, this);
+    if (!tts.keepAliveInterval.isZero()) {
+      long period = Math.max(TimeUnit.MILLISECONDS.toNanos(10), tts.keepAliveInterval.toNanos() / 2);
+      synchronized (lock) {
+        keepAlive =
+            tts.scheduler()
+                .scheduleWithFixedDelay(this::keepAlive, period, period, TimeUnit.NANOSECONDS);
+      }
+    }
+  }
+
+  boolean isClosed() {
+    synchronized (lock) {
+      return closed;
+    }
+  }
+
+  /** Sends one JSON message; false if the socket is closed or its outgoing queue is full. */
+  boolean send(ObjectNode message) {
+    WebSocket ws = socket;
+    if (ws == null) {
+      return false;
+    }
+    synchronized (lock) {
+      if (closed) {
+        return false;
+      }
+    }
+    return ws.send(message.toString());
+  }
+
+  private void keepAlive() {
+    List<WsStream> open;
+    synchronized (lock) {
+      if (closed) {
+        return;
+      }
+      open = new ArrayList<>(contexts.values());
+    }
+    long now = System.nanoTime();
+    for (WsStream s : open) {
+      s.keepAliveIfIdle(now, tts.keepAliveInterval.toNanos());
+    }
+  }
+
+  private void closeIfIdle() {
+    synchronized (lock) {
+      if (closed || reserved > 0) {
+        return;
+      }
+    }
+    log.debug("{}: idle for {} ms, closing", name, tts.connectionIdleTimeout.toMillis());
+    closeSocket("idle");
+  }
+
+  /** The provider is closing: end every utterance and close the socket. */
+  void shutdown() {
+    List<WsStream> open;
+    synchronized (lock) {
+      open = new ArrayList<>(contexts.values());
+    }
+    for (WsStream s : open) {
+      s.close();
+    }
+    closeSocket("client closed");
+  }
+
+  private void closeSocket(String reason) {
+    List<WsStream> orphans;
+    synchronized (lock) {
+      if (closed) {
+        return;
+      }
+      ObjectNode bye = tts.json.createObjectNode();
+      bye.put("close_socket", true);
+      WebSocket ws = socket;
+      if (ws != null) {
+        ws.send(bye.toString());
+        ws.close(1000, reason);
+      }
+      orphans = markClosed(new AudioPipelineException("elevenlabs: connection closed: " + reason));
+    }
+    tts.connectionClosed(this);
+    for (WsStream s : orphans) {
+      s.connectionFailed(new AudioPipelineException("elevenlabs: connection closed: " + reason));
+    }
+  }
+
+  /** Under lock: marks closed, stops timers, returns the utterances that were still open. */
+  private List<WsStream> markClosed(AudioPipelineException why) {
+    closed = true;
+    failure = why;
+    if (idleClose != null) {
+      idleClose.cancel(false);
+    }
+    if (keepAlive != null) {
+      keepAlive.cancel(false);
+    }
+    List<WsStream> open = new ArrayList<>(contexts.values());
+    contexts.clear();
+    reserved = 0;
+    return open;
+  }
+
+  private void failAll(AudioPipelineException why) {
+    List<WsStream> open;
+    synchronized (lock) {
+      if (closed) {
+        return;
+      }
+      open = markClosed(why);
+    }
+    tts.connectionClosed(this);
+    if (!open.isEmpty()) {
+      log.debug("{}: failing {} open utterance(s): {}", name, open.size(), why.getMessage());
+    }
+    for (WsStream s : open) {
+      s.connectionFailed(why);
+    }
+  }
+
+  @Override
+  public void onOpen(WebSocket webSocket, Response response) {
+    Duration took = Duration.ofNanos(System.nanoTime() - connectStartNanos);
+    log.info("{}: connected to ElevenLabs TTS (voice {}) in {} ms", name, voiceId, took.toMillis());
+    listenerCall(() -> tts.listener.connectEnd(Errors.PROVIDER, name, took));
+  }
+
+  @Override
+  public void onMessage(WebSocket webSocket, String text) {
+    JsonNode m;
+    try {
+      m = tts.json.readTree(text);
+    } catch (IOException e) {
+      log.debug("{}: skipping a message that is not JSON ({} chars)", name, text.length());
+      return;
+    }
+    if (!m.isObject()) {
+      log.debug("{}: skipping a JSON message that is not an object", name);
+      return;
+    }
+    String ctx = Errors.textOrNull(m.get("context_id"));
+    if (ctx == null) {
+      ctx = Errors.textOrNull(m.get("contextId"));
+    }
+    boolean hasAudio = m.hasNonNull("audio");
+    boolean isFinal = m.path("isFinal").asBoolean(false) || m.path("is_final").asBoolean(false);
+    if (m.hasNonNull("error") || (m.hasNonNull("message") && !hasAudio && !isFinal)) {
+      String type = Errors.textOrNull(m.get("error"));
+      String message = Errors.textOrNull(m.get("message"));
+      log.debug("{}: error message [{}] for context {}", name, type, ctx);
+      WsStream target;
+      synchronized (lock) {
+        lastErrorType = type;
+        lastErrorMessage = message;
+        target = ctx == null ? null : contexts.get(ctx);
+      }
+      if (target != null) {
+        target.fail(
+            Errors.fromClose(ProviderException.NONE, "", type, message, tts.apiKey));
+      }
+      return;
+    }
+    if ("flush_done".equals(Errors.textOrNull(m.get("type")))) {
+      return;
+    }
+    WsStream stream;
+    synchronized (lock) {
+      stream = ctx != null ? contexts.get(ctx) : contexts.size() == 1 ? contexts.values().iterator().next() : null;
+    }
+    if (stream == null) {
+      log.trace("{}: message for context {} that is no longer open", name, ctx);
+      return;
+    }
+    if (hasAudio) {
+      String b64 = m.get("audio").asText();
+      if (!b64.isEmpty()) {
+        byte[] wire;
+        try {
+          wire = Base64.getDecoder().decode(b64);
+        } catch (IllegalArgumentException e) {
+          log.debug("{}: skipping audio that is not base64", name);
+          return;
+        }
+        stream.onAudio(wire, m);
+      }
+    }
+    if (isFinal) {
+      stream.onFinal();
+    }
+  }
+
+  @Override
+  public void onClosing(WebSocket webSocket, int code, String reason) {
+    webSocket.close(1000, null);
+    onServerClose(code, reason);
+  }
+
+  @Override
+  public void onClosed(WebSocket webSocket, int code, String reason) {
+    onServerClose(code, reason);
+  }
+
+  private void onServerClose(int code, String reason) {
+    String type;
+    String message;
+    synchronized (lock) {
+      if (closed) {
+        return;
+      }
+      type = lastErrorType;
+      message = lastErrorMessage;
+    }
+    ProviderException e = Errors.fromClose(code, reason, type, message, tts.apiKey);
+    log.info("{}: closed by ElevenLabs with code {}", name, code);
+    failAll(e);
+  }
+
+  @Override
+  public void onFailure(WebSocket webSocket, Throwable t, @Nullable Response response) {
+    AudioPipelineException e;
+    if (response != null && response.code() != 101) {
+      String body = "";
+      try {
+        body = response.body().string();
+      } catch (IOException | IllegalStateException ignored) {
+        // the body may be gone already; the status says enough
+      }
+      e = Errors.fromHandshake(tts.json, response.code(), body, tts.apiKey);
+    } else if (t instanceof IOException) {
+      e =
+          new ConnectionException(
+              "elevenlabs: WebSocket failed: " + Errors.redact(String.valueOf(t.getMessage()), tts.apiKey),
+              (IOException) t);
+    } else {
+      e = new AudioPipelineException("elevenlabs: WebSocket failed: " + t, t);
+    }
+    boolean wasClosed;
+    synchronized (lock) {
+      wasClosed = closed;
+    }
+    if (!wasClosed) {
+      log.info("{}: connection failed: {}", name, e.getMessage());
+    }
+    failAll(e);
+  }
+
+  private static void listenerCall(Runnable r) {
+    try {
+      r.run();
+    } catch (RuntimeException e) {
+      log.debug("listener threw", e);
+    }
+  }
+}

@@ -1,0 +1,312 @@
+package dev.audiopipeline.elevenlabs.tts;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.audiopipeline.AudioFormat;
+import dev.audiopipeline.AudioPipelineException;
+import dev.audiopipeline.ConnectionException;
+import dev.audiopipeline.OverflowException;
+import dev.audiopipeline.TtsChunk;
+import dev.audiopipeline.TtsChunk.CharTiming;
+import dev.audiopipeline.TtsStream;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.Flow;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One utterance on a shared {@link WsConnection}: one ElevenLabs context.
+ *
+ * <p>Text: pieces are collected and sent as whole words, each message ending in whitespace as the
+ * protocol asks, so a word split across pieces is never spoken as two. {@link #flush()} sends the
+ * rest with {@code flush:true}; {@link #finish()} flushes and sends {@code close_context}, after
+ * which the server sends the remaining audio and {@code isFinal}.
+ *
+ * <p>Audio: the socket cannot be paused, so chunks wait for demand in a buffer of {@code
+ * maxBufferedChunks}; a subscriber that falls further behind fails the utterance with {@link
+ * OverflowException}. Cancelling or {@link #close()} sends {@code close_context} at once and drops
+ * later audio for this context; the shared connection stays open for other utterances.
+ */
+final class WsStream implements TtsStream {
+  private static final Logger log = LoggerFactory.getLogger(WsStream.class);
+  private static final AtomicLong IDS = new AtomicLong();
+
+  private final ElevenLabsTts tts;
+  private final WsConnection conn;
+  private final String contextId;
+  private final ChunkBuffer<TtsChunk> buffer;
+  private final AudioFormat format;
+  private final AudioDecoder decoder;
+
+  // reader thread only
+  private long emittedSamples;
+  private boolean firstAudio = true;
+
+  // guarded by this
+  private final StringBuilder pending = new StringBuilder();
+  private boolean finished;
+  private boolean closeContextSent;
+  private boolean closed;
+  private boolean ended; // final received, failed or closed: slot released
+  private long lastSentNanos = System.nanoTime();
+  private volatile long firstTextNanos = -1;
+
+  WsStream(ElevenLabsTts tts, WsConnection conn) {
+    this.tts = tts;
+    this.conn = conn;
+    this.contextId = "ctx-" + Long.toString(IDS.incrementAndGet(), 36);
+    this.buffer = new ChunkBuffer<>(tts.maxBufferedChunks, () -> {}, this::onSubscriberCancel);
+    this.format = tts.outputFormat.pcmFormat();
+    this.decoder = new AudioDecoder(tts.outputFormat);
+  }
+
+  String contextId() {
+    return contextId;
+  }
+
+  /** Registers with the connection and sends the context's first message. */
+  void open() {
+    if (!conn.register(this)) {
+      return;
+    }
+    ObjectNode init = message();
+    init.put("text", " ");
+    if (!tts.voiceSettings.isEmpty()) {
+      init.set("voice_settings", Json.voiceSettings(tts.json, tts.voiceSettings));
+    }
+    if (tts.chunkLengthSchedule != null) {
+      ArrayNode schedule = init.putObject("generation_config").putArray("chunk_length_schedule");
+      tts.chunkLengthSchedule.forEach(schedule::add);
+    }
+    synchronized (this) {
+      send(init);
+    }
+    log.debug("opened context {}", contextId);
+  }
+
+  @Override
+  public synchronized void append(CharSequence text) {
+    Objects.requireNonNull(text, "text == null");
+    checkWritable("append");
+    pending.append(text);
+    int cut = lastWhitespace(pending);
+    if (cut < 0) {
+      return;
+    }
+    String words = pending.substring(0, cut + 1);
+    pending.delete(0, cut + 1);
+    if (words.isBlank()) {
+      return;
+    }
+    ObjectNode m = message();
+    m.put("text", words.stripTrailing() + " ");
+    sendText(m);
+  }
+
+  @Override
+  public synchronized void flush() {
+    if (finished || closed) {
+      return;
+    }
+    sendFlush();
+  }
+
+  private void sendFlush() {
+    ObjectNode m = message();
+    if (!pending.toString().isBlank()) {
+      m.put("text", pending.toString().strip() + " ");
+    }
+    pending.setLength(0);
+    m.put("flush", true);
+    sendText(m);
+  }
+
+  @Override
+  public synchronized void finish() {
+    if (finished || closed) {
+      return;
+    }
+    finished = true;
+    sendFlush();
+    sendCloseContext();
+  }
+
+  @Override
+  public Flow.Publisher<TtsChunk> audio() {
+    return buffer::attach;
+  }
+
+  @Override
+  public void close() {
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      if (!ended) {
+        sendCloseContext();
+      }
+    }
+    end();
+    buffer.completeNow();
+  }
+
+  private void onSubscriberCancel() {
+    synchronized (this) {
+      closed = true;
+      if (!ended) {
+        sendCloseContext();
+      }
+    }
+    end();
+  }
+
+  /** Keeps the context alive while it waits for text (the service closes idle contexts with 1008). */
+  synchronized void keepAliveIfIdle(long nowNanos, long intervalNanos) {
+    if (closed || closeContextSent || ended) {
+      return;
+    }
+    if (nowNanos - lastSentNanos >= intervalNanos) {
+      ObjectNode m = message();
+      m.put("text", "");
+      send(m);
+    }
+  }
+
+  /** Audio for this context (reader thread). */
+  void onAudio(byte[] wire, JsonNode message) {
+    if (buffer.isDone()) {
+      return;
+    }
+    byte[] pcm = decoder.decode(wire, wire.length);
+    long offsetMs = emittedSamples * 1000 / format.sampleRate();
+    List<CharTiming> alignment = Alignments.fromWebSocket(message, offsetMs);
+    emittedSamples += pcm.length / AudioFormat.BYTES_PER_SAMPLE;
+    if (firstAudio && pcm.length > 0) {
+      firstAudio = false;
+      long t0 = firstTextNanos;
+      if (t0 >= 0) {
+        Duration latency = Duration.ofNanos(System.nanoTime() - t0);
+        try {
+          tts.listener.ttsFirstByte(Errors.PROVIDER, latency);
+        } catch (RuntimeException e) {
+          log.debug("listener threw from ttsFirstByte", e);
+        }
+      }
+    }
+    if (pcm.length == 0 && alignment.isEmpty()) {
+      return;
+    }
+    if (!buffer.offer(new TtsChunk(format, pcm, alignment))) {
+      fail(
+          new OverflowException(
+              "elevenlabs: the audio subscriber fell behind by more than "
+                  + tts.maxBufferedChunks
+                  + " chunks (maxBufferedChunks); the utterance was stopped",
+              tts.maxBufferedChunks));
+    }
+  }
+
+  /** The server says this context is done (reader thread). */
+  void onFinal() {
+    synchronized (this) {
+      closeContextSent = true; // the server closed it: nothing more to send
+    }
+    end();
+    buffer.complete();
+  }
+
+  /** This utterance failed (error message for its context, overflow). */
+  void fail(AudioPipelineException e) {
+    synchronized (this) {
+      if (!ended) {
+        sendCloseContext();
+      }
+    }
+    end();
+    buffer.fail(e);
+  }
+
+  /** The shared connection closed or broke. */
+  void connectionFailed(AudioPipelineException e) {
+    synchronized (this) {
+      ended = true;
+    }
+    buffer.fail(e);
+  }
+
+  private void end() {
+    synchronized (this) {
+      if (ended) {
+        return;
+      }
+      ended = true;
+    }
+    conn.release(this);
+  }
+
+  private void sendCloseContext() {
+    if (closeContextSent) {
+      return;
+    }
+    closeContextSent = true;
+    ObjectNode m = message();
+    m.put("close_context", true);
+    send(m);
+  }
+
+  private void sendText(ObjectNode m) {
+    if (firstTextNanos < 0 && m.hasNonNull("text")) {
+      firstTextNanos = System.nanoTime();
+    }
+    send(m);
+  }
+
+  private void send(ObjectNode m) {
+    lastSentNanos = System.nanoTime();
+    if (!conn.send(m) && !ended && !conn.isClosed()) {
+      // closed socket: the connection's close handler reports why; a full queue is ours to report
+      log.debug("context {}: could not send (socket closing or outgoing queue full)", contextId);
+      if (!tts.isClosed()) {
+        buffer.fail(
+            new ConnectionException(
+                "elevenlabs: could not send to the WebSocket (closing, or more than 16 MiB queued)",
+                new IOException("WebSocket.send returned false")));
+      }
+    }
+  }
+
+  private ObjectNode message() {
+    ObjectNode m = tts.json.createObjectNode();
+    m.put("context_id", contextId);
+    return m;
+  }
+
+  private void checkWritable(String what) {
+    if (closed) {
+      throw new IllegalStateException(what + " after close()");
+    }
+    if (finished) {
+      throw new IllegalStateException(what + " after finish()");
+    }
+  }
+
+  private static int lastWhitespace(CharSequence s) {
+    for (int i = s.length() - 1; i >= 0; i--) {
+      if (Character.isWhitespace(s.charAt(i))) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  @Override
+  public String toString() {
+    return "TtsStream{" + contextId + ", voice=" + conn.voiceId() + '}';
+  }
+}

@@ -1,0 +1,373 @@
+package dev.audiopipeline.elevenlabs.tts;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.audiopipeline.AudioFormat;
+import dev.audiopipeline.AuthenticationException;
+import dev.audiopipeline.ConnectionException;
+import dev.audiopipeline.PipelineListener;
+import dev.audiopipeline.ProviderException;
+import dev.audiopipeline.QuotaExceededException;
+import dev.audiopipeline.TtsChunk;
+import dev.audiopipeline.TtsChunk.CharTiming;
+import dev.audiopipeline.TtsRequest;
+import dev.audiopipeline.testing.FakeElevenLabsTtsServer;
+import dev.audiopipeline.testing.FakeElevenLabsTtsServer.HttpFault;
+import dev.audiopipeline.testing.FakeElevenLabsTtsServer.HttpStream;
+import dev.audiopipeline.testing.FakeElevenLabsTtsServer.RecordedHttpRequest;
+import dev.audiopipeline.testing.FakeTtsVoice;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class ElevenLabsTtsHttpTest {
+  static final String KEY = "test-key-123";
+  static final Duration WAIT = Duration.ofSeconds(10);
+
+  FakeElevenLabsTtsServer fake;
+  ElevenLabsTts tts;
+  final List<Duration> sleeps = new CopyOnWriteArrayList<>();
+  final BlockingQueue<Duration> firstBytes = new LinkedBlockingQueue<>();
+
+  @BeforeEach
+  void setUp() {
+    fake = FakeElevenLabsTtsServer.builder().apiKey(KEY).start();
+  }
+
+  @AfterEach
+  void tearDown() throws InterruptedException {
+    if (tts != null) {
+      tts.close();
+    }
+    fake.close();
+    assertThat(ThreadLeaks.libraryThreadsAfter(Duration.ofSeconds(3))).isEmpty();
+  }
+
+  ElevenLabsTts.Builder builder() {
+    return ElevenLabsTts.builder()
+        .apiKey(KEY)
+        .baseUrl(fake.httpBaseUrl())
+        .webSocketBaseUrl(fake.webSocketBaseUrl())
+        .outputFormat(OutputFormat.PCM_16000)
+        .sleeper(sleeps::add)
+        .listener(
+            new PipelineListener() {
+              @Override
+              public void ttsFirstByte(String provider, Duration latency) {
+                firstBytes.add(latency);
+              }
+            });
+  }
+
+  Recorder speak(String text) {
+    return speak(TtsRequest.of(text));
+  }
+
+  Recorder speak(TtsRequest request) {
+    Recorder r = Recorder.unbounded();
+    tts.synthesize(request).subscribe(r);
+    return r;
+  }
+
+  @Test
+  void streamsPcmOfTheStatedFormatAndTheExpectedDuration() throws Exception {
+    tts = builder().voiceSettings(VoiceSettings.builder().stability(0.5).similarityBoost(0.75).build()).build();
+    String text = "Hello there, how are you today?";
+
+    Recorder r = speak(new TtsRequest(text, null, "Hi.", "Fine."));
+    r.awaitComplete(WAIT);
+
+    assertThat(tts.outputFormat()).isEqualTo(AudioFormat.mono(16_000));
+    assertThat(r.chunks()).isNotEmpty().allSatisfy(c -> assertThat(c.format()).isEqualTo(AudioFormat.mono(16_000)));
+    assertThat(r.chunks().size()).as("streamed in several pieces").isGreaterThan(1);
+    byte[] pcm = r.pcm();
+    int perChar = fake.voice().samplesPerChar(16_000);
+    assertThat(pcm.length).isEqualTo(text.length() * perChar * 2);
+    long micros = r.chunks().stream().mapToLong(TtsChunk::durationMicros).sum();
+    assertThat(micros).isEqualTo(text.length() * fake.voice().charMillis() * 1000L);
+
+    // the first character, 'H', is a tone at its own pitch: real audio, not zeros
+    short[] h = Signals.samples(pcm, 0, perChar);
+    assertThat(Signals.goertzelShare(h, 16_000, FakeTtsVoice.frequencyOf('H'))).isGreaterThan(0.8);
+    assertThat(Signals.goertzelShare(h, 16_000, FakeTtsVoice.frequencyOf('Z'))).isLessThan(0.1);
+
+    RecordedHttpRequest req = fake.takeHttpRequest(WAIT);
+    assertThat(req.method()).isEqualTo("POST");
+    assertThat(req.path()).isEqualTo("/v1/text-to-speech/" + ElevenLabsTts.DEFAULT_VOICE + "/stream");
+    assertThat(req.query()).containsEntry("output_format", "pcm_16000").containsEntry("enable_logging", "true");
+    assertThat(req.header("xi-api-key")).isEqualTo(KEY);
+    JsonNode body = req.json();
+    assertThat(body.path("text").asText()).isEqualTo(text);
+    assertThat(body.path("model_id").asText()).isEqualTo("eleven_flash_v2_5");
+    assertThat(body.path("previous_text").asText()).isEqualTo("Hi.");
+    assertThat(body.path("next_text").asText()).isEqualTo("Fine.");
+    assertThat(body.path("voice_settings").path("stability").asDouble()).isEqualTo(0.5);
+    assertThat(body.path("voice_settings").path("similarity_boost").asDouble()).isEqualTo(0.75);
+    assertThat(body.has("seed")).isFalse();
+
+    Duration ttfb = firstBytes.poll(1, TimeUnit.SECONDS);
+    assertThat(ttfb).as("time to first byte reported").isNotNull();
+  }
+
+  @Test
+  void decodesUlawToPcmAt8kHz() throws Exception {
+    tts = builder().outputFormat(OutputFormat.ULAW_8000).build();
+    String text = "ulaw audio";
+
+    Recorder r = speak(text);
+    r.awaitComplete(WAIT);
+
+    assertThat(tts.outputFormat()).isEqualTo(AudioFormat.mono(8_000));
+    byte[] pcm = r.pcm();
+    int perChar = fake.voice().samplesPerChar(8_000);
+    assertThat(pcm.length).isEqualTo(text.length() * perChar * 2);
+    short[] u = Signals.samples(pcm, 0, perChar);
+    assertThat(Signals.rms(u)).isBetween(4_000.0, 7_000.0); // a sine of amplitude 8000 has RMS 5657
+    assertThat(Signals.goertzelShare(u, 8_000, FakeTtsVoice.frequencyOf('u'))).isGreaterThan(0.8);
+    assertThat(fake.takeHttpRequest(WAIT).query()).containsEntry("output_format", "ulaw_8000");
+  }
+
+  @Test
+  void withTimestampsParsesCharacterAlignment() throws Exception {
+    tts = builder().alignment(true).build();
+    String text = "Timing every character of this sentence.";
+
+    Recorder r = speak(text);
+    r.awaitComplete(WAIT);
+
+    RecordedHttpRequest req = fake.takeHttpRequest(WAIT);
+    assertThat(req.path()).endsWith("/stream/with-timestamps");
+    List<CharTiming> alignment = r.alignment();
+    assertThat(alignment.stream().map(CharTiming::character).collect(Collectors.joining())).isEqualTo(text);
+    int ms = fake.voice().charMillis();
+    for (int i = 0; i < alignment.size(); i++) {
+      assertThat(alignment.get(i).startMs()).isEqualTo((long) i * ms);
+      assertThat(alignment.get(i).durationMs()).isEqualTo(ms);
+    }
+    assertThat(r.pcm().length).isEqualTo(text.length() * fake.voice().samplesPerChar(16_000) * 2);
+  }
+
+  @Test
+  void readsOnlyAsDemandedAndCancelMidStreamStopsTheTransfer() throws Exception {
+    fake.close();
+    fake = FakeElevenLabsTtsServer.builder().apiKey(KEY).httpChunkDelay(Duration.ofMillis(3)).start();
+    tts = builder().build();
+    String text = "a long answer that goes on and on ".repeat(60); // ~100 s of audio, 3.3 MB
+
+    Recorder r = Recorder.manual();
+    tts.synthesize(TtsRequest.of(text)).subscribe(r);
+    r.request(1);
+    TtsChunk first = r.awaitNext(WAIT);
+    assertThat(first.pcm()).isNotEmpty();
+    r.cancel();
+
+    HttpStream stream = fake.awaitHttpStreamEnd(WAIT);
+    assertThat(stream.aborted()).as("the server saw the client go away").isTrue();
+    assertThat(stream.bytesServed()).isLessThan(stream.totalBytes() / 2);
+    assertThat(r.chunks()).hasSize(1);
+    assertThat(r.terminalSignals.get()).as("no signal after cancel").isZero();
+  }
+
+  @Test
+  void unauthorizedIsAnAuthenticationException() throws Exception {
+    tts = builder().apiKey("wrong-key-456").build();
+
+    Throwable e = speak("Hello").awaitError(WAIT);
+
+    assertThat(e).isInstanceOf(AuthenticationException.class);
+    AuthenticationException a = (AuthenticationException) e;
+    assertThat(a.httpStatus()).isEqualTo(401);
+    assertThat(a.errorType()).isEqualTo("invalid_api_key");
+    assertThat(a.isRetryable()).isFalse();
+    assertThat(a.getMessage()).contains("Invalid API key").doesNotContain("wrong-key-456");
+    assertThat(sleeps).as("not retried").isEmpty();
+  }
+
+  @Test
+  void quotaExceededIsTyped() throws Exception {
+    tts = builder().build();
+    fake.enqueueHttpFault(HttpFault.quotaExceeded());
+
+    Throwable e = speak("Hello").awaitError(WAIT);
+
+    assertThat(e).isInstanceOf(QuotaExceededException.class);
+    assertThat(((QuotaExceededException) e).errorType()).isEqualTo("quota_exceeded");
+    assertThat(((QuotaExceededException) e).httpStatus()).isEqualTo(401);
+    assertThat(e.getMessage()).contains("exceeds your quota").doesNotContain(KEY);
+    assertThat(sleeps).isEmpty();
+  }
+
+  @Test
+  void rateLimitHonoursRetryAfterThenSucceeds() throws Exception {
+    tts = builder().build();
+    fake.enqueueHttpFault(HttpFault.rateLimited(Duration.ofSeconds(3)));
+
+    Recorder r = speak("Hello");
+    r.awaitComplete(WAIT);
+
+    assertThat(sleeps).containsExactly(Duration.ofSeconds(3));
+    assertThat(fake.httpRequests()).hasSize(2);
+    assertThat(r.pcm().length).isEqualTo(5 * fake.voice().samplesPerChar(16_000) * 2);
+  }
+
+  @Test
+  void rateLimitWithoutRetriesLeftIsARetryableProviderException() throws Exception {
+    tts = builder().maxRetries(1).build();
+    fake.enqueueHttpFault(HttpFault.rateLimited(Duration.ofSeconds(2)));
+    fake.enqueueHttpFault(HttpFault.rateLimited(Duration.ofSeconds(4)));
+
+    Throwable e = speak("Hello").awaitError(WAIT);
+
+    assertThat(sleeps).containsExactly(Duration.ofSeconds(2));
+    assertThat(e).isExactlyInstanceOf(ProviderException.class);
+    ProviderException p = (ProviderException) e;
+    assertThat(p.httpStatus()).isEqualTo(429);
+    assertThat(p.errorType()).isEqualTo("too_many_concurrent_requests");
+    assertThat(p.isRetryable()).isTrue();
+    assertThat(p.provider()).isEqualTo("elevenlabs");
+  }
+
+  @Test
+  void retryAfterLongerThanTheLimitFailsAtOnce() throws Exception {
+    tts = builder().maxRetryDelay(Duration.ofSeconds(5)).build();
+    fake.enqueueHttpFault(HttpFault.rateLimited(Duration.ofSeconds(60)));
+
+    Throwable e = speak("Hello").awaitError(WAIT);
+
+    assertThat(sleeps).isEmpty();
+    assertThat(((ProviderException) e).httpStatus()).isEqualTo(429);
+  }
+
+  @Test
+  void unknownVoiceIsANonRetryableProviderException() throws Exception {
+    tts = builder().build();
+
+    Throwable e = speak(TtsRequest.of("Hello").withVoice("no-such-voice")).awaitError(WAIT);
+
+    assertThat(e).isExactlyInstanceOf(ProviderException.class);
+    ProviderException p = (ProviderException) e;
+    assertThat(p.httpStatus()).isEqualTo(400);
+    assertThat(p.errorType()).isEqualTo("voice_not_found");
+    assertThat(p.isRetryable()).isFalse();
+    assertThat(fake.takeHttpRequest(WAIT).path()).isEqualTo("/v1/text-to-speech/no-such-voice/stream");
+  }
+
+  @Test
+  void slowFirstByteIsMeasured() throws Exception {
+    tts = builder().build();
+    fake.enqueueHttpFault(HttpFault.slowFirstByte(Duration.ofMillis(400)));
+
+    speak("Hello").awaitComplete(WAIT);
+
+    Duration ttfb = firstBytes.poll(1, TimeUnit.SECONDS);
+    assertThat(ttfb).isNotNull();
+    assertThat(ttfb).isGreaterThanOrEqualTo(Duration.ofMillis(400));
+  }
+
+  @Test
+  void socketDropMidStreamIsAConnectionExceptionAfterTheAudioSoFar() throws Exception {
+    tts = builder().build();
+    fake.enqueueHttpFault(HttpFault.dropAfterBytes(64_000));
+    String text = "this answer is cut off before it ends ".repeat(5);
+
+    Recorder r = speak(text);
+    Throwable e = r.awaitError(WAIT);
+
+    assertThat(e).isInstanceOf(ConnectionException.class);
+    assertThat(e.getCause()).isNotNull();
+    long got = r.pcm().length;
+    assertThat(got).as("audio before the drop (error: %s)", e).isGreaterThan(0).isLessThan((long) text.length() * fake.voice().samplesPerChar(16_000) * 2);
+  }
+
+  @Test
+  void malformedChunkIsAConnectionException() throws Exception {
+    tts = builder().maxRetries(0).build();
+    fake.enqueueHttpFault(HttpFault.malformedChunk());
+
+    Throwable e = speak("Hello").awaitError(WAIT);
+
+    assertThat(e).isInstanceOf(ConnectionException.class);
+  }
+
+  @Test
+  void eachSubscriptionIsItsOwnRequest() throws Exception {
+    tts = builder().build();
+    var publisher = tts.synthesize(TtsRequest.of("Twice"));
+    Recorder a = Recorder.unbounded();
+    Recorder b = Recorder.unbounded();
+    publisher.subscribe(a);
+    publisher.subscribe(b);
+    a.awaitComplete(WAIT);
+    b.awaitComplete(WAIT);
+    assertThat(a.pcm()).isEqualTo(b.pcm());
+    assertThat(fake.httpRequests()).hasSize(2);
+  }
+
+  @Test
+  void nothingIsSentBeforeDemand() throws Exception {
+    tts = builder().build();
+    Recorder r = Recorder.manual();
+    tts.synthesize(TtsRequest.of("Wait for it")).subscribe(r);
+    r.request(1);
+    r.awaitNext(WAIT);
+    assertThat(fake.httpRequests()).hasSize(1);
+    r.cancel();
+  }
+
+  @Test
+  void requestOfZeroIsAnError() throws Exception {
+    tts = builder().build();
+    Recorder r = Recorder.manual();
+    tts.synthesize(TtsRequest.of("Hello")).subscribe(r);
+    r.request(0);
+    assertThat(r.awaitError(WAIT)).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void builderValidatesWithMessagesThatSayHowToFix() {
+    assertThatThrownBy(() -> ElevenLabsTts.builder().build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("ELEVENLABS_API_KEY");
+    assertThatThrownBy(() -> OutputFormat.of("mp3_44100_128"))
+        .hasMessageContaining("pcm_16000")
+        .hasMessageContaining("ulaw_8000");
+    assertThatThrownBy(() -> ElevenLabsTts.builder().inactivityTimeout(Duration.ofSeconds(500)))
+        .hasMessageContaining("5..180");
+    assertThatThrownBy(() -> VoiceSettings.builder().stability(2))
+        .hasMessageContaining("stability 2.0 is out of range");
+    assertThat(ElevenLabsTts.builder().apiKey(KEY).build()).satisfies(t -> {
+      assertThat(t.toString()).doesNotContain(KEY).contains("[redacted]");
+      t.close();
+    });
+    assertThat(OutputFormat.of("pcm_22050").pcmFormat()).isEqualTo(AudioFormat.mono(22_050));
+  }
+
+  @Test
+  void fromEnvironment() {
+    ElevenLabsTts t =
+        ElevenLabsTts.builder()
+            .env(
+                java.util.Map.of(
+                    "ELEVENLABS_API_KEY", KEY,
+                    "ELEVENLABS_VOICE_ID", "voice-from-env",
+                    "ELEVENLABS_MODEL_ID", "eleven_turbo_v2_5",
+                    "ELEVENLABS_OUTPUT_FORMAT", "pcm_44100"))
+            .build();
+    try {
+      assertThat(t.voiceId()).isEqualTo("voice-from-env");
+      assertThat(t.modelId()).isEqualTo("eleven_turbo_v2_5");
+      assertThat(t.outputFormat()).isEqualTo(AudioFormat.mono(44_100));
+    } finally {
+      t.close();
+    }
+  }
+}
