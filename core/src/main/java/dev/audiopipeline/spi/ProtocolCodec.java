@@ -54,9 +54,10 @@ public interface ProtocolCodec {
 
   /**
    * Graceful end: sends the provider's end-of-stream messages. The codec then calls {@link
-   * Events#drained()} once the last finals arrived, or the server closes normally.
+   * Events#drained()} once the last finals arrived (at once if nothing is outstanding), or the
+   * server closes normally.
    */
-  void endOfStream(WebSocketConnection connection);
+  void endOfStream(WebSocketConnection connection, Events events);
 
   /** Handles one server text frame. Throwing means "malformed": logged, skipped, session goes on. */
   void onText(String text, Events events) throws Exception;

@@ -399,7 +399,7 @@ public final class StreamingSttSession implements SttSession {
     state = State.FINALIZING;
     c.endRequested = true;
     log.debug("{} finalizing", logPrefix);
-    c.codec.endOfStream(c.ws);
+    c.codec.endOfStream(c.ws, c);
     c.lastSendNanos = now();
   }
 
@@ -529,7 +529,7 @@ public final class StreamingSttSession implements SttSession {
     log.warn("{} failed: {}", logPrefix, error.getMessage());
     emit(new TranscriptEvent.Failed(error));
     terminate("failed: " + error.getMessage(), 1000);
-    finished.completeExceptionally(error);
+    defer(() -> finished.completeExceptionally(error));
   }
 
   private void completeFinish() {
@@ -538,7 +538,7 @@ public final class StreamingSttSession implements SttSession {
     }
     log.info("{} finished", logPrefix);
     terminate("finished", 1000);
-    finished.complete(null);
+    defer(() -> finished.complete(null)); // after the events before it
   }
 
   private void onFinishTimeout() {
@@ -552,7 +552,7 @@ public final class StreamingSttSession implements SttSession {
       log.warn("{} finish timed out; up to {} ms of audio may have no final", logPrefix, ms);
       emit(new TranscriptEvent.AudioDropped(ms, "finish timed out before the last finals arrived"));
       terminate("finish timed out", 1000);
-      finished.complete(null);
+      defer(() -> finished.complete(null)); // after the events before it
     } finally {
       lock.unlock();
     }
@@ -561,7 +561,7 @@ public final class StreamingSttSession implements SttSession {
 
   private void shutdown(String reason) {
     terminate(reason, 1000);
-    finished.complete(null);
+    defer(() -> finished.complete(null)); // after the events before it
   }
 
   private void terminate(String reason, int code) {

@@ -85,7 +85,7 @@ final class DeepgramCodec implements ProtocolCodec {
   }
 
   @Override
-  public void endOfStream(WebSocketConnection connection) {
+  public void endOfStream(WebSocketConnection connection, Events events) {
     endRequested = true;
     connection.sendText(FINALIZE);
     connection.sendText(CLOSE_STREAM);

@@ -1,0 +1,333 @@
+package dev.audiopipeline.elevenlabs.stt;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.audiopipeline.AuthenticationException;
+import dev.audiopipeline.ProviderException;
+import dev.audiopipeline.QuotaExceededException;
+import dev.audiopipeline.TranscriptEvent;
+import dev.audiopipeline.Word;
+import dev.audiopipeline.spi.ProtocolCodec;
+import dev.audiopipeline.spi.WebSocketConnection;
+import dev.audiopipeline.spi.WebSocketHandler;
+import dev.audiopipeline.spi.WebSocketRequest;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * ElevenLabs Scribe v2 realtime: JSON text frames both ways, audio base64 in {@code
+ * input_audio_chunk}, a commit is an empty chunk with {@code commit:true} (sent only with at least
+ * 0.3 s of uncommitted audio, else the server throttles and closes). Emits exactly one final per
+ * commit: with timestamps or language detection the timed twin is the final and the plain
+ * {@code committed_transcript} is dropped, in whichever order they arrive. One instance per
+ * connection.
+ */
+final class ElevenLabsSttCodec implements ProtocolCodec {
+  private static final Logger log = LoggerFactory.getLogger(ElevenLabsSttCodec.class);
+  static final double MIN_COMMIT_SECONDS = 0.3;
+
+  private final WebSocketRequest request;
+  private final ObjectMapper mapper;
+  private final int sampleRate;
+  private final boolean expectTimed;
+  private final Duration keepAliveAfter;
+  private final @Nullable String language;
+  private final String chunkPrefix;
+  private final String chunkSuffix;
+  private final String commitMessage;
+
+  private long samplesSent;
+  private long uncommittedFrom; // lower bound: no commit covers audio after this position
+  private final ArrayDeque<Long> pendingCommits = new ArrayDeque<>();
+  private long segmentStartMs;
+  private int segment;
+  private int plainCount;
+  private int timedCount;
+  private @Nullable String pendingPlain;
+  private boolean endRequested;
+
+  ElevenLabsSttCodec(WebSocketRequest request, ObjectMapper mapper, int sampleRate,
+      boolean expectTimed, Duration keepAliveAfter, @Nullable String language) {
+    this.request = request;
+    this.mapper = mapper;
+    this.sampleRate = sampleRate;
+    this.expectTimed = expectTimed;
+    this.keepAliveAfter = keepAliveAfter;
+    this.language = language;
+    this.chunkPrefix = "{\"message_type\":\"input_audio_chunk\",\"audio_base_64\":\"";
+    this.chunkSuffix = "\",\"commit\":false,\"sample_rate\":" + sampleRate + "}";
+    this.commitMessage = "{\"message_type\":\"input_audio_chunk\",\"audio_base_64\":\"\","
+        + "\"commit\":true,\"sample_rate\":" + sampleRate + "}";
+  }
+
+  @Override
+  public String provider() {
+    return ElevenLabsSttProvider.NAME;
+  }
+
+  @Override
+  public WebSocketRequest request() {
+    return request;
+  }
+
+  @Override
+  public boolean readyOnOpen() {
+    return false; // wait for session_started
+  }
+
+  @Override
+  public double maxRealtimeFactor() {
+    return 2.0; // no published ingest limit; replay at twice real time after the burst
+  }
+
+  @Override
+  public boolean sendAudio(WebSocketConnection connection, byte[] pcm, int offset, int length) {
+    ByteBuffer b64 = Base64.getEncoder().encode(ByteBuffer.wrap(pcm, offset, length));
+    String json = chunkPrefix + StandardCharsets.ISO_8859_1.decode(b64) + chunkSuffix;
+    if (!connection.sendText(json)) {
+      return false;
+    }
+    samplesSent += length / 2;
+    return true;
+  }
+
+  @Override
+  public Duration keepAliveAfter() {
+    return keepAliveAfter;
+  }
+
+  @Override
+  public int keepAliveSilenceMs(boolean audioSentOnConnection) {
+    return 100; // Scribe closes sockets that get no audio for ~15 s; an empty chunk may not count
+  }
+
+  private double uncommittedSeconds() {
+    return (samplesSent - uncommittedFrom) / (double) sampleRate;
+  }
+
+  private boolean commitIfEnough(WebSocketConnection connection) {
+    if (uncommittedSeconds() < MIN_COMMIT_SECONDS) {
+      log.debug("elevenlabs: commit skipped, only {} s uncommitted", uncommittedSeconds());
+      return false;
+    }
+    connection.sendText(commitMessage);
+    pendingCommits.add(samplesSent);
+    uncommittedFrom = samplesSent;
+    return true;
+  }
+
+  @Override
+  public void flush(WebSocketConnection connection) {
+    commitIfEnough(connection);
+  }
+
+  @Override
+  public void endOfStream(WebSocketConnection connection, Events events) {
+    endRequested = true;
+    commitIfEnough(connection);
+    checkDrained(events);
+  }
+
+  /** Called after every event that may complete the end of stream. */
+  private void checkDrained(Events events) {
+    if (endRequested && pendingCommits.isEmpty() && pendingPlain == null) {
+      events.drained();
+    }
+  }
+
+  @Override
+  public void onText(String text, Events events) throws Exception {
+    JsonNode m = mapper.readTree(text);
+    if (m == null || !m.isObject()) {
+      throw new IllegalArgumentException("not a JSON object");
+    }
+    String type = m.path("message_type").asText("");
+    switch (type) {
+      case "session_started" -> {
+        log.debug("elevenlabs: session {} started", m.path("session_id").asText("?"));
+        events.ready();
+        checkDrained(events);
+      }
+      case "partial_transcript" -> {
+        String t = requireText(m);
+        if (!t.isBlank()) {
+          long end = Math.max(segmentStartMs, events.audioSentMs());
+          events.result(new TranscriptEvent.Result(false, t, segmentStartMs, end, language, null,
+              List.of(), "s" + segment));
+        }
+      }
+      case "committed_transcript" -> {
+        String t = requireText(m);
+        plainCount++;
+        if (!expectTimed) {
+          emitFinal(t, List.of(), null, null, events);
+        } else if (plainCount > timedCount) {
+          if (pendingPlain != null) {
+            flushPendingPlain(events); // an earlier plain whose twin never came
+            timedCount = plainCount - 1;
+          }
+          pendingPlain = t;
+        }
+        checkDrained(events);
+      }
+      case "committed_transcript_with_timestamps" -> {
+        String t = requireText(m);
+        if (!expectTimed) {
+          return;
+        }
+        timedCount++;
+        if (timedCount <= plainCount) {
+          pendingPlain = null; // its plain twin came first
+        }
+        List<Word> words = new ArrayList<>();
+        List<Double> logprobs = new ArrayList<>();
+        for (JsonNode w : m.path("words")) {
+          String wt = w.path("type").asText("word");
+          if (!wt.equals("word")) {
+            continue;
+          }
+          long s = Math.round(w.path("start").asDouble(0) * 1000);
+          long e = Math.max(s, Math.round(w.path("end").asDouble(0) * 1000));
+          words.add(new Word(w.path("text").asText(""), s, e, null));
+          if (w.hasNonNull("logprob")) {
+            logprobs.add(w.get("logprob").asDouble());
+          }
+        }
+        Double conf = null;
+        if (!logprobs.isEmpty()) {
+          conf = Math.exp(logprobs.stream().mapToDouble(Double::doubleValue).average().orElse(0));
+        }
+        String lang = m.hasNonNull("language_code") ? m.get("language_code").asText() : null;
+        emitFinal(t, words, lang, conf, events);
+        checkDrained(events);
+      }
+      case "committed_transcript_entities" -> log.trace("elevenlabs: entities");
+      case "commit_throttled" -> {
+        log.warn("elevenlabs: commit throttled: {}", errorText(m));
+        pendingCommits.pollLast();
+        if (endRequested) {
+          pendingCommits.clear();
+          flushPendingPlain(events);
+          events.drained();
+        }
+      }
+      default -> {
+        if (m.has("error") || type.endsWith("_error") || type.equals("error")
+            || ERROR_TYPES.contains(type)) {
+          events.error(classify(type, errorText(m), ProviderException.NONE));
+        } else {
+          log.debug("elevenlabs: ignoring message type '{}'", type);
+        }
+      }
+    }
+  }
+
+  private static final java.util.Set<String> ERROR_TYPES = java.util.Set.of("auth_error",
+      "quota_exceeded", "quota_exceeded_error", "unaccepted_terms", "unaccepted_terms_error",
+      "rate_limited", "queue_overflow", "resource_exhausted", "session_time_limit_exceeded",
+      "input_error", "chunk_size_exceeded", "insufficient_audio_activity", "transcriber_error",
+      "error");
+
+  private static String requireText(JsonNode m) {
+    JsonNode t = m.get("text");
+    if (t == null || !t.isTextual()) {
+      throw new IllegalArgumentException(m.path("message_type").asText() + " without text");
+    }
+    return t.asText();
+  }
+
+  private static String errorText(JsonNode m) {
+    return m.path("error").asText(m.path("message").asText("(no message)"));
+  }
+
+  private void flushPendingPlain(Events events) {
+    String p = pendingPlain;
+    if (p != null) {
+      pendingPlain = null;
+      emitFinal(p, List.of(), null, null, events);
+    }
+  }
+
+  private void emitFinal(String text, List<Word> words, @Nullable String lang,
+      @Nullable Double conf, Events events) {
+    Long commitPos = pendingCommits.poll();
+    long sentMs = events.audioSentMs();
+    long start = words.isEmpty() ? segmentStartMs : words.get(0).startMs();
+    long end = words.isEmpty()
+        ? (commitPos != null ? commitPos * 1000 / sampleRate : sentMs)
+        : words.get(words.size() - 1).endMs();
+    end = Math.max(start, end);
+    if (!text.isBlank()) {
+      events.result(new TranscriptEvent.Result(true, text.strip(), start, end,
+          lang != null ? lang : language, conf, words, "s" + segment));
+    }
+    if (commitPos != null) {
+      events.finalizedUpTo(commitPos * 1000 / sampleRate);
+    } else if (!words.isEmpty()) {
+      events.finalizedUpTo(end);
+    }
+    segmentStartMs = commitPos != null ? commitPos * 1000 / sampleRate : end;
+    uncommittedFrom = Math.max(uncommittedFrom, samplesSent);
+    segment++;
+  }
+
+  private ProviderException classify(String type, String message, int closeCode) {
+    String msg = "server error: " + message;
+    return switch (type) {
+      case "auth_error" -> new AuthenticationException(provider(), msg, ProviderException.NONE,
+          closeCode, type, null);
+      case "quota_exceeded", "quota_exceeded_error" -> new QuotaExceededException(provider(), msg,
+          ProviderException.NONE, closeCode, type, null);
+      case "unaccepted_terms", "unaccepted_terms_error", "input_error", "chunk_size_exceeded" ->
+          new ProviderException(provider(), msg, ProviderException.NONE, closeCode, type, false,
+              null);
+      default -> new ProviderException(provider(), msg, ProviderException.NONE, closeCode, type,
+          true, null);
+    };
+  }
+
+  @Override
+  public @Nullable ProviderException onClose(int code, String reason, boolean endRequested) {
+    if (code == 1000 && endRequested) {
+      return null;
+    }
+    if (ERROR_TYPES.contains(reason)) {
+      return classify(reason, "connection closed with reason " + reason, code);
+    }
+    return new ProviderException(provider(), "server closed the connection"
+        + (reason.isEmpty() ? " (idle or session end)" : ": " + reason), ProviderException.NONE,
+        code, reason.isEmpty() ? null : reason, true, null);
+  }
+
+  @Override
+  public ProviderException onHandshakeFailure(WebSocketHandler.HttpFailure failure) {
+    String errType = null;
+    String msg = null;
+    try {
+      JsonNode b = mapper.readTree(failure.body());
+      JsonNode d = b == null ? null : b.get("detail");
+      if (d != null && d.isObject()) {
+        errType = d.hasNonNull("status") ? d.get("status").asText() : null;
+        msg = d.hasNonNull("message") ? d.get("message").asText() : null;
+      } else if (d != null && d.isTextual()) {
+        msg = d.asText();
+      }
+    } catch (Exception e) {
+      // not JSON
+    }
+    String text = "upgrade refused" + (msg != null ? ": " + msg : "");
+    if ("quota_exceeded".equals(errType)) {
+      return new QuotaExceededException(provider(), text, failure.status(), ProviderException.NONE,
+          errType, null);
+    }
+    return ProtocolCodec.classifyHttp(provider(), failure.status(), text, errType);
+  }
+}

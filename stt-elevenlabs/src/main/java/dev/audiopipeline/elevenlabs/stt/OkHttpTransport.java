@@ -1,0 +1,133 @@
+package dev.audiopipeline.elevenlabs.stt;
+
+import dev.audiopipeline.spi.WebSocketConnection;
+import dev.audiopipeline.spi.WebSocketHandler;
+import dev.audiopipeline.spi.WebSocketRequest;
+import dev.audiopipeline.spi.WebSocketTransport;
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import okhttp3.Headers;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.Response;
+import okhttp3.WebSocket;
+import okhttp3.WebSocketListener;
+import okio.ByteString;
+import org.jspecify.annotations.Nullable;
+
+/** Thin glue: core's {@link WebSocketTransport} on OkHttp. Callbacks only forward. */
+final class OkHttpTransport implements WebSocketTransport {
+  private final OkHttpClient client;
+
+  OkHttpTransport(OkHttpClient client) {
+    this.client = client;
+  }
+
+  @Override
+  public WebSocketConnection open(WebSocketRequest request, WebSocketHandler handler) {
+    Request.Builder rb = new Request.Builder().url(request.uri().toString());
+    request.headers().forEach(rb::header);
+    if (!request.subprotocols().isEmpty()) {
+      rb.header("Sec-WebSocket-Protocol", String.join(", ", request.subprotocols()));
+    }
+    Connection c = new Connection(handler);
+    c.ws = client.newWebSocket(rb.build(), c);
+    return c;
+  }
+
+  private static Map<String, String> lower(Headers h) {
+    Map<String, String> m = new HashMap<>();
+    for (String name : h.names()) {
+      m.put(name.toLowerCase(Locale.ROOT), h.get(name));
+    }
+    return m;
+  }
+
+  private static final class Connection extends WebSocketListener implements WebSocketConnection {
+    private final WebSocketHandler handler;
+    volatile @Nullable WebSocket ws;
+
+    Connection(WebSocketHandler handler) {
+      this.handler = handler;
+    }
+
+    private WebSocket ws() {
+      WebSocket w = ws;
+      if (w == null) {
+        throw new IllegalStateException("not started");
+      }
+      return w;
+    }
+
+    @Override
+    public boolean sendText(String text) {
+      return ws().send(text);
+    }
+
+    @Override
+    public boolean sendBinary(byte[] data, int offset, int length) {
+      return ws().send(ByteString.of(data, offset, length));
+    }
+
+    @Override
+    public long queueSize() {
+      return ws().queueSize();
+    }
+
+    @Override
+    public boolean close(int code, String reason) {
+      return ws().close(code, reason);
+    }
+
+    @Override
+    public void cancel() {
+      ws().cancel();
+    }
+
+    @Override
+    public void onOpen(WebSocket webSocket, Response response) {
+      handler.onOpen(this, lower(response.headers()));
+    }
+
+    @Override
+    public void onMessage(WebSocket webSocket, String text) {
+      handler.onText(text);
+    }
+
+    @Override
+    public void onMessage(WebSocket webSocket, ByteString bytes) {
+      handler.onBinary(bytes.toByteArray());
+    }
+
+    @Override
+    public void onClosing(WebSocket webSocket, int code, String reason) {
+      webSocket.close(1000, null); // answer the peer's close frame
+      handler.onClosing(code, reason);
+    }
+
+    @Override
+    public void onClosed(WebSocket webSocket, int code, String reason) {
+      handler.onClosed(code, reason);
+    }
+
+    @Override
+    public void onFailure(WebSocket webSocket, Throwable t, @Nullable Response response) {
+      WebSocketHandler.HttpFailure failure = null;
+      if (response != null && response.code() != 101) {
+        String body = "";
+        try {
+          body = response.peekBody(4096).string();
+        } catch (IOException | RuntimeException e) {
+          body = "";
+        }
+        failure = new WebSocketHandler.HttpFailure(response.code(), body, lower(response.headers()));
+      }
+      if (response != null) {
+        response.close();
+      }
+      handler.onFailure(t, failure);
+    }
+  }
+}
