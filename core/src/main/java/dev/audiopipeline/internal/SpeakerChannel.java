@@ -313,6 +313,9 @@ public final class SpeakerChannel implements AudioSink {
         if (n > 0) {
           int m = converter.convert(in, 0, n, out, 0);
           readIndex += n;
+          if (!firstResultSeen) {
+            markSent(readIndex / ch * 1000 / format.sampleRate());
+          }
           sendSkipping(s, out, m);
           continue;
         }
@@ -357,6 +360,33 @@ public final class SpeakerChannel implements AudioSink {
     }
   }
 
+  // When each stretch of audio was handed to the recogniser, kept until the first result so that
+  // PipelineListener.firstTranscript can report how long the result took.
+  private final long[] sentAudioMs = new long[1024];
+  private final long[] sentNanos = new long[1024];
+  private int sentCount;
+  private volatile boolean firstResultSeen;
+
+  private synchronized void markSent(long audioMs) {
+    int i = sentCount++ & (sentAudioMs.length - 1);
+    sentAudioMs[i] = audioMs;
+    sentNanos[i] = System.nanoTime();
+  }
+
+  /** The time the audio up to {@code audioMs} had been sent, or -1 if no longer known. */
+  private synchronized long sentAt(long audioMs) {
+    int n = Math.min(sentCount, sentAudioMs.length);
+    long best = -1;
+    long bestMs = Long.MAX_VALUE;
+    for (int k = 0; k < n; k++) {
+      if (sentAudioMs[k] >= audioMs && sentAudioMs[k] < bestMs) {
+        bestMs = sentAudioMs[k];
+        best = sentNanos[k];
+      }
+    }
+    return best;
+  }
+
   /** Output samples still to drop for the converter's delay (drain thread only). */
   private int skip;
 
@@ -373,6 +403,14 @@ public final class SpeakerChannel implements AudioSink {
   private void onEvent(TranscriptEvent event) {
     try {
       if (event instanceof TranscriptEvent.Result r) {
+        if (!firstResultSeen) {
+          firstResultSeen = true;
+          long at = sentAt(r.endMs());
+          if (at > 0) {
+            listener.firstTranscript(
+                stream.id(), Duration.ofNanos(Math.max(0, System.nanoTime() - at)));
+          }
+        }
         owner.transcript(this, toTranscript(r));
       } else if (event instanceof TranscriptEvent.Failed f) {
         owner.failed(this, f.error());

@@ -60,9 +60,18 @@ class PipelineEndToEndTest {
 
   @Test
   void twoSpeakersFromFilesAreTranscribedWithRightLabelsAndTimes() throws Exception {
+    List<String> firstResults = new java.util.concurrent.CopyOnWriteArrayList<>();
     AudioPipeline pipeline =
         AudioPipeline.builder().source(interview(false, 9000).build()).stt(recognizer())
-            .speakerMap(LABELS).build();
+            .speakerMap(LABELS)
+            .listener(new dev.audiopipeline.PipelineListener() {
+              @Override
+              public void firstTranscript(String streamId, Duration latency) {
+                assertThat(latency).isNotNegative();
+                firstResults.add(streamId);
+              }
+            })
+            .build();
     RecordingSubscriber<Transcript> sub = RecordingSubscriber.unbounded();
     try (TranscriptionSession session = pipeline.startTranscription()) {
       session.subscribe(sub);
@@ -81,6 +90,8 @@ class PipelineEndToEndTest {
       assertThat(t.provider()).isEqualTo("segments");
     }
     assertThat(sub.items()).anyMatch(t -> !t.isFinal()); // partials came first
+    assertThat(firstResults).containsExactlyInAnyOrder("rec-1@recruiter.wav",
+        "cand-2@candidate.wav");
     assertThat(sub.terminalSignals()).isEqualTo(1);
   }
 
