@@ -9,7 +9,8 @@
 // Credentials come from LIVEKIT_API_KEY / LIVEKIT_API_SECRET (tokens are minted here, HS256) and are
 // never printed. Each WAV must be 16-bit PCM; WAVs of one interview are aligned on one timeline, so
 // a participant that joins at offset J plays its file from J on, and one that leaves at L stops there;
-// republish=R unpublishes the track at R and publishes a new one (a new track SID) from the same source.
+// republish=R unpublishes the track at R and publishes a new one (a new track SID) from the same source;
+// until=U stops playing at U but stays in the room. --mark M emits a 'mark' event at timeline offset M.
 // With --wait-subscribed the timeline starts only once every initial track has a subscriber (the bot).
 // After playback the remaining participants stay until stdin closes or --linger ms pass.
 //
@@ -38,7 +39,7 @@ function fail(message) {
 }
 
 function parseArgs(argv) {
-  const opts = { participants: [], waitSubscribed: 0, linger: 0 };
+  const opts = { participants: [], waitSubscribed: 0, linger: 0, marks: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = () => {
@@ -49,14 +50,15 @@ function parseArgs(argv) {
     else if (a === '--room') opts.room = next();
     else if (a === '--wait-subscribed') opts.waitSubscribed = Number(next());
     else if (a === '--linger') opts.linger = Number(next());
+    else if (a === '--mark') opts.marks.push(Number(next()));
     else if (a === '--participant') {
       const [head, ...extras] = next().split(',');
       const eq = head.indexOf('=');
       if (eq <= 0) fail(`--participant wants identity=file.wav[,join=ms][,leave=ms], got ${head}`);
-      const p = { identity: head.slice(0, eq), file: head.slice(eq + 1), join: 0, leave: Infinity, republish: Infinity };
+      const p = { identity: head.slice(0, eq), file: head.slice(eq + 1), join: 0, leave: Infinity, republish: Infinity, until: Infinity };
       for (const e of extras) {
         const [k, v] = e.split('=');
-        if (k !== 'join' && k !== 'leave' && k !== 'republish') fail(`unknown participant option ${k}`);
+        if (!['join', 'leave', 'republish', 'until'].includes(k)) fail(`unknown participant option ${k}`);
         if (!Number.isFinite(Number(v)) || Number(v) < 0) fail(`${k} must be milliseconds >= 0, got ${v}`);
         p[k] = Number(v);
       }
@@ -183,7 +185,7 @@ class Publisher {
     const { sampleRate, channels, samples } = this.wav;
     const frameLen = (sampleRate / 100) * channels; // 10 ms
     const totalMs = (samples.length / channels / sampleRate) * 1000;
-    const endMs = Math.min(totalMs, leave);
+    const endMs = Math.min(totalMs, leave, this.p.until);
     let posMs = Math.max(0, Math.floor((Date.now() - t0) / 10) * 10);
     emit('playing', { identity, trackSid: this.trackSid, fromMs: posMs, toMs: endMs, t0EpochMs: t0 });
     let frames = 0;
@@ -229,6 +231,7 @@ async function main() {
   }
   const t0 = Date.now();
   emit('start', { t0EpochMs: t0 });
+  for (const m of opts.marks) setTimeout(() => emit('mark', { atMs: m }), m);
 
   const runs = pubs.map(async (p) => {
     if (p.p.join > 0) {

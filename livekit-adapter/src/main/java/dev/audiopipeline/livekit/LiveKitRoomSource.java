@@ -139,7 +139,8 @@ public final class LiveKitRoomSource implements AudioSource {
             "livekit[" + roomTag + "/" + identity + "]",
             threadTag(roomTag),
             joinTimeout,
-            httpClient);
+            httpClient,
+            ReconnectBackoff.standard());
     RoomSession s = new RoomSession(config, listener);
     session = s;
     s.joined()
@@ -166,6 +167,26 @@ public final class LiveKitRoomSource implements AudioSource {
   public List<TrackStats> trackStats() {
     RoomSession s = session;
     return s == null ? List.of() : s.trackStats();
+  }
+
+  /** How often the signal connection was resumed (the peer connection and streams kept). */
+  public int resumeCount() {
+    RoomSession s = session;
+    return s == null ? 0 : s.resumeCount();
+  }
+
+  /** How often the bot had to join again as a new participant (streams ended and reopened). */
+  public int rejoinCount() {
+    RoomSession s = session;
+    return s == null ? 0 : s.rejoinCount();
+  }
+
+  /** Test hook: drops the signal socket the way a network failure would. */
+  void dropSignalForTest() {
+    RoomSession s = session;
+    if (s != null) {
+      s.dropSignalForTest();
+    }
   }
 
   /** Identities of the other participants currently in the room. */

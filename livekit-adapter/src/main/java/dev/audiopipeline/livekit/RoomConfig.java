@@ -12,7 +12,8 @@ record RoomConfig(
     String logPrefix,
     String threadTag,
     Duration joinTimeout,
-    @Nullable OkHttpClient httpClient) {
+    @Nullable OkHttpClient httpClient,
+    ReconnectBackoff backoff) {
 
   @Override
   public String toString() {

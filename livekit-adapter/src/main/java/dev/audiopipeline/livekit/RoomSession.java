@@ -43,6 +43,7 @@ import livekit.LivekitRtc.SignalRequest;
 import livekit.LivekitRtc.SignalResponse;
 import livekit.LivekitRtc.SignalTarget;
 import okhttp3.Dispatcher;
+import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -56,7 +57,7 @@ import org.slf4j.LoggerFactory;
  * signal messages, webrtc-java observer callbacks, the keepalive timer and teardown all run there,
  * so nothing here needs a lock. OkHttp's and WebRTC's threads only hand work to it.
  */
-final class RoomSession implements SignalClient.Handler, SubscriberTransport.Callbacks {
+final class RoomSession implements SubscriberTransport.Callbacks {
   private static final Logger log = LoggerFactory.getLogger(RoomSession.class);
 
   private final RoomConfig config;
@@ -65,9 +66,31 @@ final class RoomSession implements SignalClient.Handler, SubscriberTransport.Cal
   private final ScheduledThreadPoolExecutor events;
   private final OkHttpClient http;
   private final boolean ownsHttp;
-  private final SignalClient signal;
   private final CompletableFuture<JoinResponse> joined = new CompletableFuture<>();
-  private final CountDownLatch signalTerminated = new CountDownLatch(1);
+  private final ReconnectBackoff backoff;
+
+  /** Where the signal connection stands. */
+  private enum Phase {
+    /** First join: waiting for the join response. */
+    CONNECTING,
+    JOINED,
+    /** Signal lost: reconnecting with {@code reconnect=1}, peer connection kept. */
+    RESUMING,
+    /** Resume refused: joining again as a new participant. */
+    REJOINING,
+    CLOSED
+  }
+
+  // the current signal connection; replaced on resume/rejoin (event thread writes, close() reads)
+  private volatile SignalClient signal;
+  private volatile CountDownLatch signalTerminated = new CountDownLatch(1);
+  private int generation;
+  private Phase phase = Phase.CONNECTING;
+  private int reconnectAttempts;
+  private @Nullable String refreshedToken;
+  private LivekitRtc.@Nullable SessionDescription lastOffer;
+  private final java.util.concurrent.atomic.AtomicInteger resumes = new java.util.concurrent.atomic.AtomicInteger();
+  private final java.util.concurrent.atomic.AtomicInteger rejoins = new java.util.concurrent.atomic.AtomicInteger();
   private final long sourceStartNanos = System.nanoTime();
 
   // event-thread state
@@ -80,6 +103,7 @@ final class RoomSession implements SignalClient.Handler, SubscriberTransport.Cal
   private String selfSid = "";
   private long joinedNanos;
   private long pingTimeoutNanos = TimeUnit.SECONDS.toNanos(15);
+  private int pingIntervalSeconds = 5;
   private volatile long lastRttMs;
   private boolean tornDown;
   private boolean reportedEnd;
@@ -119,12 +143,43 @@ final class RoomSession implements SignalClient.Handler, SubscriberTransport.Cal
               .build();
       this.ownsHttp = true;
     }
-    this.signal = new SignalClient(logPrefix, events, this);
+    this.backoff = config.backoff();
+    this.signal = newSignal();
+  }
+
+  /** A signal connection whose events reach this session only while it is the current one. */
+  private SignalClient newSignal() {
+    int gen = ++generation;
+    CountDownLatch terminated = new CountDownLatch(1);
+    signalTerminated = terminated;
+    return new SignalClient(
+        logPrefix,
+        events,
+        new SignalClient.Handler() {
+          @Override
+          public void onSignal(SignalResponse response) {
+            if (gen == generation) {
+              RoomSession.this.onSignal(response);
+            }
+          }
+
+          @Override
+          public void onSignalLost(String why, @Nullable Throwable cause, @Nullable Integer status) {
+            if (gen == generation) {
+              RoomSession.this.onSignalLost(why, cause, status);
+            }
+          }
+
+          @Override
+          public void signalTerminated() {
+            terminated.countDown();
+          }
+        });
   }
 
   void start() {
     log.debug("{} - connecting to {}", logPrefix, config.signalUrl().newBuilder().query(null).build());
-    signal.connect(http, config.signalUrl(), config.token());
+    events.execute(() -> signal.connect(http, config.signalUrl(), config.token()));
     events.schedule(
         () -> {
           if (!joined.isDone()) {
@@ -163,12 +218,11 @@ final class RoomSession implements SignalClient.Handler, SubscriberTransport.Cal
 
   // ---------------------------------------------------------------- signal messages
 
-  @Override
-  public void onSignal(SignalResponse msg) {
+  private void onSignal(SignalResponse msg) {
     if (tornDown) {
       return;
     }
-    if (!joined.isDone()) {
+    if (phase == Phase.CONNECTING || phase == Phase.REJOINING) {
       switch (msg.getMessageCase()) {
         case JOIN -> handleJoin(msg.getJoin());
         case LEAVE -> {
@@ -181,8 +235,21 @@ final class RoomSession implements SignalClient.Handler, SubscriberTransport.Cal
       }
       return;
     }
+    if (phase == Phase.RESUMING) {
+      if (msg.getMessageCase() == SignalResponse.MessageCase.LEAVE) {
+        LeaveRequest l = msg.getLeave();
+        log.info("{} - resume refused ({} {}), joining again", logPrefix, l.getAction(), l.getReason());
+        rejoin();
+        return;
+      }
+      resumed(msg.getMessageCase() == SignalResponse.MessageCase.RECONNECT ? msg.getReconnect() : null);
+      if (msg.getMessageCase() == SignalResponse.MessageCase.RECONNECT) {
+        return;
+      }
+    }
     switch (msg.getMessageCase()) {
       case OFFER -> {
+        lastOffer = msg.getOffer();
         SubscriberTransport sub = subscriber;
         if (sub != null) {
           sub.handleOffer(msg.getOffer());
@@ -196,7 +263,7 @@ final class RoomSession implements SignalClient.Handler, SubscriberTransport.Cal
       }
       case LEAVE -> handleLeave(msg.getLeave());
       case PONG_RESP -> lastRttMs = Math.max(0, System.currentTimeMillis() - msg.getPongResp().getLastPingTimestamp());
-      case REFRESH_TOKEN -> log.debug("{} - received a refreshed token", logPrefix); // kept for resume (not logged)
+      case REFRESH_TOKEN -> refreshedToken = msg.getRefreshToken(); // for reconnects; never logged
       case JOIN -> log.debug("{} - ignoring a second join response", logPrefix);
       case MESSAGE_NOT_SET -> log.trace("{} - skipping a signal message of a newer protocol", logPrefix);
       default -> log.trace("{} - ignoring {}", logPrefix, msg.getMessageCase());
@@ -204,6 +271,9 @@ final class RoomSession implements SignalClient.Handler, SubscriberTransport.Cal
   }
 
   private void handleJoin(JoinResponse join) {
+    boolean rejoin = phase == Phase.REJOINING;
+    phase = Phase.JOINED;
+    reconnectAttempts = 0;
     joinedNanos = System.nanoTime();
     selfSid = join.getParticipant().getSid();
     for (ParticipantInfo p : join.getOtherParticipantsList()) {
@@ -226,11 +296,13 @@ final class RoomSession implements SignalClient.Handler, SubscriberTransport.Cal
     }
     int interval = join.getPingInterval() > 0 ? join.getPingInterval() : 5;
     int timeout = join.getPingTimeout() > 0 ? join.getPingTimeout() : 15;
+    pingIntervalSeconds = interval;
     pingTimeoutNanos = TimeUnit.SECONDS.toNanos(timeout);
     pinger = events.scheduleAtFixedRate(this::keepAlive, interval, interval, TimeUnit.SECONDS);
     log.info(
-        "{} - joined room {} as {} ({}), {} other participant(s), server {}",
+        "{} - {} room {} as {} ({}), {} other participant(s), server {}",
         logPrefix,
+        rejoin ? "joined again" : "joined",
         join.getRoom().getName(),
         join.getParticipant().getIdentity(),
         selfSid,
@@ -257,13 +329,15 @@ final class RoomSession implements SignalClient.Handler, SubscriberTransport.Cal
   private void handleLeave(LeaveRequest leave) {
     LeaveRequest.Action action = leave.getAction();
     DisconnectReason reason = leave.getReason();
-    if (action == LeaveRequest.Action.RESUME || action == LeaveRequest.Action.RECONNECT) {
-      // Resume/rejoin is not implemented yet: surface it instead of going silent.
-      fail(
-          new LiveKitRoomException(
-              "the server asked the bot to " + action + " (" + reason + "); reconnecting is not supported yet",
-              reason.name(),
-              null));
+    if (action == LeaveRequest.Action.RESUME) {
+      log.info("{} - server asked to resume ({})", logPrefix, reason);
+      signal.cancel();
+      startResume(2 /* RR_SIGNAL_DISCONNECTED */, false);
+      return;
+    }
+    if (action == LeaveRequest.Action.RECONNECT) {
+      log.info("{} - server asked to reconnect ({})", logPrefix, reason);
+      rejoin();
       return;
     }
     if (reason == DisconnectReason.ROOM_DELETED || reason == DisconnectReason.ROOM_CLOSED) {
@@ -276,7 +350,7 @@ final class RoomSession implements SignalClient.Handler, SubscriberTransport.Cal
   }
 
   private void keepAlive() {
-    if (tornDown) {
+    if (tornDown || phase != Phase.JOINED) {
       return;
     }
     long silentNanos = System.nanoTime() - signal.lastReceivedNanos();
@@ -296,10 +370,29 @@ final class RoomSession implements SignalClient.Handler, SubscriberTransport.Cal
             .build());
   }
 
-  @Override
-  public void onSignalLost(String why, @Nullable Throwable cause, @Nullable Integer httpStatus) {
-    signalTerminated.countDown();
+  private void onSignalLost(String why, @Nullable Throwable cause, @Nullable Integer httpStatus) {
     if (tornDown) {
+      return;
+    }
+    boolean authProblem = httpStatus != null && (httpStatus == 401 || httpStatus == 403);
+    if (!authProblem && (phase == Phase.JOINED || phase == Phase.RESUMING || phase == Phase.REJOINING)) {
+      if (phase == Phase.JOINED) {
+        log.warn("{} - signal connection lost ({}); resuming", logPrefix, why);
+      } else {
+        log.debug("{} - reconnect attempt {} failed: {}", logPrefix, reconnectAttempts, why);
+      }
+      if (reconnectAttempts >= backoff.maxAttempts()) {
+        fail(
+            new ConnectionException(
+                logPrefix + " - gave up reconnecting after " + reconnectAttempts + " attempts: " + why,
+                cause instanceof IOException ? (IOException) cause : new IOException(why, cause)));
+        return;
+      }
+      if (phase == Phase.REJOINING) {
+        scheduleReconnect(this::connectRejoin);
+      } else {
+        startResume(1 /* RR_SIGNAL_DISCONNECTED */, true);
+      }
       return;
     }
     AudioPipelineException error;
@@ -313,6 +406,141 @@ final class RoomSession implements SignalClient.Handler, SubscriberTransport.Cal
       error = new ConnectionException(logPrefix + " - " + why, new IOException(why, cause));
     }
     fail(error);
+  }
+
+  // ---------------------------------------------------------------- resume and rejoin
+
+  /**
+   * Reconnects the signal connection with {@code reconnect=1}: the server keeps the participant,
+   * its subscriptions and the subscriber peer connection (which it ICE-restarts), so speaker
+   * streams go on without a gap in their identity.
+   */
+  private void startResume(int reason, boolean withBackoff) {
+    phase = Phase.RESUMING;
+    ScheduledFuture<?> p = pinger;
+    if (p != null) {
+      p.cancel(false);
+    }
+    int r = reason;
+    Runnable attempt =
+        () -> {
+          if (tornDown || phase != Phase.RESUMING) {
+            return;
+          }
+          reconnectAttempts++;
+          signal = newSignal();
+          HttpUrl url =
+              config.signalUrl().newBuilder()
+                  .addQueryParameter("reconnect", "1")
+                  .addQueryParameter("sid", selfSid)
+                  .addQueryParameter("reconnect_reason", Integer.toString(r))
+                  .build();
+          signal.connect(http, url, currentToken());
+          watchReconnect();
+        };
+    if (withBackoff) {
+      scheduleReconnect(attempt);
+    } else {
+      attempt.run();
+    }
+  }
+
+  private void resumed(LivekitRtc.@Nullable ReconnectResponse reconnect) {
+    phase = Phase.JOINED;
+    reconnectAttempts = 0;
+    resumes.incrementAndGet();
+    SubscriberTransport sub = subscriber;
+    LivekitRtc.SyncState.Builder sync =
+        LivekitRtc.SyncState.newBuilder()
+            // auto-subscribe: we unsubscribed from nothing
+            .setSubscription(LivekitRtc.UpdateSubscription.newBuilder().setSubscribe(false));
+    RTCSessionDescription answer = sub == null ? null : sub.localDescription();
+    LivekitRtc.SessionDescription offer = lastOffer;
+    if (answer != null && offer != null) {
+      sync.setAnswer(
+          LivekitRtc.SessionDescription.newBuilder().setType("answer").setSdp(answer.sdp).setId(offer.getId()));
+      sync.setOffer(offer);
+    }
+    signal.send(SignalRequest.newBuilder().setSyncState(sync).build());
+    if (reconnect != null) {
+      log.debug("{} - reconnect response: {} ICE server(s)", logPrefix, reconnect.getIceServersCount());
+    }
+    pinger =
+        events.scheduleAtFixedRate(
+            this::keepAlive, pingIntervalSeconds, pingIntervalSeconds, TimeUnit.SECONDS);
+    log.info("{} - signal connection resumed; streams kept", logPrefix);
+  }
+
+  /** The resume was refused: leave the old session behind and join as a new participant. */
+  private void rejoin() {
+    phase = Phase.REJOINING;
+    rejoins.incrementAndGet();
+    ScheduledFuture<?> p = pinger;
+    if (p != null) {
+      p.cancel(false);
+    }
+    signal.cancel();
+    for (String trackSid : new ArrayList<>(openStreams.keySet())) {
+      endStream(trackSid, "rejoining the room");
+    }
+    SubscriberTransport sub = subscriber;
+    if (sub != null) {
+      sub.close();
+    }
+    subscriber = null;
+    participantsBySid.clear();
+    ownerByTrackSid.clear();
+    unmatchedReceivers.clear();
+    identities.clear();
+    lastOffer = null;
+    connectRejoin();
+  }
+
+  private void connectRejoin() {
+    if (tornDown || phase != Phase.REJOINING) {
+      return;
+    }
+    reconnectAttempts++;
+    signal = newSignal();
+    signal.connect(http, config.signalUrl(), currentToken());
+    watchReconnect();
+  }
+
+  /** An attempt that neither fails nor gets an answer within the join timeout counts as failed. */
+  private void watchReconnect() {
+    int gen = generation;
+    events.schedule(
+        () -> {
+          if (gen == generation && (phase == Phase.RESUMING || phase == Phase.REJOINING) && !tornDown) {
+            signal.cancel();
+            onSignalLost("no answer to the reconnect within " + config.joinTimeout().toMillis() + " ms", null, null);
+          }
+        },
+        config.joinTimeout().toMillis(),
+        TimeUnit.MILLISECONDS);
+  }
+
+  private void scheduleReconnect(Runnable attempt) {
+    long delayMs = backoff.delayMillis(reconnectAttempts);
+    events.schedule(attempt, delayMs, TimeUnit.MILLISECONDS);
+  }
+
+  private String currentToken() {
+    String t = refreshedToken;
+    return t != null ? t : config.token();
+  }
+
+  int resumeCount() {
+    return resumes.get();
+  }
+
+  int rejoinCount() {
+    return rejoins.get();
+  }
+
+  /** Test hook: drops the signal socket as a network failure would (the server sees it vanish). */
+  void dropSignalForTest() {
+    events.execute(() -> signal.dropForTest());
   }
 
   // ---------------------------------------------------------------- participants and tracks
@@ -476,6 +704,7 @@ final class RoomSession implements SignalClient.Handler, SubscriberTransport.Cal
     if (tornDown) {
       return;
     }
+    phase = Phase.CLOSED;
     log.debug("{} - failing: {}", logPrefix, error.getMessage());
     joined.completeExceptionally(error);
     teardown(true);
@@ -506,6 +735,7 @@ final class RoomSession implements SignalClient.Handler, SubscriberTransport.Cal
       return;
     }
     tornDown = true;
+    phase = Phase.CLOSED;
     ScheduledFuture<?> p = pinger;
     if (p != null) {
       p.cancel(false);
@@ -576,8 +806,4 @@ final class RoomSession implements SignalClient.Handler, SubscriberTransport.Cal
     }
   }
 
-  @Override
-  public void signalTerminated() {
-    signalTerminated.countDown();
-  }
 }

@@ -78,6 +78,14 @@ final class SignalClient extends WebSocketListener {
     }
   }
 
+  /** Test hook: drops the socket without marking it ended, so it reads as a network failure. */
+  void dropForTest() {
+    WebSocket ws = webSocket;
+    if (ws != null) {
+      ws.cancel();
+    }
+  }
+
   /** Drops the connection at once. */
   void cancel() {
     ended.set(true);
