@@ -3,34 +3,52 @@ package dev.audiopipeline.internal;
 import java.util.Arrays;
 
 /**
- * Integer-factor decimator (ratio 1/M) that computes a block of outputs at a time so that the JIT
- * can vectorise the inner loop.
+ * Integer-factor decimator (ratio 1/M) that computes a block of outputs at a time in a form the
+ * JIT turns into SIMD code.
  *
  * <p>The filter {@code h} (length {@code N = 2Mq + 1}, centre {@code Mq}) gives output {@code y[j] =
  * sum_k h[k] x[jM - k]}, whose group delay is exactly {@code q} output samples. Splitting the taps
- * as {@code k = iM + p} turns the input into M "group streams": group {@code g} holds {@code
- * x[gM - M + 1 .. gM]} and stream {@code r} holds element {@code r} of every group, so
+ * as {@code k = iM + M - 1 - r} turns the input into M "group streams": group {@code g} holds
+ * {@code x[gM - M + 1 .. gM]} and stream {@code r} holds element {@code r} of every group, so
  *
  * <pre>y[j] = sum_r sum_i c_r[i] * stream_r[j - i],   c_r[i] = h[iM + M - 1 - r]</pre>
  *
- * <p>For a fixed tap {@code (r, i)} the update over a block of outputs {@code j} is an axpy over
- * contiguous floats, which C2 turns into SIMD code; four taps share one pass over the accumulator.
- * Each output is always summed in the same order, so the result does not depend on how the input
- * is split into calls. Nothing is allocated after construction.
+ * <h2>Why the kernel looks the way it does</h2>
+ *
+ * <p>C2 (JDK 17; still true in 25 for same-type arrays) vectorises a loop only when every array in
+ * it is indexed by the same expression: {@code y[j] += c * s[j + o]} with a run-time {@code o}
+ * stays scalar, and that is exactly what a convolution needs, with a different {@code o} per tap.
+ * So the shifts are moved out of the inner loop:
+ *
+ * <ul>
+ *   <li>each stream is kept in {@value #SHIFTS} copies, copy {@code p} delayed by {@code p}
+ *       samples, so the taps {@code i = 4t .. 4t + 3} of a stream read the four copies at one index;
+ *   <li>the accumulator slides instead of the data: in pass {@code t} the sum for output {@code j}
+ *       lives at {@code acc[o_t + j]} where {@code o_t} is the index the taps of that pass read, and
+ *       between passes one {@code arraycopy} moves the block of sums down by four.
+ * </ul>
+ *
+ * <p>Every array in the inner loop is then read at {@code [j]}, with 4M taps per pass and one copy
+ * of {@code g} floats per pass (instead of one per tap). Each output is always summed in the same
+ * order, so the result does not depend on how the input is split into calls. Nothing is allocated
+ * after construction.
  */
 final class BlockDecimator extends Resampler {
   /** Outputs computed per block. */
   private static final int BLOCK = 256;
 
+  /** Delayed copies per stream: taps per stream per pass. */
+  private static final int SHIFTS = 4;
+
   private final int m;
-  private final int groups; // I: taps per stream
+  private final int groups; // I: taps per stream, a multiple of SHIFTS
   private final int history; // I - 1 groups kept between blocks
-  private final int stride; // length of one stream
   private final float[] coef; // [r * groups + i] = c_r[i]
-  private final float[] streams; // stream r at [r * stride, (r + 1) * stride)
-  private final float[] pending; // mono input not yet split into complete groups
-  private final float[] acc = new float[BLOCK];
+  private final float[][] shifted; // [r * SHIFTS + p][n] = stream_r at n - p (history first)
+  private final float[] pending; // mono samples of a group not yet complete
+  private final float[] acc; // sliding sums
   private int pendingCount;
+  private int filled; // new groups in the streams, not yet filtered
 
   BlockDecimator(int m, int inRate) {
     super(1, m, delay(m, inRate));
@@ -40,9 +58,9 @@ final class BlockDecimator extends Resampler {
     double nyquist = inRate / (2.0 * m);
     double[] h =
         FilterDesign.lowPass(taps, FilterDesign.CUTOFF * nyquist / inRate, FilterDesign.BETA, 1.0);
-    this.groups = (taps + m - 1) / m;
+    int g = (taps + m - 1) / m;
+    this.groups = (g + SHIFTS - 1) / SHIFTS * SHIFTS;
     this.history = groups - 1;
-    this.stride = history + BLOCK;
     this.coef = new float[m * groups];
     for (int r = 0; r < m; r++) {
       for (int i = 0; i < groups; i++) {
@@ -50,8 +68,9 @@ final class BlockDecimator extends Resampler {
         coef[r * groups + i] = k < taps ? (float) h[k] : 0f;
       }
     }
-    this.streams = new float[m * stride];
-    this.pending = new float[BLOCK * m + m];
+    this.shifted = new float[m * SHIFTS][history + BLOCK + SHIFTS];
+    this.pending = new float[m];
+    this.acc = new float[history + BLOCK + SHIFTS];
     doReset();
   }
 
@@ -69,13 +88,35 @@ final class BlockDecimator extends Resampler {
   @Override
   int doProcess(short[] in, int offset, int frames, int channels, short[] out, int outOffset) {
     int written = 0;
-    int done = 0;
-    while (done < frames) {
-      int n = Math.min(frames - done, BLOCK * m - pendingCount);
-      Downmix.toMono(in, offset + done * channels, n, channels, pending, pendingCount);
-      pendingCount += n;
-      done += n;
-      written += flush(out, outOffset + written);
+    int pos = 0;
+    while (pos < frames) {
+      if (pendingCount > 0) {
+        // complete the group begun by an earlier call
+        int n = Math.min(m - pendingCount, frames - pos);
+        Downmix.toMono(in, offset + pos * channels, n, channels, pending, pendingCount);
+        pendingCount += n;
+        pos += n;
+        if (pendingCount < m) {
+          break;
+        }
+        for (int r = 0; r < m; r++) {
+          shifted[r * SHIFTS][history + filled] = pending[r];
+        }
+        pendingCount = 0;
+        filled++;
+      }
+      int whole = Math.min((frames - pos) / m, BLOCK - filled);
+      split(in, offset + pos * channels, whole, channels);
+      pos += whole * m;
+      if (filled == BLOCK || frames - pos < m) {
+        written += flush(out, outOffset + written);
+      }
+      if (frames - pos < m) {
+        int n = frames - pos;
+        Downmix.toMono(in, offset + pos * channels, n, channels, pending, 0);
+        pendingCount = n;
+        pos = frames;
+      }
     }
     return written;
   }
@@ -83,103 +124,147 @@ final class BlockDecimator extends Resampler {
   @Override
   int doDrain(int count, short[] out, int outOffset) {
     // silence that completes exactly `count` more groups
-    int zeros = count * m - pendingCount;
     int written = 0;
-    while (zeros > 0) {
-      int n = Math.min(zeros, BLOCK * m - pendingCount);
-      Arrays.fill(pending, pendingCount, pendingCount + n, 0f);
-      pendingCount += n;
-      zeros -= n;
-      written += flush(out, outOffset + written);
+    int left = count;
+    if (pendingCount > 0) {
+      for (int r = 0; r < m; r++) {
+        shifted[r * SHIFTS][history + filled] = r < pendingCount ? pending[r] : 0f;
+      }
+      pendingCount = 0;
+      filled++;
+      left--;
     }
-    return written;
+    while (true) {
+      int n = Math.min(left, BLOCK - filled);
+      for (int r = 0; r < m; r++) {
+        int at = history + filled;
+        Arrays.fill(shifted[r * SHIFTS], at, at + n, 0f);
+      }
+      filled += n;
+      left -= n;
+      written += flush(out, outOffset + written);
+      if (left == 0) {
+        return written;
+      }
+    }
   }
 
   @Override
   void doReset() {
-    Arrays.fill(streams, 0f);
+    for (float[] s : shifted) {
+      Arrays.fill(s, 0f);
+    }
     // group 0 is x[-M+1 .. 0]: M - 1 samples of silence come before the first input sample
     Arrays.fill(pending, 0f);
     pendingCount = m - 1;
+    filled = 0;
   }
 
-  /** Turns the complete groups in {@code pending} into outputs. */
+  /** Filters the {@code filled} new groups into outputs. */
   private int flush(short[] out, int outOffset) {
-    int g = pendingCount / m;
+    int g = filled;
     if (g == 0) {
       return 0;
     }
-    split(g);
-    filter(g);
+    for (int r = 0; r < m; r++) {
+      float[] s = shifted[r * SHIFTS];
+      for (int d = 1; d < SHIFTS; d++) {
+        System.arraycopy(s, 0, shifted[r * SHIFTS + d], d, history + g);
+      }
+    }
+    int at = filter(g);
     for (int j = 0; j < g; j++) {
-      out[outOffset + j] = Downmix.toShort(acc[j]);
+      out[outOffset + j] = Downmix.toShort(acc[at + j]);
     }
     for (int r = 0; r < m; r++) {
-      System.arraycopy(streams, r * stride + g, streams, r * stride, history);
+      float[] s = shifted[r * SHIFTS];
+      System.arraycopy(s, g, s, 0, history);
     }
-    int rest = pendingCount - g * m;
-    System.arraycopy(pending, g * m, pending, 0, rest);
-    pendingCount = rest;
+    filled = 0;
     return g;
   }
 
-  private void split(int g) {
-    float[] s = streams;
-    float[] p = pending;
-    int h = history;
-    if (m == 2) {
-      int b1 = stride + h;
-      for (int j = 0; j < g; j++) {
-        s[h + j] = p[2 * j];
-        s[b1 + j] = p[2 * j + 1];
+  /**
+   * Down-mixes {@code n} whole groups of interleaved input straight into the undelayed streams,
+   * after the {@code filled} groups already there.
+   */
+  private void split(short[] in, int offset, int n, int channels) {
+    int h = history + filled;
+    if (m == 3 && channels == 2) {
+      float[] s0 = shifted[0];
+      float[] s1 = shifted[SHIFTS];
+      float[] s2 = shifted[2 * SHIFTS];
+      for (int j = 0; j < n; j++) {
+        int p = offset + 6 * j;
+        s0[h + j] = (in[p] + in[p + 1]) * 0.5f;
+        s1[h + j] = (in[p + 2] + in[p + 3]) * 0.5f;
+        s2[h + j] = (in[p + 4] + in[p + 5]) * 0.5f;
       }
-    } else if (m == 3) {
-      int b1 = stride + h;
-      int b2 = 2 * stride + h;
-      for (int j = 0; j < g; j++) {
-        s[h + j] = p[3 * j];
-        s[b1 + j] = p[3 * j + 1];
-        s[b2 + j] = p[3 * j + 2];
+    } else if (m == 3 && channels == 1) {
+      float[] s0 = shifted[0];
+      float[] s1 = shifted[SHIFTS];
+      float[] s2 = shifted[2 * SHIFTS];
+      for (int j = 0; j < n; j++) {
+        int p = offset + 3 * j;
+        s0[h + j] = in[p];
+        s1[h + j] = in[p + 1];
+        s2[h + j] = in[p + 2];
       }
     } else {
+      float scale = 1f / channels;
+      int step = m * channels;
       for (int r = 0; r < m; r++) {
-        int b = r * stride + h;
-        for (int j = 0; j < g; j++) {
-          s[b + j] = p[j * m + r];
+        float[] s = shifted[r * SHIFTS];
+        for (int j = 0; j < n; j++) {
+          int p = offset + j * step + r * channels;
+          if (channels == 1) {
+            s[h + j] = in[p];
+          } else if (channels == 2) {
+            s[h + j] = (in[p] + in[p + 1]) * 0.5f;
+          } else {
+            int sum = 0;
+            for (int c = 0; c < channels; c++) {
+              sum += in[p + c];
+            }
+            s[h + j] = sum * scale;
+          }
         }
       }
     }
+    filled += n;
   }
 
-  /** acc[j] = y for the j-th new group, j < g. */
-  private void filter(int g) {
-    float[] y = acc;
-    float[] s = streams;
-    Arrays.fill(y, 0, g, 0f);
-    for (int r = 0; r < m; r++) {
-      int cb = r * groups;
-      int sb = r * stride + history; // stream_r[j - i] is s[sb + j - i]
-      int i = 0;
-      for (; i + 3 < groups; i += 4) {
-        float c0 = coef[cb + i];
-        float c1 = coef[cb + i + 1];
-        float c2 = coef[cb + i + 2];
-        float c3 = coef[cb + i + 3];
-        int o0 = sb - i;
-        int o1 = o0 - 1;
-        int o2 = o0 - 2;
-        int o3 = o0 - 3;
-        for (int j = 0; j < g; j++) {
-          y[j] = y[j] + c0 * s[o0 + j] + c1 * s[o1 + j] + c2 * s[o2 + j] + c3 * s[o3 + j];
+  /**
+   * Sums the g new outputs into {@code acc}; returns the index of output 0 in it.
+   *
+   * <p>Pass {@code t} covers taps {@code 4t .. 4t + 3} of every stream; they read {@code
+   * stream_r[j - 4t - d]}, which is {@code shifted[r][d][o + j]} with {@code o = history - 4t}.
+   */
+  private int filter(int g) {
+    final float[] y = acc;
+    int o = history;
+    Arrays.fill(y, o, o + g, 0f);
+    for (int t = 0; t < groups; t += SHIFTS) {
+      for (int r = 0; r < m; r++) {
+        int cb = r * groups + t;
+        float c0 = coef[cb];
+        float c1 = coef[cb + 1];
+        float c2 = coef[cb + 2];
+        float c3 = coef[cb + 3];
+        float[] s0 = shifted[r * SHIFTS];
+        float[] s1 = shifted[r * SHIFTS + 1];
+        float[] s2 = shifted[r * SHIFTS + 2];
+        float[] s3 = shifted[r * SHIFTS + 3];
+        int end = o + g;
+        for (int j = o; j < end; j++) {
+          y[j] = y[j] + c0 * s0[j] + c1 * s1[j] + c2 * s2[j] + c3 * s3[j];
         }
       }
-      for (; i < groups; i++) {
-        float c0 = coef[cb + i];
-        int o0 = sb - i;
-        for (int j = 0; j < g; j++) {
-          y[j] = y[j] + c0 * s[o0 + j];
-        }
+      if (t + SHIFTS < groups) {
+        System.arraycopy(y, o, y, o - SHIFTS, g);
+        o -= SHIFTS;
       }
     }
+    return o;
   }
 }
