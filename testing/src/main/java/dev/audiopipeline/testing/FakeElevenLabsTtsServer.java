@@ -98,6 +98,7 @@ public final class FakeElevenLabsTtsServer implements AutoCloseable {
 
   private final WireMockServer http;
   private final MockWebServer ws;
+  final TrackingServerSocketFactory sockets = new TrackingServerSocketFactory();
   final ScheduledExecutorService timer;
 
   private final ConcurrentLinkedQueue<HttpFault> httpFaults = new ConcurrentLinkedQueue<>();
@@ -143,6 +144,7 @@ public final class FakeElevenLabsTtsServer implements AutoCloseable {
                 .notifier(new ConsoleNotifier(false))
                 .extensions(new Transformer()));
     this.ws = new MockWebServer();
+    this.ws.setServerSocketFactory(sockets);
     this.ws.setDispatcher(new WsDispatcher());
     try {
       http.start();
@@ -894,7 +896,8 @@ public final class FakeElevenLabsTtsServer implements AutoCloseable {
               index,
               "multi-stream-input".equals(m.group(2)),
               request,
-              fault);
+              fault,
+              request.getConnectionIndex());
       sessions.add(session);
       return new MockResponse.Builder().webSocketUpgrade(session).build();
     }

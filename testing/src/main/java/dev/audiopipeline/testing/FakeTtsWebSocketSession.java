@@ -35,6 +35,7 @@ final class FakeTtsWebSocketSession extends WebSocketListener {
   private final Duration inactivity;
   private final @Nullable String headerKey;
   private final @Nullable String queryAuthorization;
+  private final int socketIndex;
 
   // guarded by this
   private @Nullable WebSocket socket;
@@ -56,7 +57,9 @@ final class FakeTtsWebSocketSession extends WebSocketListener {
       int index,
       boolean multi,
       RecordedRequest request,
-      @Nullable WebSocketFault fault) {
+      @Nullable WebSocketFault fault,
+      int socketIndex) {
+    this.socketIndex = socketIndex;
     this.server = server;
     this.index = index;
     this.multi = multi;
@@ -395,10 +398,23 @@ final class FakeTtsWebSocketSession extends WebSocketListener {
       cancelTimer(c);
     }
     WebSocket ws = socket;
-    if (ws != null) {
-      ws.cancel();
-    }
     server.wsCloses.add(new WsClose(index, true, 1006, "dropped"));
+    // The server side of MockWebServer's WebSocket cannot cancel(): cut the TCP connection, once
+    // the messages sent so far have left (sends are queued for OkHttp's writer thread).
+    server.timer.execute(
+        () -> {
+          long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+          while (ws != null && ws.queueSize() > 0 && System.nanoTime() < deadline) {
+            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+          }
+          try {
+            server.sockets.accepted(socketIndex).close();
+          } catch (IOException | IndexOutOfBoundsException e) {
+            if (ws != null) {
+              ws.close(1011, "fake: could not drop the connection");
+            }
+          }
+        });
   }
 
   synchronized void cancel() {
