@@ -32,7 +32,8 @@ public final class ReplayBuffer {
     if (length > cap) {
       // only the newest `cap` samples can be kept
       int skip = length - cap;
-      lost += lostBetween(end, end + skip);
+      lost += lostBetween(start, end); // everything buffered goes
+      lost += lostBetween(end, end + skip); // and the head of this chunk is never stored
       start = end + skip;
       end = start;
       offset += skip;

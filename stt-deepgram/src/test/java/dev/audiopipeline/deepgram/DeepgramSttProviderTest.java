@@ -144,7 +144,7 @@ class DeepgramSttProviderTest {
       assertThat(e.httpStatus()).isEqualTo(401);
       assertThat(e.errorType()).isEqualTo("INVALID_AUTH");
       assertThat(e.isRetryable()).isFalse();
-      assertThat(s.finish(WAIT).toCompletableFuture()).isCompletedExceptionally();
+      assertThat(s.finish(WAIT).toCompletableFuture()).failsWithin(WAIT);
       assertThat(server.connections()).hasSize(1);
       assertThat(events.ofType(TranscriptEvent.Reconnecting.class)).isEmpty();
       assertThat(events.ofType(TranscriptEvent.Failed.class)).hasSize(1);
@@ -237,5 +237,50 @@ class DeepgramSttProviderTest {
     SttSession s = provider.openSession(SttSessionOptions.of("ivy"), events);
     s.finish(WAIT).toCompletableFuture().get(10, TimeUnit.SECONDS);
     assertThat(events.ofType(TranscriptEvent.Failed.class)).isEmpty();
+  }
+
+  @Test
+  void threeConnectionsDyingQuicklyTripTheBreaker() throws Exception {
+    for (int i = 0; i < 3; i++) {
+      server.enqueue(FakeFault.closeAfterAudio(Duration.ofMillis(50), 1011, "NET-0000"));
+    }
+    EventRecorder events = new EventRecorder();
+    SttSession s = provider.openSession(SttSessionOptions.of("jill"), events);
+    sendInFrames(s, new Audio().tone(1000).samples());
+    TranscriptEvent.Failed failed = events.await(TranscriptEvent.Failed.class, WAIT);
+    ProviderException e = (ProviderException) failed.error();
+    assertThat(e.getMessage()).contains("3 connections in a row died within 5000 ms");
+    assertThat(e.closeCode()).isEqualTo(1011);
+    assertThat(e.isRetryable()).isFalse();
+    assertThat(events.ofType(TranscriptEvent.Reconnecting.class)).hasSize(2);
+    assertThat(server.connections()).hasSize(3);
+    s.close();
+  }
+
+  @Test
+  void audioBeyondTheReplayBufferIsDroppedCountedAndTheTimelineHolds() throws Exception {
+    provider.close();
+    provider = DeepgramSttProvider.builder().apiKey(KEY).baseUrl(server.baseUrl())
+        .replayBuffer(Duration.ofSeconds(1))
+        .reconnectPolicy(ReconnectPolicy.builder().initialDelay(Duration.ofMillis(150))
+            .maxDelay(Duration.ofMillis(150)).jitter(0).build())
+        .build();
+    server.enqueue(FakeFault.rejectUpgrade(503));
+    server.enqueue(FakeFault.rejectUpgrade(503));
+    EventRecorder events = new EventRecorder();
+    SttSession s = provider.openSession(SttSessionOptions.of("kim"), events);
+    // 3 s spoken while the provider is unreachable: only the newest 1 s can be kept
+    sendInFrames(s, new Audio().silence(2300).tone(500).silence(200).samples());
+    TranscriptEvent.AudioDropped dropped = events.await(TranscriptEvent.AudioDropped.class, WAIT);
+    events.await(TranscriptEvent.Reconnected.class, WAIT);
+    sendInFrames(s, new Audio().silence(500).samples());
+    s.finish(WAIT).toCompletableFuture().get(10, TimeUnit.SECONDS);
+    long droppedMs = events.ofType(TranscriptEvent.AudioDropped.class).stream()
+        .mapToLong(TranscriptEvent.AudioDropped::droppedMs).sum();
+    assertThat(dropped.reason()).contains("replay buffer");
+    assertThat(droppedMs).isCloseTo(2000, within(30L));
+    TranscriptEvent.Result f = events.finals().get(0);
+    assertThat(f.startMs()).isCloseTo(2300, within(10L)); // on the speaker's timeline
+    assertThat(server.connections().get(2).audioMs()).isCloseTo(1500, within(30L));
   }
 }

@@ -149,7 +149,7 @@ class ElevenLabsSttProviderTest {
       assertThat(e.httpStatus()).isEqualTo(401);
       assertThat(e.errorType()).isEqualTo("invalid_api_key");
       assertThat(e.provider()).isEqualTo("elevenlabs");
-      assertThat(s.finish(WAIT).toCompletableFuture()).isCompletedExceptionally();
+      assertThat(s.finish(WAIT).toCompletableFuture()).failsWithin(WAIT);
       assertThat(server.connections()).hasSize(1);
       assertThat(events.ofType(TranscriptEvent.Reconnecting.class)).isEmpty();
       assertThat(e.getMessage()).doesNotContain(KEY);
