@@ -49,6 +49,7 @@ final class FakeTtsWebSocketSession extends WebSocketListener {
     final StringBuilder buffer = new StringBuilder();
     int[] schedule = DEFAULT_SCHEDULE;
     int scheduleIndex;
+    boolean initialized;
     @Nullable ScheduledFuture<?> timer;
   }
 
@@ -156,6 +157,17 @@ final class FakeTtsWebSocketSession extends WebSocketListener {
     armTimer(SINGLE, ctx);
     String text = textOf(json, "text");
     if (text == null) {
+      return;
+    }
+    if (!ctx.initialized) {
+      // the first message opens the stream: its text must be a single space, and is not spoken
+      if (!" ".equals(text)) {
+        error("invalid_request", "The first message must be {\"text\":\" \"} with the settings.");
+        close(1008, "policy violation");
+        return;
+      }
+      ctx.initialized = true;
+      applyGenerationConfig(json, ctx);
       return;
     }
     if (text.isEmpty()) {
