@@ -1,0 +1,622 @@
+package dev.audiopipeline;
+
+import dev.audiopipeline.spi.ReplayBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Recognisers in order of preference (for example ElevenLabs, then Deepgram, then the embedded
+ * one). Each session runs on the most preferred provider that works:
+ *
+ * <ul>
+ *   <li>it switches to the next provider when the current one fails for good (auth, quota, retries
+ *       exhausted) or stays down (reconnecting) longer than {@link Builder#switchAfter};
+ *   <li>the audio since the current provider's last final (at most {@link Builder#replayBuffer}, 30
+ *       s) is replayed into the next one, and its times are moved onto the speaker's timeline, so
+ *       nothing is skipped and times stay continuous;
+ *   <li>every switch is reported as a {@link TranscriptEvent.ProviderSwitched};
+ *   <li>while it runs on a less preferred provider it probes the preferred one every {@link
+ *       Builder#probeInterval} with a real session and switches back once that connects
+ *       (providers that failed with a non-retryable error, such as a bad key, are not probed).
+ * </ul>
+ *
+ * <p>It lives in core because it only composes {@link SttProvider}s. It owns one named daemon
+ * timer thread, stopped by {@link #close()}; it does not close the providers it was given (their
+ * creator does).
+ */
+public final class FallbackSttProvider implements SttProvider {
+  private static final Logger log = LoggerFactory.getLogger(FallbackSttProvider.class);
+  private static final AtomicInteger INSTANCES = new AtomicInteger();
+
+  private final List<SttProvider> providers;
+  private final Duration switchAfter;
+  private final Duration probeInterval;
+  private final Duration replayBuffer;
+  private final LongSupplier nanoTime;
+  private final ScheduledExecutorService timer;
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  private FallbackSttProvider(Builder b) {
+    this.providers = List.copyOf(b.providers);
+    this.switchAfter = b.switchAfter;
+    this.probeInterval = b.probeInterval;
+    this.replayBuffer = b.replayBuffer;
+    this.nanoTime = b.nanoTime;
+    String name = "audio-pipeline-fallback-" + INSTANCES.incrementAndGet();
+    ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
+      Thread th = new Thread(r, name);
+      th.setDaemon(true);
+      return th;
+    });
+    t.setRemoveOnCancelPolicy(true);
+    this.timer = t;
+  }
+
+  /** The providers in order of preference; at least two, all with the same input format. */
+  public static FallbackSttProvider of(SttProvider... providers) {
+    Builder b = builder();
+    for (SttProvider p : providers) {
+      b.add(p);
+    }
+    return b.build();
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  @Override
+  public String name() {
+    return "fallback";
+  }
+
+  @Override
+  public AudioFormat inputFormat() {
+    return providers.get(0).inputFormat();
+  }
+
+  /** The providers, most preferred first. */
+  public List<SttProvider> providers() {
+    return providers;
+  }
+
+  @Override
+  public SttSession openSession(SttSessionOptions options, SttSession.Listener listener) {
+    Objects.requireNonNull(options, "options == null");
+    Objects.requireNonNull(listener, "listener == null");
+    if (closed.get()) {
+      throw new IllegalStateException("fallback provider is closed");
+    }
+    FallbackSession s = new FallbackSession(options, listener);
+    s.start();
+    return s;
+  }
+
+  /** Stops the timer thread. The providers given to the builder stay open. */
+  @Override
+  public void close() {
+    if (closed.compareAndSet(false, true)) {
+      timer.shutdownNow();
+    }
+  }
+
+  @Override
+  public String toString() {
+    List<String> names = new ArrayList<>();
+    for (SttProvider p : providers) {
+      names.add(p.name());
+    }
+    return "FallbackSttProvider" + names;
+  }
+
+  private final class FallbackSession implements SttSession {
+    private final SttSessionOptions options;
+    private final Listener listener;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final ReplayBuffer buffer;
+    private final int channels;
+    private final int sampleRate;
+    private final boolean[] fatal = new boolean[providers.size()];
+    private final CompletableFuture<Void> finished = new CompletableFuture<>();
+    private @Nullable Inner active;
+    private @Nullable Inner probe;
+    private int generation;
+    private long watermark; // session samples covered by finals of the active provider
+    private @Nullable Long downSince;
+    private @Nullable ScheduledFuture<?> downCheck;
+    private @Nullable ScheduledFuture<?> probeTask;
+    private boolean finishing;
+    private long finishDeadline;
+    private boolean done;
+    private boolean closedByCaller;
+
+    FallbackSession(SttSessionOptions options, Listener listener) {
+      this.options = options;
+      this.listener = listener;
+      AudioFormat f = inputFormat();
+      this.channels = f.channels();
+      this.sampleRate = f.sampleRate();
+      this.buffer = new ReplayBuffer(
+          (int) (replayBuffer.toMillis() * f.sampleRate() / 1000 * f.channels()));
+    }
+
+    void start() {
+      lock.lock();
+      try {
+        active = open(0, 0);
+      } finally {
+        lock.unlock();
+      }
+    }
+
+    /** Opens provider {@code index}, replaying the buffer from {@code from} (session samples). */
+    private Inner open(int index, long from) {
+      Inner in = new Inner(index, ++generation, from);
+      SttSessionOptions o = new SttSessionOptions(options.streamId(), options.speaker(),
+          options.language(), in);
+      in.session = providers.get(index).openSession(o, in);
+      return in;
+    }
+
+    private void replayInto(Inner in) {
+      long from = Math.max(in.offset, buffer.start());
+      short[] chunk = new short[Math.max(channels, sampleRate / 10 * channels)];
+      for (long p = from; p < buffer.end(); ) {
+        int n = (int) Math.min(chunk.length, buffer.end() - p);
+        buffer.copy(p, chunk, 0, n);
+        in.session().send(chunk, 0, n);
+        p += n;
+      }
+    }
+
+    @Override
+    public void send(short[] samples, int offset, int length) {
+      lock.lock();
+      try {
+        if (finishing || closedByCaller) {
+          throw new IllegalStateException(options.streamId() + ": send after finish() or close()");
+        }
+        if (done) {
+          return; // failed: Failed was delivered, audio is discarded
+        }
+        buffer.append(samples, offset, length);
+        buffer.markDelivered(buffer.end());
+        Inner a = active;
+        if (a != null) {
+          a.session().send(samples, offset, length);
+        }
+      } finally {
+        lock.unlock();
+      }
+    }
+
+    @Override
+    public void flush() {
+      lock.lock();
+      try {
+        Inner a = active;
+        if (a != null && !done) {
+          a.session().flush();
+        }
+      } finally {
+        lock.unlock();
+      }
+    }
+
+    @Override
+    public CompletionStage<Void> finish(Duration timeout) {
+      lock.lock();
+      try {
+        if (done || finishing) {
+          return finished.copy();
+        }
+        finishing = true;
+        finishDeadline = nanoTime.getAsLong() + timeout.toNanos();
+        closeProbe();
+        Inner a = active;
+        if (a != null) {
+          finishInner(a, timeout);
+        }
+      } finally {
+        lock.unlock();
+      }
+      return finished.copy();
+    }
+
+    private void finishInner(Inner a, Duration timeout) {
+      a.session().finish(timeout).whenComplete((v, err) -> {
+        lock.lock();
+        try {
+          if (active == a && err == null) {
+            end();
+          }
+          // on error the Failed event switches providers (or ends the session)
+        } finally {
+          lock.unlock();
+        }
+      });
+    }
+
+    @Override
+    public void close() {
+      lock.lock();
+      try {
+        closedByCaller = true;
+        if (done) {
+          return;
+        }
+        Inner a = active;
+        active = null;
+        if (a != null) {
+          a.session().close();
+        }
+        end();
+      } finally {
+        lock.unlock();
+      }
+    }
+
+    private void end() {
+      done = true;
+      closeProbe();
+      cancel(downCheck);
+      Inner a = active;
+      active = null;
+      if (a != null) {
+        a.session().close();
+      }
+      finished.complete(null);
+    }
+
+    private void cancel(@Nullable ScheduledFuture<?> f) {
+      if (f != null) {
+        f.cancel(false);
+      }
+    }
+
+    private void closeProbe() {
+      cancel(probeTask);
+      probeTask = null;
+      Inner p = probe;
+      probe = null;
+      if (p != null) {
+        p.session().close();
+      }
+    }
+
+    private void emit(TranscriptEvent e) {
+      try {
+        listener.onEvent(e);
+      } catch (RuntimeException ex) {
+        log.debug("{} listener threw: {}", options.streamId(), ex.toString());
+      }
+    }
+
+    // ---------------------------------------------------------------- events of the inners
+
+    private void onInnerEvent(Inner in, TranscriptEvent e) {
+      lock.lock();
+      try {
+        if (done) {
+          return;
+        }
+        if (in == probe) {
+          if (e instanceof TranscriptEvent.Failed f) {
+            markFatal(in.index, f.error());
+            closeProbe();
+            scheduleProbe();
+          } else if (e instanceof TranscriptEvent.Reconnecting) {
+            closeProbe();
+            scheduleProbe();
+          }
+          return;
+        }
+        if (in != active) {
+          return;
+        }
+        if (e instanceof TranscriptEvent.Result r) {
+          long off = in.offset / channels * 1000 / sampleRate;
+          List<Word> words = new ArrayList<>(r.words().size());
+          for (Word w : r.words()) {
+            words.add(w.shift(off));
+          }
+          TranscriptEvent.Result shifted = new TranscriptEvent.Result(r.isFinal(), r.text(),
+              r.startMs() + off, r.endMs() + off, r.language(), r.confidence(), words,
+              "p" + in.generation + "-" + r.segmentId());
+          if (r.isFinal()) {
+            watermark = Math.max(watermark, shifted.endMs() * sampleRate / 1000 * channels);
+          }
+          emit(shifted);
+        } else if (e instanceof TranscriptEvent.Reconnecting rc) {
+          if (downSince == null) {
+            downSince = nanoTime.getAsLong();
+            cancel(downCheck);
+            downCheck = timer.schedule(() -> checkDown(in), switchAfter.toNanos(),
+                TimeUnit.NANOSECONDS);
+          }
+          emit(rc);
+        } else if (e instanceof TranscriptEvent.Reconnected rc) {
+          downSince = null;
+          cancel(downCheck);
+          emit(rc);
+        } else if (e instanceof TranscriptEvent.Failed f) {
+          markFatal(in.index, f.error());
+          switchFrom(in, providers.get(in.index).name() + " failed: " + f.error().getMessage(),
+              f.error());
+        } else {
+          emit(e);
+        }
+      } finally {
+        lock.unlock();
+      }
+    }
+
+    private void markFatal(int index, AudioPipelineException error) {
+      boolean retryable = error instanceof ProviderException p ? p.isRetryable()
+          : error instanceof ConnectionException;
+      if (!retryable) {
+        fatal[index] = true;
+      }
+    }
+
+    private void checkDown(Inner in) {
+      lock.lock();
+      try {
+        Long since = downSince;
+        if (done || in != active || since == null) {
+          return;
+        }
+        long downMs = (nanoTime.getAsLong() - since) / 1_000_000;
+        switchFrom(in, providers.get(in.index).name() + " down for " + downMs + " ms", null);
+      } finally {
+        lock.unlock();
+      }
+    }
+
+    /** Moves from {@code from} to the next usable provider after it. */
+    private void switchFrom(Inner from, String reason, @Nullable AudioPipelineException error) {
+      int next = -1;
+      for (int i = from.index + 1; i < providers.size(); i++) {
+        if (!fatal[i]) {
+          next = i;
+          break;
+        }
+      }
+      if (next < 0) {
+        AudioPipelineException e = error != null ? error : new ProviderException(
+            providers.get(from.index).name(), reason + "; no fallback provider left",
+            ProviderException.NONE, ProviderException.NONE, null, false, null);
+        emit(new TranscriptEvent.Failed(e));
+        end();
+        return;
+      }
+      switchTo(from, next, reason);
+    }
+
+    private void switchTo(Inner from, int next, String reason) {
+      downSince = null;
+      cancel(downCheck);
+      long replayFrom = Math.max(watermark, buffer.start());
+      from.session().close();
+      Inner in = open(next, replayFrom);
+      active = in;
+      String a = providers.get(from.index).name();
+      String b = providers.get(next).name();
+      log.warn("{} switching from {} to {}: {}", options.streamId(), a, b, reason);
+      emit(new TranscriptEvent.ProviderSwitched(a, b, reason));
+      replayInto(in);
+      if (finishing) {
+        long left = Math.max(0, finishDeadline - nanoTime.getAsLong());
+        finishInner(in, Duration.ofNanos(left));
+      } else {
+        scheduleProbe();
+      }
+    }
+
+    private int preferredCandidate() {
+      Inner a = active;
+      if (a == null) {
+        return -1;
+      }
+      for (int i = 0; i < a.index; i++) {
+        if (!fatal[i]) {
+          return i;
+        }
+      }
+      return -1;
+    }
+
+    private void scheduleProbe() {
+      if (done || finishing || probeTask != null && !probeTask.isDone() || probe != null) {
+        return;
+      }
+      if (preferredCandidate() < 0) {
+        return;
+      }
+      probeTask = timer.schedule(this::startProbe, probeInterval.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    private void startProbe() {
+      lock.lock();
+      try {
+        probeTask = null;
+        int p = preferredCandidate();
+        if (done || finishing || probe != null || p < 0) {
+          return;
+        }
+        log.debug("{} probing {}", options.streamId(), providers.get(p).name());
+        probe = open(p, 0);
+      } catch (RuntimeException e) {
+        log.debug("{} probe could not start: {}", options.streamId(), e.toString());
+        probe = null;
+        scheduleProbe();
+      } finally {
+        lock.unlock();
+      }
+    }
+
+    /** The probe's provider connected: make it the active one. */
+    private void onProbeConnected(Inner in) {
+      lock.lock();
+      try {
+        Inner a = active;
+        if (done || finishing || in != probe || a == null) {
+          return;
+        }
+        probe = null;
+        long replayFrom = Math.max(watermark, buffer.start());
+        in.offset = replayFrom;
+        a.session().close();
+        active = in;
+        downSince = null;
+        cancel(downCheck);
+        String from = providers.get(a.index).name();
+        String to = providers.get(in.index).name();
+        log.info("{} switching back from {} to {}", options.streamId(), from, to);
+        emit(new TranscriptEvent.ProviderSwitched(from, to, "preferred provider is back"));
+        replayInto(in);
+        scheduleProbe();
+      } finally {
+        lock.unlock();
+      }
+    }
+
+    /** One provider session, its place on the timeline, and the metrics hook that sees connects. */
+    private final class Inner implements Listener, PipelineListener {
+      final int index;
+      final int generation;
+      long offset; // session samples where this session's audio starts
+      @Nullable SttSession session;
+
+      Inner(int index, int generation, long offset) {
+        this.index = index;
+        this.generation = generation;
+        this.offset = offset;
+      }
+
+      SttSession session() {
+        return Objects.requireNonNull(session, "session not open");
+      }
+
+      @Override
+      public void onEvent(TranscriptEvent event) {
+        onInnerEvent(this, event);
+      }
+
+      @Override
+      public void connectStart(String provider, String streamId) {
+        options.listener().connectStart(provider, streamId);
+      }
+
+      @Override
+      public void connectEnd(String provider, String streamId, Duration took) {
+        options.listener().connectEnd(provider, streamId, took);
+        if (probe == this) {
+          timer.execute(() -> onProbeConnected(this));
+        }
+      }
+
+      @Override
+      public void reconnect(String provider, String streamId, int attempt, Throwable cause) {
+        options.listener().reconnect(provider, streamId, attempt, cause);
+      }
+
+      @Override
+      public void firstTranscript(String streamId, Duration latency) {
+        options.listener().firstTranscript(streamId, latency);
+      }
+
+      @Override
+      public void audioDropped(String streamId, long samples, String where) {
+        options.listener().audioDropped(streamId, samples, where);
+      }
+
+      @Override
+      public void sessionClosed(String streamId, String reason) {
+        if (active == this || active == null) {
+          options.listener().sessionClosed(streamId, reason);
+        }
+      }
+    }
+  }
+
+  /** Builder; {@link #build()} validates. */
+  public static final class Builder {
+    private final List<SttProvider> providers = new ArrayList<>();
+    private Duration switchAfter = Duration.ofSeconds(10);
+    private Duration probeInterval = Duration.ofSeconds(30);
+    private Duration replayBuffer = Duration.ofSeconds(30);
+    private LongSupplier nanoTime = System::nanoTime;
+
+    private Builder() {}
+
+    /** Adds the next provider, in order of preference. */
+    public Builder add(SttProvider provider) {
+      providers.add(Objects.requireNonNull(provider, "provider == null"));
+      return this;
+    }
+
+    /** How long a provider may stay down (reconnecting) before switching; default 10 s. */
+    public Builder switchAfter(Duration v) {
+      this.switchAfter = Objects.requireNonNull(v, "switchAfter == null");
+      return this;
+    }
+
+    /** How often a more preferred provider is probed; default 30 s. */
+    public Builder probeInterval(Duration v) {
+      this.probeInterval = Objects.requireNonNull(v, "probeInterval == null");
+      return this;
+    }
+
+    /** Audio kept for the replay into the next provider; default 30 s. */
+    public Builder replayBuffer(Duration v) {
+      this.replayBuffer = Objects.requireNonNull(v, "replayBuffer == null");
+      return this;
+    }
+
+    /** Clock for the down-time measurement (tests). */
+    public Builder nanoTime(LongSupplier v) {
+      this.nanoTime = Objects.requireNonNull(v, "nanoTime == null");
+      return this;
+    }
+
+    public FallbackSttProvider build() {
+      if (providers.size() < 2) {
+        throw new IllegalStateException(
+            "a fallback needs at least 2 providers, got " + providers.size());
+      }
+      AudioFormat f = providers.get(0).inputFormat();
+      for (SttProvider p : providers) {
+        if (!p.inputFormat().equals(f)) {
+          throw new IllegalArgumentException("all providers must take the same input format: "
+              + providers.get(0).name() + " takes " + f + ", " + p.name() + " takes "
+              + p.inputFormat());
+        }
+      }
+      if (switchAfter.isNegative() || probeInterval.isNegative() || probeInterval.isZero()) {
+        throw new IllegalArgumentException("switchAfter " + switchAfter + " must be >= 0 and"
+            + " probeInterval " + probeInterval + " > 0");
+      }
+      if (replayBuffer.compareTo(Duration.ofSeconds(1)) < 0) {
+        throw new IllegalArgumentException(
+            "replayBuffer " + replayBuffer.toMillis() + " ms: accepted >= 1 s");
+      }
+      return new FallbackSttProvider(this);
+    }
+  }
+}
