@@ -514,8 +514,12 @@ public final class FakeElevenLabsTtsServer implements AutoCloseable {
         cutConnection();
         throw new IOException("fake: connection dropped mid-stream after " + pos + " bytes");
       }
-      if (!first && delayNanos > 0) {
-        LockSupport.parkNanos(delayNanos);
+      if (!first) {
+        // Jetty holds up to 32 KiB before sending; the service streams each piece as generated
+        flushResponse();
+        if (delayNanos > 0) {
+          LockSupport.parkNanos(delayNanos);
+        }
       }
       first = false;
       int n = Math.min(len, Math.min(chunk, data.length - pos));
@@ -531,6 +535,21 @@ public final class FakeElevenLabsTtsServer implements AutoCloseable {
     @Override
     public void close() {
       finish(pos < data.length);
+    }
+
+    /** Sends what Jetty has buffered of this response so far (runs on the serving thread). */
+    private void flushResponse() {
+      try {
+        Class<?> c = Class.forName("wiremock.org.eclipse.jetty.server.HttpConnection");
+        Object conn = c.getMethod("getCurrentConnection").invoke(null);
+        if (conn != null) {
+          Object channel = c.getMethod("getHttpChannel").invoke(conn);
+          Object response = channel.getClass().getMethod("getResponse").invoke(channel);
+          response.getClass().getMethod("flushBuffer").invoke(response);
+        }
+      } catch (ReflectiveOperationException | LinkageError e) {
+        // an unknown WireMock build: pieces then leave in Jetty-sized blocks, still correct
+      }
     }
 
     /**

@@ -54,6 +54,7 @@ final class TrackingServerSocketFactory extends ServerSocketFactory {
     public Socket accept() throws IOException {
       Socket s = new Socket();
       implAccept(s);
+      s.setTcpNoDelay(true); // frames leave as they are written, as from the service
       accepted.add(s);
       return s;
     }

@@ -132,6 +132,7 @@ public final class ElevenLabsTts implements StreamingTtsProvider {
               .connectTimeout(Duration.ofSeconds(10))
               .readTimeout(Duration.ofSeconds(30))
               .writeTimeout(Duration.ofSeconds(10))
+              .socketFactory(new NoDelaySocketFactory())
               .build();
       this.ownsClient = true;
     }
