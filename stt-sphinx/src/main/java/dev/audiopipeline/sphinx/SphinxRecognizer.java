@@ -1,0 +1,92 @@
+package dev.audiopipeline.sphinx;
+
+import edu.cmu.sphinx.decoder.ResultListener;
+import edu.cmu.sphinx.frontend.util.StreamDataSource;
+import edu.cmu.sphinx.recognizer.Recognizer;
+import edu.cmu.sphinx.result.Result;
+import edu.cmu.sphinx.util.props.ConfigurationManager;
+import edu.cmu.sphinx.util.props.ConfigurationManagerUtils;
+import edu.cmu.sphinx.util.props.PropertySheet;
+import java.io.InputStream;
+import java.net.URL;
+import java.util.Objects;
+import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One loaded Sphinx4 recogniser (its own acoustic model, dictionary, language model and search):
+ * the unit a session borrows from the provider's pool. Not thread-safe: one stream at a time.
+ */
+final class SphinxRecognizer {
+  private static final String MODELS = "resource:/edu/cmu/sphinx/models/en-us/";
+
+  private final Recognizer recognizer;
+  private final StreamDataSource dataSource;
+  private volatile @Nullable Consumer<Result> partialSink;
+
+  private SphinxRecognizer(Recognizer recognizer, StreamDataSource dataSource) {
+    this.recognizer = recognizer;
+    this.dataSource = dataSource;
+    recognizer.addResultListener(
+        new ResultListener() {
+          @Override
+          public void newResult(Result result) {
+            Consumer<Result> sink = partialSink;
+            if (sink != null && !result.isFinal()) {
+              sink.accept(result);
+            }
+          }
+
+          @Override
+          public void newProperties(PropertySheet ps) {}
+        });
+  }
+
+  /** Loads the model (seconds: it reads ~50 MB of model data) and allocates the search. */
+  static SphinxRecognizer load(SphinxSttProvider.Settings settings) {
+    URL config =
+        Objects.requireNonNull(
+            SphinxRecognizer.class.getResource("sphinx.config.xml"), "sphinx.config.xml missing");
+    ConfigurationManager cm = new ConfigurationManager(config);
+    // global properties first: nothing is instantiated yet, so nothing is configured twice
+    cm.setGlobalProperty("absoluteBeamWidth", Integer.toString(settings.absoluteBeamWidth()));
+    cm.setGlobalProperty(
+        "absoluteWordBeamWidth", Integer.toString(settings.absoluteWordBeamWidth()));
+    cm.setGlobalProperty("relativeBeamWidth", Double.toString(settings.relativeBeamWidth()));
+    cm.setGlobalProperty("fireNonFinalResults", Boolean.toString(settings.partials()));
+    cm.setGlobalProperty("featureBlockSize", Integer.toString(settings.partialIntervalFrames()));
+    ConfigurationManagerUtils.setProperty(cm, "acousticModelLoader->location", MODELS + "en-us");
+    ConfigurationManagerUtils.setProperty(
+        cm, "dictionary->dictionaryPath", MODELS + "cmudict-en-us.dict");
+    ConfigurationManagerUtils.setProperty(cm, "dictionary->fillerPath", MODELS + "en-us/noisedict");
+    ConfigurationManagerUtils.setProperty(cm, "trieNgramModel->location", MODELS + "en-us.lm.bin");
+    Recognizer recognizer = (Recognizer) cm.lookup("recognizer");
+    StreamDataSource source = (StreamDataSource) cm.lookup("dataSource");
+    recognizer.allocate();
+    return new SphinxRecognizer(recognizer, source);
+  }
+
+  /** Starts reading a new stream; times of the results restart at 0. */
+  void start(InputStream in, Consumer<Result> partials) {
+    partialSink = partials;
+    dataSource.setInputStream(in);
+  }
+
+  /** The next utterance's final result, or {@code null} at the end of the stream. Blocks. */
+  @Nullable Result next() {
+    return recognizer.recognize();
+  }
+
+  /** Detaches the partial sink after a stream ended. */
+  void stop() {
+    partialSink = null;
+  }
+
+  void deallocate() {
+    try {
+      recognizer.deallocate();
+    } catch (RuntimeException e) {
+      // already deallocated or broken: nothing left to release
+    }
+  }
+}
