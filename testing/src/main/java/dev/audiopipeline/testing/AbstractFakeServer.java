@@ -43,6 +43,7 @@ abstract class AbstractFakeServer implements AutoCloseable {
   private final ArrayDeque<List<FakeFault>> scripts = new ArrayDeque<>();
   private final List<FakeConnection> connections = new ArrayList<>();
   private final List<FakeSession> sessions = new ArrayList<>();
+  private volatile FakeAudioListener audioListener = (c, pcm, off, len, t) -> { };
 
   AbstractFakeServer(String name, int sampleRate, long maxRecordedBytes) {
     this.sampleRate = sampleRate;
@@ -75,6 +76,11 @@ abstract class AbstractFakeServer implements AutoCloseable {
 
   public int port() {
     return server.getPort();
+  }
+
+  /** Observes every audio payload received (load and latency harnesses). */
+  public void audioListener(FakeAudioListener listener) {
+    this.audioListener = java.util.Objects.requireNonNull(listener, "listener == null");
   }
 
   /** Scripts faults for the next connection not yet scripted (one call per connection). */
@@ -297,6 +303,11 @@ abstract class AbstractFakeServer implements AutoCloseable {
 
     /** Records received audio and fires audio-triggered faults. Returns false if the socket died. */
     boolean audio(byte[] pcm, int off, int len) {
+      try {
+        audioListener.onAudio(conn, pcm, off, len, System.nanoTime());
+      } catch (RuntimeException e) {
+        // an observer must not break the server
+      }
       conn.recordAudio(pcm, off, len);
       audioBytes += len;
       long ms = audioBytes / 2 * 1000 / sampleRate;
