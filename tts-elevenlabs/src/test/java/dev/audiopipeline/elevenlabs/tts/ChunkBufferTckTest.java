@@ -22,7 +22,7 @@ public class ChunkBufferTckTest extends FlowPublisherVerification<Long> {
           });
 
   public ChunkBufferTckTest() {
-    super(new TestEnvironment(300, 50));
+    super(new TestEnvironment(1000, 100));
   }
 
   @AfterClass

@@ -266,14 +266,14 @@ class ElevenLabsTtsWebSocketTest {
 
   @Test
   void keepAlivesHoldAnIdleUtteranceOpen() throws Exception {
-    start(FakeElevenLabsTtsServer.builder().inactivityTimeout(Duration.ofMillis(300)));
+    start(FakeElevenLabsTtsServer.builder().inactivityTimeout(Duration.ofMillis(1000)));
     tts = builder().keepAliveInterval(Duration.ofMillis(50)).build();
 
     TtsStream stream = tts.openStream(null);
     Recorder r = subscribe(stream);
     stream.append("Thinking ");
-    // at least 8 keep-alives, 50 ms apart: well past the 300 ms inactivity timeout
-    for (int i = 0; i < 8; i++) {
+    // 25 keep-alives at least 50 ms apart: past the 1 s inactivity timeout
+    for (int i = 0; i < 25; i++) {
       RecordedWsMessage ka =
           fake.takeWebSocketMessage(
               WAIT, m -> m.json().path("text").isTextual() && m.json().path("text").asText().isEmpty());
