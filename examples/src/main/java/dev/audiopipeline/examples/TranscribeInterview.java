@@ -1,0 +1,457 @@
+package dev.audiopipeline.examples;
+
+import dev.audiopipeline.AudioPipeline;
+import dev.audiopipeline.AudioPipelineException;
+import dev.audiopipeline.SttProvider;
+import dev.audiopipeline.Transcript;
+import dev.audiopipeline.TranscriptWriter;
+import dev.audiopipeline.TranscriptionSession;
+import dev.audiopipeline.WavFileSource;
+import dev.audiopipeline.sphinx.SphinxSttProvider;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Transcribes a two-person interview live, with speaker labels, on the embedded offline recogniser
+ * (CMU Sphinx4): no API key, no network, no LiveKit server.
+ *
+ * <pre>
+ * ./mvnw -q -pl examples -am install -DskipTests &amp;&amp; ./mvnw -q -pl examples exec:java
+ * ./mvnw -q -pl examples exec:java -Dexec.args="--fast --out out"
+ * </pre>
+ *
+ * <p>With no options it plays the bundled interview (one WAV per speaker, aligned on one timeline)
+ * in real time and prints each transcript as it arrives; partials are marked {@code ...}, finals
+ * show their time span. At the end: talk time and turns per speaker, and with {@code --out DIR}
+ * the transcript as JSON Lines, SubRip and WebVTT.
+ */
+public final class TranscribeInterview {
+  static final String RECRUITER = "recruiter";
+  static final String CANDIDATE = "candidate";
+
+  static final String USAGE =
+      """
+      Usage: TranscribeInterview [options]
+
+      Transcribes a two-person interview live with speaker labels, offline: the embedded
+      CMU Sphinx4 recogniser (US English) runs in this JVM; no API key, no network.
+      Without options it plays the bundled 83-second interview in real time.
+
+      Options:
+        --fast                  read the audio as fast as the recogniser goes (no real-time pacing)
+        --out DIR               also write DIR/transcript.jsonl, .srt and .vtt (finals only)
+        --recruiter-wav FILE    the recruiter's recording (give --candidate-wav too)
+        --candidate-wav FILE    the candidate's recording; both files start at the same instant.
+                                Accepted: WAV, 16-bit PCM, any rate, mono or multi-channel
+                                (down-mixed and resampled to 16 kHz mono by the pipeline)
+        --language CODE         recognition language; the embedded model accepts en or en-US
+        --help                  this text
+
+      Output: "mm:ss.s-mm:ss.s speaker: text" for finals, "... mm:ss.s speaker: text" for
+      partials (times on the interview's timeline), then a summary.
+      Exit status: 0 done, 2 bad option or input file (nothing written), 1 transcription failed.
+
+      Providers: this example runs the embedded recogniser. Cloud recognisers (Deepgram, ElevenLabs)
+      and LiveKit rooms are separate modules of this SDK (see the README); choosing them here by
+      environment variable is not wired yet.
+      """;
+
+  private TranscribeInterview() {}
+
+  public static void main(String[] args) {
+    int code = run(args, System.out, System.err, SphinxSttProvider::create);
+    if (code != 0) {
+      System.exit(code);
+    }
+  }
+
+  /** Options after parsing (immutable). */
+  record Options(
+      boolean fast,
+      @Nullable Path out,
+      @Nullable Path recruiterWav,
+      @Nullable Path candidateWav,
+      @Nullable String language,
+      boolean help) {
+
+    static Options parse(String[] args) {
+      boolean fast = false;
+      boolean help = false;
+      Path out = null;
+      Path recruiter = null;
+      Path candidate = null;
+      String language = null;
+      for (int i = 0; i < args.length; i++) {
+        String a = args[i];
+        switch (a) {
+          case "--fast" -> fast = true;
+          case "--help", "-h" -> help = true;
+          case "--out" -> out = Path.of(value(args, ++i, a));
+          case "--recruiter-wav" -> recruiter = Path.of(value(args, ++i, a));
+          case "--candidate-wav" -> candidate = Path.of(value(args, ++i, a));
+          case "--language" -> language = value(args, ++i, a);
+          default -> throw new IllegalArgumentException(
+              "unknown option '" + a + "': accepted --fast, --out DIR, --recruiter-wav FILE,"
+                  + " --candidate-wav FILE, --language CODE, --help");
+        }
+      }
+      if ((recruiter == null) != (candidate == null)) {
+        throw new IllegalArgumentException(
+            "give both --recruiter-wav and --candidate-wav (one recording per speaker), or"
+                + " neither for the bundled interview");
+      }
+      if (language != null && !SphinxLanguages.accepts(language)) {
+        throw new IllegalArgumentException("--language '" + language + "' is not supported by the"
+            + " embedded recogniser: accepted en, en-US");
+      }
+      return new Options(fast, out, recruiter, candidate, language, help);
+    }
+
+    private static String value(String[] args, int i, String option) {
+      if (i >= args.length || args[i].startsWith("--")) {
+        throw new IllegalArgumentException(option + " needs a value");
+      }
+      return args[i];
+    }
+  }
+
+  /** What a run produced: every final in timeline order, and the audio length. */
+  record Outcome(List<Transcript> finals, int partials, double audioSeconds, double wallSeconds) {}
+
+  /**
+   * Parses {@code args}, transcribes and prints; returns the exit status. The provider is created
+   * only after the options and files were checked.
+   */
+  static int run(String[] args, PrintStream out, PrintStream err,
+      Supplier<? extends SttProvider> providerFactory) {
+    Options options;
+    try {
+      options = Options.parse(args);
+    } catch (IllegalArgumentException e) {
+      err.println("error: " + e.getMessage());
+      err.println("Run with --help for usage.");
+      return 2;
+    }
+    if (options.help()) {
+      out.print(USAGE);
+      return 0;
+    }
+    Path bundledDir = null;
+    try {
+      Path recruiterWav = options.recruiterWav();
+      Path candidateWav = options.candidateWav();
+      if (recruiterWav == null || candidateWav == null) {
+        bundledDir = extractBundledInterview();
+        recruiterWav = bundledDir.resolve("recruiter.wav");
+        candidateWav = bundledDir.resolve("candidate.wav");
+      }
+      WavFileSource source;
+      try {
+        source = source(recruiterWav, candidateWav, options.fast());
+        if (options.out() != null) {
+          checkOutputDir(options.out());
+        }
+      } catch (IllegalArgumentException e) {
+        err.println("error: " + e.getMessage());
+        return 2;
+      }
+      out.printf("Transcribing %s (%s) with the embedded offline recogniser, %s.%n",
+          bundledDir != null ? "the bundled interview" : "your recordings",
+          RECRUITER + " + " + CANDIDATE,
+          options.fast() ? "as fast as it goes" : "paced in real time");
+      try (SttProvider provider = providerFactory.get()) {
+        if (provider instanceof SphinxSttProvider sphinx) {
+          out.print("Loading the speech model (one per speaker)... ");
+          out.flush();
+          long t0 = System.nanoTime();
+          sphinx.preload(2);
+          out.printf("ready in %.1f s.%n%n", (System.nanoTime() - t0) / 1e9);
+        }
+        Outcome outcome =
+            transcribe(provider, source, options.language(), t -> print(out, t));
+        printSummary(out, outcome);
+        if (options.out() != null) {
+          List<Path> written = writeTranscripts(options.out(), outcome.finals());
+          out.println("  wrote " + String.join(", ", written.stream().map(Path::toString).toList()));
+        }
+        return 0;
+      }
+    } catch (AudioPipelineException e) {
+      err.println("error: transcription failed: " + e.getMessage());
+      return 1;
+    } catch (IOException | UncheckedIOException e) {
+      err.println("error: " + e.getMessage());
+      return 1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      err.println("error: interrupted");
+      return 1;
+    } finally {
+      if (bundledDir != null) {
+        deleteQuietly(bundledDir);
+      }
+    }
+  }
+
+  /** The source for two aligned recordings; fails at once naming a bad file. */
+  static WavFileSource source(Path recruiterWav, Path candidateWav, boolean fast) {
+    return WavFileSource.builder()
+        .speaker(RECRUITER, recruiterWav)
+        .speaker(CANDIDATE, candidateWav)
+        .realTime(!fast)
+        .build();
+  }
+
+  /**
+   * Runs the pipeline over {@code source} until it ends and returns every final (and how many
+   * partials arrived). {@code onTranscript} sees partials and finals as they arrive.
+   */
+  static Outcome transcribe(SttProvider provider, WavFileSource source, @Nullable String language,
+      Consumer<Transcript> onTranscript) throws InterruptedException {
+    AudioPipeline pipeline =
+        AudioPipeline.builder()
+            .stt(provider)
+            .language(language)
+            // in --fast mode the recogniser may be well behind the reader when a file ends
+            .closeTimeout(Duration.ofMinutes(3))
+            .build();
+    List<Transcript> finals = Collections.synchronizedList(new ArrayList<>());
+    int[] partials = new int[1];
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    long t0 = System.nanoTime();
+    try (TranscriptionSession session = pipeline.startTranscription(source)) {
+      session.subscribe(
+          new Flow.Subscriber<Transcript>() {
+            @Override
+            public void onSubscribe(Flow.Subscription s) {
+              s.request(Long.MAX_VALUE);
+            }
+
+            @Override
+            public void onNext(Transcript t) {
+              if (t.isFinal()) {
+                if (!t.text().isBlank()) {
+                  finals.add(t);
+                }
+              } else {
+                partials[0]++;
+              }
+              onTranscript.accept(t);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+              done.completeExceptionally(t);
+            }
+
+            @Override
+            public void onComplete() {
+              done.complete(null);
+            }
+          });
+      try {
+        done.get(30, TimeUnit.MINUTES);
+      } catch (ExecutionException e) {
+        Throwable cause = e.getCause();
+        throw cause instanceof AudioPipelineException ape
+            ? ape
+            : new AudioPipelineException(String.valueOf(cause), cause);
+      } catch (TimeoutException e) {
+        throw new AudioPipelineException("transcription did not finish within 30 minutes", e);
+      }
+    }
+    List<Transcript> ordered = new ArrayList<>(finals);
+    ordered.sort((a, b) -> Long.compare(a.startMs(), b.startMs()));
+    double audio = ordered.isEmpty() ? 0 : ordered.get(ordered.size() - 1).endMs() / 1000.0;
+    return new Outcome(List.copyOf(ordered), partials[0], audio,
+        (System.nanoTime() - t0) / 1e9);
+  }
+
+  static String clock(long ms) {
+    return String.format(Locale.ROOT, "%02d:%04.1f", ms / 60_000, (ms % 60_000) / 1000.0);
+  }
+
+  static void print(PrintStream out, Transcript t) {
+    if (t.isFinal()) {
+      if (!t.text().isBlank()) {
+        out.printf("%s-%s %-9s: %s%n", clock(t.startMs()), clock(t.endMs()), t.speaker(),
+            t.text());
+      }
+    } else {
+      out.printf("    ... %s %-9s: %s%n", clock(t.startMs()), t.speaker(), t.text());
+    }
+  }
+
+  /** Talk time (sum of final spans) per speaker, in milliseconds, in order of first appearance. */
+  static Map<String, Long> talkTimeMs(List<Transcript> finals) {
+    Map<String, Long> talk = new LinkedHashMap<>();
+    for (Transcript t : finals) {
+      talk.merge(t.speaker(), t.durationMs(), Long::sum);
+    }
+    return talk;
+  }
+
+  /** Turns per speaker: runs of consecutive finals by the same speaker, in timeline order. */
+  static Map<String, Integer> turns(List<Transcript> finals) {
+    Map<String, Integer> turns = new LinkedHashMap<>();
+    String previous = null;
+    for (Transcript t : finals) {
+      if (!t.speaker().equals(previous)) {
+        turns.merge(t.speaker(), 1, Integer::sum);
+        previous = t.speaker();
+      }
+    }
+    return turns;
+  }
+
+  static void printSummary(PrintStream out, Outcome o) {
+    Map<String, Long> talk = talkTimeMs(o.finals());
+    Map<String, Integer> turns = turns(o.finals());
+    int total = turns.values().stream().mapToInt(Integer::intValue).sum();
+    out.println();
+    out.println("Summary");
+    for (Map.Entry<String, Long> e : talk.entrySet()) {
+      long words = o.finals().stream()
+          .filter(t -> t.speaker().equals(e.getKey()))
+          .mapToLong(t -> t.text().split("\\s+").length)
+          .sum();
+      out.printf(Locale.ROOT, "  %-9s  talk time %5.1f s  turns %2d  words %3d%n", e.getKey(),
+          e.getValue() / 1000.0, turns.getOrDefault(e.getKey(), 0), words);
+    }
+    out.printf(Locale.ROOT, "  %d turns, %d finals, %d partials; %.1f s of interview in %.1f s%n",
+        total, o.finals().size(), o.partials(), o.audioSeconds(), o.wallSeconds());
+  }
+
+  /** Refuses an output path that exists and is not a directory, before any work is done. */
+  static void checkOutputDir(Path dir) {
+    if (Files.exists(dir) && !Files.isDirectory(dir)) {
+      throw new IllegalArgumentException(
+          "--out " + dir + " exists and is not a directory: give a directory (created if absent)");
+    }
+  }
+
+  /**
+   * Writes transcript.jsonl, .srt and .vtt into {@code dir}: each to a temporary file first, moved
+   * into place only when all three are complete, so a failure leaves no half-written transcript.
+   */
+  static List<Path> writeTranscripts(Path dir, List<Transcript> finals) throws IOException {
+    Files.createDirectories(dir);
+    List<Path> temps = new ArrayList<>();
+    List<Path> targets = new ArrayList<>();
+    try {
+      for (String ext : List.of("jsonl", "srt", "vtt")) {
+        Path target = dir.resolve("transcript." + ext);
+        Path temp = Files.createTempFile(dir, ".transcript-", "." + ext + ".part");
+        temps.add(temp);
+        targets.add(target);
+        try (Writer w = Files.newBufferedWriter(temp, StandardCharsets.UTF_8);
+            TranscriptWriter tw = switch (ext) {
+              case "jsonl" -> TranscriptWriter.jsonl(w);
+              case "srt" -> TranscriptWriter.srt(w);
+              default -> TranscriptWriter.webVtt(w);
+            }) {
+          for (Transcript t : finals) {
+            tw.write(t);
+          }
+        }
+      }
+      for (int i = 0; i < temps.size(); i++) {
+        try {
+          Files.move(temps.get(i), targets.get(i), StandardCopyOption.REPLACE_EXISTING,
+              StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException e) {
+          Files.move(temps.get(i), targets.get(i), StandardCopyOption.REPLACE_EXISTING);
+        }
+      }
+      return targets;
+    } finally {
+      for (Path t : temps) {
+        Files.deleteIfExists(t);
+      }
+    }
+  }
+
+  /** One line of the bundled interview's reference script. */
+  record ScriptLine(String speaker, long startMs, long endMs, String text) {}
+
+  /** The bundled interview's reference script (who says what, when). */
+  static List<ScriptLine> bundledScript() throws IOException {
+    try (InputStream in = resource("script.tsv")) {
+      String[] lines = new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n");
+      List<ScriptLine> script = new ArrayList<>();
+      for (int i = 1; i < lines.length; i++) {
+        if (lines[i].isBlank()) {
+          continue;
+        }
+        String[] f = lines[i].split("\t", 4);
+        script.add(new ScriptLine(f[0], Long.parseLong(f[1]), Long.parseLong(f[2]), f[3].trim()));
+      }
+      return script;
+    }
+  }
+
+  /** Copies the bundled WAVs to a temporary directory (they may sit inside a jar). */
+  static Path extractBundledInterview() throws IOException {
+    Path dir = Files.createTempDirectory("audio-pipeline-interview-");
+    for (String name : List.of("recruiter.wav", "candidate.wav")) {
+      try (InputStream in = resource(name)) {
+        Files.copy(in, dir.resolve(name));
+      }
+    }
+    return dir;
+  }
+
+  private static InputStream resource(String name) throws IOException {
+    InputStream in = TranscribeInterview.class.getResourceAsStream("/interview/" + name);
+    if (in == null) {
+      throw new IOException("bundled interview file /interview/" + name + " is missing");
+    }
+    return in;
+  }
+
+  private static void deleteQuietly(Path dir) {
+    try (var files = Files.list(dir)) {
+      for (Path p : (Iterable<Path>) files::iterator) {
+        Files.deleteIfExists(p);
+      }
+      Files.deleteIfExists(dir);
+    } catch (IOException e) {
+      // a temporary copy of the bundled interview: the OS cleans it up eventually
+    }
+  }
+
+  /** Languages the embedded model accepts. */
+  static final class SphinxLanguages {
+    private SphinxLanguages() {}
+
+    static boolean accepts(String language) {
+      Objects.requireNonNull(language, "language == null");
+      String l = language.toLowerCase(Locale.ROOT).replace('_', '-');
+      return l.equals("en") || l.equals("en-us");
+    }
+  }
+}
