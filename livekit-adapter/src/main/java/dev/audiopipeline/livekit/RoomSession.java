@@ -112,6 +112,7 @@ final class RoomSession implements SubscriberTransport.Callbacks {
   private final ConcurrentLinkedQueue<RemoteAudioStream> allStreams = new ConcurrentLinkedQueue<>();
   private final Set<String> identities = ConcurrentHashMap.newKeySet();
   private volatile @Nullable RTCPeerConnectionState subscriberState;
+  private volatile @Nullable Thread eventThread;
 
   RoomSession(RoomConfig config, AudioSource.Listener listener) {
     this.config = config;
@@ -144,6 +145,7 @@ final class RoomSession implements SubscriberTransport.Callbacks {
       this.ownsHttp = true;
     }
     this.backoff = config.backoff();
+    this.events.execute(() -> eventThread = Thread.currentThread());
     this.signal = newSignal();
   }
 
@@ -761,6 +763,21 @@ final class RoomSession implements SubscriberTransport.Callbacks {
 
   /** Leaves the room and stops this session's threads; bounded wait. */
   void close(Duration timeout) {
+    if (Thread.currentThread() == eventThread) {
+      // called from one of our own callbacks (e.g. a listener closing the source): no waiting on
+      // ourselves; the leave and the close frame still go out on OkHttp's writer
+      boolean wasTornDown = tornDown;
+      teardown(true);
+      if (!wasTornDown) {
+        log.info("{} - left the room", logPrefix);
+      }
+      reportEnded();
+      events.shutdown();
+      if (ownsHttp) {
+        http.dispatcher().executorService().shutdown();
+      }
+      return;
+    }
     long deadline = System.nanoTime() + timeout.toNanos();
     boolean interrupted = false;
     try {

@@ -81,4 +81,29 @@ class LiveKitRoomFailuresE2ETest {
     }
     assertThat(l2.await("ended", Duration.ofSeconds(5))).as("close() ends the source").isNotNull();
   }
+
+  @Test
+  void closingTheSourceFromItsOwnCallbackReturnsAtOnceAndStopsItsThreads() throws Exception {
+    LiveKitRoomSource source =
+        LiveKitRoomSource.builder()
+            .url(System.getenv("LIVEKIT_URL"))
+            .apiKey(System.getenv("LIVEKIT_API_KEY"))
+            .apiSecret("wrong-" + UUID.randomUUID())
+            .room("self-close-" + UUID.randomUUID().toString().substring(0, 8))
+            .build();
+    java.util.concurrent.CompletableFuture<Long> closeNanos = new java.util.concurrent.CompletableFuture<>();
+    source.start(
+        new RecordingListener() {
+          @Override
+          public void sourceFailed(dev.audiopipeline.AudioPipelineException error) {
+            long t = System.nanoTime();
+            source.close(); // on the source's own event thread
+            closeNanos.complete(System.nanoTime() - t);
+          }
+        });
+    long took = closeNanos.get(15, TimeUnit.SECONDS);
+    assertThat(Duration.ofNanos(took)).isLessThan(Duration.ofSeconds(1));
+    assertThat(dev.audiopipeline.testing.LibraryThreads.aliveAfter(Duration.ofSeconds(5)))
+        .noneMatch(n -> n.contains("self-close"));
+  }
 }

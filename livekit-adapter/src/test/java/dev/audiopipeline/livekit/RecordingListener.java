@@ -9,7 +9,7 @@ import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
 /** Records an {@link AudioSource}'s callbacks in order, for tests to await. */
-final class RecordingListener implements AudioSource.Listener {
+class RecordingListener implements AudioSource.Listener {
   /** One callback. {@code stream} or {@code error} is set depending on the kind. */
   record Signal(String kind, @Nullable SpeakerStream stream, @Nullable AudioPipelineException error) {}
 
