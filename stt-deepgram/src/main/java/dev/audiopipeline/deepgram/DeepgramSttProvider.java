@@ -22,6 +22,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
+import okhttp3.Dispatcher;
 import okhttp3.OkHttpClient;
 import org.jspecify.annotations.Nullable;
 
@@ -40,8 +41,12 @@ public final class DeepgramSttProvider implements SttProvider {
   public static final String NAME = "deepgram";
 
   private final Builder b;
+  /** Concurrent sessions (open WebSockets) one provider instance supports. */
+  static final int MAX_SOCKETS = 4096;
+
   private final OkHttpClient client;
-  private final boolean ownsClient;
+  private final Dispatcher dispatcher;
+  private final boolean ownsPool;
   private final OkHttpTransport transport;
   private final ScheduledExecutorService scheduler;
   private final ObjectMapper mapper = new ObjectMapper();
@@ -51,16 +56,26 @@ public final class DeepgramSttProvider implements SttProvider {
   private DeepgramSttProvider(Builder b) {
     this.b = b;
     this.format = AudioFormat.mono(b.sampleRate);
-    if (b.client != null) {
-      this.client = b.client;
-      this.ownsClient = false;
-    } else {
-      this.client = new OkHttpClient.Builder()
-          .connectTimeout(10, TimeUnit.SECONDS)
-          .readTimeout(0, TimeUnit.SECONDS)
-          .build();
-      this.ownsClient = true;
-    }
+    // OkHttp runs each WebSocket's reader loop inside its call, so an open socket holds one
+    // dispatcher slot for its whole life: the default limits (64 calls, 5 per host) would cap a
+    // provider at 64 concurrent sessions. Our own dispatcher lifts that; a caller's client is
+    // used through newBuilder() (sharing its connection pool and settings) with this dispatcher.
+    java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+    this.dispatcher = new Dispatcher(new java.util.concurrent.ThreadPoolExecutor(0,
+        Integer.MAX_VALUE, 60, TimeUnit.SECONDS, new java.util.concurrent.SynchronousQueue<>(),
+        r -> {
+          Thread t = new Thread(r, "audio-pipeline-" + NAME + "-ws-" + n.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        }));
+    dispatcher.setMaxRequests(MAX_SOCKETS);
+    dispatcher.setMaxRequestsPerHost(MAX_SOCKETS);
+    OkHttpClient base = b.client != null ? b.client : new OkHttpClient.Builder()
+        .connectTimeout(10, TimeUnit.SECONDS)
+        .readTimeout(0, TimeUnit.SECONDS)
+        .build();
+    this.ownsPool = b.client == null;
+    this.client = base.newBuilder().dispatcher(dispatcher).build();
     this.transport = new OkHttpTransport(client);
     this.scheduler = StreamingSttSession.newScheduler(NAME, b.schedulerThreads);
   }
@@ -182,8 +197,8 @@ public final class DeepgramSttProvider implements SttProvider {
       return;
     }
     scheduler.shutdownNow();
-    if (ownsClient) {
-      client.dispatcher().executorService().shutdown();
+    dispatcher.executorService().shutdown(); // ours in every case: idle threads end
+    if (ownsPool) {
       client.connectionPool().evictAll();
     }
   }
@@ -315,7 +330,11 @@ public final class DeepgramSttProvider implements SttProvider {
       return this;
     }
 
-    /** Use your OkHttp client (not closed by the provider). */
+    /**
+     * Use your OkHttp client's settings and connection pool (the provider never shuts it down; it
+     * uses it through {@code newBuilder()} with a dispatcher of its own, so open WebSockets do not
+     * count against your client's request limits).
+     */
     public Builder okHttpClient(OkHttpClient v) {
       this.client = Objects.requireNonNull(v, "okHttpClient == null");
       return this;
