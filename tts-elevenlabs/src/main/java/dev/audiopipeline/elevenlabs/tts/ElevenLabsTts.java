@@ -93,7 +93,10 @@ public final class ElevenLabsTts implements StreamingTtsProvider {
   private final AtomicBoolean closed = new AtomicBoolean();
   private final Object connectionsLock = new Object();
   private final List<WsConnection> connections = new ArrayList<>(); // guarded by connectionsLock
-  private @Nullable ScheduledExecutorService scheduler; // guarded by connectionsLock
+  // its own lock: connections call scheduler() under their lock, and openStream takes
+  // connectionsLock before a connection's lock
+  private final Object schedulerLock = new Object();
+  private @Nullable ScheduledExecutorService scheduler; // guarded by schedulerLock
   private final AtomicInteger connectionIds = new AtomicInteger();
 
   private ElevenLabsTts(Builder b) {
@@ -185,6 +188,9 @@ public final class ElevenLabsTts implements StreamingTtsProvider {
   public Flow.Publisher<TtsChunk> synthesize(TtsRequest request) {
     Objects.requireNonNull(request, "request == null");
     checkOpen();
+    if (request.voice() != null && request.voice().isBlank()) {
+      throw new IllegalArgumentException("request voice is blank: give a voice id or null for the default");
+    }
     return subscriber -> new HttpSynthesis(this, request, subscriber).start();
   }
 
@@ -233,9 +239,13 @@ public final class ElevenLabsTts implements StreamingTtsProvider {
     }
   }
 
+  /** The keep-alive/idle timer thread, started on first use. */
   ScheduledExecutorService scheduler() {
-    synchronized (connectionsLock) {
+    synchronized (schedulerLock) {
       if (scheduler == null) {
+        if (closed.get()) {
+          throw new java.util.concurrent.RejectedExecutionException("ElevenLabsTts is closed");
+        }
         ScheduledThreadPoolExecutor s =
             new ScheduledThreadPoolExecutor(1, new NamedThreadFactory(instanceName + "-timer"));
         s.setRemoveOnCancelPolicy(true);
@@ -266,6 +276,8 @@ public final class ElevenLabsTts implements StreamingTtsProvider {
     synchronized (connectionsLock) {
       open = new ArrayList<>(connections);
       connections.clear();
+    }
+    synchronized (schedulerLock) {
       s = scheduler;
     }
     for (WsConnection c : open) {

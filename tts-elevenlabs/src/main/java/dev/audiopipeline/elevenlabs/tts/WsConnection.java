@@ -144,9 +144,13 @@ final class WsConnection extends WebSocketListener {
     if (!tts.keepAliveInterval.isZero()) {
       long period = Math.max(TimeUnit.MILLISECONDS.toNanos(10), tts.keepAliveInterval.toNanos() / 2);
       synchronized (lock) {
-        keepAlive =
-            tts.scheduler()
-                .scheduleWithFixedDelay(this::keepAlive, period, period, TimeUnit.NANOSECONDS);
+        try {
+          keepAlive =
+              tts.scheduler()
+                  .scheduleWithFixedDelay(this::keepAlive, period, period, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+          // the provider is closing: shutdown() closes this connection
+        }
       }
     }
   }
@@ -186,13 +190,7 @@ final class WsConnection extends WebSocketListener {
   }
 
   private void closeIfIdle() {
-    synchronized (lock) {
-      if (closed || reserved > 0) {
-        return;
-      }
-    }
-    log.debug("{}: idle for {} ms, closing", name, tts.connectionIdleTimeout.toMillis());
-    closeSocket("idle");
+    closeSocket("idle", true);
   }
 
   /** The provider is closing: end every utterance and close the socket. */
@@ -204,14 +202,21 @@ final class WsConnection extends WebSocketListener {
     for (WsStream s : open) {
       s.close();
     }
-    closeSocket("client closed");
+    closeSocket("client closed", false);
   }
 
-  private void closeSocket(String reason) {
+  /**
+   * Closes the socket. With {@code onlyIfIdle}, only if no utterance holds a slot: checked under
+   * the same lock as {@link #tryReserve()}, so an utterance opening now is never cut off.
+   */
+  private void closeSocket(String reason, boolean onlyIfIdle) {
     List<WsStream> orphans;
     synchronized (lock) {
-      if (closed) {
+      if (closed || (onlyIfIdle && reserved > 0)) {
         return;
+      }
+      if (onlyIfIdle) {
+        log.debug("{}: idle for {} ms, closing", name, tts.connectionIdleTimeout.toMillis());
       }
       ObjectNode bye = tts.json.createObjectNode();
       bye.put("close_socket", true);
