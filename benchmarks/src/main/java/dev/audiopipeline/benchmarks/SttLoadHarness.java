@@ -40,8 +40,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *       server" (includes the chunking wait, so a chunk's latency is measured from the send of the
  *       frame that completed it);
  *   <li>process CPU (% of one core, and per session);
- *   <li>heap per session (used heap after GC with all sessions streaming, minus before, divided by
- *       N; the fake server runs in the same JVM, so this includes its per-connection state).
+ *   <li>heap per session (used heap after GC with all sessions still open after streaming, minus
+ *       before, divided by N; the fake server runs in the same JVM, so this includes its per-connection state).
  * </ul>
  *
  * <pre>
@@ -198,19 +198,14 @@ public final class SttLoadHarness {
         open.get(s).send(frame, 0, FRAME);
       }
     }, 0, 20, TimeUnit.MILLISECONDS);
-    // mid-run heap measurement from this thread (GC while streaming)
-    while (frameIndex.get() < frames / 2) {
-      if (done.await(100, TimeUnit.MILLISECONDS)) {
-        break;
-      }
-    }
-    System.gc();
-    long heapMid = mem.getHeapMemoryUsage().getUsed();
     done.await(seconds + 30L, TimeUnit.SECONDS);
     task.cancel(false);
     driver.shutdownNow();
     long wall = System.nanoTime() - wallBefore;
     long cpu = os.getProcessCpuTime() - cpuBefore;
+    // heap with every session still open (a GC while streaming would pause the measurement)
+    System.gc();
+    long heapMid = mem.getHeapMemoryUsage().getUsed();
     List<java.util.concurrent.CompletableFuture<Void>> ends = new ArrayList<>();
     for (SttSession s : open) {
       ends.add(s.finish(Duration.ofSeconds(20)).toCompletableFuture());

@@ -59,4 +59,26 @@ class DeepgramLifecycleTest {
       s.close();
     }
   }
+
+  @Test
+  void moreThan64SessionsConnectAtOnce() throws Exception {
+    // OkHttp keeps a dispatcher slot per open WebSocket; its default cap is 64 calls
+    try (FakeDeepgramServer server = FakeDeepgramServer.builder().apiKey("k").build();
+        DeepgramSttProvider p = DeepgramSttProvider.builder().apiKey("k")
+            .baseUrl(server.baseUrl()).build()) {
+      java.util.List<SttSession> sessions = new java.util.ArrayList<>();
+      java.util.concurrent.CountDownLatch connected = new java.util.concurrent.CountDownLatch(80);
+      dev.audiopipeline.PipelineListener metrics = new dev.audiopipeline.PipelineListener() {
+        @Override
+        public void connectEnd(String provider, String streamId, Duration took) {
+          connected.countDown();
+        }
+      };
+      for (int i = 0; i < 80; i++) {
+        sessions.add(p.openSession(new SttSessionOptions("s" + i, "s" + i, null, metrics), e -> { }));
+      }
+      assertThat(connected.await(20, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+      sessions.forEach(SttSession::close);
+    }
+  }
 }
