@@ -148,6 +148,12 @@ public final class TranscribeInterview {
    */
   static int run(String[] args, PrintStream out, PrintStream err,
       Supplier<? extends SttProvider> providerFactory) {
+    return run(args, out, err, providerFactory, o -> {});
+  }
+
+  /** As {@link #run(String[], PrintStream, PrintStream, Supplier)}, handing the outcome to tests. */
+  static int run(String[] args, PrintStream out, PrintStream err,
+      Supplier<? extends SttProvider> providerFactory, Consumer<Outcome> outcomes) {
     Options options;
     try {
       options = Options.parse(args);
@@ -194,6 +200,7 @@ public final class TranscribeInterview {
         Outcome outcome =
             transcribe(provider, source, options.language(), t -> print(out, t));
         printSummary(out, outcome);
+        outcomes.accept(outcome);
         if (options.out() != null) {
           List<Path> written = writeTranscripts(options.out(), outcome.finals());
           out.println("  wrote " + String.join(", ", written.stream().map(Path::toString).toList()));
@@ -365,7 +372,7 @@ public final class TranscribeInterview {
     try {
       for (String ext : List.of("jsonl", "srt", "vtt")) {
         Path target = dir.resolve("transcript." + ext);
-        Path temp = Files.createTempFile(dir, ".transcript-", "." + ext + ".part");
+        Path temp = dir.resolve(".transcript." + ext + ".part");
         temps.add(temp);
         targets.add(target);
         try (Writer w = Files.newBufferedWriter(temp, StandardCharsets.UTF_8);
