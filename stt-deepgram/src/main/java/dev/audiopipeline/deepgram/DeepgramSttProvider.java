@@ -94,7 +94,8 @@ public final class DeepgramSttProvider implements SttProvider {
     return fromEnv(System::getenv);
   }
 
-  static DeepgramSttProvider fromEnv(Function<String, @Nullable String> env) {
+  /** Like {@link #fromEnv()}, reading variables through {@code env} (tests, config systems). */
+  public static DeepgramSttProvider fromEnv(Function<String, @Nullable String> env) {
     String key = env.apply("DEEPGRAM_API_KEY");
     if (key == null || key.isBlank()) {
       throw new IllegalStateException(

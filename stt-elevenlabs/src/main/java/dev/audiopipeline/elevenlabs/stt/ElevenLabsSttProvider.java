@@ -100,7 +100,8 @@ public final class ElevenLabsSttProvider implements SttProvider {
     return fromEnv(System::getenv);
   }
 
-  static ElevenLabsSttProvider fromEnv(Function<String, @Nullable String> env) {
+  /** Like {@link #fromEnv()}, reading variables through {@code env} (tests, config systems). */
+  public static ElevenLabsSttProvider fromEnv(Function<String, @Nullable String> env) {
     String key = env.apply("ELEVENLABS_API_KEY");
     if (key == null || key.isBlank()) {
       throw new IllegalStateException("ELEVENLABS_API_KEY is not set: export your ElevenLabs API"
