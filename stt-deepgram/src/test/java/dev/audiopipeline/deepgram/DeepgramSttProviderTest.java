@@ -283,4 +283,39 @@ class DeepgramSttProviderTest {
     assertThat(f.startMs()).isCloseTo(2300, within(10L)); // on the speaker's timeline
     assertThat(server.connections().get(2).audioMs()).isCloseTo(1500, within(30L));
   }
+
+  @Test
+  void slowServerStillDeliversEveryFinalAndMetricsAreReported() throws Exception {
+    server.enqueue(FakeFault.slowResponses(Duration.ofMillis(300)));
+    java.util.concurrent.LinkedBlockingQueue<String> metrics = new java.util.concurrent.LinkedBlockingQueue<>();
+    dev.audiopipeline.PipelineListener listener = new dev.audiopipeline.PipelineListener() {
+      @Override
+      public void connectStart(String provider, String streamId) {
+        metrics.add("connectStart " + provider + " " + streamId);
+      }
+
+      @Override
+      public void connectEnd(String provider, String streamId, Duration took) {
+        metrics.add("connectEnd " + provider + " " + streamId);
+      }
+
+      @Override
+      public void firstTranscript(String streamId, Duration latency) {
+        metrics.add("firstTranscript " + streamId);
+      }
+
+      @Override
+      public void sessionClosed(String streamId, String reason) {
+        metrics.add("sessionClosed " + streamId + " " + reason);
+      }
+    };
+    EventRecorder events = new EventRecorder();
+    SttSession s = provider.openSession(new SttSessionOptions("lou", "Lou", "en", listener), events);
+    sendInFrames(s, new Audio().silence(300).tone(500).silence(500).tone(400).silence(500).samples());
+    s.finish(WAIT).toCompletableFuture().get(10, TimeUnit.SECONDS);
+    assertThat(events.finals()).extracting(TranscriptEvent.Result::text)
+        .containsExactly("speech 1", "speech 2");
+    assertThat(metrics).containsExactly("connectStart deepgram lou", "connectEnd deepgram lou",
+        "firstTranscript lou", "sessionClosed lou finished");
+  }
 }
