@@ -9,10 +9,10 @@ import java.util.Objects;
  *
  * <p>Supported: input and output rates of 8, 16, 22.05, 24, 32, 44.1 and 48 kHz (the pipeline
  * uses 8, 16 and 24 kHz outputs), 1 to 8 input channels, mono output. The filter is designed for
- * each pair at {@link #create}: pass band flat to within 0.05 dB up to 87.5 % of the lower Nyquist
- * frequency (7 kHz for 16 kHz output), -3 dB near 93.6 % (7.49 kHz), and about 100 dB of rejection
- * from 105.6 % (8.45 kHz) on, so what would alias is below the 16-bit floor. For 48 kHz to 16 kHz
- * the converter holds 2.06 ms of audio (33 output samples).
+ * each pair at {@link #create} (Kaiser window, rational ratio L/M): pass band flat to within 0.08
+ * dB up to 87.5 % of the lower Nyquist frequency (7 kHz for 16 kHz output), -3 dB near 93.3 % (7.47
+ * kHz), and about 100 dB of rejection from 106.25 % (8.5 kHz) on, so what would alias is below the
+ * 16-bit floor. For 48 kHz to 16 kHz the converter holds 1.81 ms of audio (29 output samples).
  *
  * <p>Streaming: the output is the same, sample for sample, whether the input arrives as one block,
  * 10 ms frames or odd sizes. After a gap in the input call {@link #reset()}; at the end of a stream
@@ -33,7 +33,7 @@ public final class AudioConverter {
   private AudioConverter(AudioFormat input, AudioFormat output) {
     this.input = input;
     this.output = output;
-    this.resampler = Resampler.create(input.sampleRate(), output.sampleRate());
+    this.resampler = Resampler.create(input.sampleRate(), input.channels(), output.sampleRate());
   }
 
   /**
@@ -142,7 +142,7 @@ public final class AudioConverter {
 
   /**
    * The filter's delay in output samples: output sample {@code j} stands for input time {@code (j -
-   * delayFrames()) / outRate}. A whole number by design (33 for 48 kHz to 16 kHz).
+   * delayFrames()) / outRate}. A whole number by design (29 for 48 kHz to 16 kHz).
    */
   public int delayFrames() {
     return resampler.delayFrames();

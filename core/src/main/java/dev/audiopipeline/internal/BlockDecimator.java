@@ -50,14 +50,16 @@ final class BlockDecimator extends Resampler {
   private int pendingCount;
   private int filled; // new groups in the streams, not yet filtered
 
-  BlockDecimator(int m, int inRate) {
+  BlockDecimator(int m, int inRate, int channels) {
     super(1, m, delay(m, inRate));
     this.m = m;
     int q = delay(m, inRate);
     int taps = 2 * m * q + 1;
     double nyquist = inRate / (2.0 * m);
+    // the streams hold the sum of the channels: the 1/channels of the average is in the taps
     double[] h =
-        FilterDesign.lowPass(taps, FilterDesign.CUTOFF * nyquist / inRate, FilterDesign.BETA, 1.0);
+        FilterDesign.lowPass(
+            taps, FilterDesign.CUTOFF * nyquist / inRate, FilterDesign.BETA, 1.0 / channels);
     int g = (taps + m - 1) / m;
     this.groups = (g + SHIFTS - 1) / SHIFTS * SHIFTS;
     this.history = groups - 1;
@@ -93,7 +95,7 @@ final class BlockDecimator extends Resampler {
       if (pendingCount > 0) {
         // complete the group begun by an earlier call
         int n = Math.min(m - pendingCount, frames - pos);
-        Downmix.toMono(in, offset + pos * channels, n, channels, pending, pendingCount);
+        Downmix.toSum(in, offset + pos * channels, n, channels, pending, pendingCount);
         pendingCount += n;
         pos += n;
         if (pendingCount < m) {
@@ -113,7 +115,7 @@ final class BlockDecimator extends Resampler {
       }
       if (frames - pos < m) {
         int n = frames - pos;
-        Downmix.toMono(in, offset + pos * channels, n, channels, pending, 0);
+        Downmix.toSum(in, offset + pos * channels, n, channels, pending, 0);
         pendingCount = n;
         pos = frames;
       }
@@ -185,8 +187,8 @@ final class BlockDecimator extends Resampler {
   }
 
   /**
-   * Down-mixes {@code n} whole groups of interleaved input straight into the undelayed streams,
-   * after the {@code filled} groups already there.
+   * Adds up the channels of {@code n} whole groups of interleaved input straight into the
+   * undelayed streams, after the {@code filled} groups already there.
    */
   private void split(short[] in, int offset, int n, int channels) {
     int h = history + filled;
@@ -196,9 +198,9 @@ final class BlockDecimator extends Resampler {
       float[] s2 = shifted[2 * SHIFTS];
       for (int j = 0; j < n; j++) {
         int p = offset + 6 * j;
-        s0[h + j] = (in[p] + in[p + 1]) * 0.5f;
-        s1[h + j] = (in[p + 2] + in[p + 3]) * 0.5f;
-        s2[h + j] = (in[p + 4] + in[p + 5]) * 0.5f;
+        s0[h + j] = in[p] + in[p + 1];
+        s1[h + j] = in[p + 2] + in[p + 3];
+        s2[h + j] = in[p + 4] + in[p + 5];
       }
     } else if (m == 3 && channels == 1) {
       float[] s0 = shifted[0];
@@ -211,23 +213,16 @@ final class BlockDecimator extends Resampler {
         s2[h + j] = in[p + 2];
       }
     } else {
-      float scale = 1f / channels;
       int step = m * channels;
       for (int r = 0; r < m; r++) {
         float[] s = shifted[r * SHIFTS];
         for (int j = 0; j < n; j++) {
           int p = offset + j * step + r * channels;
-          if (channels == 1) {
-            s[h + j] = in[p];
-          } else if (channels == 2) {
-            s[h + j] = (in[p] + in[p + 1]) * 0.5f;
-          } else {
-            int sum = 0;
-            for (int c = 0; c < channels; c++) {
-              sum += in[p + c];
-            }
-            s[h + j] = sum * scale;
+          int sum = 0;
+          for (int c = 0; c < channels; c++) {
+            sum += in[p + c];
           }
+          s[h + j] = sum;
         }
       }
     }

@@ -35,15 +35,34 @@ public final class Downmix {
     }
   }
 
+  /**
+   * Writes the sum of the channels of {@code frames} interleaved frames to {@code
+   * dst[dstOffset...]} (exact: at most 8 * 32768 in magnitude).
+   */
+  public static void toSum(
+      short[] in, int offset, int frames, int channels, float[] dst, int dstOffset) {
+    for (int i = 0; i < frames; i++) {
+      int p = offset + channels * i;
+      int sum = 0;
+      for (int c = 0; c < channels; c++) {
+        sum += in[p + c];
+      }
+      dst[dstOffset + i] = sum;
+    }
+  }
+
   /** 1.5 * 2^23: adding and subtracting it rounds a float of magnitude below 2^22 to an integer. */
   private static final float ROUNDER = 12_582_912f;
 
   /**
-   * Rounds to the nearest s16 value (ties to even), saturating at the limits. Branch-light and
-   * without {@code Math.round}, which JDK 17 does not intrinsify.
+   * Rounds to the nearest s16 value (ties to even), saturating at the limits. Cheaper than {@code
+   * Math.round}, which JDK 17 does not intrinsify.
    */
   public static short toShort(float v) {
-    float c = Math.max(-32768f, Math.min(32767f, v));
-    return (short) (int) ((c + ROUNDER) - ROUNDER);
+    if (!(Math.abs(v) < 4_000_000f)) { // beyond any filter overshoot of s16 input, or NaN
+      return v > 0 ? Short.MAX_VALUE : Short.MIN_VALUE;
+    }
+    int r = (int) ((v + ROUNDER) - ROUNDER);
+    return (short) (r > Short.MAX_VALUE ? Short.MAX_VALUE : Math.max(r, Short.MIN_VALUE));
   }
 }

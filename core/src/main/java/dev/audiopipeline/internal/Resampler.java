@@ -22,10 +22,12 @@ public abstract class Resampler {
   }
 
   /**
-   * The resampler for {@code inRate} to {@code outRate}: down-mix only when they are equal, the
-   * block decimator when the ratio is 1/M, the general polyphase filter otherwise.
+   * The resampler for {@code inRate} with {@code channels} interleaved channels to mono {@code
+   * outRate}: down-mix only when the rates are equal, the block decimator when the ratio is 1/M,
+   * the general polyphase filter otherwise. {@link #process} must then always be given {@code
+   * channels}.
    */
-  public static Resampler create(int inRate, int outRate) {
+  public static Resampler create(int inRate, int channels, int outRate) {
     int g = gcd(inRate, outRate);
     int l = outRate / g;
     int m = inRate / g;
@@ -33,7 +35,7 @@ public abstract class Resampler {
       return new PassThrough();
     }
     if (l == 1) {
-      return new BlockDecimator(m, inRate);
+      return new BlockDecimator(m, inRate, channels);
     }
     return new PolyphaseResampler(l, m, inRate, outRate);
   }
