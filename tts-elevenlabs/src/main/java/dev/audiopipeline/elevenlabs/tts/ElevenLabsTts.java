@@ -98,6 +98,8 @@ public final class ElevenLabsTts implements StreamingTtsProvider {
   private final Object schedulerLock = new Object();
   private @Nullable ScheduledExecutorService scheduler; // guarded by schedulerLock
   private final AtomicInteger connectionIds = new AtomicInteger();
+  private final java.util.Set<HttpSynthesis> activeSyntheses =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   private ElevenLabsTts(Builder b) {
     this.apiKey = Objects.requireNonNull(b.apiKey, "apiKey");
@@ -225,6 +227,20 @@ public final class ElevenLabsTts implements StreamingTtsProvider {
     return stream;
   }
 
+  /** Tracks HTTP syntheses running on a worker, so close() can stop them. */
+  boolean register(HttpSynthesis h) {
+    activeSyntheses.add(h);
+    if (closed.get()) {
+      activeSyntheses.remove(h);
+      return false;
+    }
+    return true;
+  }
+
+  void unregister(HttpSynthesis h) {
+    activeSyntheses.remove(h);
+  }
+
   /** A connection ended: forget it. */
   void connectionClosed(WsConnection conn) {
     synchronized (connectionsLock) {
@@ -282,6 +298,9 @@ public final class ElevenLabsTts implements StreamingTtsProvider {
     }
     for (WsConnection c : open) {
       c.shutdown();
+    }
+    for (HttpSynthesis h : activeSyntheses) {
+      h.stopForClose();
     }
     executor.shutdownNow();
     if (s != null) {

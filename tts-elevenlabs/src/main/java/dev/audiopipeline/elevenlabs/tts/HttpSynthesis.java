@@ -66,11 +66,30 @@ final class HttpSynthesis implements Runnable {
 
   private void begin() {
     startNanos = System.nanoTime();
+    if (!tts.register(this)) {
+      buffer.fail(new AudioPipelineException("elevenlabs: the provider is closed"));
+      return;
+    }
     try {
       tts.executor.execute(this);
     } catch (RejectedExecutionException e) {
+      tts.unregister(this);
       buffer.fail(new AudioPipelineException("elevenlabs: the provider is closed", e));
     }
+  }
+
+  /** The provider is closing: stop the transfer; the subscriber completes after what it has. */
+  void stopForClose() {
+    cancelled = true;
+    Call c = call;
+    if (c != null) {
+      c.cancel();
+    }
+    Thread t = sleeping;
+    if (t != null) {
+      t.interrupt();
+    }
+    buffer.completeNow();
   }
 
   private void onCancel() {
@@ -98,6 +117,7 @@ final class HttpSynthesis implements Runnable {
     } catch (RuntimeException e) {
       buffer.fail(new AudioPipelineException("elevenlabs: synthesis failed: " + e, e));
     } finally {
+      tts.unregister(this);
       Thread.interrupted(); // a cancel may have interrupted a retry wait: do not leak it to the pool
     }
   }

@@ -324,6 +324,30 @@ class ElevenLabsTtsHttpTest {
   }
 
   @Test
+  void closingTheProviderStopsARunningSynthesis() throws Exception {
+    fake.close();
+    fake = FakeElevenLabsTtsServer.builder().apiKey(KEY).httpChunkDelay(Duration.ofMillis(3)).start();
+    tts = builder().build();
+    Recorder r = Recorder.manual();
+    tts.synthesize(TtsRequest.of("a long answer that goes on and on ".repeat(60))).subscribe(r);
+    var prepared = tts.synthesize(TtsRequest.of("subscribed after close"));
+    r.request(1);
+    r.awaitNext(WAIT);
+
+    tts.close();
+
+    Recorder afterClose = Recorder.unbounded();
+    prepared.subscribe(afterClose);
+    assertThat(afterClose.awaitError(WAIT)).hasMessageContaining("closed");
+
+    r.awaitComplete(WAIT);
+    assertThat(fake.awaitHttpStreamEnd(WAIT).aborted()).isTrue();
+    assertThatThrownBy(() -> tts.synthesize(TtsRequest.of("late")))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("closed");
+  }
+
+  @Test
   void requestOfZeroIsAnError() throws Exception {
     tts = builder().build();
     Recorder r = Recorder.manual();
