@@ -808,7 +808,8 @@ public final class FakeElevenLabsTtsServer implements AutoCloseable {
       REJECT_HANDSHAKE,
       DROP_AFTER_AUDIO,
       ERROR_AND_CLOSE,
-      INACTIVITY
+      INACTIVITY,
+      IGNORE_CLOSE_CONTEXT
     }
 
     final Kind kind;
@@ -848,6 +849,14 @@ public final class FakeElevenLabsTtsServer implements AutoCloseable {
       return errorAndClose(
           "quota_exceeded",
           "This request exceeds your quota of 10000. You have 0 credits remaining.");
+    }
+
+    /**
+     * The connection never answers {@code close_context} (no {@code isFinal}) and never times the
+     * context out: a service that went silent.
+     */
+    public static WebSocketFault ignoreCloseContext() {
+      return new WebSocketFault(Kind.IGNORE_CLOSE_CONTEXT, 0, 0, "", "", Duration.ZERO);
     }
 
     /** This connection's inactivity timer fires after {@code timeout} (reason text unchanged). */

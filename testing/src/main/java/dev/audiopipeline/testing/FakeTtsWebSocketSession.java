@@ -232,6 +232,12 @@ final class FakeTtsWebSocketSession extends WebSocketListener {
       return;
     }
     armTimer(id, ctx);
+    if (json.path("close_context").asBoolean(false)
+        && fault != null
+        && fault.kind == WebSocketFault.Kind.IGNORE_CLOSE_CONTEXT) {
+      cancelTimer(ctx);
+      return;
+    }
     if (json.path("close_context").asBoolean(false)) {
       // Text that was never flushed is dropped, as the service does.
       contexts.remove(id);

@@ -79,6 +79,7 @@ public final class ElevenLabsTts implements StreamingTtsProvider {
   final PipelineListener listener;
   final Duration inactivityTimeout;
   final Duration keepAliveInterval;
+  final Duration finalTimeout;
   final @Nullable List<Integer> chunkLengthSchedule;
   final boolean autoMode;
   final int maxBufferedChunks;
@@ -122,6 +123,7 @@ public final class ElevenLabsTts implements StreamingTtsProvider {
     this.listener = b.listener;
     this.inactivityTimeout = b.inactivityTimeout;
     this.keepAliveInterval = b.keepAliveInterval;
+    this.finalTimeout = b.finalTimeout;
     this.chunkLengthSchedule = b.chunkLengthSchedule;
     this.autoMode = b.autoMode;
     this.maxBufferedChunks = b.maxBufferedChunks;
@@ -360,6 +362,7 @@ public final class ElevenLabsTts implements StreamingTtsProvider {
     private PipelineListener listener = PipelineListener.NONE;
     private Duration inactivityTimeout = Duration.ofSeconds(60);
     private Duration keepAliveInterval = Duration.ofSeconds(10);
+    private Duration finalTimeout = Duration.ofSeconds(20);
     private @Nullable List<Integer> chunkLengthSchedule;
     private boolean autoMode;
     private int maxBufferedChunks = 1024;
@@ -546,6 +549,16 @@ public final class ElevenLabsTts implements StreamingTtsProvider {
         throw new IllegalArgumentException("keepAliveInterval " + interval + " is negative");
       }
       this.keepAliveInterval = interval;
+      return this;
+    }
+
+    /**
+     * After {@link TtsStream#finish()}, how long the service may stay silent (no audio, no {@code
+     * isFinal}) before the utterance fails with a retryable {@code final_timeout}. Checked on the
+     * keep-alive timer, so not when keep-alives are off. Default 20 s.
+     */
+    public Builder finalTimeout(Duration timeout) {
+      this.finalTimeout = positive("finalTimeout", timeout);
       return this;
     }
 

@@ -54,6 +54,8 @@ final class WsStream implements TtsStream {
   private boolean closed;
   private boolean ended; // final received, failed or closed: slot released
   private long lastSentNanos = System.nanoTime();
+  private boolean textSent;
+  private volatile long lastReceivedNanos = System.nanoTime();
   private volatile long firstTextNanos = -1;
 
   WsStream(ElevenLabsTts tts, WsConnection conn) {
@@ -132,6 +134,15 @@ final class WsStream implements TtsStream {
       return;
     }
     finished = true;
+    if (!textSent && pending.toString().isBlank()) {
+      // nothing to speak: close the context and complete now rather than wait for an isFinal
+      // the service may never send for a context that never synthesised (pipecat#5271)
+      sendCloseContext();
+      ended = true;
+      conn.release(this);
+      buffer.complete();
+      return;
+    }
     sendFlush();
     sendCloseContext();
   }
@@ -166,8 +177,40 @@ final class WsStream implements TtsStream {
     end();
   }
 
-  /** Keeps the context alive while it waits for text (the service closes idle contexts with 1008). */
-  synchronized void keepAliveIfIdle(long nowNanos, long intervalNanos) {
+  /**
+   * Keeps the context alive while it waits for text (the service closes idle contexts with 1008);
+   * after {@code close_context}, fails the utterance if the service goes silent for longer than
+   * the inactivity timeout instead of leaving the subscriber waiting for an {@code isFinal}.
+   */
+  void keepAliveIfIdle(long nowNanos, long intervalNanos) {
+    boolean stalled;
+    synchronized (this) {
+      if (closed || ended) {
+        return;
+      }
+      stalled =
+          closeContextSent
+              && nowNanos - Math.max(lastReceivedNanos, lastSentNanos)
+                  > tts.finalTimeout.toNanos();
+    }
+    if (stalled) {
+      fail(
+          new dev.audiopipeline.ProviderException(
+              Errors.PROVIDER,
+              "no audio and no isFinal for "
+                  + tts.finalTimeout.toMillis()
+                  + " ms after the end of the text (finalTimeout)",
+              dev.audiopipeline.ProviderException.NONE,
+              dev.audiopipeline.ProviderException.NONE,
+              "final_timeout",
+              true,
+              null));
+      return;
+    }
+    sendKeepAliveIfIdle(nowNanos, intervalNanos);
+  }
+
+  private synchronized void sendKeepAliveIfIdle(long nowNanos, long intervalNanos) {
     if (closed || closeContextSent || ended) {
       return;
     }
@@ -180,6 +223,7 @@ final class WsStream implements TtsStream {
 
   /** Audio for this context (reader thread). */
   void onAudio(byte[] wire, JsonNode message) {
+    lastReceivedNanos = System.nanoTime();
     if (buffer.isDone()) {
       return;
     }
@@ -261,8 +305,11 @@ final class WsStream implements TtsStream {
   }
 
   private void sendText(ObjectNode m) {
-    if (firstTextNanos < 0 && m.hasNonNull("text")) {
-      firstTextNanos = System.nanoTime();
+    if (m.hasNonNull("text")) {
+      textSent = true;
+      if (firstTextNanos < 0) {
+        firstTextNanos = System.nanoTime();
+      }
     }
     send(m);
   }

@@ -429,6 +429,40 @@ class ElevenLabsTtsWebSocketTest {
   }
 
   @Test
+  void finishWithoutTextCompletesAtOnce() throws Exception {
+    start(FakeElevenLabsTtsServer.builder());
+    fake.enqueueWebSocketFault(WebSocketFault.ignoreCloseContext());
+    tts = builder().build();
+
+    TtsStream stream = tts.openStream(null);
+    Recorder r = subscribe(stream);
+    stream.append("   ");
+    stream.finish();
+
+    r.awaitComplete(WAIT);
+    assertThat(r.chunks()).isEmpty();
+    fake.takeWebSocketMessage(WAIT, m -> m.json().path("close_context").asBoolean(false));
+  }
+
+  @Test
+  void aServiceThatGoesSilentAfterTheTextFailsTheUtterance() throws Exception {
+    start(FakeElevenLabsTtsServer.builder());
+    fake.enqueueWebSocketFault(WebSocketFault.ignoreCloseContext());
+    tts = builder().keepAliveInterval(Duration.ofMillis(20)).finalTimeout(Duration.ofMillis(300)).build();
+
+    TtsStream stream = tts.openStream(null);
+    Recorder r = subscribe(stream);
+    stream.append("Then nothing. ");
+    stream.finish();
+
+    Throwable e = r.awaitError(WAIT);
+    assertThat(e).isExactlyInstanceOf(ProviderException.class);
+    assertThat(((ProviderException) e).errorType()).isEqualTo("final_timeout");
+    assertThat(((ProviderException) e).isRetryable()).isTrue();
+    assertThat(r.chunks()).as("the audio before the silence was delivered").isNotEmpty();
+  }
+
+  @Test
   void secondSubscriberIsRefused() throws Exception {
     start(FakeElevenLabsTtsServer.builder());
     tts = builder().build();
