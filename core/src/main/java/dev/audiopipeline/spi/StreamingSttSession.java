@@ -278,6 +278,8 @@ public final class StreamingSttSession implements SttSession {
     state = State.CONNECTING;
     defer(() -> options.listener().connectStart(provider, options.streamId()));
     log.debug("{} connecting (connection {}) to {}", logPrefix, c.index, c.request.redactedUri());
+    c.readyTimeoutTask = config.scheduler().schedule(() -> readyTimedOut(c),
+        config.readyTimeout().toNanos(), TimeUnit.NANOSECONDS);
     try {
       WebSocketConnection handle = config.transport().open(c.request, c);
       if (c.ws == null && conn == c) {
@@ -290,10 +292,30 @@ public final class StreamingSttSession implements SttSession {
     }
   }
 
+  /** The upgrade or the provider's greeting did not come in time: try another connection. */
+  private void readyTimedOut(Connection c) {
+    lock.lock();
+    try {
+      if (conn != c || failedOrClosed || (state != State.CONNECTING && state != State.OPEN)) {
+        return;
+      }
+      ProviderException e = new ProviderException(provider, "connection not ready within "
+          + config.readyTimeout().toMillis() + " ms (" + (state == State.OPEN
+              ? "no greeting after the upgrade" : "no upgrade response") + ")",
+          ProviderException.NONE, ProviderException.NONE, null, true, null);
+      c.cancel();
+      connectionLost(c, e);
+    } finally {
+      lock.unlock();
+    }
+    drain();
+  }
+
   private void onReady(Connection c) {
     if (conn != c || state != State.OPEN) {
       return;
     }
+    c.cancelReadyTimeout();
     long t = now();
     c.readyNanos = t;
     c.lastSendNanos = t;
@@ -411,15 +433,6 @@ public final class StreamingSttSession implements SttSession {
         return;
       }
       long t = now();
-      if (state == State.OPEN
-          && t - c.startedNanos > config.readyTimeout().toNanos()) {
-        ProviderException e = new ProviderException(provider,
-            "connection opened but not ready within " + config.readyTimeout().toMillis() + " ms",
-            ProviderException.NONE, ProviderException.NONE, null, true, null);
-        c.cancel();
-        connectionLost(c, e);
-        return;
-      }
       if (state == State.STREAMING) {
         pump(false);
         if (conn != c) {
@@ -477,6 +490,7 @@ public final class StreamingSttSession implements SttSession {
     }
     conn = null;
     stopTick();
+    c.cancelReadyTimeout();
     boolean retryable =
         cause instanceof ProviderException p ? p.isRetryable() : !(cause instanceof
             dev.audiopipeline.ProtocolException);
@@ -580,6 +594,7 @@ public final class StreamingSttSession implements SttSession {
     Connection c = conn;
     conn = null;
     if (c != null) {
+      c.cancelReadyTimeout();
       if (c.ws != null) {
         c.ws.close(code, reason.length() > 100 ? reason.substring(0, 100) : reason);
       } else {
@@ -735,6 +750,7 @@ public final class StreamingSttSession implements SttSession {
     final long startedNanos;
     @Nullable WebSocketConnection ws;
     @Nullable WebSocketConnection pendingHandle;
+    @Nullable ScheduledFuture<?> readyTimeoutTask;
     long sentPos;
     long readyNanos;
     long lastSendNanos;
@@ -754,7 +770,15 @@ public final class StreamingSttSession implements SttSession {
       return Objects.requireNonNull(ws, "not open");
     }
 
+    void cancelReadyTimeout() {
+      ScheduledFuture<?> rt = readyTimeoutTask;
+      if (rt != null) {
+        rt.cancel(false);
+      }
+    }
+
     void cancel() {
+      cancelReadyTimeout();
       WebSocketConnection w = ws != null ? ws : pendingHandle;
       if (w != null) {
         w.cancel();

@@ -147,6 +147,7 @@ public final class ElevenLabsSttProvider implements SttProvider {
         .chunk(b.chunk)
         .replayBuffer(b.replayBuffer)
         .reconnectPolicy(b.reconnectPolicy)
+        .readyTimeout(b.readyTimeout)
         .transport(transport)
         .scheduler(scheduler)
         .codecFactory(() -> new ElevenLabsSttCodec(request, mapper, b.sampleRate, expectTimed,
@@ -242,6 +243,7 @@ public final class ElevenLabsSttProvider implements SttProvider {
     private Duration replayBuffer = Duration.ofSeconds(30);
     private Duration keepAliveAfter = Duration.ofSeconds(5);
     private ReconnectPolicy reconnectPolicy = ReconnectPolicy.defaults();
+    private Duration readyTimeout = Duration.ofSeconds(10);
     private @Nullable OkHttpClient client;
     private int schedulerThreads = 2;
 
@@ -343,6 +345,15 @@ public final class ElevenLabsSttProvider implements SttProvider {
 
     public Builder reconnectPolicy(ReconnectPolicy v) {
       this.reconnectPolicy = Objects.requireNonNull(v, "reconnectPolicy == null");
+      return this;
+    }
+
+    /**
+     * How long a connection may take from the first byte to ready to stream (upgrade, and for
+     * ElevenLabs {@code session_started}) before it is abandoned and retried; default 10 s.
+     */
+    public Builder readyTimeout(Duration v) {
+      this.readyTimeout = Objects.requireNonNull(v, "readyTimeout == null");
       return this;
     }
 

@@ -265,4 +265,20 @@ class ElevenLabsSttProviderTest {
     events.await(TranscriptEvent.Reconnected.class, WAIT);
     s.close();
   }
+
+  @Test
+  void missingGreetingTimesOutAndTheNextConnectionIsUsed() throws Exception {
+    start(f -> f, c -> c.readyTimeout(Duration.ofMillis(400)));
+    server.enqueue(FakeFault.slowResponses(Duration.ofSeconds(3))); // session_started comes too late
+    EventRecorder events = new EventRecorder();
+    SttSession s = provider.openSession(SttSessionOptions.of("kay"), events);
+    sendInFrames(s, new Audio().silence(200).tone(400).silence(700).samples());
+    TranscriptEvent.Reconnecting r = events.await(TranscriptEvent.Reconnecting.class, WAIT);
+    assertThat(r.cause().getMessage()).contains("not ready within 400 ms (no greeting");
+    events.await(TranscriptEvent.Reconnected.class, WAIT);
+    s.finish(WAIT).toCompletableFuture().get(10, TimeUnit.SECONDS);
+    assertThat(events.finals()).extracting(TranscriptEvent.Result::text).containsExactly("speech 1");
+    assertThat(server.connections().get(1).awaitClosed(WAIT)).isTrue();
+    assertThat(server.connections().get(1).audio()).hasSize(1300 * 32);
+  }
 }
