@@ -95,6 +95,7 @@ public final class FakeElevenLabsTtsServer implements AutoCloseable {
   final @Nullable Duration inactivityTimeout;
   final int maxContexts;
   final int charsPerMessage;
+  final boolean finalInLastAudio;
 
   private final WireMockServer http;
   private final MockWebServer ws;
@@ -124,6 +125,7 @@ public final class FakeElevenLabsTtsServer implements AutoCloseable {
     this.inactivityTimeout = b.inactivityTimeout;
     this.maxContexts = b.maxContexts;
     this.charsPerMessage = b.charsPerMessage;
+    this.finalInLastAudio = b.finalInLastAudio;
     this.timer =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -943,6 +945,7 @@ public final class FakeElevenLabsTtsServer implements AutoCloseable {
     private @Nullable Duration inactivityTimeout;
     private int maxContexts = 5;
     private int charsPerMessage = 20;
+    private boolean finalInLastAudio;
 
     private Builder() {}
 
@@ -1006,6 +1009,16 @@ public final class FakeElevenLabsTtsServer implements AutoCloseable {
     /** Characters per audio message (default 20). */
     public Builder charsPerMessage(int chars) {
       this.charsPerMessage = chars;
+      return this;
+    }
+
+    /**
+     * Multi-stream: hold back each context's last audio message and send it with {@code
+     * "isFinal": true} when the context is closed (audio and isFinal in one message, as the
+     * service sometimes does).
+     */
+    public Builder finalInLastAudio(boolean merged) {
+      this.finalInLastAudio = merged;
       return this;
     }
 

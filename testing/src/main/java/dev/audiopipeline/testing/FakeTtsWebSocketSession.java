@@ -50,6 +50,7 @@ final class FakeTtsWebSocketSession extends WebSocketListener {
     int[] schedule = DEFAULT_SCHEDULE;
     int scheduleIndex;
     boolean initialized;
+    @Nullable ObjectNode heldLast;
     @Nullable ScheduledFuture<?> timer;
   }
 
@@ -242,7 +243,8 @@ final class FakeTtsWebSocketSession extends WebSocketListener {
       // Text that was never flushed is dropped, as the service does.
       contexts.remove(id);
       cancelTimer(ctx);
-      ObjectNode fin = FakeElevenLabsTtsServer.JSON.createObjectNode();
+      ObjectNode fin = ctx.heldLast != null ? ctx.heldLast : FakeElevenLabsTtsServer.JSON.createObjectNode();
+      ctx.heldLast = null;
       fin.put("isFinal", true);
       fin.put(contextKey(), id);
       send(fin);
@@ -334,6 +336,15 @@ final class FakeTtsWebSocketSession extends WebSocketListener {
       msg.set("alignment", alignment);
       if (multi) {
         msg.put(contextKey(), id);
+      }
+      Context ctx = contexts.get(id);
+      if (multi && server.finalInLastAudio && ctx != null) {
+        ObjectNode previous = ctx.heldLast;
+        ctx.heldLast = msg;
+        if (previous == null) {
+          continue;
+        }
+        msg = previous;
       }
       send(msg);
       audioMessages++;

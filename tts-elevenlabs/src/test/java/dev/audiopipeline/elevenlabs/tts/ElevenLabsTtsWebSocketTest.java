@@ -168,6 +168,21 @@ class ElevenLabsTtsWebSocketTest {
   }
 
   @Test
+  void audioAndIsFinalInOneMessageKeepsTheAudio() throws Exception {
+    start(FakeElevenLabsTtsServer.builder().finalInLastAudio(true).charsPerMessage(4));
+    tts = builder().build();
+
+    TtsStream stream = tts.openStream(null);
+    Recorder r = subscribe(stream);
+    stream.append("Last words matter. ");
+    stream.finish();
+    r.awaitComplete(WAIT);
+
+    assertThat(spoken(r.alignment()).strip()).isEqualTo("Last words matter.");
+    assertThat(r.pcm().length).isEqualTo(r.alignment().size() * fake.voice().samplesPerChar(16_000) * 2);
+  }
+
+  @Test
   void flushSpeaksNowAndTheUtteranceGoesOn() throws Exception {
     start(FakeElevenLabsTtsServer.builder());
     tts = builder().build();
