@@ -31,6 +31,9 @@ import java.util.concurrent.TimeUnit;
  * {@code ELEVENLABS_MODEL_ID} optional). Without a key it runs against the local fake server
  * from the testing module, whose "voice" is a tone per character, so the example runs anywhere.
  * {@code --stream} sends the text word by word over the WebSocket, as a language model would.
+ * {@code --play} plays the audio on the default sound device as it arrives (a playback thread asks
+ * for one chunk at a time, so the network read follows the speakers' pace) instead of writing a
+ * file.
  */
 public final class SpeakText {
   private SpeakText() {}
@@ -38,17 +41,20 @@ public final class SpeakText {
   public static void main(String[] args) throws Exception {
     Path out = Path.of("speech.wav");
     boolean stream = false;
+    boolean play = false;
     List<String> words = new ArrayList<>();
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--out" -> out = Path.of(args[++i]);
         case "--stream" -> stream = true;
+        case "--play" -> play = true;
         default -> words.add(args[i]);
       }
     }
     String text = words.isEmpty() ? readStdin() : String.join(" ", words);
     if (text.isBlank()) {
-      System.err.println("usage: SpeakText [--out file.wav] [--stream] text...  (or text on stdin)");
+      System.err.println(
+          "usage: SpeakText [--out file.wav | --play] [--stream] text...  (or text on stdin)");
       System.exit(2);
     }
 
@@ -67,20 +73,27 @@ public final class SpeakText {
               .webSocketBaseUrl(fake.webSocketBaseUrl());
     }
     try (ElevenLabsTts tts = builder.outputFormat(OutputFormat.PCM_24000).build()) {
+      TtsStream s = null;
       Flow.Publisher<TtsChunk> audio;
       if (stream) {
-        TtsStream s = tts.openStream(null);
+        s = tts.openStream(null);
         audio = s.audio();
-        CompletableFuture<byte[]> pcm = collect(audio);
+      } else {
+        audio = tts.synthesize(TtsRequest.of(text));
+      }
+      CompletableFuture<byte[]> pcm = play ? play(audio, tts.outputFormat()) : collect(audio);
+      if (s != null) {
         for (String word : text.split("(?<=\\s)")) {
           s.append(word);
         }
         s.finish();
-        write(out, tts.outputFormat(), pcm.get(60, TimeUnit.SECONDS));
+      }
+      byte[] result = pcm.get(120, TimeUnit.SECONDS);
+      if (!play) {
+        write(out, tts.outputFormat(), result);
+      }
+      if (s != null) {
         s.close();
-      } else {
-        audio = tts.synthesize(TtsRequest.of(text));
-        write(out, tts.outputFormat(), collect(audio).get(60, TimeUnit.SECONDS));
       }
     } finally {
       if (fake != null) {
@@ -114,6 +127,80 @@ public final class SpeakText {
             done.complete(pcm.toByteArray());
           }
         });
+    return done;
+  }
+
+  /**
+   * Plays chunks on the default output line. Chunks are handed to a playback thread through a
+   * small queue (never block the thread that delivers them: for the WebSocket it is the socket
+   * reader); the playback thread requests the next chunk once it has written one.
+   */
+  private static CompletableFuture<byte[]> play(Flow.Publisher<TtsChunk> audio, AudioFormat format)
+      throws javax.sound.sampled.LineUnavailableException {
+    javax.sound.sampled.AudioFormat lineFormat =
+        new javax.sound.sampled.AudioFormat(format.sampleRate(), 16, format.channels(), true, false);
+    javax.sound.sampled.SourceDataLine line;
+    try {
+      line = javax.sound.sampled.AudioSystem.getSourceDataLine(lineFormat);
+    } catch (IllegalArgumentException noDevice) {
+      throw new javax.sound.sampled.LineUnavailableException(
+          "no sound output device for " + lineFormat + ": write a file with --out instead");
+    }
+    line.open(lineFormat);
+    line.start();
+    CompletableFuture<byte[]> done = new CompletableFuture<>();
+    java.util.concurrent.BlockingQueue<Object> queue = new java.util.concurrent.ArrayBlockingQueue<>(4);
+    Object end = new Object();
+    Flow.Subscription[] subscription = new Flow.Subscription[1];
+    audio.subscribe(
+        new Flow.Subscriber<>() {
+          @Override
+          public void onSubscribe(Flow.Subscription s) {
+            subscription[0] = s;
+            s.request(2);
+          }
+
+          @Override
+          public void onNext(TtsChunk chunk) {
+            queue.offer(chunk); // at most 2 outstanding: never full
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            queue.offer(t);
+          }
+
+          @Override
+          public void onComplete() {
+            queue.offer(end);
+          }
+        });
+    Thread player =
+        new Thread(
+            () -> {
+              try {
+                while (true) {
+                  Object o = queue.take();
+                  if (o instanceof TtsChunk c) {
+                    line.write(c.pcm(), 0, c.pcm().length);
+                    subscription[0].request(1);
+                  } else if (o instanceof Throwable t) {
+                    done.completeExceptionally(t);
+                    return;
+                  } else {
+                    line.drain();
+                    done.complete(new byte[0]);
+                    return;
+                  }
+                }
+              } catch (InterruptedException e) {
+                done.completeExceptionally(e);
+              } finally {
+                line.close();
+              }
+            },
+            "speak-text-player");
+    player.start();
     return done;
   }
 
