@@ -50,6 +50,8 @@ public final class FallbackSttProvider implements SttProvider {
   private final LongSupplier nanoTime;
   private final ScheduledExecutorService timer;
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final java.util.Set<FallbackSession> open =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   private FallbackSttProvider(Builder b) {
     this.providers = List.copyOf(b.providers);
@@ -103,14 +105,18 @@ public final class FallbackSttProvider implements SttProvider {
       throw new IllegalStateException("fallback provider is closed");
     }
     FallbackSession s = new FallbackSession(options, listener);
+    open.add(s);
     s.start();
     return s;
   }
 
-  /** Stops the timer thread. The providers given to the builder stay open. */
+  /** Closes the sessions still open and stops the timer thread. The providers stay open. */
   @Override
   public void close() {
     if (closed.compareAndSet(false, true)) {
+      for (FallbackSession s : List.copyOf(open)) {
+        s.close();
+      }
       timer.shutdownNow();
     }
   }
@@ -273,6 +279,7 @@ public final class FallbackSttProvider implements SttProvider {
 
     private void end() {
       done = true;
+      open.remove(this);
       closeProbe();
       cancel(downCheck);
       Inner a = active;

@@ -260,6 +260,14 @@ public final class StreamingSttSession implements SttSession {
     drain();
   }
 
+  /**
+   * Completes when the session is closed for any reason (finished, failed, closed); exceptionally
+   * with the error when it failed. Providers use it to forget their sessions.
+   */
+  public CompletionStage<Void> closed() {
+    return finished.copy();
+  }
+
   @Override
   public String toString() {
     return "StreamingSttSession{" + logPrefix + ", state=" + state + "}";

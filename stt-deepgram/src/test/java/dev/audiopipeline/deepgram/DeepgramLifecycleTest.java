@@ -81,4 +81,21 @@ class DeepgramLifecycleTest {
       sessions.forEach(SttSession::close);
     }
   }
+
+  @Test
+  void closingTheProviderClosesItsOpenSessions() throws Exception {
+    try (FakeDeepgramServer server = FakeDeepgramServer.builder().apiKey("k").build()) {
+      DeepgramSttProvider p = DeepgramSttProvider.builder().apiKey("k").baseUrl(server.baseUrl())
+          .build();
+      SttSession s = p.openSession(SttSessionOptions.of("z"), e -> { });
+      s.send(new short[1600], 0, 1600);
+      assertThat(server.awaitConnection(0, Duration.ofSeconds(10)).awaitAudioMs(100,
+          Duration.ofSeconds(10))).isTrue();
+      p.close();
+      assertThat(server.connections().get(0).awaitClosed(Duration.ofSeconds(10))).isTrue();
+      assertThat(server.connections().get(0).closeCode()).isEqualTo(1000);
+      assertThat(s.finish(Duration.ofSeconds(1)).toCompletableFuture())
+          .succeedsWithin(Duration.ofSeconds(5));
+    }
+  }
 }

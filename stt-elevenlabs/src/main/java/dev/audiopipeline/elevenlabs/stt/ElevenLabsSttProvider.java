@@ -58,6 +58,7 @@ public final class ElevenLabsSttProvider implements SttProvider {
   private final ObjectMapper mapper = new ObjectMapper();
   private final AudioFormat format;
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final java.util.Set<SttSession> sessions = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   private ElevenLabsSttProvider(Builder b) {
     this.b = b;
@@ -153,7 +154,9 @@ public final class ElevenLabsSttProvider implements SttProvider {
         .codecFactory(() -> new ElevenLabsSttCodec(request, mapper, b.sampleRate, expectTimed,
             b.keepAliveAfter, language))
         .build();
-    return StreamingSttSession.open(config, options, listener);
+    StreamingSttSession session = StreamingSttSession.open(config, options, listener);
+    track(session);
+    return session;
   }
 
   WebSocketRequest request(@Nullable String language) {
@@ -206,10 +209,22 @@ public final class ElevenLabsSttProvider implements SttProvider {
     return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
   }
 
+  private void track(StreamingSttSession session) {
+    sessions.add(session);
+    session.closed().whenComplete((v, e) -> sessions.remove(session));
+    if (closed.get()) {
+      session.close(); // raced with close()
+    }
+  }
+
+  /** Closes the sessions still open, then stops the provider's threads. Idempotent. */
   @Override
   public void close() {
     if (!closed.compareAndSet(false, true)) {
       return;
+    }
+    for (SttSession s : List.copyOf(sessions)) {
+      s.close();
     }
     scheduler.shutdownNow();
     dispatcher.executorService().shutdown(); // ours in every case: idle threads end
