@@ -215,6 +215,19 @@ public final class FakeElevenLabsTtsServer implements AutoCloseable {
     return poll(httpStreamEnds, timeout, "end of an HTTP response body");
   }
 
+  /**
+   * The end of the next streamed HTTP body if it comes within {@code timeout}, else null (for
+   * "the transfer is still held back" checks).
+   */
+  public @Nullable HttpStream pollHttpStreamEnd(Duration timeout) {
+    try {
+      return httpStreamEnds.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    }
+  }
+
   /** Every WebSocket text message received so far. */
   public List<RecordedWsMessage> webSocketMessages() {
     return List.copyOf(wsMessageLog);

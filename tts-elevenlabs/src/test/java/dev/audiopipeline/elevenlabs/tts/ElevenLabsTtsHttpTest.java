@@ -178,6 +178,30 @@ class ElevenLabsTtsHttpTest {
   }
 
   @Test
+  void aSubscriberWithoutDemandHoldsBackTheServer() throws Exception {
+    fake.close();
+    fake = FakeElevenLabsTtsServer.builder().apiKey(KEY).httpChunkDelay(Duration.ZERO).start();
+    tts = builder().outputFormat(OutputFormat.PCM_44100).build();
+    // 4000 characters: 200 s of 44.1 kHz audio, 17.6 MB, far more than loopback socket buffers
+    String text = "backpressure ".repeat(308);
+
+    Recorder r = Recorder.manual();
+    tts.synthesize(TtsRequest.of(text)).subscribe(r);
+    r.request(1);
+    r.awaitNext(WAIT);
+
+    // a client that read without demand would take the whole body in well under a second
+    assertThat(fake.pollHttpStreamEnd(Duration.ofSeconds(1)))
+        .as("the server is still blocked on a full socket")
+        .isNull();
+    r.cancel();
+    HttpStream stream = fake.awaitHttpStreamEnd(WAIT);
+    assertThat(stream.aborted()).isTrue();
+    assertThat(stream.bytesServed()).isLessThan(stream.totalBytes() / 2);
+    assertThat(r.chunks()).hasSize(1);
+  }
+
+  @Test
   void unauthorizedIsAnAuthenticationException() throws Exception {
     tts = builder().apiKey("wrong-key-456").build();
 
