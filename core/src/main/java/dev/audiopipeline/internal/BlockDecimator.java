@@ -196,21 +196,34 @@ final class BlockDecimator extends Resampler {
       float[] s0 = shifted[0];
       float[] s1 = shifted[SHIFTS];
       float[] s2 = shifted[2 * SHIFTS];
-      for (int j = 0; j < n; j++) {
-        int p = offset + 6 * j;
-        s0[h + j] = in[p] + in[p + 1];
-        s1[h + j] = in[p + 2] + in[p + 3];
-        s2[h + j] = in[p + 4] + in[p + 5];
+      int end = offset + 6 * n;
+      int j = h;
+      for (int p = offset; p < end; p += 6) { // loads first: measurably faster on JDK 17
+        int l0 = in[p];
+        int r0 = in[p + 1];
+        int l1 = in[p + 2];
+        int r1 = in[p + 3];
+        int l2 = in[p + 4];
+        int r2 = in[p + 5];
+        s0[j] = l0 + r0;
+        s1[j] = l1 + r1;
+        s2[j] = l2 + r2;
+        j++;
       }
     } else if (m == 3 && channels == 1) {
       float[] s0 = shifted[0];
       float[] s1 = shifted[SHIFTS];
       float[] s2 = shifted[2 * SHIFTS];
-      for (int j = 0; j < n; j++) {
-        int p = offset + 3 * j;
-        s0[h + j] = in[p];
-        s1[h + j] = in[p + 1];
-        s2[h + j] = in[p + 2];
+      int end = offset + 3 * n;
+      int j = h;
+      for (int p = offset; p < end; p += 3) {
+        int x0 = in[p];
+        int x1 = in[p + 1];
+        int x2 = in[p + 2];
+        s0[j] = x0;
+        s1[j] = x1;
+        s2[j] = x2;
+        j++;
       }
     } else {
       int step = m * channels;
