@@ -20,6 +20,21 @@ import org.jspecify.annotations.Nullable;
 final class SphinxRecognizer {
   private static final String MODELS = "resource:/edu/cmu/sphinx/models/en-us/";
 
+  /**
+   * Sphinx4 logs every model unit and cache flush through java.util.logging at INFO. Unless the
+   * application chose a level for {@code edu.cmu.sphinx}, only its warnings are shown. Held here so
+   * that the configured logger is not garbage-collected (JUL keeps loggers weakly).
+   */
+  private static final java.util.logging.Logger SPHINX_LOG = quietSphinxLogging();
+
+  private static java.util.logging.Logger quietSphinxLogging() {
+    java.util.logging.Logger l = java.util.logging.Logger.getLogger("edu.cmu.sphinx");
+    if (l.getLevel() == null) {
+      l.setLevel(java.util.logging.Level.WARNING);
+    }
+    return l;
+  }
+
   private final Recognizer recognizer;
   private final StreamDataSource dataSource;
   private volatile @Nullable Consumer<Result> partialSink;
@@ -44,6 +59,7 @@ final class SphinxRecognizer {
 
   /** Loads the model (seconds: it reads ~50 MB of model data) and allocates the search. */
   static SphinxRecognizer load(SphinxSttProvider.Settings settings) {
+    Objects.requireNonNull(SPHINX_LOG);
     URL config =
         Objects.requireNonNull(
             SphinxRecognizer.class.getResource("sphinx.config.xml"), "sphinx.config.xml missing");
