@@ -281,4 +281,25 @@ class ElevenLabsSttProviderTest {
     assertThat(server.connections().get(1).awaitClosed(WAIT)).isTrue();
     assertThat(server.connections().get(1).audio()).hasSize(1300 * 32);
   }
+
+  @Test
+  void sessionTimeLimitReconnectsAndKeepsTheTimeline() throws Exception {
+    start(f -> f, c -> c);
+    server.enqueue(FakeFault.sendAfterAudio(Duration.ofMillis(1200),
+        "{\"message_type\":\"session_time_limit_exceeded\",\"error\":\"Session time limit\"}"));
+    Audio audio = new Audio().silence(300).tone(400).silence(700).tone(500).silence(700);
+    short[] all = audio.samples();
+    EventRecorder events = new EventRecorder();
+    SttSession s = provider.openSession(SttSessionOptions.of("lee"), events);
+    sendInFrames(s, java.util.Arrays.copyOfRange(all, 0, 1300 * 16));
+    TranscriptEvent.Reconnecting r = events.await(TranscriptEvent.Reconnecting.class, WAIT);
+    assertThat(((ProviderException) r.cause()).errorType()).isEqualTo("session_time_limit_exceeded");
+    events.await(TranscriptEvent.Reconnected.class, WAIT);
+    sendInFrames(s, java.util.Arrays.copyOfRange(all, 1300 * 16, all.length));
+    s.finish(WAIT).toCompletableFuture().get(10, TimeUnit.SECONDS);
+    List<TranscriptEvent.Result> finals = events.finals();
+    assertThat(finals).extracting(TranscriptEvent.Result::startMs)
+        .satisfiesExactly(a -> assertThat(a).isCloseTo(300L, within(10L)),
+            b -> assertThat(b).isCloseTo(1400L, within(10L)));
+  }
 }
