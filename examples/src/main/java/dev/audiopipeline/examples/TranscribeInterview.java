@@ -69,15 +69,20 @@ public final class TranscribeInterview {
                                 Accepted: WAV, 16-bit PCM, any rate, mono or multi-channel
                                 (down-mixed and resampled to 16 kHz mono by the pipeline)
         --language CODE         recognition language; the embedded model accepts en or en-US
+        --stt NAME              recogniser: sphinx (default, offline), elevenlabs, deepgram, or
+                                fallback (ElevenLabs -> Deepgram -> Sphinx, those with a key)
         --help                  this text
 
       Output: "mm:ss.s-mm:ss.s speaker: text" for finals, "... mm:ss.s speaker: text" for
       partials (times on the interview's timeline), then a summary.
       Exit status: 0 done, 2 bad option or input file (nothing written), 1 transcription failed.
 
-      Providers: this example runs the embedded recogniser. Cloud recognisers (Deepgram, ElevenLabs)
-      and LiveKit rooms are separate modules of this SDK (see the README); choosing them here by
-      environment variable is not wired yet.
+      Cloud recognisers read their keys from the environment:
+        --stt elevenlabs        ELEVENLABS_API_KEY (optional ELEVENLABS_BASE_URL,
+                                ELEVENLABS_STT_MODEL, ELEVENLABS_STT_LANGUAGE)
+        --stt deepgram          DEEPGRAM_API_KEY (optional DEEPGRAM_BASE_URL, DEEPGRAM_MODEL,
+                                DEEPGRAM_LANGUAGE)
+      LiveKit rooms are a separate module of this SDK (see the README).
       """;
 
   private TranscribeInterview() {}
@@ -96,7 +101,8 @@ public final class TranscribeInterview {
       @Nullable Path recruiterWav,
       @Nullable Path candidateWav,
       @Nullable String language,
-      boolean help) {
+      boolean help,
+      @Nullable String stt) {
 
     static Options parse(String[] args) {
       boolean fast = false;
@@ -105,6 +111,7 @@ public final class TranscribeInterview {
       Path recruiter = null;
       Path candidate = null;
       String language = null;
+      String stt = null;
       for (int i = 0; i < args.length; i++) {
         String a = args[i];
         switch (a) {
@@ -114,9 +121,10 @@ public final class TranscribeInterview {
           case "--recruiter-wav" -> recruiter = Path.of(value(args, ++i, a));
           case "--candidate-wav" -> candidate = Path.of(value(args, ++i, a));
           case "--language" -> language = value(args, ++i, a);
+          case "--stt" -> stt = value(args, ++i, a);
           default -> throw new IllegalArgumentException(
               "unknown option '" + a + "': accepted --fast, --out DIR, --recruiter-wav FILE,"
-                  + " --candidate-wav FILE, --language CODE, --help");
+                  + " --candidate-wav FILE, --language CODE, --stt NAME, --help");
         }
       }
       if ((recruiter == null) != (candidate == null)) {
@@ -124,11 +132,16 @@ public final class TranscribeInterview {
             "give both --recruiter-wav and --candidate-wav (one recording per speaker), or"
                 + " neither for the bundled interview");
       }
-      if (language != null && !SphinxLanguages.accepts(language)) {
+      if (stt != null && !SttChoice.NAMES.contains(stt)) {
+        throw new IllegalArgumentException("--stt '" + stt + "' is not a recogniser: accepted "
+            + String.join(", ", SttChoice.NAMES));
+      }
+      boolean embedded = stt == null || stt.equals("sphinx");
+      if (embedded && language != null && !SphinxLanguages.accepts(language)) {
         throw new IllegalArgumentException("--language '" + language + "' is not supported by the"
             + " embedded recogniser: accepted en, en-US");
       }
-      return new Options(fast, out, recruiter, candidate, language, help);
+      return new Options(fast, out, recruiter, candidate, language, help, stt);
     }
 
     private static String value(String[] args, int i, String option) {
@@ -166,6 +179,15 @@ public final class TranscribeInterview {
       out.print(USAGE);
       return 0;
     }
+    String stt = options.stt();
+    if (stt != null) {
+      try {
+        providerFactory = SttChoice.factory(stt);
+      } catch (IllegalArgumentException | IllegalStateException e) {
+        err.println("error: " + e.getMessage());
+        return 2;
+      }
+    }
     Path bundledDir = null;
     try {
       Path recruiterWav = options.recruiterWav();
@@ -185,9 +207,10 @@ public final class TranscribeInterview {
         err.println("error: " + e.getMessage());
         return 2;
       }
-      out.printf("Transcribing %s (%s) with the embedded offline recogniser, %s.%n",
+      out.printf("Transcribing %s (%s) with %s, %s.%n",
           bundledDir != null ? "the bundled interview" : "your recordings",
           RECRUITER + " + " + CANDIDATE,
+          stt == null || stt.equals("sphinx") ? "the embedded offline recogniser" : stt,
           options.fast() ? "as fast as it goes" : "paced in real time");
       try (SttProvider provider = providerFactory.get()) {
         if (provider instanceof SphinxSttProvider sphinx) {

@@ -38,4 +38,26 @@ class SttChoiceTest {
       assertThat(fb.toString()).contains("deepgram").contains("sphinx");
     }
   }
+
+  @Test
+  void transcribeInterviewTakesStt() {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+    java.io.PrintStream o = new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8);
+    java.io.PrintStream e = new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(TranscribeInterview.run(new String[] {"--stt", "whisper"}, o, e,
+        dev.audiopipeline.sphinx.SphinxSttProvider::create)).isEqualTo(2);
+    assertThat(err.toString(java.nio.charset.StandardCharsets.UTF_8))
+        .contains("--stt 'whisper'", "accepted sphinx, elevenlabs, deepgram, fallback");
+    assertThat(TranscribeInterview.run(new String[] {"--help"}, o, e,
+        dev.audiopipeline.sphinx.SphinxSttProvider::create)).isZero();
+    assertThat(out.toString(java.nio.charset.StandardCharsets.UTF_8))
+        .contains("--stt NAME", "ELEVENLABS_API_KEY", "DEEPGRAM_API_KEY");
+    org.junit.jupiter.api.Assumptions.assumeTrue(System.getenv("DEEPGRAM_API_KEY") == null,
+        "DEEPGRAM_API_KEY is set: not checking the missing-key message");
+    err.reset();
+    assertThat(TranscribeInterview.run(new String[] {"--stt", "deepgram"}, o, e,
+        dev.audiopipeline.sphinx.SphinxSttProvider::create)).isEqualTo(2);
+    assertThat(err.toString(java.nio.charset.StandardCharsets.UTF_8)).contains("DEEPGRAM_API_KEY");
+  }
 }
