@@ -97,6 +97,7 @@ class AudioConverterTest {
         Arguments.of(22050, 24000, 1),
         Arguments.of(8000, 16000, 1),
         Arguments.of(24000, 16000, 3),
+        Arguments.of(32000, 8000, 5),
         Arguments.of(16000, 16000, 2));
   }
 
@@ -164,6 +165,33 @@ class AudioConverterTest {
       assertThat(unwanted).as("%s Hz -> %s Hz, tone %.0f Hz", inRate, outRate, hz)
           .isLessThan(-90);
     }
+  }
+
+  @ParameterizedTest(name = "{0} Hz x{2} -> {1} Hz")
+  @MethodSource("downmixCases")
+  void channelsAreAveraged(int inRate, int outRate, int channels) {
+    // a 1 kHz tone on channel 0 only, silence elsewhere: the mono output carries 1/channels of it
+    AudioFormat in = new AudioFormat(inRate, channels);
+    short[] mono = Signals.tone(AudioFormat.mono(inRate), 1000, 24000, 0.3, 0.1);
+    short[] x = new short[mono.length * channels];
+    for (int i = 0; i < mono.length; i++) {
+      x[i * channels] = mono[i];
+    }
+    AudioConverter c = AudioConverter.create(in, AudioFormat.mono(outRate));
+    short[] y = convertAll(c, x);
+    int from = c.delayFrames() + 100;
+    double level = amplitude(y, from, y.length - 100, 1000, outRate);
+    assertThat(db(level / (24000.0 / channels))).isBetween(-0.1, 0.1);
+  }
+
+  static Stream<Arguments> downmixCases() {
+    return Stream.of(
+        Arguments.of(48000, 16000, 2),
+        Arguments.of(48000, 16000, 3),
+        Arguments.of(48000, 16000, 8),
+        Arguments.of(32000, 8000, 5),
+        Arguments.of(44100, 16000, 2),
+        Arguments.of(16000, 16000, 4));
   }
 
   @Test
