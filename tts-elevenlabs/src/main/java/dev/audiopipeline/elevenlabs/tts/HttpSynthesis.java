@@ -274,7 +274,6 @@ final class HttpSynthesis implements Runnable {
     return new Request.Builder()
         .url(url.build())
         .header("xi-api-key", tts.apiKey)
-        .header("Accept", tts.alignment ? "application/json" : "audio/*")
         .post(RequestBody.create(body.toString(), JSON))
         .build();
   }
