@@ -168,6 +168,43 @@ public final class ElevenLabsTts implements StreamingTtsProvider {
     return builder().env(System.getenv());
   }
 
+  /**
+   * A builder holding this instance's settings and sharing its {@link OkHttpClient} (connection
+   * pool, threads): for variants such as another voice or format. The variant does not own the
+   * client, so close variants before the instance they came from.
+   */
+  public Builder newBuilder() {
+    Builder b = new Builder();
+    b.apiKey = apiKey;
+    b.baseUrl = baseUrl;
+    b.webSocketBaseUrl = webSocketBaseUrl;
+    b.voiceId = voiceId;
+    b.modelId = modelId;
+    b.outputFormat = outputFormat;
+    b.voiceSettings = voiceSettings;
+    b.languageCode = languageCode;
+    b.enableLogging = enableLogging;
+    b.alignment = alignment;
+    b.applyTextNormalization = applyTextNormalization;
+    b.seed = seed;
+    b.optimizeStreamingLatency = optimizeStreamingLatency;
+    b.maxRetries = maxRetries;
+    b.maxRetryDelay = maxRetryDelay;
+    b.sleeper = sleeper;
+    b.clock = clock;
+    b.listener = listener;
+    b.inactivityTimeout = inactivityTimeout;
+    b.keepAliveInterval = keepAliveInterval;
+    b.finalTimeout = finalTimeout;
+    b.chunkLengthSchedule = chunkLengthSchedule;
+    b.autoMode = autoMode;
+    b.maxBufferedChunks = maxBufferedChunks;
+    b.connectionIdleTimeout = connectionIdleTimeout;
+    b.maxContextsPerConnection = maxContextsPerConnection;
+    b.client = client;
+    return b;
+  }
+
   @Override
   public String name() {
     return Errors.PROVIDER;

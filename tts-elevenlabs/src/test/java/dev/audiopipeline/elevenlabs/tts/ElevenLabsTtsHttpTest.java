@@ -400,6 +400,22 @@ class ElevenLabsTtsHttpTest {
   }
 
   @Test
+  void aVariantKeepsTheSettingsAndSharesTheClient() throws Exception {
+    tts = builder().modelId("eleven_turbo_v2_5").build();
+    try (ElevenLabsTts ulaw = tts.newBuilder().outputFormat(OutputFormat.ULAW_8000).build()) {
+      assertThat(ulaw.modelId()).isEqualTo("eleven_turbo_v2_5");
+      assertThat(ulaw.outputFormat()).isEqualTo(AudioFormat.mono(8_000));
+      assertThat(ulaw.client).isSameAs(tts.client);
+      Recorder r = Recorder.unbounded();
+      ulaw.synthesize(TtsRequest.of("Variant")).subscribe(r);
+      r.awaitComplete(WAIT);
+      assertThat(fake.takeHttpRequest(WAIT).query()).containsEntry("output_format", "ulaw_8000");
+    }
+    // closing the variant left the shared client running
+    speak("Still here").awaitComplete(WAIT);
+  }
+
+  @Test
   void fromEnvironment() {
     ElevenLabsTts t =
         ElevenLabsTts.builder()
