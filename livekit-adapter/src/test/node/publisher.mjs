@@ -11,6 +11,8 @@
 // a participant that joins at offset J plays its file from J on, and one that leaves at L stops there;
 // republish=R unpublishes the track at R and publishes a new one (a new track SID) from the same source;
 // until=U stops playing at U but stays in the room. --mark M emits a 'mark' event at timeline offset M.
+// --lead-in L sends L ms of silence on every initial track (after --wait-subscribed) before the
+// timeline starts, as a meeting would have audio flowing before anyone speaks.
 // With --wait-subscribed the timeline starts only once every initial track has a subscriber (the bot).
 // After playback the remaining participants stay until stdin closes or --linger ms pass.
 //
@@ -39,7 +41,7 @@ function fail(message) {
 }
 
 function parseArgs(argv) {
-  const opts = { participants: [], waitSubscribed: 0, linger: 0, marks: [] };
+  const opts = { participants: [], waitSubscribed: 0, linger: 0, marks: [], leadIn: 0 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = () => {
@@ -51,6 +53,8 @@ function parseArgs(argv) {
     else if (a === '--wait-subscribed') opts.waitSubscribed = Number(next());
     else if (a === '--linger') opts.linger = Number(next());
     else if (a === '--mark') opts.marks.push(Number(next()));
+    else if (a === '--lead-in') opts.leadIn = Number(next());
+    else if (a === '--no-dtx') opts.dtx = false;
     else if (a === '--participant') {
       const [head, ...extras] = next().split(',');
       const eq = head.indexOf('=');
@@ -168,6 +172,7 @@ class Publisher {
     this.track = LocalAudioTrack.createAudioTrack(this.p.identity + '-mic', this.source);
     const publishOptions = new TrackPublishOptions();
     publishOptions.source = TrackSource.SOURCE_MICROPHONE;
+    if (this.opts.dtx === false) publishOptions.dtx = false;
     const pub = await this.room.localParticipant.publishTrack(this.track, publishOptions);
     this.trackSid = pub.sid;
   }
@@ -177,6 +182,16 @@ class Publisher {
     await this.room.localParticipant.unpublishTrack(oldSid, false);
     await this.publish();
     emit('republished', { identity: this.p.identity, oldTrackSid: oldSid, trackSid: this.trackSid });
+  }
+
+  /** Sends {@code ms} of silence and waits until it has played out (warms up the receivers). */
+  async silence(ms) {
+    const { sampleRate, channels } = this.wav;
+    const frameLen = (sampleRate / 100) * channels;
+    for (let t = 0; t < ms; t += 10) {
+      await this.source.captureFrame(new AudioFrame(new Int16Array(frameLen), sampleRate, channels, sampleRate / 100));
+    }
+    await this.source.waitForPlayout();
   }
 
   /** Plays the WAV from the current timeline position up to its end or the leave offset. */
@@ -229,6 +244,7 @@ async function main() {
     const r = await Promise.race([Promise.all(initial.map((p) => p.subscribed)), timeout]);
     if (r === 'timeout') fail(`no subscriber for every initial track within ${opts.waitSubscribed} ms`);
   }
+  if (opts.leadIn > 0) await Promise.all(initial.map((p) => p.silence(opts.leadIn)));
   const t0 = Date.now();
   emit('start', { t0EpochMs: t0 });
   for (const m of opts.marks) setTimeout(() => emit('mark', { atMs: m }), m);

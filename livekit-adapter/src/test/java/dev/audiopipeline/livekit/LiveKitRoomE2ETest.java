@@ -135,6 +135,7 @@ class LiveKitRoomE2ETest {
                   "--participant", RECRUITER + "=" + INTERVIEW.resolve("recruiter.wav").toAbsolutePath() + ",leave=" + recruiterLeaveMs,
                   "--participant", CANDIDATE + "=" + INTERVIEW.resolve("candidate.wav").toAbsolutePath() + ",join=" + candidateJoinMs + ",republish=" + candidateRepublishMs,
                   "--wait-subscribed", "20000",
+                  "--lead-in", "1500",
                   "--linger", "60000"));
       NodePublisher.Event start = publisher.await("start", Duration.ofSeconds(40));
       long t0 = start.num("t0EpochMs");
@@ -205,7 +206,7 @@ class LiveKitRoomE2ETest {
         String identity = t.speaker().equals("Recruiter") ? RECRUITER : CANDIDATE;
         assertThat(t.participantIdentity()).isEqualTo(identity);
         long mid = (t.startMs() + t.endMs()) / 2 - offset;
-        Turn turn = turns.stream().filter(x -> mid >= x.startMs() - 700 && mid <= x.endMs() + 700).findFirst().orElse(null);
+        Turn turn = bestTurn(turns, t.startMs() - offset, t.endMs() - offset);
         assertThat(turn).as("final %s at publisher time %d ms lies in a script turn", t, mid).isNotNull();
         assertThat(turn.speaker()).as("speaker of the turn around %d ms (%s)", mid, t.text()).isEqualTo(identity);
       }
@@ -241,6 +242,23 @@ class LiveKitRoomE2ETest {
             .filter(n -> n.contains("livekit"))
             .collect(Collectors.toList());
     assertThat(leaked).as("livekit threads after close()").isEmpty();
+  }
+
+  /**
+   * The script turn a transcript spanning {@code [start, end]} (publisher timeline) belongs to: the
+   * one it overlaps most, allowing {@code 700 ms} of slack on each side of a turn; null if none.
+   */
+  static Turn bestTurn(List<Turn> turns, long start, long end) {
+    Turn best = null;
+    long bestOverlap = 0;
+    for (Turn x : turns) {
+      long overlap = Math.min(end, x.endMs() + 700) - Math.max(start, x.startMs() - 700);
+      if (overlap > bestOverlap) {
+        bestOverlap = overlap;
+        best = x;
+      }
+    }
+    return best;
   }
 
   private static Flow.Subscriber<Transcript> recorder(List<Received> finals, CompletableFuture<Void> done) {

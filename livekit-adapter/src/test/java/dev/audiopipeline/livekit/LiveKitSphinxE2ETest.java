@@ -69,6 +69,9 @@ class LiveKitSphinxE2ETest {
         done.get(5, TimeUnit.MINUTES);
       }
       Map<String, Double> werFiles = wer(reference, fileFinals);
+      System.out.println("[livekit-e2e] files transcript: " + fileFinals.stream()
+          .map(r -> r.transcript().speaker() + "@" + r.transcript().startMs() + "-" + r.transcript().endMs()
+              + ": " + r.transcript().text()).collect(Collectors.joining(" | ")));
 
       // 2. through the room
       String room = "sphinx-" + UUID.randomUUID().toString().substring(0, 8);
@@ -99,6 +102,8 @@ class LiveKitSphinxE2ETest {
                     "--participant", "recruiter=" + INTERVIEW.resolve("recruiter.wav").toAbsolutePath() + ",leave=" + recruiterLeave,
                     "--participant", "candidate=" + INTERVIEW.resolve("candidate.wav").toAbsolutePath() + ",join=" + candidateJoin,
                     "--wait-subscribed", "20000",
+                    "--lead-in", "1500",
+                    "--no-dtx",
                     "--linger", "60000"));
         t0 = publisher.await("start", Duration.ofSeconds(40)).num("t0EpochMs");
         publisher.await("playback_done", Duration.ofSeconds(150));
@@ -115,17 +120,6 @@ class LiveKitSphinxE2ETest {
 
       // publisher timeline -> session timeline
       long offset = t0 - sessionStartEpoch;
-      // labels: each final lies in one of its speaker's turns
-      for (Received r : roomFinals) {
-        Transcript t = r.transcript();
-        long startPub = t.startMs() - offset;
-        long endPub = t.endMs() - offset;
-        long mid = (startPub + endPub) / 2;
-        Turn turn = turns.stream().filter(x -> mid >= x.startMs() - 1_000 && mid <= x.endMs() + 1_000).findFirst().orElse(null);
-        assertThat(turn).as("final '%s' at %d ms lies in a turn", t.text(), mid).isNotNull();
-        assertThat(turn.speaker()).as("speaker of '%s'", t.text()).isEqualTo(t.speaker());
-      }
-
       // latency: end of each turn in the publisher's audio -> the final that ends it
       List<Long> latencies = new ArrayList<>();
       for (Turn turn : turns) {
@@ -148,7 +142,19 @@ class LiveKitSphinxE2ETest {
             latencies.size(), latencies.get(latencies.size() / 2), latencies.get(latencies.size() - 1), latencies);
       }
       System.out.println("[livekit-e2e] room transcript: " + roomFinals.stream()
-          .map(r -> r.transcript().speaker() + ": " + r.transcript().text()).collect(Collectors.joining(" | ")));
+          .map(r -> r.transcript().speaker() + "@" + (r.transcript().startMs() - offset) + "-" + (r.transcript().endMs() - offset)
+              + ": " + r.transcript().text()).collect(Collectors.joining(" | ")));
+      // labels: each final lies in one of its speaker's turns
+      for (Received r : roomFinals) {
+        Transcript t = r.transcript();
+        long startPub = t.startMs() - offset;
+        long endPub = t.endMs() - offset;
+        long mid = (startPub + endPub) / 2;
+        Turn turn = LiveKitRoomE2ETest.bestTurn(turns, startPub, endPub);
+        assertThat(turn).as("final '%s' at %d ms lies in a turn", t.text(), mid).isNotNull();
+        assertThat(turn.speaker()).as("speaker of '%s'", t.text()).isEqualTo(t.speaker());
+      }
+
       assertThat(latencies).as("a final for most turns").hasSizeGreaterThanOrEqualTo(turns.size() - 1);
       assertThat(overallRoom).as("room WER within 2 points of the files' WER").isLessThanOrEqualTo(overallFiles + 0.02);
     }
