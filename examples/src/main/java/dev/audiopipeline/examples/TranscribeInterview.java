@@ -153,7 +153,7 @@ public final class TranscribeInterview {
   }
 
   /** What a run produced: every final in timeline order, and the audio length. */
-  record Outcome(List<Transcript> finals, int partials, double audioSeconds, double wallSeconds) {}
+  record Outcome(List<Transcript> finals, int partials, double wallSeconds) {}
 
   /**
    * Parses {@code args}, transcribes and prints; returns the exit status. The provider is created
@@ -316,9 +316,7 @@ public final class TranscribeInterview {
     }
     List<Transcript> ordered = new ArrayList<>(finals);
     ordered.sort((a, b) -> Long.compare(a.startMs(), b.startMs()));
-    double audio = ordered.isEmpty() ? 0 : ordered.get(ordered.size() - 1).endMs() / 1000.0;
-    return new Outcome(List.copyOf(ordered), partials[0], audio,
-        (System.nanoTime() - t0) / 1e9);
+    return new Outcome(List.copyOf(ordered), partials[0], (System.nanoTime() - t0) / 1e9);
   }
 
   static String clock(long ms) {
@@ -372,8 +370,10 @@ public final class TranscribeInterview {
       out.printf(Locale.ROOT, "  %-9s  talk time %5.1f s  turns %2d  words %3d%n", e.getKey(),
           e.getValue() / 1000.0, turns.getOrDefault(e.getKey(), 0), words);
     }
-    out.printf(Locale.ROOT, "  %d turns, %d finals, %d partials; %.1f s of interview in %.1f s%n",
-        total, o.finals().size(), o.partials(), o.audioSeconds(), o.wallSeconds());
+    long lastMs = o.finals().isEmpty() ? 0 : o.finals().get(o.finals().size() - 1).endMs();
+    out.printf(Locale.ROOT,
+        "  %d turns, %d finals, %d partials; last words at %s, transcribed in %.1f s%n",
+        total, o.finals().size(), o.partials(), clock(lastMs), o.wallSeconds());
   }
 
   /** Refuses an output path that exists and is not a directory, before any work is done. */

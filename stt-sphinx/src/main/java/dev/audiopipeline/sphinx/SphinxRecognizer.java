@@ -25,10 +25,14 @@ final class SphinxRecognizer {
    * application chose a level for {@code edu.cmu.sphinx}, only its warnings are shown. Held here so
    * that the configured logger is not garbage-collected (JUL keeps loggers weakly).
    */
-  private static final java.util.logging.Logger SPHINX_LOG = quietSphinxLogging();
+  private static final java.util.logging.Logger[] SPHINX_LOGS = {
+    quiet("edu.cmu.sphinx"),
+    // components log as "<config file name>.<class>": the config file's name is ours
+    quiet("audiopipeline-sphinx4")
+  };
 
-  private static java.util.logging.Logger quietSphinxLogging() {
-    java.util.logging.Logger l = java.util.logging.Logger.getLogger("edu.cmu.sphinx");
+  private static java.util.logging.Logger quiet(String name) {
+    java.util.logging.Logger l = java.util.logging.Logger.getLogger(name);
     if (l.getLevel() == null) {
       l.setLevel(java.util.logging.Level.WARNING);
     }
@@ -59,10 +63,11 @@ final class SphinxRecognizer {
 
   /** Loads the model (seconds: it reads ~50 MB of model data) and allocates the search. */
   static SphinxRecognizer load(SphinxSttProvider.Settings settings) {
-    Objects.requireNonNull(SPHINX_LOG);
+    Objects.requireNonNull(SPHINX_LOGS);
     URL config =
         Objects.requireNonNull(
-            SphinxRecognizer.class.getResource("sphinx.config.xml"), "sphinx.config.xml missing");
+            SphinxRecognizer.class.getResource("audiopipeline-sphinx4.xml"),
+            "audiopipeline-sphinx4.xml missing");
     ConfigurationManager cm = new ConfigurationManager(config);
     // global properties first: nothing is instantiated yet, so nothing is configured twice
     cm.setGlobalProperty("absoluteBeamWidth", Integer.toString(settings.absoluteBeamWidth()));
