@@ -16,7 +16,7 @@ import java.util.Arrays;
 final class PolyphaseResampler extends Resampler {
   private static final int CHUNK = 2048;
 
-  private final int taps; // T, a multiple of 4
+  private final int taps; // T, a multiple of 8
   private final int lead; // P: silent samples before the first input sample
   private final float[] table; // [phase * T + t]
   private final int[] nextPhase;
@@ -40,7 +40,7 @@ final class PolyphaseResampler extends Resampler {
     int d = delayFrames();
     long s = (long) d * m - c;
     int t = (n + l - 1) / l;
-    t = (t + 3) & ~3;
+    t = (t + 7) & ~7;
     this.taps = t;
     this.table = new float[l * t];
     for (int ph = 0; ph < l; ph++) {
@@ -137,13 +137,22 @@ final class PolyphaseResampler extends Resampler {
       float a1 = 0;
       float a2 = 0;
       float a3 = 0;
-      for (int i = 0; i < t; i += 4) {
+      float a4 = 0;
+      float a5 = 0;
+      float a6 = 0;
+      float a7 = 0;
+      for (int i = 0; i < t; i += 8) { // eight independent sums keep the FP adders busy
         a0 += c[cb + i] * x[o + i];
         a1 += c[cb + i + 1] * x[o + i + 1];
         a2 += c[cb + i + 2] * x[o + i + 2];
         a3 += c[cb + i + 3] * x[o + i + 3];
+        a4 += c[cb + i + 4] * x[o + i + 4];
+        a5 += c[cb + i + 5] * x[o + i + 5];
+        a6 += c[cb + i + 6] * x[o + i + 6];
+        a7 += c[cb + i + 7] * x[o + i + 7];
       }
-      out[outOffset + written++] = Downmix.toShort((a0 + a1) + (a2 + a3));
+      out[outOffset + written++] =
+          Downmix.toShort(((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7)));
       next += advance[phase];
       phase = nextPhase[phase];
     }
