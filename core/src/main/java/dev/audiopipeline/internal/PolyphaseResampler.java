@@ -63,7 +63,7 @@ final class PolyphaseResampler extends Resampler {
     doReset();
   }
 
-  private static int protoLength(double designRate, double nyquist) {
+  static int protoLength(double designRate, double nyquist) {
     long n = FilterDesign.minimumTaps(designRate, nyquist) | 1;
     if (n > 1 << 20) {
       throw new IllegalArgumentException("filter too long for this ratio: " + n + " taps");
@@ -71,7 +71,7 @@ final class PolyphaseResampler extends Resampler {
     return (int) n;
   }
 
-  private static int delay(int l, int m, int inRate, int outRate) {
+  static int delay(int l, int m, int inRate, int outRate) {
     int n = protoLength((double) l * inRate, Math.min(inRate, outRate) / 2.0);
     int c = (n - 1) / 2;
     return (c + m - 1) / m;

@@ -24,8 +24,8 @@ public abstract class Resampler {
   /**
    * The resampler for {@code inRate} with {@code channels} interleaved channels to mono {@code
    * outRate}: down-mix only when the rates are equal, the block decimator when the ratio is 1/M,
-   * the general polyphase filter otherwise. {@link #process} must then always be given {@code
-   * channels}.
+   * the block resampler for L/M with L up to 4, the general polyphase filter otherwise. {@link
+   * #process} must then always be given {@code channels}.
    */
   public static Resampler create(int inRate, int channels, int outRate) {
     int g = gcd(inRate, outRate);
@@ -36,6 +36,9 @@ public abstract class Resampler {
     }
     if (l == 1) {
       return new BlockDecimator(m, inRate, channels);
+    }
+    if (l <= 4) {
+      return new BlockResampler(l, m, inRate, outRate, channels);
     }
     return new PolyphaseResampler(l, m, inRate, outRate);
   }
@@ -56,12 +59,12 @@ public abstract class Resampler {
 
   /** Upper bound of the samples that {@link #process} writes for {@code frames} input frames. */
   public final int maxOutput(int frames) {
-    return (int) ((long) frames * up / down + 2);
+    return (int) ((long) frames * up / down + up + 1);
   }
 
   /** Upper bound of the samples that {@link #drain} writes. */
   public final int maxDrain() {
-    return delayFrames + 2;
+    return delayFrames + 2 * up + 2;
   }
 
   /**
