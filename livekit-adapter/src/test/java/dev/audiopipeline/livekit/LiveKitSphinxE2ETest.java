@@ -103,7 +103,6 @@ class LiveKitSphinxE2ETest {
                     "--participant", "candidate=" + INTERVIEW.resolve("candidate.wav").toAbsolutePath() + ",join=" + candidateJoin,
                     "--wait-subscribed", "20000",
                     "--lead-in", "1500",
-                    "--no-dtx",
                     "--linger", "60000"));
         t0 = publisher.await("start", Duration.ofSeconds(40)).num("t0EpochMs");
         publisher.await("playback_done", Duration.ofSeconds(150));
