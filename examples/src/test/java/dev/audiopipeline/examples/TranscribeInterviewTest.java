@@ -24,6 +24,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -46,6 +47,7 @@ class TranscribeInterviewTest {
   static String stdout;
   static int exitCode;
   static Path outDir;
+  static List<String> threadsBefore;
 
   /** The shared provider, which {@code run} must not close. */
   static Supplier<SttProvider> shared() {
@@ -76,6 +78,7 @@ class TranscribeInterviewTest {
 
   @BeforeAll
   static void transcribeTheBundledInterview(@TempDir Path dir) throws Exception {
+    threadsBefore = LibraryThreads.alive();
     sphinx = SphinxSttProvider.create();
     sphinx.preload(2);
     script = TranscribeInterview.bundledScript();
@@ -91,7 +94,9 @@ class TranscribeInterviewTest {
   @AfterAll
   static void closeProvider() throws Exception {
     sphinx.close();
-    assertThat(LibraryThreads.aliveAfter(Duration.ofSeconds(5))).isEmpty();
+    // every thread this class's runs started (source, drain, delivery, recogniser) has stopped
+    assertThat(LibraryThreads.aliveAfter(Duration.ofSeconds(5)))
+        .isSubsetOf(threadsBefore);
   }
 
   static String reference(String speaker) {
@@ -191,8 +196,18 @@ class TranscribeInterviewTest {
   @Test
   void thePipelineIsNoMoreThanOnePointWorseThanTheRecogniserOnTheOriginalFiles()
       throws Exception {
-    double direct = wer(direct(TranscribeInterview.RECRUITER),
-        direct(TranscribeInterview.CANDIDATE));
+    // both speakers at once, as in the pipeline (the provider holds two loaded recognisers)
+    CompletableFuture<String> recruiter = new CompletableFuture<>();
+    Thread t = new Thread(() -> {
+      try {
+        recruiter.complete(direct(TranscribeInterview.RECRUITER));
+      } catch (Exception | AssertionError e) {
+        recruiter.completeExceptionally(e);
+      }
+    }, "test-direct-recruiter");
+    t.start();
+    String candidate = direct(TranscribeInterview.CANDIDATE);
+    double direct = wer(recruiter.get(5, TimeUnit.MINUTES), candidate);
     assertThat(pipelineWer()).as("pipeline vs direct %.3f", direct)
         .isLessThanOrEqualTo(direct + 0.01);
   }
