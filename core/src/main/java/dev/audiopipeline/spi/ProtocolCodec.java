@@ -126,6 +126,13 @@ public interface ProtocolCodec {
     /** The last finals after {@link #endOfStream} arrived. */
     void drained();
 
+    /**
+     * For protocols whose server may still be sending results nobody asked for (ElevenLabs VAD
+     * commits in flight): counts as {@link #drained()} once no server message arrived for {@code
+     * quiet}. Each message restarts the wait; {@link #drained()} still ends it at once.
+     */
+    void drainedWhenQuiet(Duration quiet);
+
     /** Milliseconds of audio (including keep-alive silence) sent on this connection so far. */
     long audioSentMs();
   }

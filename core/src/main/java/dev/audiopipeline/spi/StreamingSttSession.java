@@ -764,6 +764,8 @@ public final class StreamingSttSession implements SttSession {
     long lastSendNanos;
     boolean audioSent;
     boolean endRequested;
+    long quietNanos;
+    long lastServerMessageNanos;
 
     Connection(int index, long from, ProtocolCodec codec) {
       this.index = index;
@@ -823,6 +825,7 @@ public final class StreamingSttSession implements SttSession {
         if (conn != this || failedOrClosed) {
           return;
         }
+        lastServerMessageNanos = now();
         try {
           codec.onText(text, this);
         } catch (Exception e) {
@@ -920,6 +923,33 @@ public final class StreamingSttSession implements SttSession {
       if (conn == this && state == State.FINALIZING) {
         completeFinish();
       }
+    }
+
+    @Override
+    public void drainedWhenQuiet(Duration quiet) {
+      quietNanos = quiet.toNanos();
+      lastServerMessageNanos = now();
+      scheduleQuietCheck(quietNanos);
+    }
+
+    private void scheduleQuietCheck(long delayNanos) {
+      config.scheduler().schedule(() -> {
+        lock.lock();
+        try {
+          if (conn != this || state != State.FINALIZING || failedOrClosed) {
+            return;
+          }
+          long left = lastServerMessageNanos + quietNanos - now();
+          if (left <= 0) {
+            completeFinish();
+          } else {
+            scheduleQuietCheck(left);
+          }
+        } finally {
+          lock.unlock();
+        }
+        drain();
+      }, Math.max(1, delayNanos), TimeUnit.NANOSECONDS);
     }
 
     @Override

@@ -44,8 +44,13 @@ final class ElevenLabsSttCodec implements ProtocolCodec {
   private final String chunkSuffix;
   private final String commitMessage;
 
+  /** After the end commit in VAD mode: results may still be in flight for this long. */
+  static final Duration END_QUIET = Duration.ofMillis(400);
+
+  private final boolean vad;
   private long samplesSent;
   private long uncommittedFrom; // lower bound: no commit covers audio after this position
+  private long lastCommitAtLeast; // upper bound of uncommitted starts here (samples)
   private final ArrayDeque<Long> pendingCommits = new ArrayDeque<>();
   private long segmentStartMs;
   private int segment;
@@ -55,8 +60,9 @@ final class ElevenLabsSttCodec implements ProtocolCodec {
   private boolean endRequested;
 
   ElevenLabsSttCodec(WebSocketRequest request, ObjectMapper mapper, int sampleRate,
-      boolean expectTimed, Duration keepAliveAfter, @Nullable String language) {
+      boolean expectTimed, boolean vad, Duration keepAliveAfter, @Nullable String language) {
     this.request = request;
+    this.vad = vad;
     this.mapper = mapper;
     this.sampleRate = sampleRate;
     this.expectTimed = expectTimed;
@@ -118,10 +124,18 @@ final class ElevenLabsSttCodec implements ProtocolCodec {
       log.debug("elevenlabs: commit skipped, only {} s uncommitted", uncommittedSeconds());
       return false;
     }
-    connection.sendText(commitMessage);
-    pendingCommits.add(samplesSent);
-    uncommittedFrom = samplesSent;
+    sendCommit(connection);
     return true;
+  }
+
+  private void sendCommit(WebSocketConnection connection) {
+    connection.sendText(commitMessage);
+    if (!vad) {
+      // with server VAD, commits we did not send answer too: positions cannot be matched
+      pendingCommits.add(samplesSent);
+    }
+    uncommittedFrom = samplesSent;
+    lastCommitAtLeast = samplesSent;
   }
 
   @Override
@@ -132,13 +146,23 @@ final class ElevenLabsSttCodec implements ProtocolCodec {
   @Override
   public void endOfStream(WebSocketConnection connection, Events events) {
     endRequested = true;
-    commitIfEnough(connection);
-    checkDrained(events);
+    if (!vad) {
+      commitIfEnough(connection); // only our commits exist: the count is exact
+      checkDrained(events);
+      return;
+    }
+    // VAD mode: the server may have committed (or be committing) audio we have not heard about.
+    // Commit unless it is certain that less than 0.3 s is uncommitted; a throttled commit is
+    // answered in order, after any committed transcript in flight, so it also means "drained".
+    if ((samplesSent - lastCommitAtLeast) / (double) sampleRate >= MIN_COMMIT_SECONDS) {
+      sendCommit(connection);
+    }
+    events.drainedWhenQuiet(END_QUIET);
   }
 
   /** Called after every event that may complete the end of stream. */
   private void checkDrained(Events events) {
-    if (endRequested && pendingCommits.isEmpty() && pendingPlain == null) {
+    if (!vad && endRequested && pendingCommits.isEmpty() && pendingPlain == null) {
       events.drained();
     }
   }
@@ -276,6 +300,11 @@ final class ElevenLabsSttCodec implements ProtocolCodec {
     }
     segmentStartMs = commitPos != null ? commitPos * 1000 / sampleRate : end;
     uncommittedFrom = Math.max(uncommittedFrom, samplesSent);
+    if (commitPos != null) {
+      lastCommitAtLeast = Math.max(lastCommitAtLeast, commitPos);
+    } else if (!words.isEmpty()) {
+      lastCommitAtLeast = Math.max(lastCommitAtLeast, end * sampleRate / 1000);
+    }
     segment++;
   }
 

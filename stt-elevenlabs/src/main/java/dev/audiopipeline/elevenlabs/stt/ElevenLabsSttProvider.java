@@ -152,7 +152,7 @@ public final class ElevenLabsSttProvider implements SttProvider {
         .transport(transport)
         .scheduler(scheduler)
         .codecFactory(() -> new ElevenLabsSttCodec(request, mapper, b.sampleRate, expectTimed,
-            b.keepAliveAfter, language))
+            b.commitStrategy.equals("vad"), b.keepAliveAfter, language))
         .build();
     StreamingSttSession session = StreamingSttSession.open(config, options, listener);
     track(session);
