@@ -181,6 +181,16 @@ public final class LiveKitRoomSource implements AudioSource {
     return s == null ? 0 : s.rejoinCount();
   }
 
+  /**
+   * WebRTC's inbound-rtp statistics of every subscribed audio track, keyed by track SID (packets,
+   * jitter buffer delay, concealed and time-stretched samples), for diagnostics. Empty before the
+   * join and after close.
+   */
+  public CompletionStage<Map<String, Map<String, Object>>> inboundAudioStats() {
+    RoomSession s = session;
+    return s == null ? CompletableFuture.completedFuture(Map.of()) : s.inboundAudioStats();
+  }
+
   /** Test hook: drops the signal socket the way a network failure would. */
   void dropSignalForTest() {
     RoomSession s = session;

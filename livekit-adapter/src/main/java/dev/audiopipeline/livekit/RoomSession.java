@@ -532,6 +532,25 @@ final class RoomSession implements SubscriberTransport.Callbacks {
     return t != null ? t : config.token();
   }
 
+  /** WebRTC's inbound-rtp audio statistics per track SID (jitter buffer, concealment). */
+  CompletableFuture<Map<String, Map<String, Object>>> inboundAudioStats() {
+    CompletableFuture<Map<String, Map<String, Object>>> f = new CompletableFuture<>();
+    try {
+      events.execute(
+          () -> {
+            SubscriberTransport sub = subscriber;
+            if (sub == null) {
+              f.complete(Map.of());
+            } else {
+              sub.inboundAudioStats(f::complete);
+            }
+          });
+    } catch (RejectedExecutionException e) {
+      f.complete(Map.of());
+    }
+    return f;
+  }
+
   int resumeCount() {
     return resumes.get();
   }

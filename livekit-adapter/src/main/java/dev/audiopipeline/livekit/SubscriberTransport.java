@@ -199,6 +199,31 @@ final class SubscriberTransport implements PeerConnectionObserver {
     return closed ? null : pc.getLocalDescription();
   }
 
+  /**
+   * Inbound audio statistics (one map per inbound-rtp audio stream, keyed by track identifier),
+   * delivered on the event executor.
+   */
+  void inboundAudioStats(java.util.function.Consumer<java.util.Map<String, java.util.Map<String, Object>>> out) {
+    if (closed) {
+      out.accept(java.util.Map.of());
+      return;
+    }
+    pc.getStats(
+        report ->
+            post(
+                () -> {
+                  java.util.Map<String, java.util.Map<String, Object>> m = new java.util.TreeMap<>();
+                  for (dev.onvoid.webrtc.RTCStats s : report.getStats().values()) {
+                    java.util.Map<String, Object> a = s.getAttributes();
+                    if (s.getType() == dev.onvoid.webrtc.RTCStatsType.INBOUND_RTP && "audio".equals(a.get("kind"))) {
+                      Object id = a.getOrDefault("trackIdentifier", s.getId());
+                      m.put(String.valueOf(id), new java.util.TreeMap<>(a));
+                    }
+                  }
+                  out.accept(m);
+                }));
+  }
+
   void close() {
     if (closed) {
       return;

@@ -152,6 +152,7 @@ class LiveKitRoomE2ETest {
       List<TrackStats> stats = source.trackStats();
       System.out.printf(Locale.ROOT, "[livekit-e2e] playback done at %d; track stats:%n", done1.epochMs());
       stats.forEach(s -> System.out.println("[livekit-e2e]   " + s + " expected=" + s.framesExpected()));
+      printInboundStats(source);
       assertThat(stats).extracting(TrackStats::identity).containsExactlyInAnyOrder(RECRUITER, CANDIDATE, CANDIDATE);
       TrackStats rec = stats.stream().filter(s -> s.identity().equals(RECRUITER)).findFirst().orElseThrow();
       TrackStats candOld = stats.stream().filter(s -> s.trackSid().equals(republished.str("oldTrackSid"))).findFirst().orElseThrow();
@@ -242,6 +243,16 @@ class LiveKitRoomE2ETest {
             .filter(n -> n.contains("livekit"))
             .collect(Collectors.toList());
     assertThat(leaked).as("livekit threads after close()").isEmpty();
+  }
+
+  /** Prints WebRTC's receive-side audio statistics per track (jitter buffer, concealment, time-stretch). */
+  static void printInboundStats(LiveKitRoomSource source) throws Exception {
+    Map<String, Map<String, Object>> stats = source.inboundAudioStats().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    List<String> keys = List.of("packetsReceived", "packetsLost", "jitter", "jitterBufferDelay", "jitterBufferEmittedCount",
+        "totalSamplesReceived", "concealedSamples", "silentConcealedSamples", "concealmentEvents",
+        "insertedSamplesForDeceleration", "removedSamplesForAcceleration");
+    stats.forEach((track, attrs) -> System.out.println("[livekit-e2e] inbound " + track + " "
+        + keys.stream().filter(attrs::containsKey).map(k -> k + "=" + attrs.get(k)).collect(Collectors.joining(" "))));
   }
 
   /**

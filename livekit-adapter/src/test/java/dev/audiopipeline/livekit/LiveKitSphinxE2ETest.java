@@ -103,8 +103,11 @@ class LiveKitSphinxE2ETest {
                     "--participant", "candidate=" + INTERVIEW.resolve("candidate.wav").toAbsolutePath() + ",join=" + candidateJoin,
                     "--wait-subscribed", "20000",
                     "--lead-in", "1500",
+                    "--mark", "76000",
                     "--linger", "60000"));
         t0 = publisher.await("start", Duration.ofSeconds(40)).num("t0EpochMs");
+        publisher.await(e -> e.name().equals("mark"), Duration.ofSeconds(120), "mark at 76 s");
+        LiveKitRoomE2ETest.printInboundStats(source);
         publisher.await("playback_done", Duration.ofSeconds(150));
         session.close(); // the pipeline waits for the last finals, then the bot leaves
         done.get(60, TimeUnit.SECONDS);
