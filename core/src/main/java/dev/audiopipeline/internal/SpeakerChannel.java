@@ -301,8 +301,7 @@ public final class SpeakerChannel implements AudioSink {
             long audioMs = readIndex / ch * 1000 / format.sampleRate();
             timeline.anchor(audioMs, a[1] / 1000);
             if (a[2] == 1 && readIndex > 0) {
-              sendSkipping(s, out, converter.drain(out, 0));
-              converter.reset();
+              sendSkipping(s, out, converter.drain(out, 0)); // drain() also resets
               skip = converter.delayFrames();
             }
             continue;
