@@ -2,11 +2,14 @@ package dev.audiopipeline.examples;
 
 import dev.audiopipeline.AudioPipeline;
 import dev.audiopipeline.AudioPipelineException;
+import dev.audiopipeline.AudioSource;
+import dev.audiopipeline.SpeakerMap;
 import dev.audiopipeline.SttProvider;
 import dev.audiopipeline.Transcript;
 import dev.audiopipeline.TranscriptWriter;
 import dev.audiopipeline.TranscriptionSession;
 import dev.audiopipeline.WavFileSource;
+import dev.audiopipeline.livekit.LiveKitRoomSource;
 import dev.audiopipeline.sphinx.SphinxSttProvider;
 import java.io.IOException;
 import java.io.InputStream;
@@ -27,6 +30,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
@@ -82,7 +86,15 @@ public final class TranscribeInterview {
                                 ELEVENLABS_STT_MODEL, ELEVENLABS_STT_LANGUAGE)
         --stt deepgram          DEEPGRAM_API_KEY (optional DEEPGRAM_BASE_URL, DEEPGRAM_MODEL,
                                 DEEPGRAM_LANGUAGE)
-      LiveKit rooms are a separate module of this SDK (see the README).
+
+      LiveKit room instead of files: set LIVEKIT_URL and either LIVEKIT_TOKEN, or
+      LIVEKIT_API_KEY + LIVEKIT_API_SECRET + LIVEKIT_ROOM (optional LIVEKIT_IDENTITY for the
+      bot). The bot joins the room and transcribes every participant until --duration runs out
+      or you press Ctrl-C; then the summary and --out files are written.
+        --recruiter-identity ID the recruiter's participant identity (default: recruiter)
+        --candidate-identity ID the candidate's participant identity (default: candidate)
+                                other participants are labelled with their identity
+        --duration SECONDS      leave the room after this long (default: until Ctrl-C)
       """;
 
   private TranscribeInterview() {}
@@ -102,7 +114,10 @@ public final class TranscribeInterview {
       @Nullable Path candidateWav,
       @Nullable String language,
       boolean help,
-      @Nullable String stt) {
+      @Nullable String stt,
+      String recruiterIdentity,
+      String candidateIdentity,
+      @Nullable Duration duration) {
 
     static Options parse(String[] args) {
       boolean fast = false;
@@ -112,6 +127,9 @@ public final class TranscribeInterview {
       Path candidate = null;
       String language = null;
       String stt = null;
+      String recruiterIdentity = RECRUITER;
+      String candidateIdentity = CANDIDATE;
+      Duration duration = null;
       for (int i = 0; i < args.length; i++) {
         String a = args[i];
         switch (a) {
@@ -122,9 +140,13 @@ public final class TranscribeInterview {
           case "--candidate-wav" -> candidate = Path.of(value(args, ++i, a));
           case "--language" -> language = value(args, ++i, a);
           case "--stt" -> stt = value(args, ++i, a);
+          case "--recruiter-identity" -> recruiterIdentity = identity(value(args, ++i, a), a);
+          case "--candidate-identity" -> candidateIdentity = identity(value(args, ++i, a), a);
+          case "--duration" -> duration = seconds(value(args, ++i, a), a);
           default -> throw new IllegalArgumentException(
               "unknown option '" + a + "': accepted --fast, --out DIR, --recruiter-wav FILE,"
-                  + " --candidate-wav FILE, --language CODE, --stt NAME, --help");
+                  + " --candidate-wav FILE, --language CODE, --stt NAME, --recruiter-identity ID,"
+                  + " --candidate-identity ID, --duration SECONDS, --help");
         }
       }
       if ((recruiter == null) != (candidate == null)) {
@@ -141,7 +163,31 @@ public final class TranscribeInterview {
         throw new IllegalArgumentException("--language '" + language + "' is not supported by the"
             + " embedded recogniser: accepted en, en-US");
       }
-      return new Options(fast, out, recruiter, candidate, language, help, stt);
+      if (recruiterIdentity.equals(candidateIdentity)) {
+        throw new IllegalArgumentException("--recruiter-identity and --candidate-identity are both '"
+            + recruiterIdentity + "': give each speaker their own identity");
+      }
+      return new Options(fast, out, recruiter, candidate, language, help, stt, recruiterIdentity,
+          candidateIdentity, duration);
+    }
+
+    private static String identity(String v, String option) {
+      if (v.isBlank()) {
+        throw new IllegalArgumentException(option + " is blank: give a participant identity");
+      }
+      return v;
+    }
+
+    private static Duration seconds(String v, String option) {
+      try {
+        long n = Long.parseLong(v);
+        if (n >= 1 && n <= 86_400) {
+          return Duration.ofSeconds(n);
+        }
+      } catch (NumberFormatException e) {
+        // fall through to the message below
+      }
+      throw new IllegalArgumentException(option + " '" + v + "': accepted 1 to 86400 seconds");
     }
 
     private static String value(String[] args, int i, String option) {
@@ -167,6 +213,13 @@ public final class TranscribeInterview {
   /** As {@link #run(String[], PrintStream, PrintStream, Supplier)}, handing the outcome to tests. */
   static int run(String[] args, PrintStream out, PrintStream err,
       Supplier<? extends SttProvider> providerFactory, Consumer<Outcome> outcomes) {
+    return run(args, out, err, providerFactory, outcomes, System.getenv());
+  }
+
+  /** The full form: {@code env} decides between files and a LiveKit room ({@code LIVEKIT_URL}). */
+  static int run(String[] args, PrintStream out, PrintStream err,
+      Supplier<? extends SttProvider> providerFactory, Consumer<Outcome> outcomes,
+      Map<String, String> env) {
     Options options;
     try {
       options = Options.parse(args);
@@ -187,6 +240,10 @@ public final class TranscribeInterview {
         err.println("error: " + e.getMessage());
         return 2;
       }
+    }
+    String livekitUrl = env.get("LIVEKIT_URL");
+    if (livekitUrl != null && !livekitUrl.isBlank()) {
+      return runRoom(options, env, out, err, providerFactory, outcomes);
     }
     Path bundledDir = null;
     try {
@@ -221,7 +278,8 @@ public final class TranscribeInterview {
           out.printf("ready in %.1f s.%n%n", (System.nanoTime() - t0) / 1e9);
         }
         Outcome outcome =
-            transcribe(provider, source, options.language(), t -> print(out, t));
+            transcribe(provider, source, SpeakerMap.identity(), options.language(), null,
+                t -> print(out, t));
         printSummary(out, outcome);
         outcomes.accept(outcome);
         if (options.out() != null) {
@@ -247,6 +305,60 @@ public final class TranscribeInterview {
     }
   }
 
+  /** Joins the LiveKit room named by the environment and transcribes it until stopped. */
+  static int runRoom(Options options, Map<String, String> env, PrintStream out, PrintStream err,
+      Supplier<? extends SttProvider> providerFactory, Consumer<Outcome> outcomes) {
+    LiveKitRoomSource room;
+    try {
+      if (options.recruiterWav() != null) {
+        throw new IllegalArgumentException("LIVEKIT_URL is set: the room is the source, so"
+            + " --recruiter-wav/--candidate-wav cannot be used (unset LIVEKIT_URL for files)");
+      }
+      if (options.out() != null) {
+        checkOutputDir(options.out());
+      }
+      room = LiveKitRoomSource.fromEnv(env).build();
+    } catch (IllegalArgumentException | IllegalStateException e) {
+      err.println("error: " + e.getMessage());
+      return 2;
+    }
+    SpeakerMap speakers = SpeakerMap.builder()
+        .put(options.recruiterIdentity(), RECRUITER)
+        .put(options.candidateIdentity(), CANDIDATE)
+        .build();
+    out.printf("Joining LiveKit room %s as a bot; %s is the recruiter, %s the candidate. %s%n",
+        room, options.recruiterIdentity(), options.candidateIdentity(),
+        options.duration() != null ? "Leaving after " + options.duration().toSeconds() + " s."
+            : "Ctrl-C to stop.");
+    try (SttProvider provider = providerFactory.get()) {
+      if (provider instanceof SphinxSttProvider sphinx) {
+        out.print("Loading the speech model (one per speaker)... ");
+        out.flush();
+        sphinx.preload(2);
+        out.println("ready.");
+      }
+      Outcome outcome = transcribe(provider, room, speakers, options.language(),
+          options.duration(), t -> print(out, t));
+      printSummary(out, outcome);
+      outcomes.accept(outcome);
+      if (options.out() != null) {
+        List<Path> written = writeTranscripts(options.out(), outcome.finals());
+        out.println("  wrote " + String.join(", ", written.stream().map(Path::toString).toList()));
+      }
+      return 0;
+    } catch (AudioPipelineException e) {
+      err.println("error: transcription failed: " + e.getMessage());
+      return 1;
+    } catch (IOException | UncheckedIOException e) {
+      err.println("error: " + e.getMessage());
+      return 1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      err.println("error: interrupted");
+      return 1;
+    }
+  }
+
   /** The source for two aligned recordings; fails at once naming a bad file. */
   static WavFileSource source(Path recruiterWav, Path candidateWav, boolean fast) {
     return WavFileSource.builder()
@@ -260,11 +372,13 @@ public final class TranscribeInterview {
    * Runs the pipeline over {@code source} until it ends and returns every final (and how many
    * partials arrived). {@code onTranscript} sees partials and finals as they arrive.
    */
-  static Outcome transcribe(SttProvider provider, WavFileSource source, @Nullable String language,
+  static Outcome transcribe(SttProvider provider, AudioSource source, SpeakerMap speakers,
+      @Nullable String language, @Nullable Duration stopAfter,
       Consumer<Transcript> onTranscript) throws InterruptedException {
     AudioPipeline pipeline =
         AudioPipeline.builder()
             .stt(provider)
+            .speakerMap(speakers)
             .language(language)
             // in --fast mode the recogniser may be well behind the reader when a file ends
             .closeTimeout(Duration.ofMinutes(3))
@@ -303,8 +417,26 @@ public final class TranscribeInterview {
               done.complete(null);
             }
           });
+      // a room never ends by itself: stop after the duration, or at Ctrl-C
+      CountDownLatch finished = new CountDownLatch(1);
+      Thread hook = new Thread(() -> {
+        session.close();
+        try {
+          finished.await(20, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }, "transcribe-interview-shutdown");
+      Runtime.getRuntime().addShutdownHook(hook);
       try {
-        done.get(30, TimeUnit.MINUTES);
+        if (stopAfter != null) {
+          try {
+            done.get(stopAfter.toMillis(), TimeUnit.MILLISECONDS);
+          } catch (TimeoutException e) {
+            session.close();
+          }
+        }
+        done.get(stopAfter != null ? 5 : 30, TimeUnit.MINUTES);
       } catch (ExecutionException e) {
         Throwable cause = e.getCause();
         throw cause instanceof AudioPipelineException ape
@@ -312,6 +444,13 @@ public final class TranscribeInterview {
             : new AudioPipelineException(String.valueOf(cause), cause);
       } catch (TimeoutException e) {
         throw new AudioPipelineException("transcription did not finish within 30 minutes", e);
+      } finally {
+        finished.countDown();
+        try {
+          Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException e) {
+          // already shutting down: the hook is running
+        }
       }
     }
     List<Transcript> ordered = new ArrayList<>(finals);
