@@ -101,8 +101,12 @@ class ScriptedSourceTest {
   @Test
   void lateJoinEarlyLeaveAndGapsLandOnTheSharedTimeline() throws Exception {
     Scripted source = new Scripted();
+    // The test writes each 1.5 s clip at once (faster than real time) through the non-blocking
+    // WebRTC path; the buffer must hold a whole burst, or the drop-newest policy (correctly)
+    // refuses frames whenever the drain thread is slower than the test thread.
     AudioPipeline pipeline = AudioPipeline.builder()
         .stt(SpeechSegmentRecognizer.builder().text((id, n, s, e) -> id + "#" + n).build())
+        .bufferDuration(Duration.ofSeconds(10))
         .build();
     RecordingSubscriber<Transcript> sub = RecordingSubscriber.unbounded();
     short[] speech = Signals.bursts(AudioFormat.MONO_48K, 1500, new long[][] {{0, 1000}});
