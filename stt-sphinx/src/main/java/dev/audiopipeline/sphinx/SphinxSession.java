@@ -216,6 +216,9 @@ final class SphinxSession implements SttSession {
     emit(new TranscriptEvent.Result(isFinal, text, start, end, "en", null, words, id));
   }
 
+  /** Longest span a single word may have; longer alignments are noise absorbed into the word. */
+  static final long MAX_WORD_MS = 1_200;
+
   private static List<Word> words(Result result) {
     List<WordResult> timed = result.getTimedBestResult(false);
     List<Word> words = new ArrayList<>(timed.size());
@@ -224,8 +227,10 @@ final class SphinxSession implements SttSession {
       if (spelling.isEmpty() || w.isFiller()) {
         continue;
       }
-      long s = Math.max(0, w.getTimeFrame().getStart());
-      long e = Math.max(s, w.getTimeFrame().getEnd());
+      long e = Math.max(0, w.getTimeFrame().getEnd());
+      // Sphinx can align a word over the noise before it (seen on WebRTC audio: a first word
+      // spanning 11 s of a silent track); no word lasts that long, so cap its span.
+      long s = Math.max(Math.max(0, w.getTimeFrame().getStart()), e - MAX_WORD_MS);
       words.add(new Word(spelling, s, e, null));
     }
     return words;
