@@ -5,6 +5,7 @@ import dev.audiopipeline.AudioFormat;
 import dev.audiopipeline.SttProvider;
 import dev.audiopipeline.SttSession;
 import dev.audiopipeline.SttSessionOptions;
+import dev.audiopipeline.okhttp.OkHttpWebSocketTransport;
 import dev.audiopipeline.spi.ReconnectPolicy;
 import dev.audiopipeline.spi.StreamingConfig;
 import dev.audiopipeline.spi.StreamingSttSession;
@@ -47,7 +48,7 @@ public final class DeepgramSttProvider implements SttProvider {
   private final OkHttpClient client;
   private final Dispatcher dispatcher;
   private final boolean ownsPool;
-  private final OkHttpTransport transport;
+  private final OkHttpWebSocketTransport transport;
   private final ScheduledExecutorService scheduler;
   private final ObjectMapper mapper = new ObjectMapper();
   private final AudioFormat format;
@@ -77,7 +78,7 @@ public final class DeepgramSttProvider implements SttProvider {
         .build();
     this.ownsPool = b.client == null;
     this.client = base.newBuilder().dispatcher(dispatcher).build();
-    this.transport = new OkHttpTransport(client);
+    this.transport = new OkHttpWebSocketTransport(client);
     this.scheduler = StreamingSttSession.newScheduler(NAME, b.schedulerThreads);
   }
 

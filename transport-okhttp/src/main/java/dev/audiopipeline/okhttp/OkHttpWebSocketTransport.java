@@ -1,4 +1,4 @@
-package dev.audiopipeline.deepgram;
+package dev.audiopipeline.okhttp;
 
 import dev.audiopipeline.spi.WebSocketConnection;
 import dev.audiopipeline.spi.WebSocketHandler;
@@ -17,11 +17,15 @@ import okhttp3.WebSocketListener;
 import okio.ByteString;
 import org.jspecify.annotations.Nullable;
 
-/** Thin glue: core's {@link WebSocketTransport} on OkHttp. Callbacks only forward. */
-final class OkHttpTransport implements WebSocketTransport {
+/**
+ * Core's {@link WebSocketTransport} on OkHttp: the thin glue every WebSocket provider module
+ * shares. Callbacks only forward to the {@link WebSocketHandler}; they never block.
+ */
+public final class OkHttpWebSocketTransport implements WebSocketTransport {
   private final OkHttpClient client;
 
-  OkHttpTransport(OkHttpClient client) {
+  /** @param client the client to open sockets with; not closed by this transport */
+  public OkHttpWebSocketTransport(OkHttpClient client) {
     this.client = client;
   }
 
