@@ -339,8 +339,11 @@ final class WsConnection extends WebSocketListener {
 
   @Override
   public void onClosing(WebSocket webSocket, int code, String reason) {
-    webSocket.close(1000, null);
+    // Record the server's reason first: once we answer the close, send() returns false, and a
+    // stream sending at that moment must see this connection closed (and the server's error),
+    // not report a send failure of its own.
     onServerClose(code, reason);
+    webSocket.close(1000, null);
   }
 
   @Override
