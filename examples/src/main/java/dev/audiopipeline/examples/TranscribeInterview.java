@@ -270,23 +270,11 @@ public final class TranscribeInterview {
           stt == null || stt.equals("sphinx") ? "the embedded offline recogniser" : stt,
           options.fast() ? "as fast as it goes" : "paced in real time");
       try (SttProvider provider = providerFactory.get()) {
-        if (provider instanceof SphinxSttProvider sphinx) {
-          out.print("Loading the speech model (one per speaker)... ");
-          out.flush();
-          long t0 = System.nanoTime();
-          sphinx.preload(2);
-          out.printf("ready in %.1f s.%n%n", (System.nanoTime() - t0) / 1e9);
-        }
+        preload(provider, out);
         Outcome outcome =
             transcribe(provider, source, SpeakerMap.identity(), options.language(), null,
                 t -> print(out, t));
-        printSummary(out, outcome);
-        outcomes.accept(outcome);
-        if (options.out() != null) {
-          List<Path> written = writeTranscripts(options.out(), outcome.finals());
-          out.println("  wrote " + String.join(", ", written.stream().map(Path::toString).toList()));
-        }
-        return 0;
+        return report(options, outcome, out, outcomes);
       }
     } catch (AudioPipelineException e) {
       err.println("error: transcription failed: " + e.getMessage());
@@ -331,21 +319,10 @@ public final class TranscribeInterview {
         options.duration() != null ? "Leaving after " + options.duration().toSeconds() + " s."
             : "Ctrl-C to stop.");
     try (SttProvider provider = providerFactory.get()) {
-      if (provider instanceof SphinxSttProvider sphinx) {
-        out.print("Loading the speech model (one per speaker)... ");
-        out.flush();
-        sphinx.preload(2);
-        out.println("ready.");
-      }
+      preload(provider, out);
       Outcome outcome = transcribe(provider, room, speakers, options.language(),
           options.duration(), t -> print(out, t));
-      printSummary(out, outcome);
-      outcomes.accept(outcome);
-      if (options.out() != null) {
-        List<Path> written = writeTranscripts(options.out(), outcome.finals());
-        out.println("  wrote " + String.join(", ", written.stream().map(Path::toString).toList()));
-      }
-      return 0;
+      return report(options, outcome, out, outcomes);
     } catch (AudioPipelineException e) {
       err.println("error: transcription failed: " + e.getMessage());
       return 1;
@@ -357,6 +334,29 @@ public final class TranscribeInterview {
       err.println("error: interrupted");
       return 1;
     }
+  }
+
+  /** Loads the embedded recogniser's models up front (one per speaker), saying how long it took. */
+  private static void preload(SttProvider provider, PrintStream out) {
+    if (provider instanceof SphinxSttProvider sphinx) {
+      out.print("Loading the speech model (one per speaker)... ");
+      out.flush();
+      long t0 = System.nanoTime();
+      sphinx.preload(2);
+      out.printf("ready in %.1f s.%n%n", (System.nanoTime() - t0) / 1e9);
+    }
+  }
+
+  /** Prints the summary, hands the outcome on and writes the transcript files; returns 0. */
+  private static int report(Options options, Outcome outcome, PrintStream out,
+      Consumer<Outcome> outcomes) throws IOException {
+    printSummary(out, outcome);
+    outcomes.accept(outcome);
+    if (options.out() != null) {
+      List<Path> written = writeTranscripts(options.out(), outcome.finals());
+      out.println("  wrote " + String.join(", ", written.stream().map(Path::toString).toList()));
+    }
+    return 0;
   }
 
   /** The source for two aligned recordings; fails at once naming a bad file. */
