@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
@@ -192,9 +193,18 @@ public final class WavFile {
     boolean rf64 = ascii(riff, 0, "RF64");
     long ds64Data = -1; // RF64: the data size from the ds64 chunk
     AudioFormat format = null;
+    boolean pad = false; // the last chunk was odd-sized: a pad byte should follow
     StringBuilder seen = new StringBuilder();
     while (true) {
       byte[] hdr = in.readNBytes(8);
+      if (pad && hdr.length > 0 && hdr[0] == 0) {
+        // the pad byte after an odd-sized chunk (some writers leave it out: then there is none)
+        offset++;
+        byte[] more = in.readNBytes(1);
+        byte[] h = Arrays.copyOfRange(hdr, 1, hdr.length + more.length);
+        System.arraycopy(more, 0, h, hdr.length - 1, more.length);
+        hdr = h;
+      }
       if (hdr.length < 8) {
         throw new IllegalArgumentException(name + " has no data chunk (the file ends at byte "
             + (offset + hdr.length) + (seen.length() > 0 ? " after chunks " + seen : "")
@@ -215,14 +225,14 @@ public final class WavFile {
               + "; " + ACCEPTED);
         }
         format = parseFmt(in, name, size);
-        skipFully(in, size - Math.min(size, FMT_READ) + (size & 1), name, id, size);
+        skipFully(in, size - Math.min(size, FMT_READ), name, id, size);
       } else if (id.equals("ds64") && rf64 && size >= 16) {
         byte[] ds = in.readNBytes(16);
         if (ds.length < 16) {
           throw new IllegalArgumentException(name + " ends inside its ds64 chunk; " + ACCEPTED);
         }
         ds64Data = ByteBuffer.wrap(ds).order(ByteOrder.LITTLE_ENDIAN).getLong(8);
-        skipFully(in, size - 16 + (size & 1), name, id, size);
+        skipFully(in, size - 16, name, id, size);
       } else if (id.equals("data")) {
         if (format == null) {
           throw new IllegalArgumentException(name + ": data chunk before fmt chunk; " + ACCEPTED);
@@ -244,9 +254,13 @@ public final class WavFile {
         }
         return new Reader(in, format, dataBytes, name);
       } else {
-        skipFully(in, size + (size & 1), name, id, size);
+        if (streamLength >= 0 && size > streamLength - offset) {
+          throw endsInside(name, id, size, streamLength - offset); // before any skip() may overrun
+        }
+        skipFully(in, size, name, id, size);
       }
-      offset += size + (size & 1);
+      offset += size;
+      pad = (size & 1) != 0;
     }
   }
 
@@ -311,11 +325,16 @@ public final class WavFile {
       }
       int r = in.read(sink, 0, (int) Math.min(sink.length, left));
       if (r < 0) {
-        throw new IllegalArgumentException(name + " ends inside its '" + id + "' chunk before the"
-            + " audio (declared " + size + " bytes, " + (n - left) + " present); " + ACCEPTED);
+        throw endsInside(name, id, size, n - left);
       }
       left -= r;
     }
+  }
+
+  private static IllegalArgumentException endsInside(String name, String id, long size,
+      long present) {
+    return new IllegalArgumentException(name + " ends inside its '" + id + "' chunk before the"
+        + " audio (declared " + size + " bytes, " + present + " present); " + ACCEPTED);
   }
 
   /** The chunk id if its four bytes are printable ASCII (as RIFF ids are), else null. */

@@ -173,6 +173,20 @@ class WavFileTest {
   }
 
   @Test
+  void aPadByteIsSkippedAndAMissingOneTolerated() throws Exception {
+    short[] audio = {7, -7};
+    byte[] padded = chunk("LIST", fill(5, 6)); // 5 bytes + pad
+    byte[] unpadded = java.util.Arrays.copyOf(padded, padded.length - 1); // a writer that forgot
+    for (byte[] list : List.of(padded, unpadded)) {
+      byte[] bytes = wav(fmt(1, 1, 16_000, 2, 16), list, chunk("data", pcm(audio)));
+      try (WavFile.Reader r = WavFile.open(file("pad.wav", bytes))) {
+        assertThat(r.frames()).isEqualTo(2);
+        assertThat(r.readAll()).containsExactly(audio);
+      }
+    }
+  }
+
+  @Test
   void aChunkClaimingFourGigabytesIsSkippedWithoutBeingRead() throws Exception {
     // a stream of 4 GiB + a few bytes: a JUNK chunk declaring 0xFFFFFFF0 bytes (unsigned: 4 GiB),
     // then the audio. The bytes are produced on demand, so only a parser that skips in bounded
