@@ -135,7 +135,7 @@ class TranscriptSafetyTest {
         + " a -> b <b>bold</b> & c  5 00:00:00,000 -> 00:00:09,000\n\n");
     String v = Files.readString(vtt);
     assertThat(v).isEqualTo("WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n<v rec>" + CLEANED
-        + " a --&gt; b &lt;b&gt;bold&lt;/b&gt; &amp; c  5 00:00:00.000 --&gt; 00:00:09.000\n\n");
+        + " a --&gt; b &lt;b&gt;bold&lt;/b&gt; &amp; c  5 00:00:00,000 --&gt; 00:00:09,000\n\n");
     String j = Files.readString(jsonl);
     assertThat(j.lines()).hasSize(1);
     for (String out : List.of(s, v, j)) {
