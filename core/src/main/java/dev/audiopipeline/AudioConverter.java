@@ -7,12 +7,18 @@ import java.util.Objects;
  * Converts interleaved s16le PCM from one format to another: down-mix to mono (the average of the
  * channels), then resample with an anti-aliasing polyphase windowed-sinc filter.
  *
- * <p>Supported: input and output rates of 8, 16, 22.05, 24, 32, 44.1 and 48 kHz (the pipeline
- * uses 8, 16 and 24 kHz outputs), 1 to 8 input channels, mono output. The filter is designed for
- * each pair at {@link #create} (Kaiser window, rational ratio L/M): pass band flat to within 0.08
- * dB up to 87.5 % of the lower Nyquist frequency (7 kHz for 16 kHz output), -3 dB near 93.3 % (7.47
- * kHz), and about 100 dB of rejection from 106.25 % (8.5 kHz) on, so what would alias is below the
- * 16-bit floor. For 48 kHz to 16 kHz the converter holds 1.81 ms of audio (29 output samples).
+ * <p>Supported: every rate {@link AudioFormat} accepts (1 000 to 384 000 Hz) in and out, 1 to 8
+ * input channels, mono output. That includes 8, 11.025, 12, 16, 22.05, 24, 32, 44.1, 48, 88.2, 96,
+ * 176.4 and 192 kHz and any other integer rate; the one refusal is a ratio that reduces to no
+ * integer between rates more than 70 times apart (e.g. 383 999 Hz to 5 kHz), whose filter would
+ * not fit in 8 MiB ({@link #isSupported} says so before anything is built). The filter is designed
+ * for each pair at {@link #create} (Kaiser window, rational ratio L/M): pass band flat to within
+ * 0.08 dB up to 87.5 % of the lower Nyquist frequency (7 kHz for 16 kHz output), -3 dB near 93.3 %
+ * (7.47 kHz), and about 100 dB of rejection from 106.25 % (8.5 kHz) on, so what would alias is
+ * below the 16-bit floor. For 48 kHz to 16 kHz the converter holds 1.81 ms of audio (29 output
+ * samples). Ratios with a large L (rates with no large common factor, such as 44 101 Hz) use the
+ * same filter stored at 512 phases per input sample and interpolated between them, which measures
+ * the same.
  *
  * <p>Streaming: the output is the same, sample for sample, whether the input arrives as one block,
  * 10 ms frames or odd sizes. After a gap in the input call {@link #reset()}; at the end of a stream
@@ -21,10 +27,10 @@ import java.util.Objects;
  * <p>Not thread-safe: one converter per stream, used by one thread at a time.
  */
 public final class AudioConverter {
-  private static final int[] RATES = {8_000, 16_000, 22_050, 24_000, 32_000, 44_100, 48_000};
   private static final String ACCEPTED =
-      "accepted: input and output rates 8000, 16000, 22050, 24000, 32000, 44100 or 48000 Hz,"
-          + " 1..8 input channels, mono (1-channel) output";
+      "accepted: input and output rates 1000..384000 Hz (any integer rate; a ratio that reduces"
+          + " to no integer needs the rates within 70 times of each other), 1..8 input channels,"
+          + " mono (1-channel) output";
 
   private final AudioFormat input;
   private final AudioFormat output;
@@ -39,16 +45,22 @@ public final class AudioConverter {
   /**
    * A converter from {@code input} to {@code output}. Designs the filter for the pair: well under a
    * millisecond for integer ratios such as 48 to 16 kHz, about 10 ms for the 22.05 and 44.1 kHz
-   * pairs (once the JVM is warm). Create converters when a stream starts, not per frame.
+   * pairs (once the JVM is warm), more for rates with no large common factor (interpolated table).
+   * Create converters when a stream starts, not per frame.
    *
    * @throws IllegalArgumentException if the pair is not supported (see {@link #isSupported})
    */
   public static AudioConverter create(AudioFormat input, AudioFormat output) {
     Objects.requireNonNull(input, "input == null");
     Objects.requireNonNull(output, "output == null");
-    if (!isSupported(input, output)) {
+    if (output.channels() != 1) {
       throw new IllegalArgumentException(
-          "cannot convert " + input + " to " + output + ": " + ACCEPTED);
+          "cannot convert " + input + " to " + output + ": the output must be mono; " + ACCEPTED);
+    }
+    String why = Resampler.unsupported(input.sampleRate(), output.sampleRate());
+    if (why != null) {
+      throw new IllegalArgumentException(
+          "cannot convert " + input + " to " + output + ": " + why + "; " + ACCEPTED);
     }
     return new AudioConverter(input, output);
   }
@@ -57,16 +69,8 @@ public final class AudioConverter {
   public static boolean isSupported(AudioFormat input, AudioFormat output) {
     Objects.requireNonNull(input, "input == null");
     Objects.requireNonNull(output, "output == null");
-    return output.channels() == 1 && isRate(input.sampleRate()) && isRate(output.sampleRate());
-  }
-
-  private static boolean isRate(int rate) {
-    for (int r : RATES) {
-      if (r == rate) {
-        return true;
-      }
-    }
-    return false;
+    return output.channels() == 1
+        && Resampler.unsupported(input.sampleRate(), output.sampleRate()) == null;
   }
 
   public AudioFormat inputFormat() {

@@ -1,5 +1,6 @@
 package dev.audiopipeline;
 
+import dev.audiopipeline.internal.DisplayText;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -14,6 +15,12 @@ public sealed interface TranscriptEvent {
 
   /**
    * Recognised speech: a partial (interim) or final result for one segment.
+   *
+   * <p>Made from what a provider sent, so it is checked as {@link Transcript} is: the text and
+   * language are cleaned for display, times must lie in {@code 0..}{@link Transcript#MAX_TIME_MS}
+   * (a codec that builds a result from absurd times throws, and the session skips that message
+   * with a WARN), a confidence that is not a number becomes {@code null}, one outside 0..1 is
+   * clamped.
    *
    * @param segmentId unique within the session; a partial and its final share it
    */
@@ -30,10 +37,12 @@ public sealed interface TranscriptEvent {
     public Result {
       Objects.requireNonNull(text, "text == null");
       Objects.requireNonNull(segmentId, "segmentId == null");
+      text = DisplayText.clean(text, DisplayText.MAX_TEXT);
+      language = language == null ? null : DisplayText.clean(language, DisplayText.MAX_NAME);
+      segmentId = DisplayText.clean(segmentId, DisplayText.MAX_TEXT);
       words = List.copyOf(words);
-      if (endMs < startMs) {
-        throw new IllegalArgumentException("endMs " + endMs + " < startMs " + startMs);
-      }
+      Transcript.checkTimes(startMs, endMs);
+      confidence = Transcript.confidence(confidence);
     }
   }
 

@@ -19,6 +19,10 @@ import java.util.Objects;
  * recruiter>} voice span in WebVTT). When a final has word times, long finals are split into cues of
  * at most {@value #MAX_CUE_CHARS} characters timed by their words.
  *
+ * <p>Cue text is one line: what {@link Transcript} already cleaned (no control characters or
+ * escape sequences), with {@code -->} written {@code ->} in SRT, and {@code &}, {@code <}, {@code
+ * >} as character references in WebVTT.
+ *
  * <p>Not thread-safe: call from one thread, e.g. a subscriber's {@code onNext}. Closing the writer
  * closes the underlying {@link Writer}.
  */
@@ -243,9 +247,37 @@ public abstract class TranscriptWriter implements AutoCloseable {
       for (Cue c : cues(t)) {
         index++;
         out.write(index + "\n" + time(c.startMs(), ',') + " --> " + time(c.endMs(), ',') + "\n"
-            + "[" + c.speaker() + "] " + c.text().replace("\n", " ") + "\n\n");
+            + "[" + oneLine(c.speaker()) + "] " + oneLine(c.text()) + "\n\n");
       }
     }
+
+    /**
+     * One cue line: no line break (a blank line would end the cue), and no {@code -->} (a line
+     * holding it reads as a timing line); SubRip has no escapes, so the arrow loses a dash.
+     */
+    private static String oneLine(String s) {
+      String t = lineBreaksToSpaces(s);
+      while (t.contains("-->")) {
+        t = t.replace("-->", "->");
+      }
+      return t;
+    }
+  }
+
+  /** Every character that could end a line, as a space (the text is cleaned already; defensive). */
+  static String lineBreaksToSpaces(String s) {
+    StringBuilder sb = null;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c == '\n' || c == '\r' || c == 0x0b || c == 0x0c || c == 0x85 || c == '\u2028'
+          || c == '\u2029') {
+        if (sb == null) {
+          sb = new StringBuilder(s);
+        }
+        sb.setCharAt(i, ' ');
+      }
+    }
+    return sb == null ? s : sb.toString();
   }
 
   private static final class Vtt extends TranscriptWriter {
@@ -270,7 +302,7 @@ public abstract class TranscriptWriter implements AutoCloseable {
       }
       for (Cue c : cues(t)) {
         out.write(time(c.startMs(), '.') + " --> " + time(c.endMs(), '.') + "\n"
-            + "<v " + escape(c.speaker()) + ">" + escape(c.text().replace("\n", " ")) + "\n\n");
+            + "<v " + escape(c.speaker()) + ">" + escape(c.text()) + "\n\n");
       }
     }
 
@@ -280,8 +312,12 @@ public abstract class TranscriptWriter implements AutoCloseable {
       super.close();
     }
 
+    /**
+     * WebVTT cue text: {@code &}, {@code <} and {@code >} as character references (so {@code -->}
+     * cannot appear), on one line.
+     */
     private static String escape(String s) {
-      return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+      return lineBreaksToSpaces(s).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
     }
   }
 }

@@ -10,6 +10,8 @@ import static org.assertj.core.api.Assertions.within;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The issue's quality bar for 48 kHz stereo to 16 kHz mono, measured on 16-bit output with
@@ -165,5 +167,67 @@ class AudioConverterQualityTest {
     double errorDb = db(Math.sqrt(ss / n) / (AMP / Math.sqrt(2)));
     System.out.printf("1 kHz tone: error vs ideal %.1f dB%n", errorDb);
     assertThat(errorDb).isLessThan(-80);
+  }
+
+  /**
+   * The same bar, relative to the lower Nyquist frequency, for the rates added for issue #9 and
+   * the interpolated engine: pass band within ±0.1 dB up to 87.5 %; from 106.25 % to the input
+   * Nyquist frequency (down-sampling) every tone down by 90 dB, or (up-sampling) the image of every
+   * tone from 50 % to 87.5 % down by 90 dB.
+   */
+  @ParameterizedTest(name = "{0} Hz -> {1} Hz")
+  @CsvSource({
+    "11025, 16000",
+    "11025, 8000",
+    "96000, 16000",
+    "88200, 16000",
+    "192000, 16000",
+    "44101, 16000",
+    "7919, 16000",
+    "12345, 8000",
+    "383999, 24000"
+  })
+  void passBandAndStopBandHoldForOtherRates(int inRate, int outRate) {
+    AudioFormat in = AudioFormat.mono(inRate);
+    double nyquist = Math.min(inRate, outRate) / 2.0;
+    double passMin = 0;
+    double passMax = -100;
+    for (int i = 1; i <= 24; i++) {
+      double hz = 0.875 * nyquist * i / 24;
+      AudioConverter c = AudioConverter.create(in, AudioFormat.mono(outRate));
+      short[] y = convertAll(c, Signals.tone(in, hz, AMP, 0.2, 0.3));
+      double g = db(amplitude(y, c.delayFrames() + 100, y.length - c.delayFrames() - 100, hz,
+          outRate) / AMP);
+      assertThat(g).as("gain at %.0f Hz", hz).isBetween(-0.1, 0.1);
+      passMin = Math.min(passMin, g);
+      passMax = Math.max(passMax, g);
+    }
+    double worst = -300;
+    if (inRate > outRate) {
+      double top = inRate / 2.0;
+      for (int i = 0; i <= 24; i++) {
+        double hz = 1.0625 * nyquist + (top * 0.995 - 1.0625 * nyquist) * i / 24;
+        AudioConverter c = AudioConverter.create(in, AudioFormat.mono(outRate));
+        short[] x = Signals.tone(in, hz, AMP, 0.2, Math.PI / 4);
+        short[] y = convertAll(c, x);
+        double out = db(rms(y, c.delayFrames() + 100, y.length - c.delayFrames() - 100)
+            / rms(x, 0, x.length));
+        assertThat(out).as("tone %.0f Hz", hz).isLessThan(-90);
+        worst = Math.max(worst, out);
+      }
+    } else {
+      for (int i = 0; i <= 12; i++) {
+        double hz = nyquist * (0.5 + 0.375 * i / 12);
+        double image = inRate - hz;
+        AudioConverter c = AudioConverter.create(in, AudioFormat.mono(outRate));
+        short[] y = convertAll(c, Signals.tone(in, hz, AMP, 0.2, 0.5));
+        double out = db(amplitude(y, c.delayFrames() + 100, y.length - c.delayFrames() - 100,
+            image, outRate, hz) / AMP);
+        assertThat(out).as("image of %.0f Hz at %.0f Hz", hz, image).isLessThan(-90);
+        worst = Math.max(worst, out);
+      }
+    }
+    System.out.printf("%d -> %d Hz: pass band %.3f .. %.3f dB, worst stop band / image %.1f dB%n",
+        inRate, outRate, passMin, passMax, worst);
   }
 }

@@ -18,7 +18,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /** Streaming, every rate pair, lifecycle and bad input. */
 class AudioConverterTest {
-  private static final int[] RATES = {8000, 16000, 22050, 24000, 32000, 44100, 48000};
+  // the common rates, and 44 101 Hz: no large common factor with any output (interpolated table)
+  private static final int[] RATES = {8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 44101,
+      48000, 88200, 96000, 192000};
   private static final int[] OUT_RATES = {8000, 16000, 24000};
 
   static Stream<Arguments> pairs() {
@@ -98,7 +100,11 @@ class AudioConverterTest {
         Arguments.of(8000, 16000, 1),
         Arguments.of(24000, 16000, 3),
         Arguments.of(32000, 8000, 5),
-        Arguments.of(16000, 16000, 2));
+        Arguments.of(16000, 16000, 2),
+        Arguments.of(11025, 16000, 1),
+        Arguments.of(96000, 16000, 2),
+        Arguments.of(44101, 16000, 2),
+        Arguments.of(7919, 16000, 1));
   }
 
   @ParameterizedTest(name = "{0} Hz -> {1} Hz")
@@ -242,18 +248,22 @@ class AudioConverterTest {
     assertThatThrownBy(() -> AudioConverter.create(null, AudioFormat.MONO_16K))
         .isInstanceOf(NullPointerException.class)
         .hasMessageContaining("input");
-    assertThatThrownBy(() -> AudioConverter.create(AudioFormat.mono(11025), AudioFormat.MONO_16K))
+    // the one pair shape refused: no integer ratio, rates more than 70 times apart
+    assertThatThrownBy(
+            () -> AudioConverter.create(AudioFormat.mono(383_999), AudioFormat.mono(5000)))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("11025")
-        .hasMessageContaining("16000")
+        .hasMessageContaining("383999")
+        .hasMessageContaining("5000")
         .hasMessageContaining("accepted");
+    assertThat(AudioConverter.isSupported(AudioFormat.mono(383_999), AudioFormat.mono(5000)))
+        .isFalse();
     assertThatThrownBy(
             () -> AudioConverter.create(AudioFormat.STEREO_48K, new AudioFormat(16000, 2)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("mono");
     assertThat(AudioConverter.isSupported(AudioFormat.STEREO_48K, AudioFormat.MONO_16K)).isTrue();
-    assertThat(AudioConverter.isSupported(AudioFormat.mono(12000), AudioFormat.MONO_16K))
-        .isFalse();
+    assertThat(AudioConverter.isSupported(AudioFormat.mono(12000), AudioFormat.MONO_16K)).isTrue();
+    assertThat(AudioConverter.isSupported(AudioFormat.mono(11025), AudioFormat.MONO_16K)).isTrue();
 
     AudioConverter c = AudioConverter.create(AudioFormat.STEREO_48K, AudioFormat.MONO_16K);
     short[] out = new short[1000];
@@ -275,5 +285,28 @@ class AudioConverterTest {
     assertThat(convertAll(c, new short[960]))
         .hasSize(c.delayFrames() + 160)
         .containsOnly((short) 0);
+  }
+
+  @Test
+  void everyRateAFormatAllowsConvertsToEveryRecogniserRate() {
+    // 1000..384000 Hz in, to the rates recognisers take: nothing is refused after a model loads
+    for (int out : new int[] {8000, 16000, 24000, 44100, 48000}) {
+      for (int in = 1000; in <= 384_000; in++) {
+        if (!AudioConverter.isSupported(AudioFormat.mono(in), AudioFormat.mono(out))) {
+          throw new AssertionError(in + " Hz to " + out + " Hz is not supported");
+        }
+      }
+    }
+    // and building is what isSupported promised, for rates with no common factor at the extremes
+    for (int[] pair : new int[][] {{383_999, 8000}, {1009, 48000}, {7919, 16000}, {44_101, 8000}}) {
+      AudioConverter c =
+          AudioConverter.create(AudioFormat.mono(pair[0]), AudioFormat.mono(pair[1]));
+      short[] y = convertAll(c, Signals.tone(AudioFormat.mono(pair[0]), 300, 10000, 0.2, 0));
+      assertThat(y.length - c.delayFrames())
+          .as("%d Hz to %d Hz", pair[0], pair[1])
+          .isEqualTo((int) Math.ceil(Math.round(0.2 * pair[0]) * (double) pair[1] / pair[0]));
+      double level = amplitude(y, c.delayFrames() + 200, y.length - 200, 300, pair[1]);
+      assertThat(db(level / 10000)).as("%d Hz to %d Hz", pair[0], pair[1]).isBetween(-0.1, 0.1);
+    }
   }
 }

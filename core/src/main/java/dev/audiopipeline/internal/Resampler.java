@@ -1,5 +1,7 @@
 package dev.audiopipeline.internal;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * A streaming mono resampler fed with interleaved s16 frames that it down-mixes first. Output
  * sample {@code j} is the band-limited input at input time {@code (j - delayFrames()) * inRate /
@@ -12,22 +14,44 @@ public abstract class Resampler {
   protected final int down;
 
   private final int delayFrames;
+  private final int slack;
   private long framesIn;
   private long framesOut;
 
   Resampler(int up, int down, int delayFrames) {
+    this(up, down, delayFrames, up + 1);
+  }
+
+  /**
+   * @param slack how many samples one {@link #process} call may write beyond {@code frames * up /
+   *     down} (engines that work in blocks of groups need {@code up + 1})
+   */
+  Resampler(int up, int down, int delayFrames, int slack) {
     this.up = up;
     this.down = down;
     this.delayFrames = delayFrames;
+    this.slack = slack;
   }
+
+  /** Largest exact polyphase table (L phases of T taps), in floats (1 MiB). */
+  static final long MAX_EXACT_TABLE = 1L << 18;
 
   /**
    * The resampler for {@code inRate} with {@code channels} interleaved channels to mono {@code
    * outRate}: down-mix only when the rates are equal, the block decimator when the ratio is 1/M,
-   * the block resampler for L/M with L up to 4, the general polyphase filter otherwise. {@link
-   * #process} must then always be given {@code channels}.
+   * the block resampler for L/M with L up to 4, the exact polyphase filter when its table (L
+   * phases) stays within {@value #MAX_EXACT_TABLE} floats (every ratio between the common rates:
+   * 44.1 to 16 kHz is 160/441, 11.025 to 16 kHz 640/441), the interpolated-phase filter otherwise
+   * (rates with no large common factor, e.g. 44 101 Hz). {@link #process} must then always be given
+   * {@code channels}.
+   *
+   * @throws IllegalArgumentException if {@link #unsupported} gives a reason
    */
   public static Resampler create(int inRate, int channels, int outRate) {
+    String why = unsupported(inRate, outRate);
+    if (why != null) {
+      throw new IllegalArgumentException(why);
+    }
     int g = gcd(inRate, outRate);
     int l = outRate / g;
     int m = inRate / g;
@@ -40,7 +64,43 @@ public abstract class Resampler {
     if (l <= 4) {
       return new BlockResampler(l, m, inRate, outRate, channels);
     }
-    return new PolyphaseResampler(l, m, inRate, outRate);
+    if (exactFits(l, inRate, outRate)) {
+      return new PolyphaseResampler(l, m, inRate, outRate);
+    }
+    return new InterpolatingResampler(l, m, inRate, outRate);
+  }
+
+  /**
+   * Why {@link #create} would refuse this pair of rates (positive, as {@code AudioFormat} bounds
+   * them), or {@code null} if it converts it. Every integer or common ratio converts; a ratio that
+   * is neither converts while the interpolated filter's table stays within 8 MiB, which holds for
+   * any pair with {@code inRate <= 70 * outRate} (every input rate up to 384 kHz to 8 kHz or more).
+   */
+  public static @Nullable String unsupported(int inRate, int outRate) {
+    if (inRate <= 0 || outRate <= 0) {
+      return "rates must be positive: " + inRate + " Hz to " + outRate + " Hz";
+    }
+    int g = gcd(inRate, outRate);
+    int l = outRate / g;
+    if (l <= 4 || exactFits(l, inRate, outRate)) {
+      return null;
+    }
+    if (InterpolatingResampler.tableSize(inRate, outRate) > InterpolatingResampler.MAX_TABLE) {
+      return "converting " + inRate + " Hz to " + outRate + " Hz would need a filter of "
+          + InterpolatingResampler.tableSize(inRate, outRate) + " coefficients (the ratio "
+          + inRate / g + "/" + l + " reduces to no integer and the rates are more than 70 times"
+          + " apart); use an output rate that divides the input rate or is closer to it";
+    }
+    return null;
+  }
+
+  private static boolean exactFits(int l, int inRate, int outRate) {
+    long n = FilterDesign.minimumTaps((double) l * inRate, Math.min(inRate, outRate) / 2.0) | 1;
+    if (n > 1 << 20) {
+      return false;
+    }
+    long t = ((n + l - 1) / l + 7) & ~7L;
+    return t * l <= MAX_EXACT_TABLE;
   }
 
   static int gcd(int a, int b) {
@@ -59,7 +119,7 @@ public abstract class Resampler {
 
   /** Upper bound of the samples that {@link #process} writes for {@code frames} input frames. */
   public final int maxOutput(int frames) {
-    return (int) ((long) frames * up / down + up + 1);
+    return (int) ((long) frames * up / down + slack);
   }
 
   /** Upper bound of the samples that {@link #drain} writes. */

@@ -57,6 +57,8 @@ import org.slf4j.LoggerFactory;
 public final class StreamingSttSession implements SttSession {
   private static final Logger log = LoggerFactory.getLogger(StreamingSttSession.class);
   private static final int MAX_DEFERRED = 4096;
+  /** A result timed this far beyond the audio sent on its connection is refused (dropped, WARN). */
+  private static final long MAX_RESULT_AHEAD_MS = 600_000;
 
   enum State {
     CONNECTING,
@@ -629,6 +631,12 @@ public final class StreamingSttSession implements SttSession {
 
   private void onResult(Connection c, TranscriptEvent.Result r) {
     if (conn != c || failedOrClosed) {
+      return;
+    }
+    long latest = r.words().stream().mapToLong(Word::endMs).reduce(r.endMs(), Math::max);
+    if (latest > c.clock.providerMs() + MAX_RESULT_AHEAD_MS) { // a provider's absurd times
+      log.warn("{} skipped a result timed up to {} ms: this connection has sent {} ms of audio",
+          logPrefix, latest, c.clock.providerMs());
       return;
     }
     long start = c.clock.toSessionMs(r.startMs());
