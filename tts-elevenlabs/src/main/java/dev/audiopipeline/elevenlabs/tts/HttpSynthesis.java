@@ -141,7 +141,7 @@ final class HttpSynthesis implements Runnable {
         if (attempt < tts.maxRetries) {
           attempt++;
           Duration d = backoff(attempt);
-          log.warn("elevenlabs: request failed ({}); retry {} of {} in {} ms", e.toString(), attempt, tts.maxRetries, d.toMillis());
+          log.warn("elevenlabs: request failed ({}); retry {} of {} in {} ms", Errors.redact(e.toString(), tts.apiKey), attempt, tts.maxRetries, d.toMillis());
           waitBeforeRetry(d);
           continue;
         }
