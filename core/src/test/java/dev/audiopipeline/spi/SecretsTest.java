@@ -204,6 +204,14 @@ class SecretsTest {
   }
 
   @Test
+  void refusedUpgradeShowsNeitherEchoedKeyNorHeaderValues() {
+    WebSocketHandler.HttpFailure f = new WebSocketHandler.HttpFailure(401,
+        "<pre>authorization: Token " + KEY + "</pre>", java.util.Map.of("x-echo-key", KEY));
+    assertThat(f.toString()).doesNotContain(KEY).contains("status=401").contains("x-echo-key");
+    assertThat(f.body()).contains(KEY); // the codec still gets what the server said
+  }
+
+  @Test
   void exceptionMessagesAreBounded() {
     AudioPipelineException e = new AudioPipelineException("x".repeat(10_000));
     assertThat(e.getMessage().length()).isLessThanOrEqualTo(2001);
