@@ -291,7 +291,8 @@ final class HttpSynthesis implements Runnable {
       return;
     }
     String requestId = response.header("request-id");
-    log.debug("elevenlabs: streaming {} (request-id {})", tts.outputFormat, requestId);
+    log.debug("elevenlabs: streaming {} (request-id {})", tts.outputFormat,
+        Errors.redact(String.valueOf(requestId), tts.apiKey));
     AudioFormat format = tts.outputFormat.pcmFormat();
     AudioDecoder decoder = new AudioDecoder(tts.outputFormat);
     BufferedSource source = body.source();
