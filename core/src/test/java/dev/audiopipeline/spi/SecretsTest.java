@@ -30,7 +30,7 @@ class SecretsTest {
   }
 
   @Test
-  void registeredSecretIsMaskedWherever_itAppears() {
+  void registeredSecretIsMaskedWhereverItAppears() {
     assertThat(Secrets.redact("<pre>X-Whatever: " + KEY + "</pre>"))
         .isEqualTo("<pre>X-Whatever: ***</pre>");
     assertThat(Secrets.redact("glued" + KEY + "glued")).isEqualTo("glued***glued");
