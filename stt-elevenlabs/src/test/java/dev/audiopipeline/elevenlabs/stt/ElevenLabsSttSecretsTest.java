@@ -208,6 +208,47 @@ class ElevenLabsSttSecretsTest {
     }
   }
 
+  /**
+   * Defence in depth below the builder's check: OkHttp's own "Unexpected char ... in xi-api-key
+   * value: KEY" (thrown when the request is built) reaches the session's error through the cause
+   * chain; the chain is sanitised, OkHttp's words kept.
+   */
+  @Test
+  void okHttpsOwnMessageWithTheKeyIsSanitisedInTheCauseChain() throws Exception {
+    String pasted = KEY.substring(0, 11) + "\u200b" + KEY.substring(11);
+    dev.audiopipeline.spi.Secrets.register(pasted);
+    dev.audiopipeline.spi.WebSocketRequest request = dev.audiopipeline.spi.WebSocketRequest.of(
+        java.net.URI.create("ws://127.0.0.1:9/v1/speech-to-text/realtime"),
+        Map.of("xi-api-key", pasted));
+    java.util.concurrent.ScheduledExecutorService scheduler =
+        dev.audiopipeline.spi.StreamingSttSession.newScheduler("secrets-test", 1);
+    okhttp3.OkHttpClient client = new okhttp3.OkHttpClient();
+    try {
+      dev.audiopipeline.spi.StreamingConfig config = dev.audiopipeline.spi.StreamingConfig
+          .builder(ElevenLabsSttProvider.NAME, dev.audiopipeline.AudioFormat.mono(16_000))
+          .transport(new dev.audiopipeline.okhttp.OkHttpWebSocketTransport(client))
+          .scheduler(scheduler)
+          .reconnectPolicy(FAST.toBuilder().maxAttempts(0).build())
+          .codecFactory(() -> new ElevenLabsSttCodec(request, new com.fasterxml.jackson.databind
+              .ObjectMapper(), 16_000, true, true, Duration.ofSeconds(5), "en"))
+          .build();
+      EventRecorder events = new EventRecorder();
+      SttSession s = dev.audiopipeline.spi.StreamingSttSession.open(config,
+          SttSessionOptions.of("alice"), events);
+      Throwable error = events.await(TranscriptEvent.Failed.class, WAIT).error();
+      StringWriter w = new StringWriter();
+      error.printStackTrace(new PrintWriter(w));
+      assertThat(w.toString()).as("OkHttp's words survive").contains("Unexpected char")
+          .doesNotContain(pasted).doesNotContain(KEY.substring(11));
+      assertNoKey(error);
+      s.close();
+    } finally {
+      scheduler.shutdownNow();
+      client.dispatcher().executorService().shutdown();
+    }
+    assertThat(logs()).doesNotContain(pasted).doesNotContain(KEY.substring(11));
+  }
+
   /** No message, toString() or printed stack trace anywhere in the chain holds the key. */
   static void assertNoKey(Throwable t) {
     StringWriter w = new StringWriter();
