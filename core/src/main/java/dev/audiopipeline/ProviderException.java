@@ -5,7 +5,9 @@ import org.jspecify.annotations.Nullable;
 /**
  * A speech provider (recogniser or voice) refused or failed a request. Carries what the provider
  * said: its name, the HTTP status or WebSocket close code, and the provider's own error type.
- * Never carries an API key or token.
+ * Never carries an API key or token: the message and the error type are {@linkplain
+ * dev.audiopipeline.spi.Secrets#redact redacted} (see {@link AudioPipelineException}), and the
+ * error type, which is server text, is cut to 100 characters.
  */
 public class ProviderException extends AudioPipelineException {
   private static final long serialVersionUID = 1L;
@@ -27,12 +29,20 @@ public class ProviderException extends AudioPipelineException {
       @Nullable String errorType,
       boolean retryable,
       @Nullable Throwable cause) {
-    super(describe(provider, message, httpStatus, closeCode, errorType), cause);
+    super(describe(provider, message, httpStatus, closeCode, safeType(errorType)), cause);
     this.provider = provider;
     this.httpStatus = httpStatus;
     this.closeCode = closeCode;
-    this.errorType = errorType;
+    this.errorType = safeType(errorType);
     this.retryable = retryable;
+  }
+
+  private static @Nullable String safeType(@Nullable String errorType) {
+    if (errorType == null) {
+      return null;
+    }
+    String t = dev.audiopipeline.spi.Secrets.serverText(errorType);
+    return t.length() > 100 ? t.substring(0, 100) + "…" : t;
   }
 
   private static String describe(

@@ -816,7 +816,7 @@ public final class StreamingSttSession implements SttSession {
         String requestId = responseHeaders.getOrDefault("dg-request-id",
             responseHeaders.getOrDefault("x-trace-id", responseHeaders.get("request-id")));
         log.debug("{} connection {} open{}", logPrefix, index,
-            requestId != null ? " (request id " + requestId + ")" : "");
+            requestId != null ? " (request id " + Secrets.serverText(requestId) + ")" : "");
         if (codec.readyOnOpen()) {
           onReady(this);
         }
@@ -838,7 +838,7 @@ public final class StreamingSttSession implements SttSession {
           codec.onText(text, this);
         } catch (Exception e) {
           log.warn("{} skipped a malformed message ({} chars): {}",
-              logPrefix, text.length(), e.toString());
+              logPrefix, text.length(), Secrets.serverText(e.toString()));
         }
       } finally {
         lock.unlock();
@@ -857,7 +857,7 @@ public final class StreamingSttSession implements SttSession {
           codec.onBinary(data, this);
         } catch (Exception e) {
           log.warn("{} skipped a malformed binary message ({} bytes): {}",
-              logPrefix, data.length, e.toString());
+              logPrefix, data.length, Secrets.serverText(e.toString()));
         }
       } finally {
         lock.unlock();
@@ -869,7 +869,8 @@ public final class StreamingSttSession implements SttSession {
     public void onClosing(int code, String reason) {
       lock.lock();
       try {
-        log.debug("{} connection {} closing: {} {}", logPrefix, index, code, reason);
+        log.debug("{} connection {} closing: {} {}", logPrefix, index, code,
+            Secrets.serverText(reason));
         onServerClose(this, code, reason);
       } finally {
         lock.unlock();

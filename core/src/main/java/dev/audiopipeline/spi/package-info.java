@@ -10,6 +10,11 @@
  * quick-failure breaker}, a bounded replay buffer and the per-connection audio clock that keeps
  * times on the speaker's timeline across reconnects.
  *
+ * <p>{@link dev.audiopipeline.spi.Secrets} is the library's one redaction rule: check a key with
+ * {@code checkCredential} when it is configured, pass server text through {@code serverText}
+ * before logging it; exceptions derived from {@link dev.audiopipeline.AudioPipelineException}
+ * redact their message and cause chain themselves.
+ *
  * <p>Core stays free of OkHttp and Jackson: this package speaks only JDK types.
  */
 @NullMarked

@@ -1,6 +1,7 @@
 package dev.audiopipeline.livekit;
 
 import dev.audiopipeline.AudioSource;
+import dev.audiopipeline.spi.Secrets;
 import io.livekit.server.AccessToken;
 import io.livekit.server.Agent;
 import io.livekit.server.CanPublish;
@@ -99,16 +100,16 @@ public final class LiveKitRoomSource implements AudioSource {
     }
     String t = env.get("LIVEKIT_TOKEN");
     if (t != null && !t.isBlank()) {
-      b.token(t);
+      b.token(Secrets.checkCredential("LIVEKIT_TOKEN", t));
     }
     String key = env.get("LIVEKIT_API_KEY");
     String secret = env.get("LIVEKIT_API_SECRET");
     if (t == null || t.isBlank()) {
       if (key != null && !key.isBlank()) {
-        b.apiKey(key);
+        b.apiKey(Secrets.checkCredential("LIVEKIT_API_KEY", key));
       }
       if (secret != null && !secret.isBlank()) {
-        b.apiSecret(secret);
+        b.apiSecret(Secrets.checkCredential("LIVEKIT_API_SECRET", secret));
       }
     }
     String r = env.get("LIVEKIT_ROOM");
@@ -270,21 +271,31 @@ public final class LiveKitRoomSource implements AudioSource {
       return this;
     }
 
-    /** A ready-made access token (JWT) with a room-join grant. Excludes {@link #apiKey}. */
+    /**
+     * A ready-made access token (JWT) with a room-join grant. Excludes {@link #apiKey}. Never
+     * logged; surrounding whitespace is trimmed.
+     *
+     * @throws IllegalArgumentException if it is empty or contains anything but printable ASCII (a
+     *     pasted zero-width space, a line break inside): the message names the character and its
+     *     position, never the token
+     */
     public Builder token(String token) {
-      this.token = Objects.requireNonNull(token, "token == null");
+      this.token = Secrets.checkCredential("LiveKit token", token);
       return this;
     }
 
-    /** API key to mint the bot's token with (needs {@link #apiSecret} and {@link #room}). */
+    /**
+     * API key to mint the bot's token with (needs {@link #apiSecret} and {@link #room}); checked
+     * like {@link #token}.
+     */
     public Builder apiKey(String apiKey) {
-      this.apiKey = Objects.requireNonNull(apiKey, "apiKey == null");
+      this.apiKey = Secrets.checkCredential("LiveKit apiKey", apiKey);
       return this;
     }
 
-    /** API secret to mint the bot's token with. Never logged. */
+    /** API secret to mint the bot's token with. Never logged; checked like {@link #token}. */
     public Builder apiSecret(String apiSecret) {
-      this.apiSecret = Objects.requireNonNull(apiSecret, "apiSecret == null");
+      this.apiSecret = Secrets.checkCredential("LiveKit apiSecret", apiSecret);
       return this;
     }
 
@@ -381,6 +392,7 @@ public final class LiveKitRoomSource implements AudioSource {
           throw new IllegalStateException("room is required to mint a token (LIVEKIT_ROOM)");
         }
         jwt = mintToken(apiKey, apiSecret, room, identity, name == null ? identity : name, tokenTtl);
+        Secrets.register(jwt);
       }
       return new LiveKitRoomSource(this, signalUrl(url, autoSubscribe), jwt);
     }
@@ -423,14 +435,16 @@ public final class LiveKitRoomSource implements AudioSource {
       u = "https://" + u.substring(6);
     } else if (!lower.startsWith("http://") && !lower.startsWith("https://")) {
       throw new IllegalArgumentException(
-          "url must start with ws://, wss://, http:// or https://, got '" + url + "'");
+          "url must start with ws://, wss://, http:// or https://, got '" + Secrets.safeUrl(url) + "'");
     }
     HttpUrl base = HttpUrl.parse(u);
     if (base == null) {
-      throw new IllegalArgumentException("url is not a valid URL: '" + url + "'");
+      throw new IllegalArgumentException("url is not a valid URL: '" + Secrets.safeUrl(url) + "'");
     }
-    if (base.querySize() > 0) {
-      throw new IllegalArgumentException("url must not carry a query (tokens go in token()): '" + base.redact() + "'");
+    if (base.encodedQuery() != null || base.encodedFragment() != null
+        || !base.encodedUsername().isEmpty() || !base.encodedPassword().isEmpty()) {
+      throw new IllegalArgumentException("url must not carry a query, fragment or user info"
+          + " (tokens go in token()): '" + Secrets.safeUrl(url) + "'");
     }
     return base.newBuilder()
         .addPathSegment("rtc")

@@ -5,6 +5,7 @@ import dev.audiopipeline.AudioSource;
 import dev.audiopipeline.AuthenticationException;
 import dev.audiopipeline.ConnectionException;
 import dev.audiopipeline.internal.NamedThreadFactory;
+import dev.audiopipeline.spi.Secrets;
 import dev.onvoid.webrtc.RTCIceCandidate;
 import dev.onvoid.webrtc.RTCPeerConnectionState;
 import dev.onvoid.webrtc.RTCRtpReceiver;
@@ -265,7 +266,10 @@ final class RoomSession implements SubscriberTransport.Callbacks {
       }
       case LEAVE -> handleLeave(msg.getLeave());
       case PONG_RESP -> lastRttMs = Math.max(0, System.currentTimeMillis() - msg.getPongResp().getLastPingTimestamp());
-      case REFRESH_TOKEN -> refreshedToken = msg.getRefreshToken(); // for reconnects; never logged
+      case REFRESH_TOKEN -> {
+        refreshedToken = msg.getRefreshToken(); // for reconnects; never logged
+        Secrets.register(refreshedToken);
+      }
       case JOIN -> log.debug("{} - ignoring a second join response", logPrefix);
       case MESSAGE_NOT_SET -> log.trace("{} - skipping a signal message of a newer protocol", logPrefix);
       default -> log.trace("{} - ignoring {}", logPrefix, msg.getMessageCase());

@@ -1,6 +1,7 @@
 package dev.audiopipeline.livekit;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.audiopipeline.spi.Secrets;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -108,7 +109,8 @@ final class SignalClient extends WebSocketListener {
     try {
       msg = SignalResponse.parseFrom(bytes.toByteArray());
     } catch (InvalidProtocolBufferException e) {
-      log.debug("{} - skipping malformed signal message ({} bytes): {}", logPrefix, bytes.size(), e.getMessage());
+      log.debug("{} - skipping malformed signal message ({} bytes): {}", logPrefix, bytes.size(),
+          Secrets.serverText(e.getMessage()));
       return;
     }
     dispatch(() -> handler.onSignal(msg));
@@ -123,7 +125,8 @@ final class SignalClient extends WebSocketListener {
   @Override
   public void onClosing(WebSocket ws, int code, String reason) {
     ws.close(1000, null);
-    lost("server closed the signal connection (" + code + (reason.isEmpty() ? "" : " " + reason) + ")", null, null);
+    lost("server closed the signal connection (" + code
+        + (reason.isEmpty() ? "" : " " + Secrets.serverText(reason)) + ")", null, null);
   }
 
   @Override
@@ -140,16 +143,14 @@ final class SignalClient extends WebSocketListener {
     if (response != null && response.body() != null) {
       try {
         body = response.body().string();
-        if (body.length() > 300) {
-          body = body.substring(0, 300);
-        }
+        body = Secrets.serverText(body);
       } catch (java.io.IOException | RuntimeException ignored) {
         body = "";
       }
     }
     String why =
         status == null
-            ? "signal connection failed: " + t
+            ? "signal connection failed: " + Secrets.serverText(t.toString())
             : "signal handshake refused: HTTP " + status + (body.isBlank() ? "" : " " + body.strip());
     lost(why, t, status);
   }

@@ -6,6 +6,7 @@ import dev.audiopipeline.ProviderException;
 import dev.audiopipeline.TranscriptEvent;
 import dev.audiopipeline.Word;
 import dev.audiopipeline.spi.ProtocolCodec;
+import dev.audiopipeline.spi.Secrets;
 import dev.audiopipeline.spi.WebSocketConnection;
 import dev.audiopipeline.spi.WebSocketHandler;
 import dev.audiopipeline.spi.WebSocketRequest;
@@ -109,10 +110,10 @@ final class DeepgramCodec implements ProtocolCodec {
       case "Error" -> {
         String desc = m.path("description").asText(m.path("message").asText("error"));
         String variant = m.path("variant").asText(null);
-        events.error(new ProviderException(provider(), "server error: " + desc,
+        events.error(new ProviderException(provider(), "server error: " + Secrets.serverText(desc),
             ProviderException.NONE, ProviderException.NONE, variant, true, null));
       }
-      default -> log.debug("deepgram: ignoring message type '{}'", type);
+      default -> log.debug("deepgram: ignoring message type '{}'", Secrets.serverText(type));
     }
   }
 
@@ -167,7 +168,7 @@ final class DeepgramCodec implements ProtocolCodec {
           ProviderException.NONE, code, type, false, null);
     }
     return new ProviderException(provider(),
-        "server closed the connection" + (reason.isEmpty() ? "" : ": " + reason),
+        "server closed the connection" + (reason.isEmpty() ? "" : ": " + Secrets.serverText(reason)),
         ProviderException.NONE, code, type, true, null);
   }
 
@@ -191,8 +192,8 @@ final class DeepgramCodec implements ProtocolCodec {
       // body is not JSON: keep the header message
     }
     String requestId = h.get("dg-request-id");
-    String text = "upgrade refused" + (msg != null ? ": " + msg : "")
-        + (requestId != null ? " (dg-request-id " + requestId + ")" : "");
+    String text = "upgrade refused" + (msg != null ? ": " + Secrets.serverText(msg) : "")
+        + (requestId != null ? " (dg-request-id " + Secrets.serverText(requestId) + ")" : "");
     return ProtocolCodec.classifyHttp(provider(), failure.status(), text, errType);
   }
 }

@@ -7,6 +7,7 @@ import dev.audiopipeline.SttSession;
 import dev.audiopipeline.SttSessionOptions;
 import dev.audiopipeline.okhttp.OkHttpWebSocketTransport;
 import dev.audiopipeline.spi.ReconnectPolicy;
+import dev.audiopipeline.spi.Secrets;
 import dev.audiopipeline.spi.StreamingConfig;
 import dev.audiopipeline.spi.StreamingSttSession;
 import dev.audiopipeline.spi.WebSocketRequest;
@@ -103,7 +104,7 @@ public final class DeepgramSttProvider implements SttProvider {
       throw new IllegalStateException(
           "DEEPGRAM_API_KEY is not set: export your Deepgram API key, or use builder().apiKey(...)");
     }
-    Builder bb = builder().apiKey(key);
+    Builder bb = builder().apiKey(Secrets.checkCredential("DEEPGRAM_API_KEY", key));
     String v = env.apply("DEEPGRAM_MODEL");
     if (v != null && !v.isBlank()) {
       bb.model(v);
@@ -223,7 +224,8 @@ public final class DeepgramSttProvider implements SttProvider {
 
   @Override
   public String toString() {
-    return "DeepgramSttProvider{baseUrl=" + b.baseUrl + ", model=" + b.model + ", apiKey=****}";
+    return "DeepgramSttProvider{baseUrl=" + Secrets.safeUrl(b.baseUrl) + ", model=" + b.model
+        + ", apiKey=" + Secrets.MASK + "}";
   }
 
   /** Builder; {@link #build()} validates. */
@@ -251,13 +253,23 @@ public final class DeepgramSttProvider implements SttProvider {
 
     private Builder() {}
 
-    /** Required. Sent only as the {@code Authorization: Token} header; never logged. */
+    /**
+     * Required. Sent only as the {@code Authorization: Token} header; never logged. Surrounding
+     * whitespace is trimmed.
+     *
+     * @throws IllegalArgumentException if the key is empty or contains anything but printable
+     *     ASCII (a pasted zero-width space, an inner space): the message names the character and
+     *     its position, never the key
+     */
     public Builder apiKey(String v) {
-      this.apiKey = Objects.requireNonNull(v, "apiKey == null");
+      this.apiKey = Secrets.checkCredential("Deepgram apiKey", v);
       return this;
     }
 
-    /** {@code wss://api.deepgram.com} (default), a regional host, or a fake's {@code ws://} URL. */
+    /**
+     * {@code wss://api.deepgram.com} (default), a regional host, or a fake's {@code ws://} URL; no
+     * user info, query or fragment (the key goes in a header, never in the URL).
+     */
     public Builder baseUrl(String v) {
       this.baseUrl = Objects.requireNonNull(v, "baseUrl == null").replaceAll("/+$", "");
       return this;
@@ -378,9 +390,7 @@ public final class DeepgramSttProvider implements SttProvider {
       if (apiKey == null || apiKey.isBlank()) {
         throw new IllegalStateException("apiKey is required: builder().apiKey(...) or fromEnv()");
       }
-      if (!baseUrl.startsWith("ws://") && !baseUrl.startsWith("wss://")) {
-        throw new IllegalArgumentException("baseUrl '" + baseUrl + "' must start with ws:// or wss://");
-      }
+      checkBaseUrl(baseUrl);
       if (sampleRate < 8_000 || sampleRate > 48_000) {
         throw new IllegalArgumentException("sampleRate " + sampleRate + ": accepted 8000..48000 Hz");
       }
@@ -396,6 +406,27 @@ public final class DeepgramSttProvider implements SttProvider {
         throw new IllegalArgumentException("schedulerThreads " + schedulerThreads + ": accepted >= 1");
       }
       return new DeepgramSttProvider(this);
+    }
+
+    /** Shown only as {@link Secrets#safeUrl}: a pasted URL may carry a token. */
+    static void checkBaseUrl(String baseUrl) {
+      if (!baseUrl.startsWith("ws://") && !baseUrl.startsWith("wss://")) {
+        throw new IllegalArgumentException(
+            "baseUrl '" + Secrets.safeUrl(baseUrl) + "' must start with ws:// or wss://");
+      }
+      URI u;
+      try {
+        u = new URI(baseUrl);
+      } catch (java.net.URISyntaxException e) {
+        throw new IllegalArgumentException("baseUrl '" + Secrets.safeUrl(baseUrl)
+            + "' is not a valid URL (" + e.getReason() + " at index " + e.getIndex() + ")");
+      }
+      if (u.getHost() == null || u.getRawUserInfo() != null || u.getRawQuery() != null
+          || u.getRawFragment() != null) {
+        throw new IllegalArgumentException("baseUrl '" + Secrets.safeUrl(baseUrl)
+            + "' must be ws(s)://host[:port][/path] without user info, query or fragment"
+            + " (the key goes in apiKey(...), never in the URL)");
+      }
     }
   }
 }

@@ -152,6 +152,12 @@ abstract class AbstractFakeServer implements AutoCloseable {
         conn.recordGone();
         return reject(f.status, conn);
       }
+      if (f.kind == FakeFault.Kind.REJECT_ECHOING_HEADERS
+          || f.kind == FakeFault.Kind.REJECT_WITH_BODY) {
+        conn.recordGone();
+        return HeaderEcho.response(f.status,
+            f.kind == FakeFault.Kind.REJECT_WITH_BODY ? f.text : HeaderEcho.page(f.status, headers));
+      }
     }
     MockResponse refused = authenticate(conn);
     if (refused != null) {

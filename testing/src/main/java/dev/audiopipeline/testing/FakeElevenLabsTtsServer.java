@@ -387,6 +387,12 @@ public final class FakeElevenLabsTtsServer implements AutoCloseable {
             break;
           case MALFORMED_CHUNK:
             return Response.response().fault(Fault.MALFORMED_RESPONSE_CHUNK).build();
+          case ECHO_HEADERS:
+            return Response.response()
+                .status(fault.status)
+                .headers(common.plus(new HttpHeader("Content-Type", "text/html; charset=utf-8")))
+                .body(HeaderEcho.page(fault.status, req.headers))
+                .build();
           default:
             throw new IllegalStateException(fault.kind.name());
         }
@@ -741,7 +747,8 @@ public final class FakeElevenLabsTtsServer implements AutoCloseable {
       STATUS,
       SLOW_FIRST_BYTE,
       DROP_AFTER_BYTES,
-      MALFORMED_CHUNK
+      MALFORMED_CHUNK,
+      ECHO_HEADERS
     }
 
     final Kind kind;
@@ -811,6 +818,14 @@ public final class FakeElevenLabsTtsServer implements AutoCloseable {
       return new HttpFault(Kind.DROP_AFTER_BYTES, 200, "", "", -1, Duration.ZERO, bytes);
     }
 
+    /**
+     * This status with an HTML page listing every request header and its value (the key
+     * included), as a misconfigured proxy answers.
+     */
+    public static HttpFault echoHeaders(int status) {
+      return new HttpFault(Kind.ECHO_HEADERS, status, "", "", -1, Duration.ZERO, 0);
+    }
+
     /** 200 with a chunked body that is garbage, then the socket closes. */
     public static HttpFault malformedChunk() {
       return new HttpFault(Kind.MALFORMED_CHUNK, 200, "", "", -1, Duration.ZERO, 0);
@@ -824,7 +839,8 @@ public final class FakeElevenLabsTtsServer implements AutoCloseable {
       DROP_AFTER_AUDIO,
       ERROR_AND_CLOSE,
       INACTIVITY,
-      IGNORE_CLOSE_CONTEXT
+      IGNORE_CLOSE_CONTEXT,
+      REJECT_ECHOING_HEADERS
     }
 
     final Kind kind;
@@ -847,6 +863,14 @@ public final class FakeElevenLabsTtsServer implements AutoCloseable {
     /** The upgrade is refused with this HTTP status and an ElevenLabs error body. */
     public static WebSocketFault rejectHandshake(int status, String errorStatus, String message) {
       return new WebSocketFault(Kind.REJECT_HANDSHAKE, status, 0, errorStatus, message, Duration.ZERO);
+    }
+
+    /**
+     * The upgrade is refused with this status and an HTML page listing every request header and
+     * its value (the key included), as a misconfigured proxy answers.
+     */
+    public static WebSocketFault rejectHandshakeEchoingHeaders(int status) {
+      return new WebSocketFault(Kind.REJECT_ECHOING_HEADERS, status, 0, "", "", Duration.ZERO);
     }
 
     /** The TCP connection is cut (no close frame) after {@code n} audio messages. */
@@ -923,6 +947,13 @@ public final class FakeElevenLabsTtsServer implements AutoCloseable {
             .addHeader("Content-Type", "application/json")
             .body(detail(fault.error, fault.message))
             .build();
+      }
+      if (fault != null && fault.kind == WebSocketFault.Kind.REJECT_ECHOING_HEADERS) {
+        Map<String, String> echoed = new LinkedHashMap<>();
+        for (String n : request.getHeaders().names()) {
+          echoed.put(n, request.getHeaders().get(n));
+        }
+        return HeaderEcho.response(fault.status, HeaderEcho.page(fault.status, echoed));
       }
       String voiceId = m.group(1);
       if (!voices.contains(voiceId)) {

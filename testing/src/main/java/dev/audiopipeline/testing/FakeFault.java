@@ -17,7 +17,9 @@ public final class FakeFault {
     SEND_AFTER_AUDIO,
     ERROR_ON_OPEN,
     SLOW_RESPONSES,
-    STOP_READING
+    STOP_READING,
+    REJECT_ECHOING_HEADERS,
+    REJECT_WITH_BODY
   }
 
   final Kind kind;
@@ -45,6 +47,20 @@ public final class FakeFault {
    */
   public static FakeFault rejectUpgrade(int status) {
     return new FakeFault(Kind.REJECT_UPGRADE, status, 0, 0, "", null, 0);
+  }
+
+  /**
+   * Refuses the upgrade with this status and an HTML page listing every request header with its
+   * value, as a misconfigured proxy or debugging gateway does (the key travels back in the body).
+   */
+  public static FakeFault rejectUpgradeEchoingHeaders(int status) {
+    return new FakeFault(Kind.REJECT_ECHOING_HEADERS, status, 0, 0, "", null, 0);
+  }
+
+  /** Refuses the upgrade with this status and exactly this body (any text: JSON, HTML, garbage). */
+  public static FakeFault rejectUpgradeWithBody(int status, String body) {
+    return new FakeFault(Kind.REJECT_WITH_BODY, status, 0, 0,
+        Objects.requireNonNull(body, "body == null"), null, 0);
   }
 
   /** Drops the TCP connection without a close frame once this much audio arrived. */

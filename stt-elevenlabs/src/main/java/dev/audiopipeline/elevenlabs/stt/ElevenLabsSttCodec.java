@@ -8,6 +8,7 @@ import dev.audiopipeline.QuotaExceededException;
 import dev.audiopipeline.TranscriptEvent;
 import dev.audiopipeline.Word;
 import dev.audiopipeline.spi.ProtocolCodec;
+import dev.audiopipeline.spi.Secrets;
 import dev.audiopipeline.spi.WebSocketConnection;
 import dev.audiopipeline.spi.WebSocketHandler;
 import dev.audiopipeline.spi.WebSocketRequest;
@@ -176,7 +177,8 @@ final class ElevenLabsSttCodec implements ProtocolCodec {
     String type = m.path("message_type").asText("");
     switch (type) {
       case "session_started" -> {
-        log.debug("elevenlabs: session {} started", m.path("session_id").asText("?"));
+        log.debug("elevenlabs: session {} started",
+            Secrets.serverText(m.path("session_id").asText("?")));
         events.ready();
         checkDrained(events);
       }
@@ -248,7 +250,7 @@ final class ElevenLabsSttCodec implements ProtocolCodec {
             || ERROR_TYPES.contains(type)) {
           events.error(classify(type, errorText(m), ProviderException.NONE));
         } else {
-          log.debug("elevenlabs: ignoring message type '{}'", type);
+          log.debug("elevenlabs: ignoring message type '{}'", Secrets.serverText(type));
         }
       }
     }
@@ -263,13 +265,14 @@ final class ElevenLabsSttCodec implements ProtocolCodec {
   private static String requireText(JsonNode m) {
     JsonNode t = m.get("text");
     if (t == null || !t.isTextual()) {
-      throw new IllegalArgumentException(m.path("message_type").asText() + " without text");
+      throw new IllegalArgumentException(
+          Secrets.serverText(m.path("message_type").asText()) + " without text");
     }
     return t.asText();
   }
 
   private static String errorText(JsonNode m) {
-    return m.path("error").asText(m.path("message").asText("(no message)"));
+    return Secrets.serverText(m.path("error").asText(m.path("message").asText("(no message)")));
   }
 
   private void flushPendingPlain(Events events) {
@@ -329,10 +332,11 @@ final class ElevenLabsSttCodec implements ProtocolCodec {
       return null;
     }
     if (ERROR_TYPES.contains(reason)) {
-      return classify(reason, "connection closed with reason " + reason, code);
+      return classify(reason, "connection closed with reason " + reason, code); // a known type
     }
     return new ProviderException(provider(), "server closed the connection"
-        + (reason.isEmpty() ? " (idle or session end)" : ": " + reason), ProviderException.NONE,
+        + (reason.isEmpty() ? " (idle or session end)" : ": " + Secrets.serverText(reason)),
+        ProviderException.NONE,
         code, reason.isEmpty() ? null : reason, true, null);
   }
 
@@ -352,7 +356,7 @@ final class ElevenLabsSttCodec implements ProtocolCodec {
     } catch (Exception e) {
       // not JSON
     }
-    String text = "upgrade refused" + (msg != null ? ": " + msg : "");
+    String text = "upgrade refused" + (msg != null ? ": " + Secrets.serverText(msg) : "");
     if ("quota_exceeded".equals(errType)) {
       return new QuotaExceededException(provider(), text, failure.status(), ProviderException.NONE,
           errType, null);

@@ -7,6 +7,7 @@ import dev.audiopipeline.SttSession;
 import dev.audiopipeline.SttSessionOptions;
 import dev.audiopipeline.okhttp.OkHttpWebSocketTransport;
 import dev.audiopipeline.spi.ReconnectPolicy;
+import dev.audiopipeline.spi.Secrets;
 import dev.audiopipeline.spi.StreamingConfig;
 import dev.audiopipeline.spi.StreamingSttSession;
 import dev.audiopipeline.spi.WebSocketRequest;
@@ -109,7 +110,7 @@ public final class ElevenLabsSttProvider implements SttProvider {
       throw new IllegalStateException("ELEVENLABS_API_KEY is not set: export your ElevenLabs API"
           + " key, or use builder().apiKey(...)");
     }
-    Builder bb = builder().apiKey(key);
+    Builder bb = builder().apiKey(Secrets.checkCredential("ELEVENLABS_API_KEY", key));
     String v = env.apply("ELEVENLABS_STT_MODEL");
     if (v != null && !v.isBlank()) {
       bb.modelId(v);
@@ -236,8 +237,8 @@ public final class ElevenLabsSttProvider implements SttProvider {
 
   @Override
   public String toString() {
-    return "ElevenLabsSttProvider{baseUrl=" + b.baseUrl + ", model=" + b.modelId
-        + ", commitStrategy=" + b.commitStrategy + ", apiKey=****}";
+    return "ElevenLabsSttProvider{baseUrl=" + Secrets.safeUrl(b.baseUrl) + ", model=" + b.modelId
+        + ", commitStrategy=" + b.commitStrategy + ", apiKey=" + Secrets.MASK + "}";
   }
 
   /** Builder; {@link #build()} validates. */
@@ -265,9 +266,16 @@ public final class ElevenLabsSttProvider implements SttProvider {
 
     private Builder() {}
 
-    /** Required. Sent only as the {@code xi-api-key} header; never logged. */
+    /**
+     * Required. Sent only as the {@code xi-api-key} header; never logged. Surrounding whitespace
+     * is trimmed.
+     *
+     * @throws IllegalArgumentException if the key is empty or contains anything but printable
+     *     ASCII (a pasted zero-width space, an inner space): the message names the character and
+     *     its position, never the key
+     */
     public Builder apiKey(String v) {
-      this.apiKey = Objects.requireNonNull(v, "apiKey == null");
+      this.apiKey = Secrets.checkCredential("ElevenLabs apiKey", v);
       return this;
     }
 
@@ -392,9 +400,7 @@ public final class ElevenLabsSttProvider implements SttProvider {
       if (apiKey.isBlank()) {
         throw new IllegalStateException("apiKey is required: builder().apiKey(...) or fromEnv()");
       }
-      if (!baseUrl.startsWith("ws://") && !baseUrl.startsWith("wss://")) {
-        throw new IllegalArgumentException("baseUrl '" + baseUrl + "' must start with ws:// or wss://");
-      }
+      checkBaseUrl(baseUrl);
       if (!RATES.contains(sampleRate)) {
         throw new IllegalArgumentException("sampleRate " + sampleRate + ": accepted " + RATES);
       }
@@ -419,6 +425,27 @@ public final class ElevenLabsSttProvider implements SttProvider {
         throw new IllegalArgumentException("schedulerThreads " + schedulerThreads + ": accepted >= 1");
       }
       return new ElevenLabsSttProvider(this);
+    }
+
+    /** Shown only as {@link Secrets#safeUrl}: a pasted URL may carry a token. */
+    static void checkBaseUrl(String baseUrl) {
+      if (!baseUrl.startsWith("ws://") && !baseUrl.startsWith("wss://")) {
+        throw new IllegalArgumentException(
+            "baseUrl '" + Secrets.safeUrl(baseUrl) + "' must start with ws:// or wss://");
+      }
+      URI u;
+      try {
+        u = new URI(baseUrl);
+      } catch (java.net.URISyntaxException e) {
+        throw new IllegalArgumentException("baseUrl '" + Secrets.safeUrl(baseUrl)
+            + "' is not a valid URL (" + e.getReason() + " at index " + e.getIndex() + ")");
+      }
+      if (u.getHost() == null || u.getRawUserInfo() != null || u.getRawQuery() != null
+          || u.getRawFragment() != null) {
+        throw new IllegalArgumentException("baseUrl '" + Secrets.safeUrl(baseUrl)
+            + "' must be ws(s)://host[:port][/path] without user info, query or fragment"
+            + " (the key goes in apiKey(...), never in the URL)");
+      }
     }
   }
 }

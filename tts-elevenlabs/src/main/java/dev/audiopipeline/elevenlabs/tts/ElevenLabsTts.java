@@ -8,6 +8,7 @@ import dev.audiopipeline.TtsChunk;
 import dev.audiopipeline.TtsRequest;
 import dev.audiopipeline.TtsStream;
 import dev.audiopipeline.internal.NamedThreadFactory;
+import dev.audiopipeline.spi.Secrets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -373,8 +374,10 @@ public final class ElevenLabsTts implements StreamingTtsProvider {
         + ", format="
         + outputFormat
         + ", baseUrl="
-        + baseUrl
-        + ", apiKey=[redacted]}";
+        + Secrets.safeUrl(baseUrl.toString())
+        + ", apiKey="
+        + Secrets.MASK
+        + "}";
   }
 
   /** Options. Validated in {@link #build()}. */
@@ -413,7 +416,7 @@ public final class ElevenLabsTts implements StreamingTtsProvider {
     public Builder env(Map<String, String> env) {
       String key = env.get("ELEVENLABS_API_KEY");
       if (key != null && !key.isBlank()) {
-        apiKey(key.trim());
+        apiKey(Secrets.checkCredential("ELEVENLABS_API_KEY", key));
       }
       String voice = env.get("ELEVENLABS_VOICE_ID");
       if (voice != null && !voice.isBlank()) {
@@ -434,13 +437,20 @@ public final class ElevenLabsTts implements StreamingTtsProvider {
       return this;
     }
 
-    /** Required. Sent as the {@code xi-api-key} header; never logged. */
+    /**
+     * Required. Sent as the {@code xi-api-key} header; never logged. Surrounding whitespace is
+     * trimmed.
+     *
+     * @throws IllegalArgumentException if the key is blank or contains anything but printable
+     *     ASCII (a pasted zero-width space, an inner space): the message names the character and
+     *     its position, never the key (OkHttp would otherwise throw with the key in its message)
+     */
     public Builder apiKey(String apiKey) {
       Objects.requireNonNull(apiKey, "apiKey == null");
       if (apiKey.isBlank()) {
         throw new IllegalArgumentException("apiKey is blank: set ELEVENLABS_API_KEY or call apiKey(...)");
       }
-      this.apiKey = apiKey;
+      this.apiKey = Secrets.checkCredential("ElevenLabs apiKey", apiKey);
       return this;
     }
 
@@ -682,7 +692,13 @@ public final class ElevenLabsTts implements StreamingTtsProvider {
       HttpUrl parsed = HttpUrl.parse(u);
       if (parsed == null) {
         throw new IllegalArgumentException(
-            name + " \"" + url + "\" is not a URL: give e.g. " + DEFAULT_BASE_URL);
+            name + " \"" + Secrets.safeUrl(url) + "\" is not a URL: give e.g. " + DEFAULT_BASE_URL);
+      }
+      if (!parsed.encodedUsername().isEmpty() || !parsed.encodedPassword().isEmpty()
+          || parsed.encodedQuery() != null || parsed.encodedFragment() != null) {
+        throw new IllegalArgumentException(name + " \"" + Secrets.safeUrl(url)
+            + "\" must be scheme://host[:port][/path] without user info, query or fragment"
+            + " (the key goes in apiKey(...), never in the URL)");
       }
       return parsed;
     }

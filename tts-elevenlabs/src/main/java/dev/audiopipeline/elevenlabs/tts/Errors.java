@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.audiopipeline.AuthenticationException;
 import dev.audiopipeline.ProviderException;
 import dev.audiopipeline.QuotaExceededException;
+import dev.audiopipeline.spi.Secrets;
 import java.io.IOException;
 import java.util.Locale;
 import org.jspecify.annotations.Nullable;
@@ -49,7 +50,7 @@ final class Errors {
         message = detail.asText();
       }
     } catch (IOException notJson) {
-      message = body.length() > 200 ? body.substring(0, 200) + "…" : body;
+      message = body; // bounded by redact() below, after the key is masked
     }
     if (message == null || message.isBlank()) {
       message = "request failed";
@@ -113,12 +114,14 @@ final class Errors {
     return new ProviderException(PROVIDER, message, ProviderException.NONE, code, type, retryable, null);
   }
 
-  /** Removes the key from text that will be logged or thrown, should a peer ever echo it. */
+  /**
+   * Server text made fit for a log line or an exception: the key (also when shorter than {@link
+   * Secrets#MIN_LENGTH}) and every credential-shaped value masked, bounded ({@link
+   * Secrets#serverText}).
+   */
   static String redact(String text, String apiKey) {
-    if (apiKey.length() >= 4 && text.contains(apiKey)) {
-      return text.replace(apiKey, "[redacted]");
-    }
-    return text;
+    String t = apiKey.length() >= 4 && text.contains(apiKey) ? text.replace(apiKey, Secrets.MASK) : text;
+    return Secrets.serverText(t);
   }
 
   static @Nullable String textOrNull(@Nullable JsonNode n) {

@@ -141,7 +141,7 @@ final class HttpSynthesis implements Runnable {
         if (attempt < tts.maxRetries) {
           attempt++;
           Duration d = backoff(attempt);
-          log.warn("elevenlabs: request failed ({}); retry {} of {} in {} ms", e.toString(), attempt, tts.maxRetries, d.toMillis());
+          log.warn("elevenlabs: request failed ({}); retry {} of {} in {} ms", Errors.redact(e.toString(), tts.apiKey), attempt, tts.maxRetries, d.toMillis());
           waitBeforeRetry(d);
           continue;
         }
@@ -291,7 +291,8 @@ final class HttpSynthesis implements Runnable {
       return;
     }
     String requestId = response.header("request-id");
-    log.debug("elevenlabs: streaming {} (request-id {})", tts.outputFormat, requestId);
+    log.debug("elevenlabs: streaming {} (request-id {})", tts.outputFormat,
+        Errors.redact(String.valueOf(requestId), tts.apiKey));
     AudioFormat format = tts.outputFormat.pcmFormat();
     AudioDecoder decoder = new AudioDecoder(tts.outputFormat);
     BufferedSource source = body.source();

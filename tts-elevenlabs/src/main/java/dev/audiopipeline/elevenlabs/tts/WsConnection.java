@@ -295,7 +295,9 @@ final class WsConnection extends WebSocketListener {
     if (m.hasNonNull("error") || (m.hasNonNull("message") && !hasAudio && !isFinal)) {
       String type = Errors.textOrNull(m.get("error"));
       String message = Errors.textOrNull(m.get("message"));
-      log.debug("{}: error message [{}] for context {}", name, type, ctx);
+      log.debug("{}: error message [{}] for context {}", name,
+          type == null ? null : Errors.redact(type, tts.apiKey),
+          ctx == null ? null : Errors.redact(ctx, tts.apiKey));
       WsStream target;
       synchronized (lock) {
         lastErrorType = type;
@@ -316,7 +318,7 @@ final class WsConnection extends WebSocketListener {
       stream = ctx != null ? contexts.get(ctx) : contexts.size() == 1 ? contexts.values().iterator().next() : null;
     }
     if (stream == null) {
-      log.trace("{}: message for context {} that is no longer open", name, ctx);
+      log.trace("{}: message for context {} that is no longer open", name, Errors.redact(String.valueOf(ctx), tts.apiKey));
       return;
     }
     if (hasAudio) {

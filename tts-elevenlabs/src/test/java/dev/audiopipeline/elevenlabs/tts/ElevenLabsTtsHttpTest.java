@@ -393,7 +393,7 @@ class ElevenLabsTtsHttpTest {
     assertThatThrownBy(() -> VoiceSettings.builder().stability(2))
         .hasMessageContaining("stability 2.0 is out of range");
     assertThat(ElevenLabsTts.builder().apiKey(KEY).build()).satisfies(t -> {
-      assertThat(t.toString()).doesNotContain(KEY).contains("[redacted]");
+      assertThat(t.toString()).doesNotContain(KEY).contains("apiKey=***");
       t.close();
     });
     assertThat(OutputFormat.of("pcm_22050").pcmFormat()).isEqualTo(AudioFormat.mono(22_050));
