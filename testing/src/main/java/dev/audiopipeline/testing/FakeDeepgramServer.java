@@ -184,6 +184,10 @@ public final class FakeDeepgramServer extends AbstractFakeServer {
 
     @Override
     void binary(byte[] data) {
+      if (silent) {
+        audio(data, 0, data.length); // reads, never answers
+        return;
+      }
       if (data.length == 0) {
         close(1008, "DATA-0000");
         return;
@@ -229,6 +233,9 @@ public final class FakeDeepgramServer extends AbstractFakeServer {
 
     @Override
     void text(String text) {
+      if (silent) {
+        return;
+      }
       JsonNode m;
       try {
         m = mapper.readTree(text);

@@ -175,7 +175,16 @@ public final class FakeElevenLabsSttServer extends AbstractFakeServer {
       try {
         m = mapper.readTree(text);
       } catch (Exception e) {
-        error("input_error", "Invalid JSON message");
+        if (!silent) {
+          error("input_error", "Invalid JSON message");
+        }
+        return;
+      }
+      if (silent) {
+        byte[] pcm = Base64.getDecoder().decode(m.path("audio_base_64").asText(""));
+        if (pcm.length > 0) {
+          audio(pcm, 0, pcm.length); // takes the audio, never answers
+        }
         return;
       }
       if (!"input_audio_chunk".equals(m.path("message_type").asText())) {

@@ -44,8 +44,13 @@ final class ElevenLabsSttCodec implements ProtocolCodec {
   private final String chunkSuffix;
   private final String commitMessage;
 
-  /** After the end commit in VAD mode: results may still be in flight for this long. */
-  static final Duration END_QUIET = Duration.ofMillis(400);
+  /**
+   * VAD mode, after the answer to the end commit: a server VAD commit may have been answered just
+   * before ours, so the end is the first {@code END_QUIET} without a message after an answer
+   * (commit answers take 200–400 ms). Never instead of an answer: without one, the session's
+   * finish timeout fails it.
+   */
+  static final Duration END_QUIET = Duration.ofSeconds(1);
 
   private final boolean vad;
   private long samplesSent;
@@ -58,6 +63,7 @@ final class ElevenLabsSttCodec implements ProtocolCodec {
   private int timedCount;
   private @Nullable String pendingPlain;
   private boolean endRequested;
+  private boolean awaitingEndAnswer; // VAD mode: our end commit is not answered yet
 
   ElevenLabsSttCodec(WebSocketRequest request, ObjectMapper mapper, int sampleRate,
       boolean expectTimed, boolean vad, Duration keepAliveAfter, @Nullable String language) {
@@ -156,8 +162,18 @@ final class ElevenLabsSttCodec implements ProtocolCodec {
     // answered in order, after any committed transcript in flight, so it also means "drained".
     if ((samplesSent - lastCommitAtLeast) / (double) sampleRate >= MIN_COMMIT_SECONDS) {
       sendCommit(connection);
+      awaitingEndAnswer = true; // the end is its answer (a committed transcript), then quiet
+    } else {
+      events.drainedWhenQuiet(END_QUIET); // nothing to ask for: only VAD answers in flight
     }
-    events.drainedWhenQuiet(END_QUIET);
+  }
+
+  /** VAD mode: a committed transcript after the end commit is (or precedes) its answer. */
+  private void endAnswered(Events events) {
+    if (vad && endRequested && awaitingEndAnswer) {
+      awaitingEndAnswer = false;
+      events.drainedWhenQuiet(END_QUIET);
+    }
   }
 
   /** Called after every event that may complete the end of stream. */
@@ -201,10 +217,12 @@ final class ElevenLabsSttCodec implements ProtocolCodec {
           pendingPlain = t;
         }
         checkDrained(events);
+        endAnswered(events);
       }
       case "committed_transcript_with_timestamps" -> {
         String t = requireText(m);
         if (!expectTimed) {
+          endAnswered(events);
           return;
         }
         timedCount++;
@@ -232,6 +250,7 @@ final class ElevenLabsSttCodec implements ProtocolCodec {
         String lang = m.hasNonNull("language_code") ? m.get("language_code").asText() : null;
         emitFinal(t, words, lang, conf, events);
         checkDrained(events);
+        endAnswered(events);
       }
       case "committed_transcript_entities" -> log.trace("elevenlabs: entities");
       case "commit_throttled" -> {
@@ -331,9 +350,24 @@ final class ElevenLabsSttCodec implements ProtocolCodec {
     if (ERROR_TYPES.contains(reason)) {
       return classify(reason, "connection closed with reason " + reason, code);
     }
-    return new ProviderException(provider(), "server closed the connection"
-        + (reason.isEmpty() ? " (idle or session end)" : ": " + reason), ProviderException.NONE,
-        code, reason.isEmpty() ? null : reason, true, null);
+    String text = "server closed the connection" + (!reason.isEmpty() ? ": " + reason
+        : code == 1000 ? " (idle or session end)" : "");
+    if (reason.equals("invalid_api_key")) {
+      return new AuthenticationException(provider(), text, ProviderException.NONE, code, reason,
+          null);
+    }
+    // 1008 about the key, 4001, 4003: a bad key is not retried (nor 4002, payment)
+    ProviderException account = ProtocolCodec.classifyAccountClose(provider(), code, reason, text);
+    if (account != null) {
+      return account;
+    }
+    // any other policy violation (1008) or application-defined 4xxx refusal (but "too many
+    // requests" 4029 and "timeout" 4008): retrying would repeat it
+    boolean retryable = code != 1008
+        && (code < 4000 || code > 4999 || code == 4029 || code == 4008);
+    String type = reason.matches("[A-Za-z0-9_.-]{1,64}") ? reason : null;
+    return new ProviderException(provider(), text, ProviderException.NONE, code, type, retryable,
+        null);
   }
 
   @Override
