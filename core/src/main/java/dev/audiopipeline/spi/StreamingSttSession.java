@@ -907,12 +907,14 @@ public final class StreamingSttSession implements SttSession {
     if (conn != c || failedOrClosed) {
       return;
     }
-    long start = c.clock.toSessionMs(r.startMs());
-    long end = Math.max(start, c.clock.toSessionMs(r.endMs()));
+    // provider times are clamped to the audio this connection carried: a hostile or broken
+    // server's huge or negative numbers cannot move results off the timeline
+    long start = c.clock.toSessionMs(c.clamp(r.startMs()));
+    long end = Math.max(start, c.clock.toSessionMs(c.clamp(r.endMs())));
     List<Word> words = new ArrayList<>(r.words().size());
     for (Word w : r.words()) {
-      long ws = c.clock.toSessionMs(w.startMs());
-      words.add(new Word(w.text(), ws, Math.max(ws, c.clock.toSessionMs(w.endMs())),
+      long ws = c.clock.toSessionMs(c.clamp(w.startMs()));
+      words.add(new Word(w.text(), ws, Math.max(ws, c.clock.toSessionMs(c.clamp(w.endMs()))),
           w.confidence()));
     }
     TranscriptEvent.Result mapped = new TranscriptEvent.Result(r.isFinal(), r.text(), start, end,
@@ -929,7 +931,7 @@ public final class StreamingSttSession implements SttSession {
     if (conn != c) {
       return;
     }
-    long sessionSamples = c.clock.toSessionMs(providerMs) * sampleRate / 1000 * channels;
+    long sessionSamples = c.clock.toSessionMs(c.clamp(providerMs)) * sampleRate / 1000 * channels;
     long pos = Math.min(sessionSamples, c.sentPos);
     if (pos > watermark) {
       watermark = pos;
@@ -1059,6 +1061,11 @@ public final class StreamingSttSession implements SttSession {
 
     WebSocketConnection ws() {
       return Objects.requireNonNull(ws, "not open");
+    }
+
+    /** {@code providerMs} within [0, audio sent on this connection]. */
+    long clamp(long providerMs) {
+      return Math.max(0, Math.min(providerMs, clock.providerMs()));
     }
 
     /** A server message arrived (under the lock): the watchdog rests, the audio is answered. */

@@ -270,6 +270,39 @@ class DeepgramFaultTest {
   }
 
   @Test
+  void hostileMessagesAreSkippedAndCannotMoveResultsOffTheTimeline() throws Exception {
+    provider = builder().build();
+    server.enqueue(
+        FakeFault.sendAfterAudio(Duration.ofMillis(100), "garbage \u0000 not json {"),
+        FakeFault.sendAfterAudio(Duration.ofMillis(150), "[1,2,3]"),
+        FakeFault.sendAfterAudio(Duration.ofMillis(200), "{\"type\":{\"nested\":true}}"),
+        FakeFault.sendAfterAudio(Duration.ofMillis(250), "{\"type\":\"Results\",\"start\":1e308,"
+            + "\"duration\":1e308,\"is_final\":false,\"channel\":{\"alternatives\":[{"
+            + "\"transcript\":\"\\u001b[31mhuge\",\"words\":[{\"word\":\"huge\","
+            + "\"start\":1e300,\"end\":1e301}]}]}}"),
+        FakeFault.sendAfterAudio(Duration.ofMillis(300), "{\"type\":\"Results\",\"start\":-7,"
+            + "\"duration\":-1e20,\"is_final\":false,\"channel\":{\"alternatives\":[{"
+            + "\"transcript\":\"negative\"}]}}"),
+        FakeFault.sendAfterAudio(Duration.ofMillis(350),
+            "{\"type\":\"Results\",\"start\":\"soon\",\"is_final\":\"yes\"}"));
+    EventRecorder events = new EventRecorder();
+    SttSession s = provider.openSession(SttSessionOptions.of("hostile"), events);
+    sendInFrames(s, new Audio().silence(300).tone(500).silence(600).samples());
+    s.finish(WAIT).toCompletableFuture().get(10, TimeUnit.SECONDS);
+    assertThat(events.ofType(TranscriptEvent.Failed.class)).isEmpty();
+    assertThat(events.ofType(TranscriptEvent.Reconnecting.class)).isEmpty();
+    assertThat(events.finals()).extracting(TranscriptEvent.Result::text)
+        .containsExactly("speech 1");
+    for (TranscriptEvent.Result r : events.ofType(TranscriptEvent.Result.class)) {
+      assertThat(r.startMs()).isBetween(0L, 1400L);
+      assertThat(r.endMs()).isBetween(r.startMs(), 1400L);
+      r.words().forEach(w -> assertThat(w.endMs()).isBetween(0L, 1400L));
+    }
+    assertThat(events.ofType(TranscriptEvent.Result.class)).extracting(TranscriptEvent.Result::text)
+        .contains("negative");
+  }
+
+  @Test
   void badBaseUrlFailsAtOnceNamingTheOptionOrVariable() {
     assertThatThrownBy(() -> DeepgramSttProvider.builder().apiKey("k").baseUrl("ws://api deepgram.com")
         .build())

@@ -61,7 +61,14 @@ final class ElevenLabsSttCodec implements ProtocolCodec {
   private int segment;
   private int plainCount;
   private int timedCount;
-  private @Nullable String pendingPlain;
+  /**
+   * Plain committed transcripts waiting for their timed twin, oldest first. Twins of consecutive
+   * commits may interleave (plain 2, plain 3, timed 2, timed 3: a VAD commit followed closely by
+   * ours), so each timed message pairs with the oldest waiting plain.
+   */
+  private final ArrayDeque<String> pendingPlains = new ArrayDeque<>();
+  /** More waiting plains than this: the oldest one's twin is not coming. */
+  private static final int MAX_PENDING_PLAINS = 2;
   private boolean endRequested;
   private boolean awaitingEndAnswer; // VAD mode: our end commit is not answered yet
 
@@ -178,7 +185,7 @@ final class ElevenLabsSttCodec implements ProtocolCodec {
 
   /** Called after every event that may complete the end of stream. */
   private void checkDrained(Events events) {
-    if (!vad && endRequested && pendingCommits.isEmpty() && pendingPlain == null) {
+    if (!vad && endRequested && pendingCommits.isEmpty() && pendingPlains.isEmpty()) {
       events.drained();
     }
   }
@@ -209,12 +216,13 @@ final class ElevenLabsSttCodec implements ProtocolCodec {
         plainCount++;
         if (!expectTimed) {
           emitFinal(t, List.of(), null, null, events);
-        } else if (plainCount > timedCount) {
-          if (pendingPlain != null) {
-            flushPendingPlain(events); // an earlier plain whose twin never came
-            timedCount = plainCount - 1;
+        } else if (plainCount > timedCount) { // else its timed twin came first
+          pendingPlains.add(t);
+          if (pendingPlains.size() > MAX_PENDING_PLAINS) {
+            // the oldest plain's twin never came: it is the final, and counts as twinned
+            emitFinal(pendingPlains.poll(), List.of(), null, null, events);
+            timedCount++;
           }
-          pendingPlain = t;
         }
         checkDrained(events);
         endAnswered(events);
@@ -227,7 +235,7 @@ final class ElevenLabsSttCodec implements ProtocolCodec {
         }
         timedCount++;
         if (timedCount <= plainCount) {
-          pendingPlain = null; // its plain twin came first
+          pendingPlains.poll(); // its plain twin came first (the oldest waiting one)
         }
         List<Word> words = new ArrayList<>();
         List<Double> logprobs = new ArrayList<>();
@@ -236,8 +244,10 @@ final class ElevenLabsSttCodec implements ProtocolCodec {
           if (!wt.equals("word")) {
             continue;
           }
-          long s = Math.round(w.path("start").asDouble(0) * 1000);
-          long e = Math.max(s, Math.round(w.path("end").asDouble(0) * 1000));
+          // within the audio sent: hostile numbers must not move the commit bookkeeping
+          long sent = events.audioSentMs();
+          long s = Math.max(0, Math.min(sent, Math.round(w.path("start").asDouble(0) * 1000)));
+          long e = Math.max(s, Math.min(sent, Math.round(w.path("end").asDouble(0) * 1000)));
           words.add(new Word(w.path("text").asText(""), s, e, null));
           if (w.hasNonNull("logprob")) {
             logprobs.add(w.get("logprob").asDouble());
@@ -292,10 +302,8 @@ final class ElevenLabsSttCodec implements ProtocolCodec {
   }
 
   private void flushPendingPlain(Events events) {
-    String p = pendingPlain;
-    if (p != null) {
-      pendingPlain = null;
-      emitFinal(p, List.of(), null, null, events);
+    while (!pendingPlains.isEmpty()) {
+      emitFinal(pendingPlains.poll(), List.of(), null, null, events);
     }
   }
 

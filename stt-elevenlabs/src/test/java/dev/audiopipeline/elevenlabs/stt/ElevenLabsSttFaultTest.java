@@ -185,6 +185,55 @@ class ElevenLabsSttFaultTest {
   }
 
   @Test
+  void hostileMessagesAreSkippedAndCannotMoveResultsOffTheTimeline() throws Exception {
+    start(f -> f, c -> c);
+    server.enqueue(
+        FakeFault.sendAfterAudio(Duration.ofMillis(100), "\u001b[2J garbage"),
+        FakeFault.sendAfterAudio(Duration.ofMillis(150), "{\"message_type\":42}"),
+        FakeFault.sendAfterAudio(Duration.ofMillis(200),
+            "{\"message_type\":\"partial_transcript\",\"text\":{\"not\":\"text\"}}"),
+        FakeFault.sendAfterAudio(Duration.ofMillis(250),
+            "{\"message_type\":\"partial_transcript\",\"text\":\"\\u001b[31mred\"}"),
+        FakeFault.sendAfterAudio(Duration.ofMillis(300),
+            "{\"message_type\":\"committed_transcript_with_timestamps\",\"text\":\"far\","
+            + "\"words\":[{\"text\":\"far\",\"start\":1e308,\"end\":-1e308,"
+            + "\"type\":\"word\",\"logprob\":\"NaN\"}]}"));
+    EventRecorder events = new EventRecorder();
+    SttSession s = provider.openSession(SttSessionOptions.of("hostile"), events);
+    sendInFrames(s, new Audio().silence(300).tone(600).silence(800).samples());
+    s.finish(WAIT).toCompletableFuture().get(10, TimeUnit.SECONDS);
+    assertThat(events.ofType(TranscriptEvent.Failed.class)).isEmpty();
+    assertThat(events.finals()).extracting(TranscriptEvent.Result::text).contains("speech 1");
+    for (TranscriptEvent.Result r : events.ofType(TranscriptEvent.Result.class)) {
+      assertThat(r.startMs()).isBetween(0L, 1700L);
+      assertThat(r.endMs()).isBetween(r.startMs(), 1700L);
+    }
+  }
+
+  @Test
+  void interleavedTwinsOfTwoCommitsGiveOneFinalEach() throws Exception {
+    // a VAD commit answered just before ours: plain 1, plain 2, timed 1, timed 2
+    start(f -> f, c -> c);
+    String plain = "{\"message_type\":\"committed_transcript\",\"text\":\"%s\"}";
+    String timed = "{\"message_type\":\"committed_transcript_with_timestamps\",\"text\":\"%s\","
+        + "\"language_code\":null,\"words\":[{\"text\":\"%s\",\"start\":%s,\"end\":%s,"
+        + "\"type\":\"word\",\"logprob\":-0.1}]}";
+    Duration at = Duration.ofMillis(400);
+    server.enqueue(
+        FakeFault.sendAfterAudio(at, String.format(plain, "alpha")),
+        FakeFault.sendAfterAudio(at, String.format(plain, "beta")),
+        FakeFault.sendAfterAudio(at, String.format(timed, "alpha", "alpha", "0.1", "0.2")),
+        FakeFault.sendAfterAudio(at, String.format(timed, "beta", "beta", "0.25", "0.35")));
+    EventRecorder events = new EventRecorder();
+    SttSession s = provider.openSession(SttSessionOptions.of("twins"), events);
+    sendInFrames(s, new Audio().silence(1200).samples()); // silence: the fake commits nothing
+    s.finish(WAIT).toCompletableFuture().get(10, TimeUnit.SECONDS);
+    assertThat(events.finals()).extracting(TranscriptEvent.Result::text)
+        .containsExactly("alpha", "beta");
+    assertThat(events.finals().get(1).words()).extracting(w -> w.startMs()).containsExactly(250L);
+  }
+
+  @Test
   void badBaseUrlFailsAtOnceNamingTheOptionOrVariable() {
     assertThatThrownBy(() -> ElevenLabsSttProvider.builder().apiKey("k")
         .baseUrl("wss://api.elevenlabs.io\t").build())
