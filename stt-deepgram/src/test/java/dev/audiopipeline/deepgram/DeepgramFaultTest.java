@@ -314,11 +314,51 @@ class DeepgramFaultTest {
     assertThatThrownBy(() -> DeepgramSttProvider.builder().apiKey("k")
         .baseUrl("wss://x.io/?token=secret-value").build())
         .hasMessageContaining("query").hasMessageNotContaining("secret-value");
+    assertThatThrownBy(() -> DeepgramSttProvider.builder().apiKey("k")
+        .responseTimeout(Duration.ofMillis(100)).build())
+        .hasMessageContaining("responseTimeout 100 ms: accepted 500 ms..10 min");
+    assertThatThrownBy(() -> DeepgramSttProvider.builder().apiKey("k")
+        .pingInterval(Duration.ofSeconds(-1)).build())
+        .hasMessageContaining("pingInterval");
     assertThatThrownBy(() -> DeepgramSttProvider.fromEnv(Map.of("DEEPGRAM_API_KEY", KEY,
         "DEEPGRAM_BASE_URL", "wss://api.deepgram.com /v1")::get))
         .isInstanceOf(AudioPipelineException.class)
         .hasMessageContaining("DEEPGRAM_BASE_URL").hasMessageContaining("whitespace")
         .hasMessageNotContaining(KEY);
+  }
+
+  @Test
+  void refusedUpgradesEndInATypedErrorOnTheCallbackAndTheStages() throws Exception {
+    provider = builder().build();
+    server.enqueue(FakeFault.rejectUpgrade(403));
+    EventRecorder events = new EventRecorder();
+    dev.audiopipeline.spi.StreamingSttSession s = (dev.audiopipeline.spi.StreamingSttSession)
+        provider.openSession(SttSessionOptions.of("forbidden"), events);
+    ProviderException e = (ProviderException) events.await(TranscriptEvent.Failed.class, WAIT)
+        .error();
+    assertThat(e).isInstanceOf(AuthenticationException.class);
+    assertThat(e.httpStatus()).isEqualTo(403);
+    assertThat(occurrences(e.getMessage(), "(HTTP 403)")).isEqualTo(1);
+    assertThat(s.closed().toCompletableFuture()).failsWithin(Duration.ofSeconds(5));
+    assertThatThrownBy(() -> s.finish(WAIT).toCompletableFuture().get(5, TimeUnit.SECONDS))
+        .cause().isSameAs(e);
+    assertThat(server.connections()).hasSize(1);
+
+    // a server error on every attempt: retried, then given up promptly with the last status
+    for (int i = 0; i < 4; i++) {
+      server.enqueue(FakeFault.rejectUpgrade(500));
+    }
+    EventRecorder events2 = new EventRecorder();
+    SttSession s2 = provider.openSession(SttSessionOptions.of("server-error"), events2);
+    ProviderException e2 = (ProviderException) events2.await(TranscriptEvent.Failed.class, WAIT)
+        .error();
+    assertThat(e2.httpStatus()).isEqualTo(500);
+    assertThat(e2.isRetryable()).isFalse();
+    assertThat(e2.getMessage()).contains("could not open a first connection in 4 attempts");
+    assertThat(occurrences(e2.getMessage(), "(HTTP 500)")).isEqualTo(1);
+    assertThat(events2.ofType(TranscriptEvent.Reconnecting.class)).hasSize(3);
+    assertThat(server.connections()).hasSize(5);
+    s2.close();
   }
 
   @Test
