@@ -191,12 +191,12 @@ public final class StreamingConfig {
     }
 
     /**
-     * The server-silence watchdog: once audio went out on a connection and the server has sent
-     * nothing for this long, the connection counts as dead (it is replaced and its audio replayed;
-     * a second connection in a row that never answers fails the session with a {@code
-     * no_response} {@link dev.audiopipeline.ProviderException}). Half-way, the session asks for an
-     * answer with the codec's {@link ProtocolCodec#flush flush} (Deepgram {@code Finalize},
-     * ElevenLabs commit). Default 20 s; accepted 500 ms to 10 min.
+     * The server-silence watchdog: once at least 1 s of audio went out on a connection and the
+     * server has sent nothing since for this long, the connection counts as dead (it is replaced
+     * and its audio replayed; a second connection in a row that never answers fails the session
+     * with a {@code no_response} {@link dev.audiopipeline.ProviderException}). Half-way, the
+     * session asks for an answer with the codec's {@link ProtocolCodec#flush flush} (Deepgram
+     * {@code Finalize}, ElevenLabs commit). Default 20 s; accepted 500 ms to 10 min.
      */
     public Builder responseTimeout(Duration v) {
       this.responseTimeout = Objects.requireNonNull(v, "responseTimeout == null");

@@ -50,8 +50,9 @@ import org.slf4j.LoggerFactory;
  *   <li>Each connection has its own audio clock; result times are moved onto the session's
  *       timeline, so they stay continuous across reconnects.
  *   <li>Keep-alives are sent after {@link ProtocolCodec#keepAliveAfter()} of idle.
- *   <li>Server-silence watchdog: when audio went out and the server sent nothing for {@link
- *       StreamingConfig#responseTimeout()} (a flush asks half-way), the connection is replaced;
+ *   <li>Server-silence watchdog: when at least 1 s of audio went out and the server sent nothing
+ *       for {@link StreamingConfig#responseTimeout()} (a flush asks half-way), the connection is
+ *       replaced;
  *       a second one in a row that never answers fails the session ({@code no_response}).
  *   <li>Drops reconnect with {@link Backoff}; non-retryable errors (auth, quota, a request that
  *       cannot be opened) end the session with one {@link TranscriptEvent.Failed}, and so does a
@@ -74,7 +75,10 @@ import org.slf4j.LoggerFactory;
 public final class StreamingSttSession implements SttSession {
   private static final Logger log = LoggerFactory.getLogger(StreamingSttSession.class);
   private static final int MAX_DEFERRED = 4096;
-  /** Below this much audio a server may legitimately stay silent (nothing to commit). */
+  /**
+   * Below this much audio a server may legitimately stay silent (nothing to commit, a tail after a
+   * final): the watchdog and the end-of-stream "no answer" check need at least this much.
+   */
   static final long MIN_AUDIO_FOR_ANSWER_MS = 1000;
   /** Attempts that never became ready, before any did, after which the session fails. */
   static final int NEVER_OPENED_LIMIT = 4;
@@ -104,6 +108,7 @@ public final class StreamingSttSession implements SttSession {
   private final boolean canWait;
   private final long waitAheadSamples;
   private final long responseTimeoutNanos;
+  private final long minAnswerSamples;
   private final short[] chunkScratch;
   private final byte[] byteScratch;
   private final CompletableFuture<Void> finished = new CompletableFuture<>();
@@ -158,6 +163,7 @@ public final class StreamingSttSession implements SttSession {
     this.waitAheadSamples = Math.max(chunkSamples,
         config.waitAhead().toMillis() * sampleRate / 1000 * channels);
     this.responseTimeoutNanos = config.responseTimeout().toNanos();
+    this.minAnswerSamples = MIN_AUDIO_FOR_ANSWER_MS * sampleRate / 1000 * channels;
     this.backoff = new Backoff(config.reconnectPolicy(), config.random());
     this.chunkScratch = new short[Math.max(chunkSamples, 1)];
     this.byteScratch = new byte[chunkScratch.length * 2];
@@ -576,6 +582,7 @@ public final class StreamingSttSession implements SttSession {
       if (c.unansweredSinceNanos == 0) {
         c.unansweredSinceNanos = c.lastSendNanos; // the watchdog waits for an answer from here
       }
+      c.unansweredSamples += n;
       buffer.markDelivered(c.sentPos);
     }
   }
@@ -648,8 +655,8 @@ public final class StreamingSttSession implements SttSession {
    * flush; at the end the connection counts as dead. Returns whether it replaced the connection.
    */
   private boolean watchdog(Connection c, long t) {
-    if (c.unansweredSinceNanos == 0) {
-      return false;
+    if (c.unansweredSinceNanos == 0 || c.unansweredSamples < minAnswerSamples) {
+      return false; // a short tail (a muted speaker's last frames) may legitimately get no answer
     }
     long waited = t - c.unansweredSinceNanos;
     if (waited >= responseTimeoutNanos) {
@@ -1045,6 +1052,7 @@ public final class StreamingSttSession implements SttSession {
     boolean answeredAudio;
     boolean probed;
     long unansweredSinceNanos;
+    long unansweredSamples;
     long pressureFlushAt = -1;
     boolean endRequested;
     long quietNanos;
@@ -1072,6 +1080,7 @@ public final class StreamingSttSession implements SttSession {
     void heard() {
       lastServerMessageNanos = now();
       unansweredSinceNanos = 0;
+      unansweredSamples = 0;
       probed = false;
       if (callerAudioSent) {
         answeredAudio = true;

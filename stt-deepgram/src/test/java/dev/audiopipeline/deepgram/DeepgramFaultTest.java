@@ -171,7 +171,7 @@ class DeepgramFaultTest {
 
   @Test
   void serverThatReadsAudioAndNeverAnswersEndsWithATypedError() throws Exception {
-    provider = builder().responseTimeout(Duration.ofSeconds(1)).build();
+    provider = builder().responseTimeout(Duration.ofSeconds(2)).build();
     server.enqueue(FakeFault.silent());
     server.enqueue(FakeFault.silent());
     EventRecorder events = new EventRecorder();
@@ -202,6 +202,22 @@ class DeepgramFaultTest {
     assertThat(s.finish(WAIT).toCompletableFuture()).failsWithin(Duration.ofSeconds(5));
     s.close();
     feeding.get(15, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void aShortUnansweredTailIsNotTakenForADeadServer() throws Exception {
+    // a speaker who said a word and went quiet (muted): no answer to 300 ms is not an outage
+    provider = builder().responseTimeout(Duration.ofMillis(500)).build();
+    server.enqueue(FakeFault.silent());
+    EventRecorder events = new EventRecorder();
+    SttSession s = provider.openSession(SttSessionOptions.of("muted"), events);
+    sendInFrames(s, new Audio().tone(300).samples());
+    assertThat(server.awaitConnection(0, WAIT).awaitAudioMs(300, WAIT)).isTrue();
+    Thread.sleep(2000); // four response timeouts
+    assertThat(events.ofType(TranscriptEvent.Reconnecting.class)).isEmpty();
+    assertThat(events.ofType(TranscriptEvent.Failed.class)).isEmpty();
+    assertThat(server.connections()).hasSize(1);
+    s.close();
   }
 
   @Test

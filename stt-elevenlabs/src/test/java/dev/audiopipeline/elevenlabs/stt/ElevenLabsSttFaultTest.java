@@ -76,7 +76,7 @@ class ElevenLabsSttFaultTest {
 
   @Test
   void sessionStartedThenNothingEndsWithATypedErrorNotAnEmptySuccess() throws Exception {
-    start(f -> f, c -> c.responseTimeout(Duration.ofSeconds(1)));
+    start(f -> f, c -> c.responseTimeout(Duration.ofSeconds(2)));
     server.enqueue(FakeFault.silent());
     server.enqueue(FakeFault.silent());
     EventRecorder events = new EventRecorder();
