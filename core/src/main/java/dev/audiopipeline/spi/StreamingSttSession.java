@@ -807,6 +807,7 @@ public final class StreamingSttSession implements SttSession {
     if (failedOrClosed) {
       return;
     }
+    reportGap(); // before the terminal event: nothing follows Failed
     log.warn("{} failed: {}", logPrefix, error.getMessage());
     emit(new TranscriptEvent.Failed(error));
     terminate("failed: " + error.getMessage(), 1000);
