@@ -125,6 +125,51 @@ class DeepgramFaultTest {
   }
 
   @Test
+  void aWaitingSendWakesOnCloseAndOnInterrupt() throws Exception {
+    // the provider is unreachable for a while: a file's send waits once the 1 s buffer is full
+    provider = builder().replayBuffer(Duration.ofSeconds(1))
+        .reconnectPolicy(ReconnectPolicy.builder().initialDelay(Duration.ofSeconds(30))
+            .maxDelay(Duration.ofSeconds(30)).jitter(0).build())
+        .build();
+    for (int round = 0; round < 2; round++) {
+      server.enqueue(FakeFault.rejectUpgrade(503));
+      EventRecorder events = new EventRecorder();
+      SttSession s = provider.openSession(
+          new SttSessionOptions("wait-" + round, "w", null, PipelineListener.NONE, true), events);
+      short[] audio = speech(3).samples();
+      java.util.concurrent.CountDownLatch returned = new java.util.concurrent.CountDownLatch(1);
+      java.util.concurrent.atomic.AtomicBoolean interruptKept =
+          new java.util.concurrent.atomic.AtomicBoolean();
+      Thread feeder = new Thread(() -> {
+        try {
+          sendInFrames(s, audio);
+        } catch (IllegalStateException closed) {
+          // sent after close(): refused, as documented
+        }
+        interruptKept.set(Thread.currentThread().isInterrupted());
+        returned.countDown();
+      }, "test-feeder-" + round);
+      feeder.start();
+      events.await(TranscriptEvent.Reconnecting.class, WAIT);
+      Thread.sleep(300);
+      assertThat(returned.getCount()).isEqualTo(1); // waiting, not dropping
+      assertThat(events.ofType(TranscriptEvent.AudioDropped.class)).isEmpty();
+      if (round == 0) {
+        s.close();
+        assertThat(returned.await(5, TimeUnit.SECONDS)).isTrue();
+      } else {
+        feeder.interrupt();
+        assertThat(returned.await(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(interruptKept.get()).isTrue();
+        // the rest went the live way: dropped beyond the buffer, counted and reported at the end
+        s.close();
+        assertThat(events.ofType(TranscriptEvent.AudioDropped.class)).hasSize(1);
+      }
+      feeder.join(5000);
+    }
+  }
+
+  @Test
   void liveOutageLongerThanTheReplayBufferIsReportedOncePerGapWithItsTotal() throws Exception {
     provider = builder().replayBuffer(Duration.ofSeconds(1))
         .reconnectPolicy(ReconnectPolicy.builder().initialDelay(Duration.ofMillis(150))
