@@ -86,5 +86,8 @@ class DeepgramPipelineFaultTest {
       assertThat(sub.items().stream().filter(Transcript::isFinal).count())
           .isGreaterThanOrEqualTo(10);
     }
+    // nothing leaked: the pipeline's and the provider's threads are gone
+    assertThat(dev.audiopipeline.testing.LibraryThreads.aliveAfter(Duration.ofSeconds(5)))
+        .noneMatch(t -> t.contains("deepgram") || t.contains("rec@") || t.contains("cand@"));
   }
 }
