@@ -20,6 +20,16 @@ public interface SpeakerStream {
   AudioFormat format();
 
   /**
+   * Whether this stream can be slowed down: {@code true} for a file read as fast as the pipeline
+   * takes it (it waits in {@link AudioSink#put} when the pipeline is behind, and nothing is
+   * dropped); {@code false} (the default) for live audio, which keeps coming whatever happens
+   * downstream.
+   */
+  default boolean canWait() {
+    return false;
+  }
+
+  /**
    * Starts delivery into {@code sink}.
    *
    * @throws IllegalStateException if already started

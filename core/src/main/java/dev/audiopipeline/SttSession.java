@@ -11,7 +11,8 @@ public interface SttSession extends AutoCloseable {
   /**
    * Sends interleaved samples in the provider's {@link SttProvider#inputFormat()}. Copies what it
    * keeps; never blocks for long (buffers are bounded, with the overflow policy the provider
-   * documents).
+   * documents), except for sessions opened with {@link SttSessionOptions#sourceCanWait()}: those
+   * may wait (interruptibly) until the provider takes audio again instead of dropping it.
    *
    * @throws IllegalArgumentException for an empty range or a length not a multiple of the channels
    * @throws IllegalStateException after {@link #finish} or {@link #close}
@@ -23,8 +24,10 @@ public interface SttSession extends AutoCloseable {
 
   /**
    * Graceful end: flushes, waits at most {@code timeout} for the last finals, then closes. The stage
-   * completes when the session is closed; events for all audio sent have been delivered by then
-   * unless the timeout ran out (then an {@link TranscriptEvent.AudioDropped} says so).
+   * completes when the session is closed; events for all audio sent have been delivered by then.
+   * It completes exceptionally (with the error also delivered as {@link TranscriptEvent.Failed})
+   * when the session failed, including (streaming recognisers) when the last finals did not come
+   * within {@code timeout}.
    */
   CompletionStage<Void> finish(Duration timeout);
 

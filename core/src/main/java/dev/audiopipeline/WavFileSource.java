@@ -90,7 +90,8 @@ public final class WavFileSource implements AudioSource {
     AudioFormat outFormat = split ? AudioFormat.mono(in.sampleRate()) : in;
     List<Stream> streams = new ArrayList<>();
     for (String identity : input.identities()) {
-      Stream s = new Stream(identity + "@" + input.path().getFileName(), identity, outFormat);
+      Stream s = new Stream(identity + "@" + input.path().getFileName(), identity, outFormat,
+          !realTime);
       streams.add(s);
       listener.speakerJoined(s);
     }
@@ -181,12 +182,19 @@ public final class WavFileSource implements AudioSource {
     private final String id;
     private final String identity;
     private final AudioFormat format;
+    private final boolean canWait;
     private volatile @Nullable AudioSink sink;
 
-    Stream(String id, String identity, AudioFormat format) {
+    Stream(String id, String identity, AudioFormat format, boolean canWait) {
       this.id = id;
       this.identity = identity;
       this.format = format;
+      this.canWait = canWait;
+    }
+
+    @Override
+    public boolean canWait() {
+      return canWait; // read as fast as it goes: put() waits, so the pipeline may slow it down
     }
 
     @Override

@@ -118,7 +118,8 @@ public final class SpeakerChannel implements AudioSink {
   /** Opens the recogniser session and starts the drain thread, then the source's delivery. */
   public void start(long nowMs) {
     joinedAtMs = nowMs;
-    SttSessionOptions options = new SttSessionOptions(stream.id(), label, language, listener);
+    SttSessionOptions options =
+        new SttSessionOptions(stream.id(), label, language, listener, stream.canWait());
     session = provider.openSession(options, this::onEvent);
     drainThread.start();
     stream.start(this);

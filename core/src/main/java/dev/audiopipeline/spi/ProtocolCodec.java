@@ -103,6 +103,32 @@ public interface ProtocolCodec {
         provider, message, status, ProviderException.NONE, errorType, retryable, null);
   }
 
+  /**
+   * Close codes that mean "your credentials or account", whatever the provider: {@code 4001}
+   * (unauthorized), {@code 4003} (forbidden) and {@code 1008} (policy violation) whose reason
+   * speaks of credentials, a key, a token or authorization give an {@link
+   * AuthenticationException}; {@code 4002} (payment required) a {@link QuotaExceededException}.
+   * Neither is retried. Returns {@code null} for any other close.
+   */
+  static @Nullable ProviderException classifyAccountClose(
+      String provider, int code, String reason, String message) {
+    String r = reason.toLowerCase(java.util.Locale.ROOT);
+    boolean authReason = r.contains("credential") || r.contains("auth") || r.contains("api key")
+        || r.contains("api_key") || r.contains("apikey") || r.contains("token")
+        || r.contains("forbidden") || r.contains("permission");
+    // a short token-like reason ("auth_error") is the provider's error type; prose stays in the text
+    String type = reason.matches("[A-Za-z0-9_.-]{1,64}") ? reason : null;
+    if (code == 4001 || code == 4003 || (code == 1008 && authReason)) {
+      return new AuthenticationException(provider, message, ProviderException.NONE, code, type,
+          null);
+    }
+    if (code == 4002) {
+      return new QuotaExceededException(provider, message, ProviderException.NONE, code, type,
+          null);
+    }
+    return null;
+  }
+
   /** What a codec reports back to its session. */
   interface Events {
     /** The connection may stream (for codecs whose {@link #readyOnOpen()} is false). */
@@ -129,7 +155,9 @@ public interface ProtocolCodec {
     /**
      * For protocols whose server may still be sending results nobody asked for (ElevenLabs VAD
      * commits in flight): counts as {@link #drained()} once no server message arrived for {@code
-     * quiet}. Each message restarts the wait; {@link #drained()} still ends it at once.
+     * quiet}. Each message restarts the wait; {@link #drained()} still ends it at once. Call it
+     * only once the server answered the end of stream (never as a substitute for an answer: the
+     * caller's {@code finish} timeout fails a session whose end is never answered).
      */
     void drainedWhenQuiet(Duration quiet);
 

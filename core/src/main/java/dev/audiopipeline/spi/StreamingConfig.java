@@ -15,6 +15,9 @@ import org.jspecify.annotations.Nullable;
  * sessions); the session never shuts them down.
  */
 public final class StreamingConfig {
+  /** Default of {@link Builder#responseTimeout}: 20 s. */
+  public static final Duration DEFAULT_RESPONSE_TIMEOUT = Duration.ofSeconds(20);
+
   private final String provider;
   private final AudioFormat format;
   private final Duration chunk;
@@ -24,6 +27,8 @@ public final class StreamingConfig {
   private final Duration replayBurst;
   private final long maxQueuedBytes;
   private final Duration tick;
+  private final Duration responseTimeout;
+  private final Duration waitAhead;
   private final WebSocketTransport transport;
   private final Supplier<ProtocolCodec> codecFactory;
   private final ScheduledExecutorService scheduler;
@@ -40,6 +45,8 @@ public final class StreamingConfig {
     this.replayBurst = b.replayBurst;
     this.maxQueuedBytes = b.maxQueuedBytes;
     this.tick = b.tick;
+    this.responseTimeout = b.responseTimeout;
+    this.waitAhead = b.waitAhead;
     this.transport = Objects.requireNonNull(b.transport, "transport == null");
     this.codecFactory = Objects.requireNonNull(b.codecFactory, "codecFactory == null");
     this.scheduler = Objects.requireNonNull(b.scheduler, "scheduler == null");
@@ -87,6 +94,14 @@ public final class StreamingConfig {
     return tick;
   }
 
+  public Duration responseTimeout() {
+    return responseTimeout;
+  }
+
+  public Duration waitAhead() {
+    return waitAhead;
+  }
+
   public WebSocketTransport transport() {
     return transport;
   }
@@ -118,6 +133,8 @@ public final class StreamingConfig {
     private Duration replayBurst = Duration.ofSeconds(2);
     private long maxQueuedBytes = 1 << 20;
     private Duration tick = Duration.ofMillis(100);
+    private Duration responseTimeout = DEFAULT_RESPONSE_TIMEOUT;
+    private Duration waitAhead = Duration.ofSeconds(1);
     private @Nullable WebSocketTransport transport;
     private @Nullable Supplier<ProtocolCodec> codecFactory;
     private @Nullable ScheduledExecutorService scheduler;
@@ -173,6 +190,30 @@ public final class StreamingConfig {
       return this;
     }
 
+    /**
+     * The server-silence watchdog: once at least 1 s of audio went out on a connection and the
+     * server has sent nothing since for this long, the connection counts as dead (it is replaced
+     * and its audio replayed; a second connection in a row that never answers fails the session
+     * with a {@code no_response} {@link dev.audiopipeline.ProviderException}). Half-way, the
+     * session asks for an answer with the codec's {@link ProtocolCodec#flush flush} (Deepgram
+     * {@code Finalize}, ElevenLabs commit). Default 20 s; accepted 500 ms to 10 min.
+     */
+    public Builder responseTimeout(Duration v) {
+      this.responseTimeout = Objects.requireNonNull(v, "responseTimeout == null");
+      return this;
+    }
+
+    /**
+     * For sources that can wait ({@link dev.audiopipeline.SttSessionOptions#sourceCanWait()}): how
+     * much audio may wait unsent in the session while it streams before {@code send} blocks (the
+     * backpressure that slows a file down to what the provider takes). Default 1 s; accepted 100
+     * ms up to the replay buffer.
+     */
+    public Builder waitAhead(Duration v) {
+      this.waitAhead = Objects.requireNonNull(v, "waitAhead == null");
+      return this;
+    }
+
     public Builder transport(WebSocketTransport v) {
       this.transport = Objects.requireNonNull(v, "transport == null");
       return this;
@@ -213,6 +254,15 @@ public final class StreamingConfig {
       if (maxQueuedBytes < 64 * 1024) {
         throw new IllegalArgumentException(
             "maxQueuedBytes " + maxQueuedBytes + ": accepted >= 65536");
+      }
+      if (responseTimeout.compareTo(Duration.ofMillis(500)) < 0
+          || responseTimeout.compareTo(Duration.ofMinutes(10)) > 0) {
+        throw new IllegalArgumentException(
+            "responseTimeout " + responseTimeout.toMillis() + " ms: accepted 500 ms..10 min");
+      }
+      if (waitAhead.compareTo(Duration.ofMillis(100)) < 0 || waitAhead.compareTo(replayBuffer) > 0) {
+        throw new IllegalArgumentException("waitAhead " + waitAhead.toMillis()
+            + " ms: accepted 100 ms..replayBuffer (" + replayBuffer.toMillis() + " ms)");
       }
       if (tick.isNegative() || tick.isZero()) {
         throw new IllegalArgumentException("tick " + tick + " must be positive");

@@ -21,6 +21,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -36,14 +37,31 @@ import org.slf4j.LoggerFactory;
  *       thread when the connection is streaming; otherwise it waits in the {@link ReplayBuffer}.
  *   <li>The replay buffer keeps the audio since the last final (at most {@link
  *       StreamingConfig#replayBuffer()}, 30 s). After a reconnect it is replayed in order, paced to
- *       the provider's {@link ProtocolCodec#maxRealtimeFactor()} after a burst. Beyond the bound the
- *       oldest audio is dropped; audio that never reached a provider is counted, logged at WARN and
- *       reported as {@link TranscriptEvent.AudioDropped} and {@link PipelineListener#audioDropped}.
+ *       the provider's {@link ProtocolCodec#maxRealtimeFactor()} after a burst.
+ *   <li>Overflow policy, by source: for a source that can wait ({@link
+ *       SttSessionOptions#sourceCanWait()}, a file) {@code send} waits instead (backpressure: at
+ *       most {@link StreamingConfig#waitAhead()} waits unsent while streaming, and nothing a replay
+ *       needs is evicted while disconnected); the wait ends when the provider takes audio, the
+ *       session fails (reconnect policy exhausted) or closes, or the thread is interrupted. For
+ *       live audio the oldest audio is dropped beyond the bound; what never reached a provider is
+ *       counted on the hot path and reported once per gap, with its total, when the gap ends (at
+ *       the reconnect, or at the end): one WARN line, one {@link TranscriptEvent.AudioDropped},
+ *       one {@link PipelineListener#audioDropped}.
  *   <li>Each connection has its own audio clock; result times are moved onto the session's
  *       timeline, so they stay continuous across reconnects.
  *   <li>Keep-alives are sent after {@link ProtocolCodec#keepAliveAfter()} of idle.
- *   <li>Drops reconnect with {@link Backoff}; non-retryable errors (auth, quota) end the session with
- *       one {@link TranscriptEvent.Failed}.
+ *   <li>Server-silence watchdog: when at least 1 s of audio went out and the server sent nothing
+ *       for {@link StreamingConfig#responseTimeout()} (a flush asks half-way), the connection is
+ *       replaced;
+ *       a second one in a row that never answers fails the session ({@code no_response}).
+ *   <li>Drops reconnect with {@link Backoff}; non-retryable errors (auth, quota, a request that
+ *       cannot be opened) end the session with one {@link TranscriptEvent.Failed}, and so does a
+ *       session whose first connection could not be opened in {@value #NEVER_OPENED_LIMIT}
+ *       attempts.
+ *   <li>No empty success: {@link #finish} waits for the provider's explicit end (the codec's
+ *       {@link ProtocolCodec.Events#drained()} or a normal close); when the caller's timeout runs
+ *       out first it fails with a {@code finish_timeout} {@link ProviderException}, and a session
+ *       that sent at least a second of audio without any answer fails with {@code no_response}.
  *   <li>A socket whose outgoing queue exceeds {@link StreamingConfig#maxQueuedBytes()} counts as
  *       stalled and is replaced (the audio stays buffered).
  * </ul>
@@ -59,6 +77,13 @@ public final class StreamingSttSession implements SttSession {
   private static final int MAX_DEFERRED = 4096;
   /** A result timed this far beyond the audio sent on its connection is refused (dropped, WARN). */
   private static final long MAX_RESULT_AHEAD_MS = 600_000;
+  /**
+   * Below this much audio a server may legitimately stay silent (nothing to commit, a tail after a
+   * final): the watchdog and the end-of-stream "no answer" check need at least this much.
+   */
+  static final long MIN_AUDIO_FOR_ANSWER_MS = 1000;
+  /** Attempts that never became ready, before any did, after which the session fails. */
+  static final int NEVER_OPENED_LIMIT = 4;
 
   enum State {
     CONNECTING,
@@ -80,6 +105,12 @@ public final class StreamingSttSession implements SttSession {
   private final ReplayBuffer buffer;
   private final Backoff backoff;
   private final ReentrantLock lock = new ReentrantLock();
+  /** Signalled when audio went out or the state changed: a waiting {@code send} re-checks. */
+  private final Condition room = lock.newCondition();
+  private final boolean canWait;
+  private final long waitAheadSamples;
+  private final long responseTimeoutNanos;
+  private final long minAnswerSamples;
   private final short[] chunkScratch;
   private final byte[] byteScratch;
   private final CompletableFuture<Void> finished = new CompletableFuture<>();
@@ -98,7 +129,16 @@ public final class StreamingSttSession implements SttSession {
   private @Nullable ScheduledFuture<?> tickTask;
   private @Nullable ScheduledFuture<?> retryTask;
   private @Nullable ScheduledFuture<?> finishTimeoutTask;
+  private long finishTimeoutMs;
   private long lostSamples;
+  private long gapLostSamples; // dropped since the current gap began, reported once when it ends
+  private long gapStartedNanos;
+  private boolean gapWhileDown;
+  private boolean answered; // the server sent something after audio went out on its connection
+  private int silentConnections; // connections in a row the watchdog replaced that never answered
+  private boolean everReady; // some connection became ready to stream
+  private boolean warnedNoFinals;
+  private int openFailures; // attempts in a row that never became ready, before the first one did
   private boolean firstResultSeen;
   private final long createdNanos;
 
@@ -121,6 +161,11 @@ public final class StreamingSttSession implements SttSession {
         (int) (config.chunk().toNanos() * sampleRate / 1_000_000_000L) * channels;
     long capacity = config.replayBuffer().toMillis() * sampleRate / 1000 * channels;
     this.buffer = new ReplayBuffer((int) capacity);
+    this.canWait = options.sourceCanWait();
+    this.waitAheadSamples = Math.max(chunkSamples,
+        config.waitAhead().toMillis() * sampleRate / 1000 * channels);
+    this.responseTimeoutNanos = config.responseTimeout().toNanos();
+    this.minAnswerSamples = MIN_AUDIO_FOR_ANSWER_MS * sampleRate / 1000 * channels;
     this.backoff = new Backoff(config.reconnectPolicy(), config.random());
     this.chunkScratch = new short[Math.max(chunkSamples, 1)];
     this.byteScratch = new byte[chunkScratch.length * 2];
@@ -187,17 +232,125 @@ public final class StreamingSttSession implements SttSession {
       if (failedOrClosed) {
         return; // the session failed; Failed was delivered, audio is discarded
       }
-      long lost = buffer.append(samples, offset, length);
-      if (lost > 0) {
-        reportLost(lost, "replay buffer full while disconnected");
-      }
-      if (state == State.STREAMING) {
-        pump(false);
+      if (canWait) {
+        sendWaiting(samples, offset, length);
+      } else {
+        append(samples, offset, length);
       }
     } finally {
       lock.unlock();
     }
     drain();
+  }
+
+  /** Live audio: drop-oldest beyond the replay buffer, counted per gap (under the lock). */
+  private void append(short[] samples, int offset, int length) {
+    long lost = buffer.append(samples, offset, length);
+    if (lost > 0) {
+      if (gapLostSamples == 0) {
+        gapStartedNanos = now();
+        gapWhileDown = state != State.STREAMING && state != State.FINALIZING;
+        log.debug("{} replay buffer full: dropping the oldest audio until the provider takes it",
+            logPrefix);
+      }
+      gapLostSamples += lost;
+      lostSamples += lost;
+    } else if (gapLostSamples > 0 && state == State.STREAMING) {
+      reportGap(); // the gap ended
+    }
+    if (state == State.STREAMING) {
+      pump(false);
+    }
+  }
+
+  /**
+   * A source that can wait: appends only what fits without dropping audio a provider still needs,
+   * waiting (lock released) until the connection takes audio, the session ends, or the thread is
+   * interrupted (then the rest goes the live way: counted if dropped, and the interrupt flag is
+   * kept). The wait is bounded by the reconnect policy: when it gives up the session fails.
+   */
+  private void sendWaiting(short[] samples, int offset, int length) {
+    int slice = Math.max(channels, buffer.capacity() / 4 / channels * channels);
+    int off = offset;
+    int left = length;
+    while (left > 0) {
+      int n = Math.min(left, slice);
+      long blockedSince = 0;
+      while (!hasRoom(n, blockedSince)) {
+        if (failedOrClosed) {
+          return;
+        }
+        if (blockedSince == 0) {
+          blockedSince = now();
+        }
+        askForFinalsIfFull(n);
+        try {
+          room.awaitNanos(50_000_000L);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          log.debug("{} interrupted while waiting for the provider", logPrefix);
+          append(samples, off, left);
+          return;
+        }
+      }
+      if (failedOrClosed) {
+        return;
+      }
+      buffer.append(samples, off, n); // loses nothing: hasRoom checked it
+      if (state == State.STREAMING) {
+        pump(false);
+      }
+      off += n;
+      left -= n;
+    }
+  }
+
+  /**
+   * Whether {@code n} more samples fit for a source that can wait: nothing that is not finalized
+   * yet is evicted (a reconnect replays it; room comes from finals), and while streaming at most
+   * {@link StreamingConfig#waitAhead()} waits unsent. Only if the provider gave no final for
+   * {@link StreamingConfig#responseTimeout()} while the buffer was full does audio this
+   * connection already sent make room (logged: a later reconnect cannot replay it).
+   */
+  private boolean hasRoom(int n, long blockedSince) {
+    long evictTo = buffer.end() + n - buffer.capacity(); // append drops [start, evictTo)
+    Connection c = conn;
+    if (c != null && c.ws != null && (state == State.STREAMING || state == State.FINALIZING)) {
+      if (buffer.end() - c.sentPos >= waitAheadSamples) {
+        return false;
+      }
+      if (evictTo <= buffer.start()) {
+        return true;
+      }
+      if (blockedSince != 0 && now() - blockedSince >= responseTimeoutNanos
+          && evictTo <= c.sentPos) {
+        if (!warnedNoFinals) {
+          warnedNoFinals = true;
+          log.warn("{} no final for {} ms of sent audio: making room with audio already sent"
+              + " (a reconnect cannot replay it)", logPrefix, samplesToMs(c.sentPos - watermark));
+        }
+        return true;
+      }
+      return false;
+    }
+    return evictTo <= buffer.start(); // disconnected: everything kept is for the replay
+  }
+
+  /**
+   * The buffer is full of audio without finals while streaming: ask the provider for finals
+   * (Finalize / commit), once per finalized position, so that room comes.
+   */
+  private void askForFinalsIfFull(int n) {
+    Connection c = conn;
+    if (c == null || c.ws == null || state != State.STREAMING
+        || buffer.end() + n - buffer.capacity() <= buffer.start()
+        || c.pressureFlushAt == watermark || c.sentPos <= watermark) {
+      return;
+    }
+    c.pressureFlushAt = watermark;
+    log.debug("{} replay buffer full of audio without finals: asking for finals", logPrefix);
+    c.codec.flush(c.ws);
+    c.lastSendNanos = now();
   }
 
   @Override
@@ -236,6 +389,7 @@ public final class StreamingSttSession implements SttSession {
       }
       finishing = true;
       sendClosed = true;
+      finishTimeoutMs = timeout.toMillis();
       finishTimeoutTask =
           config.scheduler().schedule(this::onFinishTimeout, timeout.toNanos(), TimeUnit.NANOSECONDS);
       if (state == State.STREAMING) {
@@ -295,6 +449,14 @@ public final class StreamingSttSession implements SttSession {
       if (c.ws == null && conn == c) {
         c.pendingHandle = handle;
       }
+    } catch (IllegalArgumentException e) {
+      // the request itself is unusable (a malformed URL, a header value): retrying cannot help
+      String full = c.request.uri().toString();
+      String why = String.valueOf(e.getMessage()).replace(full, c.request.redactedUri());
+      c.cancelReadyTimeout();
+      fail(new ProviderException(provider, "cannot open a connection to "
+          + c.request.redactedUri() + ": " + why, ProviderException.NONE, ProviderException.NONE,
+          "invalid_request", false, null));
     } catch (RuntimeException e) {
       connectionLost(c, new ConnectionException(
           provider + ": cannot open connection: " + e.getClass().getSimpleName(),
@@ -329,9 +491,12 @@ public final class StreamingSttSession implements SttSession {
     long t = now();
     c.readyNanos = t;
     c.lastSendNanos = t;
+    everReady = true;
     state = State.STREAMING;
     long took = t - c.startedNanos;
     defer(() -> options.listener().connectEnd(provider, options.streamId(), Duration.ofNanos(took)));
+    reportGap(); // the outage is over: one line for what it cost
+    room.signalAll();
     if (downSinceNanos != null) {
       Duration downtime = Duration.ofNanos(t - downSinceNanos);
       int attempt = lastAttempt;
@@ -373,6 +538,17 @@ public final class StreamingSttSession implements SttSession {
       return;
     }
     WebSocketConnection ws = c.ws;
+    long before = c.sentPos;
+    try {
+      pumpChunks(c, ws, tail);
+    } finally {
+      if (c.sentPos != before) {
+        room.signalAll();
+      }
+    }
+  }
+
+  private void pumpChunks(Connection c, WebSocketConnection ws, boolean tail) {
     while (c.sentPos < buffer.end()) {
       if (c.sentPos < buffer.start()) {
         // audio that never went out was dropped: jump, keeping the clock on the session timeline
@@ -403,7 +579,12 @@ public final class StreamingSttSession implements SttSession {
       c.sentPos += n;
       c.clock.audio(n / channels);
       c.audioSent = true;
+      c.callerAudioSent = true;
       c.lastSendNanos = now();
+      if (c.unansweredSinceNanos == 0) {
+        c.unansweredSinceNanos = c.lastSendNanos; // the watchdog waits for an answer from here
+      }
+      c.unansweredSamples += n;
       buffer.markDelivered(c.sentPos);
     }
   }
@@ -454,6 +635,9 @@ public final class StreamingSttSession implements SttSession {
           c.lastSendNanos = t;
         }
         maybeBeginFinalize();
+        if (state == State.STREAMING && watchdog(c, t)) {
+          return;
+        }
         if (state == State.STREAMING
             && t - c.lastSendNanos >= c.codec.keepAliveAfter().toNanos()) {
           keepAlive(c);
@@ -463,8 +647,50 @@ public final class StreamingSttSession implements SttSession {
       log.warn("{} housekeeping failed: {}", logPrefix, e.toString());
     } finally {
       lock.unlock();
+      drain(); // also after an early return: the events of a replaced or failed connection
     }
-    drain();
+  }
+
+  /**
+   * The server-silence watchdog (under the lock, while streaming): audio went out and nothing came
+   * back for {@link StreamingConfig#responseTimeout()}. Half-way it asks for an answer with a
+   * flush; at the end the connection counts as dead. Returns whether it replaced the connection.
+   */
+  private boolean watchdog(Connection c, long t) {
+    if (c.unansweredSinceNanos == 0 || c.unansweredSamples < minAnswerSamples) {
+      return false; // a short tail (a muted speaker's last frames) may legitimately get no answer
+    }
+    long waited = t - c.unansweredSinceNanos;
+    if (waited >= responseTimeoutNanos) {
+      noResponse(c, waited);
+      return true;
+    }
+    if (!c.probed && waited >= responseTimeoutNanos / 2) {
+      c.probed = true;
+      log.debug("{} no answer for {} ms after audio: asking with a flush", logPrefix,
+          waited / 1_000_000);
+      c.codec.flush(c.ws());
+      c.lastSendNanos = t;
+    }
+    return false;
+  }
+
+  private void noResponse(Connection c, long waitedNanos) {
+    long ms = waitedNanos / 1_000_000;
+    silentConnections = c.answeredAudio ? 0 : silentConnections + 1;
+    c.cancel();
+    if (silentConnections >= 2) {
+      fail(new ProviderException(provider, "no answer from the server to the audio sent on "
+          + silentConnections + " connections in a row (each waited " + ms
+          + " ms; responseTimeout " + config.responseTimeout().toMillis() + " ms)",
+          ProviderException.NONE, ProviderException.NONE, "no_response", false, null));
+      return;
+    }
+    log.warn("{} no answer from the server for {} ms after sending audio: replacing the"
+        + " connection", logPrefix, ms);
+    connectionLost(c, new ProviderException(provider, "no answer from the server for " + ms
+        + " ms after sending audio (responseTimeout)", ProviderException.NONE,
+        ProviderException.NONE, "no_response", true, null));
   }
 
   private void keepAlive(Connection c) {
@@ -509,9 +735,17 @@ public final class StreamingSttSession implements SttSession {
       return;
     }
     Backoff.Decision d = backoff.onDrop(now(), c.readyNanos == 0 ? null : c.readyNanos);
+    if (!everReady && c.readyNanos == 0 && ++openFailures >= NEVER_OPENED_LIMIT && d.retry()) {
+      // never connected at all (nothing listening, unknown host, handshake timing out): a
+      // configuration or outage that retrying for a minute will not fix; say so promptly
+      d = new Backoff.Decision(0, Duration.ZERO, "could not open a first connection in "
+          + openFailures + " attempts");
+    }
     if (!d.retry()) {
+      // the new exception repeats the provider, status, close code and type itself: compose its
+      // message from the last error's own text, not from its getMessage()
       fail(new ProviderException(provider, Objects.requireNonNull(d.giveUpReason())
-          + "; last error: " + cause.getMessage(), errStatus(cause), errClose(cause),
+          + "; last error: " + detail(cause), errStatus(cause), errClose(cause),
           cause instanceof ProviderException p ? p.errorType() : null, false, cause));
       return;
     }
@@ -538,6 +772,31 @@ public final class StreamingSttSession implements SttSession {
     }, d.delay().toNanos(), TimeUnit.NANOSECONDS);
   }
 
+  /**
+   * The text of {@code e}'s message without what a {@link ProviderException} adds around it (the
+   * {@code "provider: "} prefix and the status, close code and type suffix), so that an exception
+   * wrapping it can add them once.
+   */
+  static String detail(AudioPipelineException e) {
+    String m = String.valueOf(e.getMessage());
+    if (e instanceof ProviderException p) {
+      String prefix = p.provider() + ": ";
+      String bare = new ProviderException(p.provider(), "", p.httpStatus(), p.closeCode(),
+          p.errorType(), false, null).getMessage();
+      String suffix = bare == null || !bare.startsWith(prefix) ? "" : bare.substring(prefix.length());
+      if (m.startsWith(prefix)) {
+        m = m.substring(prefix.length());
+      }
+      if (!suffix.isEmpty() && m.endsWith(suffix)) {
+        m = m.substring(0, m.length() - suffix.length());
+      }
+      return m;
+    }
+    int colon = m.indexOf(": ");
+    return colon > 0 && colon < 40 && m.substring(0, colon).indexOf(' ') < 0
+        ? m.substring(colon + 2) : m; // "deepgram: connection failed: ..." → "connection failed: ..."
+  }
+
   private static int errStatus(AudioPipelineException e) {
     return e instanceof ProviderException p ? p.httpStatus() : ProviderException.NONE;
   }
@@ -550,6 +809,7 @@ public final class StreamingSttSession implements SttSession {
     if (failedOrClosed) {
       return;
     }
+    reportGap(); // before the terminal event: nothing follows Failed
     log.warn("{} failed: {}", logPrefix, error.getMessage());
     emit(new TranscriptEvent.Failed(error));
     terminate("failed: " + error.getMessage(), 1000);
@@ -558,6 +818,14 @@ public final class StreamingSttSession implements SttSession {
 
   private void completeFinish() {
     if (failedOrClosed) {
+      return;
+    }
+    long sentMs = samplesToMs(buffer.delivered());
+    if (!answered && sentMs >= MIN_AUDIO_FOR_ANSWER_MS) {
+      // no empty success: the server took the audio and said nothing about it
+      fail(new ProviderException(provider, "the server sent no answer to " + sentMs
+          + " ms of audio before ending the stream", ProviderException.NONE,
+          ProviderException.NONE, "no_response", false, null));
       return;
     }
     log.info("{} finished", logPrefix);
@@ -573,10 +841,11 @@ public final class StreamingSttSession implements SttSession {
       }
       long unfinalized = buffer.end() - watermark;
       long ms = samplesToMs(unfinalized);
-      log.warn("{} finish timed out; up to {} ms of audio may have no final", logPrefix, ms);
-      emit(new TranscriptEvent.AudioDropped(ms, "finish timed out before the last finals arrived"));
-      terminate("finish timed out", 1000);
-      defer(() -> finished.complete(null)); // after the events before it
+      // no empty success: the caller is told the transcript may be incomplete
+      fail(new ProviderException(provider, "the last finals did not come within "
+          + finishTimeoutMs + " ms of finish() (state " + state + "; up to " + ms
+          + " ms of audio may have no final)", ProviderException.NONE, ProviderException.NONE,
+          "finish_timeout", false, null));
     } finally {
       lock.unlock();
     }
@@ -589,6 +858,8 @@ public final class StreamingSttSession implements SttSession {
   }
 
   private void terminate(String reason, int code) {
+    reportGap();
+    room.signalAll(); // a waiting send returns
     failedOrClosed = true;
     sendClosed = true;
     state = State.CLOSED;
@@ -614,11 +885,24 @@ public final class StreamingSttSession implements SttSession {
     defer(() -> options.listener().sessionClosed(options.streamId(), reason));
   }
 
-  private void reportLost(long samples, String where) {
-    lostSamples += samples;
+  /**
+   * Reports the current gap (live audio dropped beyond the replay buffer) once, with its total:
+   * one WARN line, one {@link TranscriptEvent.AudioDropped}, one {@link
+   * PipelineListener#audioDropped}. Called when the gap ends (reconnected, an append that lost
+   * nothing, or the session ends). Under the lock.
+   */
+  private void reportGap() {
+    long samples = gapLostSamples;
+    if (samples == 0) {
+      return;
+    }
+    gapLostSamples = 0;
     long ms = samplesToMs(samples);
-    log.warn("{} dropped {} ms of audio ({}); {} ms lost in total",
-        logPrefix, ms, where, samplesToMs(lostSamples));
+    long overMs = (now() - gapStartedNanos) / 1_000_000;
+    String where = "replay buffer of " + config.replayBuffer().toMillis() + " ms full "
+        + (gapWhileDown ? "while disconnected" : "while the provider was behind");
+    log.warn("{} dropped {} ms of audio over {} ms ({}); {} ms lost in total",
+        logPrefix, ms, overMs, where, samplesToMs(lostSamples));
     emit(new TranscriptEvent.AudioDropped(ms, where));
     defer(() -> options.listener().audioDropped(options.streamId(), samples, provider + ": " + where));
   }
@@ -639,12 +923,14 @@ public final class StreamingSttSession implements SttSession {
           logPrefix, latest, c.clock.providerMs());
       return;
     }
-    long start = c.clock.toSessionMs(r.startMs());
-    long end = Math.max(start, c.clock.toSessionMs(r.endMs()));
+    // provider times are clamped to the audio this connection carried: a hostile or broken
+    // server's huge or negative numbers cannot move results off the timeline
+    long start = c.clock.toSessionMs(c.clamp(r.startMs()));
+    long end = Math.max(start, c.clock.toSessionMs(c.clamp(r.endMs())));
     List<Word> words = new ArrayList<>(r.words().size());
     for (Word w : r.words()) {
-      long ws = c.clock.toSessionMs(w.startMs());
-      words.add(new Word(w.text(), ws, Math.max(ws, c.clock.toSessionMs(w.endMs())),
+      long ws = c.clock.toSessionMs(c.clamp(w.startMs()));
+      words.add(new Word(w.text(), ws, Math.max(ws, c.clock.toSessionMs(c.clamp(w.endMs()))),
           w.confidence()));
     }
     TranscriptEvent.Result mapped = new TranscriptEvent.Result(r.isFinal(), r.text(), start, end,
@@ -661,7 +947,7 @@ public final class StreamingSttSession implements SttSession {
     if (conn != c) {
       return;
     }
-    long sessionSamples = c.clock.toSessionMs(providerMs) * sampleRate / 1000 * channels;
+    long sessionSamples = c.clock.toSessionMs(c.clamp(providerMs)) * sampleRate / 1000 * channels;
     long pos = Math.min(sessionSamples, c.sentPos);
     if (pos > watermark) {
       watermark = pos;
@@ -771,6 +1057,12 @@ public final class StreamingSttSession implements SttSession {
     long readyNanos;
     long lastSendNanos;
     boolean audioSent;
+    boolean callerAudioSent;
+    boolean answeredAudio;
+    boolean probed;
+    long unansweredSinceNanos;
+    long unansweredSamples;
+    long pressureFlushAt = -1;
     boolean endRequested;
     long quietNanos;
     long lastServerMessageNanos;
@@ -786,6 +1078,24 @@ public final class StreamingSttSession implements SttSession {
 
     WebSocketConnection ws() {
       return Objects.requireNonNull(ws, "not open");
+    }
+
+    /** {@code providerMs} within [0, audio sent on this connection]. */
+    long clamp(long providerMs) {
+      return Math.max(0, Math.min(providerMs, clock.providerMs()));
+    }
+
+    /** A server message arrived (under the lock): the watchdog rests, the audio is answered. */
+    void heard() {
+      lastServerMessageNanos = now();
+      unansweredSinceNanos = 0;
+      unansweredSamples = 0;
+      probed = false;
+      if (callerAudioSent) {
+        answeredAudio = true;
+        answered = true;
+        silentConnections = 0;
+      }
     }
 
     void cancelReadyTimeout() {
@@ -833,7 +1143,7 @@ public final class StreamingSttSession implements SttSession {
         if (conn != this || failedOrClosed) {
           return;
         }
-        lastServerMessageNanos = now();
+        heard();
         try {
           codec.onText(text, this);
         } catch (Exception e) {
@@ -853,6 +1163,7 @@ public final class StreamingSttSession implements SttSession {
         if (conn != this || failedOrClosed) {
           return;
         }
+        heard();
         try {
           codec.onBinary(data, this);
         } catch (Exception e) {

@@ -159,6 +159,8 @@ final class DeepgramCodec implements ProtocolCodec {
     if (code == 1000 && endRequested) {
       return null;
     }
+    String text = "server closed the connection"
+        + (reason.isEmpty() ? "" : ": " + Secrets.serverText(reason));
     String type = reason.contains("NET-0001") || reason.contains("net0001") ? "NET-0001"
         : reason.contains("NET-0000") ? "NET-0000"
         : reason.contains("DATA-0000") ? "DATA-0000" : null;
@@ -167,9 +169,17 @@ final class DeepgramCodec implements ProtocolCodec {
           "server could not decode the audio (check encoding and sample_rate)",
           ProviderException.NONE, code, type, false, null);
     }
-    return new ProviderException(provider(),
-        "server closed the connection" + (reason.isEmpty() ? "" : ": " + Secrets.serverText(reason)),
-        ProviderException.NONE, code, type, true, null);
+    // 1008 "Invalid credentials", 4001, 4003: a bad key is not retried (nor is 4002, credits)
+    ProviderException account = ProtocolCodec.classifyAccountClose(provider(), code, reason, text);
+    if (account != null) {
+      return account;
+    }
+    // any other policy violation (1008) or application-defined 4xxx refusal (but "too many
+    // requests" 4029 and "timeout" 4008): retrying would repeat it
+    boolean retryable = code != 1008
+        && (code < 4000 || code > 4999 || code == 4029 || code == 4008);
+    return new ProviderException(provider(), text, ProviderException.NONE, code, type, retryable,
+        null);
   }
 
   @Override

@@ -2,6 +2,7 @@ package dev.audiopipeline.deepgram;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.audiopipeline.AudioFormat;
+import dev.audiopipeline.AudioPipelineException;
 import dev.audiopipeline.SttProvider;
 import dev.audiopipeline.SttSession;
 import dev.audiopipeline.SttSessionOptions;
@@ -73,12 +74,8 @@ public final class DeepgramSttProvider implements SttProvider {
         }));
     dispatcher.setMaxRequests(MAX_SOCKETS);
     dispatcher.setMaxRequestsPerHost(MAX_SOCKETS);
-    OkHttpClient base = b.client != null ? b.client : new OkHttpClient.Builder()
-        .connectTimeout(10, TimeUnit.SECONDS)
-        .readTimeout(0, TimeUnit.SECONDS)
-        .build();
     this.ownsPool = b.client == null;
-    this.client = base.newBuilder().dispatcher(dispatcher).build();
+    this.client = OkHttpWebSocketTransport.streamingClient(b.client, dispatcher, b.pingInterval);
     this.transport = new OkHttpWebSocketTransport(client);
     this.scheduler = StreamingSttSession.newScheduler(NAME, b.schedulerThreads);
   }
@@ -115,6 +112,12 @@ public final class DeepgramSttProvider implements SttProvider {
     }
     v = env.apply("DEEPGRAM_BASE_URL");
     if (v != null && !v.isBlank()) {
+      try {
+        WebSocketRequest.checkBaseUrl("DEEPGRAM_BASE_URL", v);
+      } catch (IllegalArgumentException e) {
+        // configuration, not a programming error: the typed error a caller handles like others
+        throw new AudioPipelineException(NAME + ": " + e.getMessage(), e);
+      }
       bb.baseUrl(v);
     }
     return bb.build();
@@ -144,6 +147,7 @@ public final class DeepgramSttProvider implements SttProvider {
         .replayBuffer(b.replayBuffer)
         .reconnectPolicy(b.reconnectPolicy)
         .readyTimeout(b.readyTimeout)
+        .responseTimeout(b.responseTimeout)
         .transport(transport)
         .scheduler(scheduler)
         .codecFactory(() -> new DeepgramCodec(request, mapper, b.keepAliveAfter, language));
@@ -248,6 +252,8 @@ public final class DeepgramSttProvider implements SttProvider {
     private Duration keepAliveAfter = Duration.ofSeconds(4);
     private ReconnectPolicy reconnectPolicy = ReconnectPolicy.defaults();
     private Duration readyTimeout = Duration.ofSeconds(10);
+    private Duration responseTimeout = StreamingConfig.DEFAULT_RESPONSE_TIMEOUT;
+    private Duration pingInterval = OkHttpWebSocketTransport.DEFAULT_PING_INTERVAL;
     private @Nullable OkHttpClient client;
     private int schedulerThreads = 2;
 
@@ -371,6 +377,27 @@ public final class DeepgramSttProvider implements SttProvider {
     }
 
     /**
+     * Server-silence watchdog: once audio went out and the server has sent nothing for this long,
+     * the connection counts as dead and is replaced (a flush asks for an answer half-way); when a
+     * second connection in a row never answers, the session fails with a {@code no_response}
+     * {@link dev.audiopipeline.ProviderException}. Default 20 s; accepted 500 ms to 10 min.
+     */
+    public Builder responseTimeout(Duration v) {
+      this.responseTimeout = Objects.requireNonNull(v, "responseTimeout == null");
+      return this;
+    }
+
+    /**
+     * WebSocket ping interval, default 15 s ({@link Duration#ZERO} turns pings off); a socket whose
+     * peer does not answer a ping before the next one is due fails and is reconnected. A client
+     * given with {@link #okHttpClient} keeps its own interval if it sets one.
+     */
+    public Builder pingInterval(Duration v) {
+      this.pingInterval = Objects.requireNonNull(v, "pingInterval == null");
+      return this;
+    }
+
+    /**
      * Use your OkHttp client's settings and connection pool (the provider never shuts it down; it
      * uses it through {@code newBuilder()} with a dispatcher of its own, so open WebSockets do not
      * count against your client's request limits).
@@ -390,7 +417,16 @@ public final class DeepgramSttProvider implements SttProvider {
       if (apiKey == null || apiKey.isBlank()) {
         throw new IllegalStateException("apiKey is required: builder().apiKey(...) or fromEnv()");
       }
-      checkBaseUrl(baseUrl);
+      WebSocketRequest.checkBaseUrl("baseUrl", baseUrl);
+      if (responseTimeout.compareTo(Duration.ofMillis(500)) < 0
+          || responseTimeout.compareTo(Duration.ofMinutes(10)) > 0) {
+        throw new IllegalArgumentException("responseTimeout " + responseTimeout.toMillis()
+            + " ms: accepted 500 ms..10 min");
+      }
+      if (pingInterval.isNegative()) {
+        throw new IllegalArgumentException("pingInterval " + pingInterval.toMillis()
+            + " ms: accepted 0 (off) or more");
+      }
       if (sampleRate < 8_000 || sampleRate > 48_000) {
         throw new IllegalArgumentException("sampleRate " + sampleRate + ": accepted 8000..48000 Hz");
       }
@@ -406,27 +442,6 @@ public final class DeepgramSttProvider implements SttProvider {
         throw new IllegalArgumentException("schedulerThreads " + schedulerThreads + ": accepted >= 1");
       }
       return new DeepgramSttProvider(this);
-    }
-
-    /** Shown only as {@link Secrets#safeUrl}: a pasted URL may carry a token. */
-    static void checkBaseUrl(String baseUrl) {
-      if (!baseUrl.startsWith("ws://") && !baseUrl.startsWith("wss://")) {
-        throw new IllegalArgumentException(
-            "baseUrl '" + Secrets.safeUrl(baseUrl) + "' must start with ws:// or wss://");
-      }
-      URI u;
-      try {
-        u = new URI(baseUrl);
-      } catch (java.net.URISyntaxException e) {
-        throw new IllegalArgumentException("baseUrl '" + Secrets.safeUrl(baseUrl)
-            + "' is not a valid URL (" + e.getReason() + " at index " + e.getIndex() + ")");
-      }
-      if (u.getHost() == null || u.getRawUserInfo() != null || u.getRawQuery() != null
-          || u.getRawFragment() != null) {
-        throw new IllegalArgumentException("baseUrl '" + Secrets.safeUrl(baseUrl)
-            + "' must be ws(s)://host[:port][/path] without user info, query or fragment"
-            + " (the key goes in apiKey(...), never in the URL)");
-      }
     }
   }
 }

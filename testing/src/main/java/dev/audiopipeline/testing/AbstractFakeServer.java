@@ -93,6 +93,15 @@ abstract class AbstractFakeServer implements AutoCloseable {
     return List.copyOf(connections);
   }
 
+  /** PCM audio bytes received over all connections so far (replays count again). */
+  public synchronized long totalAudioBytes() {
+    long n = 0;
+    for (FakeConnection c : connections) {
+      n += c.audioBytes();
+    }
+    return n;
+  }
+
   /** Waits for connection {@code index} (0-based) to be attempted. */
   public FakeConnection awaitConnection(int index, Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
@@ -213,6 +222,8 @@ abstract class AbstractFakeServer implements AutoCloseable {
     final FakeConnection conn;
     final List<FakeFault> faults;
     final long delayMs;
+    /** Scripted {@link FakeFault#silent()}: takes audio, never answers. */
+    final boolean silent;
     final long openedNanos = System.nanoTime();
     private final boolean[] fired;
     @Nullable WebSocket ws;
@@ -232,6 +243,7 @@ abstract class AbstractFakeServer implements AutoCloseable {
         }
       }
       this.delayMs = d;
+      this.silent = faults.stream().anyMatch(f -> f.kind == FakeFault.Kind.SILENT);
     }
 
     @Override
@@ -251,7 +263,7 @@ abstract class AbstractFakeServer implements AutoCloseable {
 
     private void safeTick() {
       synchronized (this) {
-        if (!done) {
+        if (!done && !silent) {
           tick(System.nanoTime());
         }
       }

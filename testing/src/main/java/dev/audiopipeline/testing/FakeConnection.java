@@ -71,6 +71,11 @@ public final class FakeConnection {
     return audio.toByteArray();
   }
 
+  /** PCM audio bytes received on this connection (counted beyond the recording bound too). */
+  public synchronized long audioBytes() {
+    return audioBytes;
+  }
+
   /** Milliseconds of audio received. */
   public synchronized long audioMs() {
     return audioBytes / 2 * 1000 / sampleRate;

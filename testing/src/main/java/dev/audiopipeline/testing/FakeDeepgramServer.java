@@ -21,7 +21,10 @@ import org.jspecify.annotations.Nullable;
  * (interim about once per second of speech, finals per energy-detected segment with {@code
  * speech_final}, {@code from_finalize}), {@code SpeechStarted}, {@code UtteranceEnd}, {@code
  * Metadata}, idle close 1011 NET-0001, 1008 DATA-0000 for an empty binary frame. It records every
- * connection ({@link #connections()}) and notes clients that send faster than 1.25× real time.
+ * connection ({@link #connections()}, with its audio byte count) and notes clients that send faster
+ * than 1.25× real time. Faults per connection ({@link #enqueue}): refused upgrades, a server that
+ * reads audio and never answers ({@link FakeFault#silent()}), closes with any code after some
+ * audio, TCP cuts, raw (malformed or hostile) messages, slow answers.
  *
  * <pre>{@code
  * try (FakeDeepgramServer dg = FakeDeepgramServer.builder().apiKey("test-key").build()) {
@@ -184,6 +187,10 @@ public final class FakeDeepgramServer extends AbstractFakeServer {
 
     @Override
     void binary(byte[] data) {
+      if (silent) {
+        audio(data, 0, data.length); // reads, never answers
+        return;
+      }
       if (data.length == 0) {
         close(1008, "DATA-0000");
         return;
@@ -229,6 +236,9 @@ public final class FakeDeepgramServer extends AbstractFakeServer {
 
     @Override
     void text(String text) {
+      if (silent) {
+        return;
+      }
       JsonNode m;
       try {
         m = mapper.readTree(text);

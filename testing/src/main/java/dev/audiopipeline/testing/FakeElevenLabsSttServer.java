@@ -24,7 +24,8 @@ import org.jspecify.annotations.Nullable;
  * word times, {@code words:null} with language detection only, either order), auto-commit at 90 s,
  * {@code previous_text} only on the first chunk, idle close (normal 1000) after 15 s without
  * audio, and every error type via {@link FakeFault#errorOnOpen} or {@link
- * FakeFault#sendAfterAudio}.
+ * FakeFault#sendAfterAudio}; {@link FakeFault#silent()} sends {@code session_started} and then
+ * nothing at all.
  */
 public final class FakeElevenLabsSttServer extends AbstractFakeServer {
   /** How a bad key is refused. */
@@ -175,7 +176,16 @@ public final class FakeElevenLabsSttServer extends AbstractFakeServer {
       try {
         m = mapper.readTree(text);
       } catch (Exception e) {
-        error("input_error", "Invalid JSON message");
+        if (!silent) {
+          error("input_error", "Invalid JSON message");
+        }
+        return;
+      }
+      if (silent) {
+        byte[] pcm = Base64.getDecoder().decode(m.path("audio_base_64").asText(""));
+        if (pcm.length > 0) {
+          audio(pcm, 0, pcm.length); // takes the audio, never answers
+        }
         return;
       }
       if (!"input_audio_chunk".equals(m.path("message_type").asText())) {

@@ -17,6 +17,7 @@ public final class FakeFault {
     SEND_AFTER_AUDIO,
     ERROR_ON_OPEN,
     SLOW_RESPONSES,
+    SILENT,
     STOP_READING,
     REJECT_ECHOING_HEADERS,
     REJECT_WITH_BODY
@@ -89,6 +90,15 @@ public final class FakeFault {
     return new FakeFault(Kind.ERROR_ON_OPEN, 0, 0, 0,
         Objects.requireNonNull(message, "message == null"),
         Objects.requireNonNull(errorType, "errorType == null"), 0);
+  }
+
+  /**
+   * Accepts the connection and then never answers: Deepgram reads the audio and sends nothing
+   * (no {@code Results}, no {@code Metadata}, no close after {@code CloseStream}, no idle close);
+   * ElevenLabs sends {@code session_started} and then nothing. The audio is still recorded.
+   */
+  public static FakeFault silent() {
+    return new FakeFault(Kind.SILENT, 0, 0, 0, "", null, 0);
   }
 
   /** Delays every message the server sends on this connection. */

@@ -5,9 +5,12 @@ import dev.audiopipeline.spi.WebSocketHandler;
 import dev.audiopipeline.spi.WebSocketRequest;
 import dev.audiopipeline.spi.WebSocketTransport;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import okhttp3.Dispatcher;
 import okhttp3.Headers;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -22,7 +25,40 @@ import org.jspecify.annotations.Nullable;
  * shares. Callbacks only forward to the {@link WebSocketHandler}; they never block.
  */
 public final class OkHttpWebSocketTransport implements WebSocketTransport {
+  /** Default WebSocket ping interval of {@link #streamingClient}: 15 s. */
+  public static final Duration DEFAULT_PING_INTERVAL = Duration.ofSeconds(15);
+  /** Connect and upgrade-response timeouts of a client {@link #streamingClient} makes: 10 s. */
+  public static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
+
   private final OkHttpClient client;
+
+  /**
+   * The client a streaming provider opens its sockets with.
+   *
+   * <ul>
+   *   <li>{@code base} (the caller's client, never modified nor shut down) or, when {@code null}, a
+   *       new one with 10 s connect and read timeouts. The read timeout bounds the wait for the
+   *       upgrade response; OkHttp does not apply it to an upgraded WebSocket, which may be idle.
+   *   <li>WebSocket pings every {@code pingInterval} ({@link Duration#ZERO} disables them) unless
+   *       {@code base} sets an interval of its own: a peer that does not answer a ping before the
+   *       next one is due fails the socket (a dead TCP connection is noticed within two
+   *       intervals instead of never).
+   *   <li>The given {@code dispatcher} (a provider's own: one slot per open WebSocket).
+   * </ul>
+   */
+  public static OkHttpClient streamingClient(
+      @Nullable OkHttpClient base, Dispatcher dispatcher, Duration pingInterval) {
+    if (pingInterval.isNegative()) {
+      throw new IllegalArgumentException("pingInterval " + pingInterval + " is negative");
+    }
+    OkHttpClient.Builder b = base != null ? base.newBuilder() : new OkHttpClient.Builder()
+        .connectTimeout(HANDSHAKE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+        .readTimeout(HANDSHAKE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    if (base == null || base.pingIntervalMillis() == 0) {
+      b.pingInterval(pingInterval.toMillis(), TimeUnit.MILLISECONDS);
+    }
+    return b.dispatcher(dispatcher).build();
+  }
 
   /** @param client the client to open sockets with; not closed by this transport */
   public OkHttpWebSocketTransport(OkHttpClient client) {

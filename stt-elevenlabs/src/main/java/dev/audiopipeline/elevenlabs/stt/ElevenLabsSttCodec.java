@@ -45,8 +45,13 @@ final class ElevenLabsSttCodec implements ProtocolCodec {
   private final String chunkSuffix;
   private final String commitMessage;
 
-  /** After the end commit in VAD mode: results may still be in flight for this long. */
-  static final Duration END_QUIET = Duration.ofMillis(400);
+  /**
+   * VAD mode, after the answer to the end commit: a server VAD commit may have been answered just
+   * before ours, so the end is the first {@code END_QUIET} without a message after an answer
+   * (commit answers take 200–400 ms). Never instead of an answer: without one, the session's
+   * finish timeout fails it.
+   */
+  static final Duration END_QUIET = Duration.ofSeconds(1);
 
   private final boolean vad;
   private long samplesSent;
@@ -57,8 +62,16 @@ final class ElevenLabsSttCodec implements ProtocolCodec {
   private int segment;
   private int plainCount;
   private int timedCount;
-  private @Nullable String pendingPlain;
+  /**
+   * Plain committed transcripts waiting for their timed twin, oldest first. Twins of consecutive
+   * commits may interleave (plain 2, plain 3, timed 2, timed 3: a VAD commit followed closely by
+   * ours), so each timed message pairs with the oldest waiting plain.
+   */
+  private final ArrayDeque<String> pendingPlains = new ArrayDeque<>();
+  /** More waiting plains than this: the oldest one's twin is not coming. */
+  private static final int MAX_PENDING_PLAINS = 2;
   private boolean endRequested;
+  private boolean awaitingEndAnswer; // VAD mode: our end commit is not answered yet
 
   ElevenLabsSttCodec(WebSocketRequest request, ObjectMapper mapper, int sampleRate,
       boolean expectTimed, boolean vad, Duration keepAliveAfter, @Nullable String language) {
@@ -157,13 +170,23 @@ final class ElevenLabsSttCodec implements ProtocolCodec {
     // answered in order, after any committed transcript in flight, so it also means "drained".
     if ((samplesSent - lastCommitAtLeast) / (double) sampleRate >= MIN_COMMIT_SECONDS) {
       sendCommit(connection);
+      awaitingEndAnswer = true; // the end is its answer (a committed transcript), then quiet
+    } else {
+      events.drainedWhenQuiet(END_QUIET); // nothing to ask for: only VAD answers in flight
     }
-    events.drainedWhenQuiet(END_QUIET);
+  }
+
+  /** VAD mode: a committed transcript after the end commit is (or precedes) its answer. */
+  private void endAnswered(Events events) {
+    if (vad && endRequested && awaitingEndAnswer) {
+      awaitingEndAnswer = false;
+      events.drainedWhenQuiet(END_QUIET);
+    }
   }
 
   /** Called after every event that may complete the end of stream. */
   private void checkDrained(Events events) {
-    if (!vad && endRequested && pendingCommits.isEmpty() && pendingPlain == null) {
+    if (!vad && endRequested && pendingCommits.isEmpty() && pendingPlains.isEmpty()) {
       events.drained();
     }
   }
@@ -195,23 +218,26 @@ final class ElevenLabsSttCodec implements ProtocolCodec {
         plainCount++;
         if (!expectTimed) {
           emitFinal(t, List.of(), null, null, events);
-        } else if (plainCount > timedCount) {
-          if (pendingPlain != null) {
-            flushPendingPlain(events); // an earlier plain whose twin never came
-            timedCount = plainCount - 1;
+        } else if (plainCount > timedCount) { // else its timed twin came first
+          pendingPlains.add(t);
+          if (pendingPlains.size() > MAX_PENDING_PLAINS) {
+            // the oldest plain's twin never came: it is the final, and counts as twinned
+            emitFinal(pendingPlains.poll(), List.of(), null, null, events);
+            timedCount++;
           }
-          pendingPlain = t;
         }
         checkDrained(events);
+        endAnswered(events);
       }
       case "committed_transcript_with_timestamps" -> {
         String t = requireText(m);
         if (!expectTimed) {
+          endAnswered(events);
           return;
         }
         timedCount++;
         if (timedCount <= plainCount) {
-          pendingPlain = null; // its plain twin came first
+          pendingPlains.poll(); // its plain twin came first (the oldest waiting one)
         }
         List<Word> words = new ArrayList<>();
         List<Double> logprobs = new ArrayList<>();
@@ -220,8 +246,10 @@ final class ElevenLabsSttCodec implements ProtocolCodec {
           if (!wt.equals("word")) {
             continue;
           }
-          long s = Math.round(w.path("start").asDouble(0) * 1000);
-          long e = Math.max(s, Math.round(w.path("end").asDouble(0) * 1000));
+          // within the audio sent: hostile numbers must not move the commit bookkeeping
+          long sent = events.audioSentMs();
+          long s = Math.max(0, Math.min(sent, Math.round(w.path("start").asDouble(0) * 1000)));
+          long e = Math.max(s, Math.min(sent, Math.round(w.path("end").asDouble(0) * 1000)));
           words.add(new Word(w.path("text").asText(""), s, e, null));
           if (w.hasNonNull("logprob")) {
             logprobs.add(w.get("logprob").asDouble());
@@ -234,6 +262,7 @@ final class ElevenLabsSttCodec implements ProtocolCodec {
         String lang = m.hasNonNull("language_code") ? m.get("language_code").asText() : null;
         emitFinal(t, words, lang, conf, events);
         checkDrained(events);
+        endAnswered(events);
       }
       case "committed_transcript_entities" -> log.trace("elevenlabs: entities");
       case "commit_throttled" -> {
@@ -276,10 +305,8 @@ final class ElevenLabsSttCodec implements ProtocolCodec {
   }
 
   private void flushPendingPlain(Events events) {
-    String p = pendingPlain;
-    if (p != null) {
-      pendingPlain = null;
-      emitFinal(p, List.of(), null, null, events);
+    while (!pendingPlains.isEmpty()) {
+      emitFinal(pendingPlains.poll(), List.of(), null, null, events);
     }
   }
 
@@ -334,10 +361,25 @@ final class ElevenLabsSttCodec implements ProtocolCodec {
     if (ERROR_TYPES.contains(reason)) {
       return classify(reason, "connection closed with reason " + reason, code); // a known type
     }
-    return new ProviderException(provider(), "server closed the connection"
-        + (reason.isEmpty() ? " (idle or session end)" : ": " + Secrets.serverText(reason)),
-        ProviderException.NONE,
-        code, reason.isEmpty() ? null : reason, true, null);
+    String text = "server closed the connection"
+        + (!reason.isEmpty() ? ": " + Secrets.serverText(reason)
+        : code == 1000 ? " (idle or session end)" : "");
+    if (reason.equals("invalid_api_key")) {
+      return new AuthenticationException(provider(), text, ProviderException.NONE, code, reason,
+          null);
+    }
+    // 1008 about the key, 4001, 4003: a bad key is not retried (nor 4002, payment)
+    ProviderException account = ProtocolCodec.classifyAccountClose(provider(), code, reason, text);
+    if (account != null) {
+      return account;
+    }
+    // any other policy violation (1008) or application-defined 4xxx refusal (but "too many
+    // requests" 4029 and "timeout" 4008): retrying would repeat it
+    boolean retryable = code != 1008
+        && (code < 4000 || code > 4999 || code == 4029 || code == 4008);
+    String type = reason.matches("[A-Za-z0-9_.-]{1,64}") ? reason : null;
+    return new ProviderException(provider(), text, ProviderException.NONE, code, type, retryable,
+        null);
   }
 
   @Override
