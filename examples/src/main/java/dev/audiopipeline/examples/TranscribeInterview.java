@@ -51,6 +51,10 @@ import org.jspecify.annotations.Nullable;
  * in real time and prints each transcript as it arrives; partials are marked {@code ...}, finals
  * show their time span. At the end: talk time and turns per speaker, and with {@code --out DIR}
  * the transcript as JSON Lines, SubRip and WebVTT.
+ *
+ * <p>Ctrl-C (SIGINT) and SIGTERM end it cleanly: a shutdown hook ({@link StopOnSignal}) stops the
+ * session with a bounded finish, waits until the summary is printed and the files are written,
+ * and only then lets the JVM exit. Exit statuses are listed in {@link #USAGE}.
  */
 public final class TranscribeInterview {
   static final String RECRUITER = "recruiter";
