@@ -4,7 +4,7 @@ import dev.audiopipeline.AudioPipeline;
 import dev.audiopipeline.Transcript;
 import dev.audiopipeline.TranscriptionSession;
 import dev.audiopipeline.WavFileSource;
-import dev.audiopipeline.testing.SpeechSegmentRecognizer;
+import dev.audiopipeline.sphinx.SphinxSttProvider;
 import io.reactivex.rxjava3.core.Flowable;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,24 +34,34 @@ public final class FlowInterop {
   }
 
   public static void main(String[] args) throws Exception {
-    if (args.length != 2) {
+    if (args.length != 2 || args[0].startsWith("-")) {
       System.err.println("usage: FlowInterop RECRUITER.wav CANDIDATE.wav");
-      System.exit(2);
+      System.err.println("  prints the finals of two aligned recordings (embedded recogniser)");
+      System.exit(args.length == 1 && (args[0].equals("--help") || args[0].equals("-h")) ? 0 : 2);
     }
-    AudioPipeline pipeline = AudioPipeline.builder()
-        .stt(SpeechSegmentRecognizer.create()) // any SttProvider
-        .build();
-    WavFileSource files = WavFileSource.builder()
-        .speaker("recruiter", Path.of(args[0]))
-        .speaker("candidate", Path.of(args[1]))
-        .realTime(false)
-        .build();
-    try (TranscriptionSession session = pipeline.startTranscription(files)) {
+    WavFileSource files;
+    try {
+      files = WavFileSource.builder()
+          .speaker("recruiter", Path.of(args[0]))
+          .speaker("candidate", Path.of(args[1]))
+          .realTime(false)
+          .build();
+    } catch (IllegalArgumentException e) {
+      System.err.println("error: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    try (SphinxSttProvider stt = SphinxSttProvider.create(); // any SttProvider
+        TranscriptionSession session =
+            AudioPipeline.builder().stt(stt).build().startTranscription(files)) {
       List<Transcript> finals = finalsWithReactor(session).collectList()
-          .block(Duration.ofMinutes(5));
+          .block(Duration.ofMinutes(10));
       for (Transcript t : finals) {
         System.out.printf("%8d ms  %-10s %s%n", t.startMs(), t.speaker(), t.text());
       }
+    } catch (RuntimeException e) {
+      System.err.println("error: " + e.getMessage());
+      System.exit(1);
     }
   }
 }

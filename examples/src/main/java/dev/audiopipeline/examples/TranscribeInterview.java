@@ -23,7 +23,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -52,6 +51,10 @@ import org.jspecify.annotations.Nullable;
  * in real time and prints each transcript as it arrives; partials are marked {@code ...}, finals
  * show their time span. At the end: talk time and turns per speaker, and with {@code --out DIR}
  * the transcript as JSON Lines, SubRip and WebVTT.
+ *
+ * <p>Ctrl-C (SIGINT) and SIGTERM end it cleanly: a shutdown hook ({@link StopOnSignal}) stops the
+ * session with a bounded finish, waits until the summary is printed and the files are written,
+ * and only then lets the JVM exit. Exit statuses are listed in {@link #USAGE}.
  */
 public final class TranscribeInterview {
   static final String RECRUITER = "recruiter";
@@ -75,33 +78,65 @@ public final class TranscribeInterview {
         --language CODE         recognition language; the embedded model accepts en or en-US
         --stt NAME              recogniser: sphinx (default, offline), elevenlabs, deepgram, or
                                 fallback (ElevenLabs -> Deepgram -> Sphinx, those with a key)
+        --verbose               show the stack trace of an unexpected error
         --help                  this text
 
       Output: "mm:ss.s-mm:ss.s speaker: text" for finals, "... mm:ss.s speaker: text" for
-      partials (times on the interview's timeline), then a summary.
-      Exit status: 0 done, 2 bad option or input file (nothing written), 1 transcription failed.
+      partials (times on the interview's timeline), then a summary. With --out, each final is
+      appended to transcript.jsonl as it arrives; at the end that file is rewritten in timeline
+      order and transcript.srt and .vtt are added. Ctrl-C (SIGINT) or SIGTERM stops the
+      transcription: the finals for audio already heard are awaited for a few seconds, then the
+      summary and the files are written before the process exits.
+
+      Exit status:
+        0    done: at least one final transcript
+        1    the transcription failed (the finals so far are still printed and written)
+        2    bad option, input file, output directory or environment (nothing was started)
+        3    finished, but nothing was transcribed (no final transcript): no files written
+        130  stopped by Ctrl-C (143 for SIGTERM); the summary and files are written
 
       Cloud recognisers read their keys from the environment:
-        --stt elevenlabs        ELEVENLABS_API_KEY (optional ELEVENLABS_BASE_URL,
+        --stt elevenlabs        ELEVENLABS_API_KEY (optional ELEVENLABS_STT_BASE_URL,
                                 ELEVENLABS_STT_MODEL, ELEVENLABS_STT_LANGUAGE)
         --stt deepgram          DEEPGRAM_API_KEY (optional DEEPGRAM_BASE_URL, DEEPGRAM_MODEL,
                                 DEEPGRAM_LANGUAGE)
+      Base URLs: wss://host (ws:// for a local fake); https:// and http:// are accepted and mean
+      wss:// and ws://. ELEVENLABS_BASE_URL is read when ELEVENLABS_STT_BASE_URL is unset.
 
       LiveKit room instead of files: set LIVEKIT_URL and either LIVEKIT_TOKEN, or
       LIVEKIT_API_KEY + LIVEKIT_API_SECRET + LIVEKIT_ROOM (optional LIVEKIT_IDENTITY for the
-      bot). The bot joins the room and transcribes every participant until --duration runs out
-      or you press Ctrl-C; then the summary and --out files are written.
+      bot). The bot joins the room and transcribes every participant until the room closes,
+      --duration runs out or you press Ctrl-C; then the summary and --out files are written
+      and the process exits.
         --recruiter-identity ID the recruiter's participant identity (default: recruiter)
         --candidate-identity ID the candidate's participant identity (default: candidate)
                                 other participants are labelled with their identity
-        --duration SECONDS      leave the room after this long (default: until Ctrl-C)
+        --duration SECONDS      leave the room after this long (default: until it closes)
       """;
+
+  /** Exit status: at least one final. */
+  static final int EXIT_OK = 0;
+  /** Exit status: the transcription failed. */
+  static final int EXIT_FAILED = 1;
+  /** Exit status: bad option, input or environment; nothing started. */
+  static final int EXIT_USAGE = 2;
+  /** Exit status: the run finished without a single final transcript. */
+  static final int EXIT_NOTHING = 3;
+  /** Exit status: stopped by Ctrl-C (the JVM reports 128 + the signal number). */
+  static final int EXIT_INTERRUPTED = 130;
+
+  /** After a signal: how long the session may take to deliver the finals of audio it accepted. */
+  static final Duration STOP_GRACE = Duration.ofSeconds(4);
+  /** After a signal: how long the hook waits for the summary and files. */
+  static final Duration WRITE_GRACE = Duration.ofSeconds(5);
 
   private TranscribeInterview() {}
 
   public static void main(String[] args) {
     int code = run(args, System.out, System.err, SphinxSttProvider::create);
+    System.out.flush();
     if (code != 0) {
+      // after a signal the JVM is already exiting (130/143); this call then waits for it
       System.exit(code);
     }
   }
@@ -117,7 +152,8 @@ public final class TranscribeInterview {
       @Nullable String stt,
       String recruiterIdentity,
       String candidateIdentity,
-      @Nullable Duration duration) {
+      @Nullable Duration duration,
+      boolean verbose) {
 
     static Options parse(String[] args) {
       boolean fast = false;
@@ -130,6 +166,7 @@ public final class TranscribeInterview {
       String recruiterIdentity = RECRUITER;
       String candidateIdentity = CANDIDATE;
       Duration duration = null;
+      boolean verbose = false;
       for (int i = 0; i < args.length; i++) {
         String a = args[i];
         switch (a) {
@@ -143,10 +180,11 @@ public final class TranscribeInterview {
           case "--recruiter-identity" -> recruiterIdentity = identity(value(args, ++i, a), a);
           case "--candidate-identity" -> candidateIdentity = identity(value(args, ++i, a), a);
           case "--duration" -> duration = seconds(value(args, ++i, a), a);
+          case "--verbose", "--debug" -> verbose = true;
           default -> throw new IllegalArgumentException(
               "unknown option '" + a + "': accepted --fast, --out DIR, --recruiter-wav FILE,"
                   + " --candidate-wav FILE, --language CODE, --stt NAME, --recruiter-identity ID,"
-                  + " --candidate-identity ID, --duration SECONDS, --help");
+                  + " --candidate-identity ID, --duration SECONDS, --verbose, --help");
         }
       }
       if ((recruiter == null) != (candidate == null)) {
@@ -158,6 +196,13 @@ public final class TranscribeInterview {
         throw new IllegalArgumentException("--stt '" + stt + "' is not a recogniser: accepted "
             + String.join(", ", SttChoice.NAMES));
       }
+      if (language != null) {
+        try {
+          AudioPipeline.builder().language(language);
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException("--language " + e.getMessage(), e);
+        }
+      }
       boolean embedded = stt == null || stt.equals("sphinx");
       if (embedded && language != null && !SphinxLanguages.accepts(language)) {
         throw new IllegalArgumentException("--language '" + language + "' is not supported by the"
@@ -168,7 +213,7 @@ public final class TranscribeInterview {
             + recruiterIdentity + "': give each speaker their own identity");
       }
       return new Options(fast, out, recruiter, candidate, language, help, stt, recruiterIdentity,
-          candidateIdentity, duration);
+          candidateIdentity, duration, verbose);
     }
 
     private static String identity(String v, String option) {
@@ -226,113 +271,135 @@ public final class TranscribeInterview {
     } catch (IllegalArgumentException e) {
       err.println("error: " + e.getMessage());
       err.println("Run with --help for usage.");
-      return 2;
+      return EXIT_USAGE;
     }
     if (options.help()) {
       out.print(USAGE);
-      return 0;
+      return EXIT_OK;
     }
-    String stt = options.stt();
-    if (stt != null) {
-      try {
-        providerFactory = SttChoice.factory(stt);
-      } catch (IllegalArgumentException | IllegalStateException e) {
-        err.println("error: " + e.getMessage());
-        return 2;
-      }
-    }
-    String livekitUrl = env.get("LIVEKIT_URL");
-    if (livekitUrl != null && !livekitUrl.isBlank()) {
-      return runRoom(options, env, out, err, providerFactory, outcomes);
-    }
-    Path bundledDir = null;
     try {
-      Path recruiterWav = options.recruiterWav();
-      Path candidateWav = options.candidateWav();
-      if (recruiterWav == null || candidateWav == null) {
-        bundledDir = extractBundledInterview();
-        recruiterWav = bundledDir.resolve("recruiter.wav");
-        candidateWav = bundledDir.resolve("candidate.wav");
+      return runChecked(options, out, err, providerFactory, outcomes, env);
+    } catch (RuntimeException e) {
+      // an unexpected failure: still one line, the trace only on request
+      err.println("error: " + e);
+      if (options.verbose()) {
+        e.printStackTrace(err);
       }
-      WavFileSource source;
-      try {
-        source = source(recruiterWav, candidateWav, options.fast());
-        if (options.out() != null) {
-          checkOutputDir(options.out());
-        }
-      } catch (IllegalArgumentException e) {
-        err.println("error: " + e.getMessage());
-        return 2;
-      }
-      out.printf("Transcribing %s (%s) with %s, %s.%n",
-          bundledDir != null ? "the bundled interview" : "your recordings",
-          RECRUITER + " + " + CANDIDATE,
-          stt == null || stt.equals("sphinx") ? "the embedded offline recogniser" : stt,
-          options.fast() ? "as fast as it goes" : "paced in real time");
-      try (SttProvider provider = providerFactory.get()) {
-        preload(provider, out);
-        Outcome outcome =
-            transcribe(provider, source, SpeakerMap.identity(), options.language(), null,
-                t -> print(out, t));
-        return report(options, outcome, out, outcomes);
-      }
-    } catch (AudioPipelineException e) {
-      err.println("error: transcription failed: " + e.getMessage());
-      return 1;
-    } catch (IOException | UncheckedIOException e) {
-      err.println("error: " + e.getMessage());
-      return 1;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      err.println("error: interrupted");
-      return 1;
-    } finally {
-      if (bundledDir != null) {
-        deleteQuietly(bundledDir);
-      }
+      return EXIT_FAILED;
     }
   }
 
-  /** Joins the LiveKit room named by the environment and transcribes it until stopped. */
-  static int runRoom(Options options, Map<String, String> env, PrintStream out, PrintStream err,
-      Supplier<? extends SttProvider> providerFactory, Consumer<Outcome> outcomes) {
-    LiveKitRoomSource room;
+  private static int runChecked(Options options, PrintStream out, PrintStream err,
+      Supplier<? extends SttProvider> providerFactory, Consumer<Outcome> outcomes,
+      Map<String, String> env) {
+    String stt = options.stt();
+    if (stt != null) {
+      try {
+        providerFactory = SttChoice.factory(stt, env::get);
+      } catch (IllegalArgumentException | IllegalStateException e) {
+        err.println("error: " + e.getMessage());
+        return EXIT_USAGE;
+      }
+    }
+    String livekitUrl = env.get("LIVEKIT_URL");
+    boolean room = livekitUrl != null && !livekitUrl.isBlank();
+    AudioSource source;
+    String what;
+    Path bundledDir = null;
+    SpeakerMap speakers = SpeakerMap.identity();
     try {
-      if (options.recruiterWav() != null) {
-        throw new IllegalArgumentException("LIVEKIT_URL is set: the room is the source, so"
-            + " --recruiter-wav/--candidate-wav cannot be used (unset LIVEKIT_URL for files)");
+      if (room) {
+        if (options.recruiterWav() != null) {
+          throw new IllegalArgumentException("LIVEKIT_URL is set: the room is the source, so"
+              + " --recruiter-wav/--candidate-wav cannot be used (unset LIVEKIT_URL for files)");
+        }
+        LiveKitRoomSource r = LiveKitRoomSource.fromEnv(env).build();
+        if (options.out() != null) {
+          prepareOutputDir(options.out());
+        }
+        speakers = SpeakerMap.builder()
+            .put(options.recruiterIdentity(), RECRUITER)
+            .put(options.candidateIdentity(), CANDIDATE)
+            .build();
+        source = r;
+        what = String.format("Joining LiveKit room %s as a bot; %s is the recruiter, %s the"
+                + " candidate. %s", r, options.recruiterIdentity(), options.candidateIdentity(),
+            options.duration() != null
+                ? "Leaving after " + options.duration().toSeconds() + " s or at Ctrl-C."
+                : "Transcribing until the room closes or Ctrl-C.");
+      } else {
+        Path recruiterWav = options.recruiterWav();
+        Path candidateWav = options.candidateWav();
+        if (recruiterWav == null || candidateWav == null) {
+          bundledDir = extractBundledInterview();
+          recruiterWav = bundledDir.resolve("recruiter.wav");
+          candidateWav = bundledDir.resolve("candidate.wav");
+        }
+        source = source(recruiterWav, candidateWav, options.fast());
+        if (options.out() != null) {
+          prepareOutputDir(options.out());
+        }
+        what = String.format("Transcribing %s (%s) with %s, %s.",
+            bundledDir != null ? "the bundled interview" : "your recordings",
+            RECRUITER + " + " + CANDIDATE,
+            stt == null || stt.equals("sphinx") ? "the embedded offline recogniser" : stt,
+            options.fast() ? "as fast as it goes" : "paced in real time");
       }
-      if (options.out() != null) {
-        checkOutputDir(options.out());
-      }
-      room = LiveKitRoomSource.fromEnv(env).build();
     } catch (IllegalArgumentException | IllegalStateException e) {
       err.println("error: " + e.getMessage());
-      return 2;
-    }
-    SpeakerMap speakers = SpeakerMap.builder()
-        .put(options.recruiterIdentity(), RECRUITER)
-        .put(options.candidateIdentity(), CANDIDATE)
-        .build();
-    out.printf("Joining LiveKit room %s as a bot; %s is the recruiter, %s the candidate. %s%n",
-        room, options.recruiterIdentity(), options.candidateIdentity(),
-        options.duration() != null ? "Leaving after " + options.duration().toSeconds() + " s."
-            : "Ctrl-C to stop.");
-    try (SttProvider provider = providerFactory.get()) {
-      preload(provider, out);
-      Outcome outcome = transcribe(provider, room, speakers, options.language(),
-          options.duration(), t -> print(out, t));
-      return report(options, outcome, out, outcomes);
-    } catch (AudioPipelineException e) {
-      err.println("error: transcription failed: " + e.getMessage());
-      return 1;
+      deleteQuietly(bundledDir);
+      return EXIT_USAGE;
     } catch (IOException | UncheckedIOException e) {
       err.println("error: " + e.getMessage());
-      return 1;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      err.println("error: interrupted");
-      return 1;
+      deleteQuietly(bundledDir);
+      return EXIT_FAILED;
+    }
+    SttProvider provider;
+    try {
+      provider = providerFactory.get();
+    } catch (IllegalArgumentException | IllegalStateException e) {
+      err.println("error: " + e.getMessage());
+      deleteQuietly(bundledDir);
+      return EXIT_USAGE;
+    }
+    try (StopOnSignal signals = StopOnSignal.install(err)) {
+      out.println(what);
+      preload(provider, out);
+      Recorder recorder = new Recorder(options.out(), out);
+      int code = transcribe(provider, source, speakers, options, recorder, signals, err);
+      if (code == EXIT_FAILED && recorder.finals().isEmpty()) {
+        return code; // the error is printed; there is nothing to report
+      }
+      Outcome outcome = recorder.outcome();
+      try {
+        if (code == EXIT_INTERRUPTED) {
+          out.println();
+          out.println("Stopped by a signal: the transcript holds what was recognised until then.");
+        }
+        printSummary(out, outcome);
+        outcomes.accept(outcome);
+        recorder.writeFiles(outcome);
+      } catch (IOException | UncheckedIOException e) {
+        err.println("error: cannot write the transcript to " + options.out() + ": "
+            + e.getMessage() + (recorder.jsonlWritten()
+                ? " (the finals so far are in transcript.jsonl, in arrival order)" : ""));
+        return EXIT_FAILED;
+      } finally {
+        signals.written();
+      }
+      out.flush();
+      if (code != EXIT_OK) {
+        return code;
+      }
+      if (outcome.finals().isEmpty()) {
+        err.println("error: nothing was transcribed: the recogniser returned no final transcript"
+            + " for this audio (" + outcome.partials() + " partials); no files were written");
+        return EXIT_NOTHING;
+      }
+      return EXIT_OK;
+    } finally {
+      provider.close();
+      deleteQuietly(bundledDir);
     }
   }
 
@@ -347,18 +414,6 @@ public final class TranscribeInterview {
     }
   }
 
-  /** Prints the summary, hands the outcome on and writes the transcript files; returns 0. */
-  private static int report(Options options, Outcome outcome, PrintStream out,
-      Consumer<Outcome> outcomes) throws IOException {
-    printSummary(out, outcome);
-    outcomes.accept(outcome);
-    if (options.out() != null) {
-      List<Path> written = writeTranscripts(options.out(), outcome.finals());
-      out.println("  wrote " + String.join(", ", written.stream().map(Path::toString).toList()));
-    }
-    return 0;
-  }
-
   /** The source for two aligned recordings; fails at once naming a bad file. */
   static WavFileSource source(Path recruiterWav, Path candidateWav, boolean fast) {
     return WavFileSource.builder()
@@ -369,93 +424,311 @@ public final class TranscribeInterview {
   }
 
   /**
-   * Runs the pipeline over {@code source} until it ends and returns every final (and how many
-   * partials arrived). {@code onTranscript} sees partials and finals as they arrive.
+   * Runs the pipeline over {@code source} until it ends (files), the room closes, {@code
+   * --duration} passes or a signal arrives; every transcript goes to {@code recorder}. Returns
+   * {@link #EXIT_OK}, {@link #EXIT_INTERRUPTED} (a signal stopped it; what arrived is kept) or
+   * {@link #EXIT_FAILED} (the error is printed). Never waits for a session close that a signal
+   * has cut short: the shutdown hook is waiting for the report.
    */
-  static Outcome transcribe(SttProvider provider, AudioSource source, SpeakerMap speakers,
-      @Nullable String language, @Nullable Duration stopAfter,
-      Consumer<Transcript> onTranscript) throws InterruptedException {
+  static int transcribe(SttProvider provider, AudioSource source, SpeakerMap speakers,
+      Options options, Recorder recorder, StopOnSignal signals, PrintStream err) {
     AudioPipeline pipeline =
         AudioPipeline.builder()
             .stt(provider)
             .speakerMap(speakers)
-            .language(language)
+            .language(options.language())
             // in --fast mode the recogniser may be well behind the reader when a file ends
-            .closeTimeout(Duration.ofMinutes(3))
+            .closeTimeout(options.fast() ? Duration.ofMinutes(3) : Duration.ofSeconds(10))
             .build();
-    List<Transcript> finals = Collections.synchronizedList(new ArrayList<>());
-    int[] partials = new int[1];
-    CompletableFuture<Void> done = new CompletableFuture<>();
-    long t0 = System.nanoTime();
-    try (TranscriptionSession session = pipeline.startTranscription(source)) {
-      session.subscribe(
-          new Flow.Subscriber<Transcript>() {
-            @Override
-            public void onSubscribe(Flow.Subscription s) {
-              s.request(Long.MAX_VALUE);
-            }
-
-            @Override
-            public void onNext(Transcript t) {
-              if (t.isFinal()) {
-                if (!t.text().isBlank()) {
-                  finals.add(t);
-                }
-              } else {
-                partials[0]++;
-              }
-              onTranscript.accept(t);
-            }
-
-            @Override
-            public void onError(Throwable t) {
-              done.completeExceptionally(t);
-            }
-
-            @Override
-            public void onComplete() {
-              done.complete(null);
-            }
-          });
-      // a room never ends by itself: stop after the duration, or at Ctrl-C
-      CountDownLatch finished = new CountDownLatch(1);
-      Thread hook = new Thread(() -> {
-        session.close();
-        try {
-          finished.await(20, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }, "transcribe-interview-shutdown");
-      Runtime.getRuntime().addShutdownHook(hook);
-      try {
-        if (stopAfter != null) {
-          try {
-            done.get(stopAfter.toMillis(), TimeUnit.MILLISECONDS);
-          } catch (TimeoutException e) {
-            session.close();
+    CompletableFuture<Void> ended = new CompletableFuture<>();
+    TranscriptionSession session = pipeline.startTranscription(source);
+    session.subscribe(
+        new Flow.Subscriber<Transcript>() {
+          @Override
+          public void onSubscribe(Flow.Subscription s) {
+            s.request(Long.MAX_VALUE);
           }
+
+          @Override
+          public void onNext(Transcript t) {
+            recorder.accept(t);
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            ended.completeExceptionally(t);
+          }
+
+          @Override
+          public void onComplete() {
+            ended.complete(null);
+          }
+        });
+    boolean stoppedBySignal = !signals.onSignal(() -> {
+      // on the shutdown hook's thread: stop capture, give the finals for audio already accepted
+      // a bounded time, then let the main flow report whatever has arrived
+      closeInBackground(session, "transcribe-interview-stop");
+      try {
+        ended.get(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (TimeoutException | ExecutionException e) {
+        // reported by the main flow
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      ended.complete(null);
+    });
+    if (stoppedBySignal) {
+      closeInBackground(session, "transcribe-interview-stop");
+      return EXIT_INTERRUPTED;
+    }
+    Duration stopAfter = options.duration();
+    try {
+      if (stopAfter != null) {
+        try {
+          ended.get(stopAfter.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+          // the room goes on; --duration says leave: the close delivers the last finals
+          closeInBackground(session, "transcribe-interview-leave");
         }
-        done.get(stopAfter != null ? 5 : 30, TimeUnit.MINUTES);
-      } catch (ExecutionException e) {
-        Throwable cause = e.getCause();
-        throw cause instanceof AudioPipelineException ape
-            ? ape
-            : new AudioPipelineException(String.valueOf(cause), cause);
-      } catch (TimeoutException e) {
-        throw new AudioPipelineException("transcription did not finish within 30 minutes", e);
-      } finally {
-        finished.countDown();
+      }
+      ended.get(); // files end, rooms close, --duration and Ctrl-C stop: no other limit
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      err.println("error: transcription failed: " + (cause instanceof AudioPipelineException
+          ? cause.getMessage() : String.valueOf(cause)));
+      if (options.verbose()) {
+        cause.printStackTrace(err);
+      }
+      return signals.signalled() ? EXIT_INTERRUPTED : EXIT_FAILED;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      closeInBackground(session, "transcribe-interview-stop");
+      return EXIT_INTERRUPTED;
+    }
+    if (signals.signalled()) {
+      return EXIT_INTERRUPTED; // the hook's closer owns the session now
+    }
+    session.close(); // ended by itself: returns once its threads are gone
+    return EXIT_OK;
+  }
+
+  private static void closeInBackground(TranscriptionSession session, String name) {
+    Thread t = new Thread(session::close, name);
+    t.setDaemon(true);
+    t.start();
+  }
+
+  /**
+   * The JVM shutdown hook for Ctrl-C (SIGINT) and SIGTERM. The hook itself stops the session with a
+   * bounded finish ({@link #STOP_GRACE}), then blocks until the main flow has printed the summary
+   * and written the files, at most {@link #WRITE_GRACE}; only then does it return and let the JVM
+   * halt (exit status 130 for SIGINT, 143 for SIGTERM).
+   */
+  static final class StopOnSignal implements AutoCloseable {
+    private final PrintStream err;
+    private final CountDownLatch written = new CountDownLatch(1);
+    private final Object lock = new Object();
+    private @Nullable Runnable stop; // guarded by lock
+    private boolean signalled; // guarded by lock
+    private final @Nullable Thread hook;
+
+    private StopOnSignal(PrintStream err, boolean install) {
+      this.err = err;
+      if (install) {
+        Thread h = new Thread(this::onShutdown, "transcribe-interview-shutdown");
+        Runtime.getRuntime().addShutdownHook(h);
+        this.hook = h;
+      } else {
+        this.hook = null;
+      }
+    }
+
+    static StopOnSignal install(PrintStream err) {
+      return new StopOnSignal(err, true);
+    }
+
+    /** For tests: no JVM hook; {@link #signal()} plays the signal. */
+    static StopOnSignal detached(PrintStream err) {
+      return new StopOnSignal(err, false);
+    }
+
+    /**
+     * Registers how to stop the running session. Returns false if a signal came first (then the
+     * caller stops at once).
+     */
+    boolean onSignal(Runnable stopSession) {
+      synchronized (lock) {
+        if (signalled) {
+          return false;
+        }
+        stop = stopSession;
+        return true;
+      }
+    }
+
+    boolean signalled() {
+      synchronized (lock) {
+        return signalled;
+      }
+    }
+
+    /** The summary and files are done (or failed): the hook may return. */
+    void written() {
+      written.countDown();
+    }
+
+    /** Plays a signal on the calling thread, as the hook does. */
+    void signal() {
+      onShutdown();
+    }
+
+    private void onShutdown() {
+      Runnable s;
+      synchronized (lock) {
+        signalled = true;
+        s = stop;
+      }
+      if (s == null) {
+        if (written.getCount() > 0) {
+          err.println();
+          err.println("Interrupted before the transcription started: nothing to write.");
+        }
+        return;
+      }
+      if (written.getCount() == 0) {
+        return; // already reported: nothing left to save
+      }
+      err.println();
+      err.println("Stopping: finishing the transcript (at most "
+          + (STOP_GRACE.plus(WRITE_GRACE).toSeconds()) + " s)...");
+      s.run();
+      try {
+        if (!written.await(WRITE_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
+          err.println("error: the transcript was not written within " + WRITE_GRACE.toSeconds()
+              + " s; transcript.jsonl holds the finals that arrived, in arrival order");
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+
+    @Override
+    public void close() {
+      written.countDown();
+      if (hook != null) {
         try {
           Runtime.getRuntime().removeShutdownHook(hook);
         } catch (IllegalStateException e) {
-          // already shutting down: the hook is running
+          // the JVM is shutting down: the hook is running or has run
         }
       }
     }
-    List<Transcript> ordered = new ArrayList<>(finals);
-    ordered.sort((a, b) -> Long.compare(a.startMs(), b.startMs()));
-    return new Outcome(List.copyOf(ordered), partials[0], (System.nanoTime() - t0) / 1e9);
+  }
+
+  /**
+   * Receives every transcript: prints it, keeps the finals and, with {@code --out}, appends each
+   * final to {@code transcript.jsonl} as it arrives (flushed per line), so even a hard kill leaves
+   * the finals so far. At the end {@link #writeFiles} replaces that file with the finals in
+   * timeline order and adds the SubRip and WebVTT files.
+   */
+  static final class Recorder {
+    private final @Nullable Path dir;
+    private final PrintStream out;
+    private final long t0 = System.nanoTime();
+    private final Object lock = new Object();
+    private final List<Transcript> finals = new ArrayList<>(); // guarded by lock
+    private int partials; // guarded by lock
+    private @Nullable Writer jsonl; // guarded by lock
+    private @Nullable TranscriptWriter jsonlWriter; // guarded by lock
+    private boolean closed; // guarded by lock
+    private @Nullable IOException appendFailure; // guarded by lock
+
+    Recorder(@Nullable Path dir, PrintStream out) {
+      this.dir = dir;
+      this.out = out;
+    }
+
+    void accept(Transcript t) {
+      synchronized (lock) {
+        if (t.isFinal()) {
+          if (t.text().isBlank()) {
+            return;
+          }
+          finals.add(t);
+          append(t);
+        } else {
+          partials++;
+        }
+      }
+      print(out, t);
+    }
+
+    private void append(Transcript t) {
+      Path dir = this.dir;
+      if (dir == null || closed || appendFailure != null) {
+        return;
+      }
+      try {
+        Writer w = jsonl;
+        TranscriptWriter tw = jsonlWriter;
+        if (w == null || tw == null) {
+          w = Files.newBufferedWriter(dir.resolve("transcript.jsonl"), StandardCharsets.UTF_8);
+          tw = TranscriptWriter.jsonl(w);
+          jsonl = w;
+          jsonlWriter = tw;
+        }
+        tw.write(t);
+        w.flush();
+      } catch (IOException | UncheckedIOException e) {
+        appendFailure = e instanceof IOException io ? io : ((UncheckedIOException) e).getCause();
+      }
+    }
+
+    List<Transcript> finals() {
+      synchronized (lock) {
+        return List.copyOf(finals);
+      }
+    }
+
+    boolean jsonlWritten() {
+      synchronized (lock) {
+        return jsonlWriter != null;
+      }
+    }
+
+    /** The finals so far in timeline order. Later arrivals are printed but no longer saved. */
+    Outcome outcome() {
+      synchronized (lock) {
+        closeJsonl();
+        List<Transcript> ordered = new ArrayList<>(finals);
+        ordered.sort((a, b) -> Long.compare(a.startMs(), b.startMs()));
+        return new Outcome(List.copyOf(ordered), partials, (System.nanoTime() - t0) / 1e9);
+      }
+    }
+
+    private void closeJsonl() {
+      closed = true;
+      TranscriptWriter tw = jsonlWriter;
+      if (tw != null) {
+        try {
+          tw.close();
+        } catch (IOException e) {
+          if (appendFailure == null) {
+            appendFailure = e;
+          }
+        }
+      }
+    }
+
+    /** With {@code --out}: the three files, in timeline order; nothing for an empty outcome. */
+    void writeFiles(Outcome outcome) throws IOException {
+      Path dir = this.dir;
+      if (dir == null || outcome.finals().isEmpty()) {
+        return;
+      }
+      List<Path> written = writeTranscripts(dir, outcome.finals());
+      out.println("  wrote " + String.join(", ", written.stream().map(Path::toString).toList()));
+    }
   }
 
   static String clock(long ms) {
@@ -515,11 +788,22 @@ public final class TranscribeInterview {
         total, o.finals().size(), o.partials(), clock(lastMs), o.wallSeconds());
   }
 
-  /** Refuses an output path that exists and is not a directory, before any work is done. */
-  static void checkOutputDir(Path dir) {
+  /**
+   * Creates the output directory and checks that a file can be created in it, before any work is
+   * done; refuses a path that exists and is not a directory.
+   */
+  static void prepareOutputDir(Path dir) {
     if (Files.exists(dir) && !Files.isDirectory(dir)) {
       throw new IllegalArgumentException(
           "--out " + dir + " exists and is not a directory: give a directory (created if absent)");
+    }
+    try {
+      Files.createDirectories(dir);
+      Path probe = Files.createTempFile(dir, ".transcript-", ".probe");
+      Files.delete(probe);
+    } catch (IOException | SecurityException e) {
+      throw new IllegalArgumentException("--out " + dir + " cannot be written: " + e
+          + ": give a directory you can write to (created if absent)", e);
     }
   }
 
@@ -602,7 +886,10 @@ public final class TranscribeInterview {
     return in;
   }
 
-  private static void deleteQuietly(Path dir) {
+  private static void deleteQuietly(@Nullable Path dir) {
+    if (dir == null) {
+      return;
+    }
     try (var files = Files.list(dir)) {
       for (Path p : (Iterable<Path>) files::iterator) {
         Files.deleteIfExists(p);

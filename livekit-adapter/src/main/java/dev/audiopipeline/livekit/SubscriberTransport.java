@@ -91,6 +91,7 @@ final class SubscriberTransport implements PeerConnectionObserver {
       config.iceTransportPolicy = RTCIceTransportPolicy.RELAY;
     }
     this.pc = factory.createPeerConnection(config, this);
+    WebRtcFactories.opened();
   }
 
   /** Applies a server offer and answers it (now, or after the negotiation in flight). */
@@ -232,6 +233,7 @@ final class SubscriberTransport implements PeerConnectionObserver {
     // webrtc-java 0.14.0 never frees the native PC on close() (about 100 KB; upstream #239), and
     // disposing its tracks afterwards throws: so close and drop the references.
     pc.close();
+    WebRtcFactories.closed(); // the last one closed lets the JVM exit once the program has ended
   }
 
   // --- PeerConnectionObserver: signaling thread; hand off and return ---

@@ -75,6 +75,7 @@ public final class ElevenLabsTts implements StreamingTtsProvider {
   final @Nullable Integer optimizeStreamingLatency;
   final int maxRetries;
   final Duration maxRetryDelay;
+  final Duration synthesisTimeout;
   final Sleeper sleeper;
   final Clock clock;
   final PipelineListener listener;
@@ -119,6 +120,7 @@ public final class ElevenLabsTts implements StreamingTtsProvider {
     this.optimizeStreamingLatency = b.optimizeStreamingLatency;
     this.maxRetries = b.maxRetries;
     this.maxRetryDelay = b.maxRetryDelay;
+    this.synthesisTimeout = b.synthesisTimeout;
     this.sleeper = b.sleeper;
     this.clock = b.clock;
     this.listener = b.listener;
@@ -191,6 +193,7 @@ public final class ElevenLabsTts implements StreamingTtsProvider {
     b.optimizeStreamingLatency = optimizeStreamingLatency;
     b.maxRetries = maxRetries;
     b.maxRetryDelay = maxRetryDelay;
+    b.synthesisTimeout = synthesisTimeout;
     b.sleeper = sleeper;
     b.clock = clock;
     b.listener = listener;
@@ -397,6 +400,7 @@ public final class ElevenLabsTts implements StreamingTtsProvider {
     private @Nullable Integer optimizeStreamingLatency;
     private int maxRetries = 2;
     private Duration maxRetryDelay = Duration.ofSeconds(30);
+    private Duration synthesisTimeout = Duration.ofMinutes(5);
     private Sleeper sleeper = Sleeper.SYSTEM;
     private Clock clock = Clock.systemUTC();
     private PipelineListener listener = PipelineListener.NONE;
@@ -554,6 +558,24 @@ public final class ElevenLabsTts implements StreamingTtsProvider {
     /** A {@code retry-after} longer than this fails at once instead of waiting. Default 30 s. */
     public Builder maxRetryDelay(Duration maxRetryDelay) {
       this.maxRetryDelay = positive("maxRetryDelay", maxRetryDelay);
+      return this;
+    }
+
+    /**
+     * Deadline for one HTTP synthesis ({@link ElevenLabsTts#synthesize}): from the first {@code
+     * request(n)} to the last byte, counting the time spent on the network (connecting, retry
+     * waits, waiting for and reading the body) but not the time the subscriber withholds demand,
+     * so a slow player is never cut off while a server that trickles (or stalls within the read
+     * timeout) is. On expiry the subscriber gets a {@code ConnectionException} after the chunks
+     * already delivered. Default 5 min, accepted 1 s to 1 h.
+     */
+    public Builder synthesisTimeout(Duration timeout) {
+      Objects.requireNonNull(timeout, "synthesisTimeout == null");
+      if (timeout.compareTo(Duration.ofSeconds(1)) < 0 || timeout.compareTo(Duration.ofHours(1)) > 0) {
+        throw new IllegalArgumentException(
+            "synthesisTimeout " + timeout + " is out of range: accepted 1 s to 1 h (default 5 min)");
+      }
+      this.synthesisTimeout = timeout;
       return this;
     }
 

@@ -20,6 +20,8 @@ import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.Flow;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import okhttp3.Call;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
@@ -37,6 +39,12 @@ import org.slf4j.LoggerFactory;
  * sends the request (retrying 429/5xx/connect failures before any audio), then reads the body only
  * while the subscriber has unmet demand, one read per chunk. Cancelling cancels the OkHttp call,
  * which unblocks the read at once.
+ *
+ * <p>Deadline: the whole synthesis must finish within {@code synthesisTimeout} of network time.
+ * The deadline starts at the first request and is pushed back by every wait for subscriber demand
+ * (a slow player is not the server's fault). A watchdog on the provider's timer thread cancels the
+ * call when it passes; the read timeout alone cannot catch a server that trickles a few bytes per
+ * second.
  */
 final class HttpSynthesis implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(HttpSynthesis.class);
@@ -52,6 +60,13 @@ final class HttpSynthesis implements Runnable {
   private volatile @Nullable Thread sleeping;
   private volatile boolean cancelled;
   private long startNanos;
+  // deadline bookkeeping: written by the worker, read by the watchdog on the timer thread
+  private volatile long deadlineNanos;
+  private volatile long demandWaitSince; // 0 while not waiting for demand
+  private volatile boolean timedOut;
+  private volatile boolean finished;
+  private @Nullable ScheduledFuture<?> watchdog; // touched by the worker, then by the watchdog
+  private final Object watchdogLock = new Object();
 
   HttpSynthesis(ElevenLabsTts tts, TtsRequest request, Flow.Subscriber<? super TtsChunk> subscriber) {
     this.tts = tts;
@@ -106,6 +121,8 @@ final class HttpSynthesis implements Runnable {
 
   @Override
   public void run() {
+    deadlineNanos = startNanos + tts.synthesisTimeout.toNanos();
+    armWatchdog(tts.synthesisTimeout.toNanos());
     try {
       execute();
     } catch (InterruptedException e) {
@@ -117,25 +134,111 @@ final class HttpSynthesis implements Runnable {
     } catch (RuntimeException e) {
       buffer.fail(new AudioPipelineException("elevenlabs: synthesis failed: " + e, e));
     } finally {
+      finished = true;
+      disarmWatchdog();
       tts.unregister(this);
       Thread.interrupted(); // a cancel may have interrupted a retry wait: do not leak it to the pool
     }
   }
 
+  /** Schedules the deadline check {@code delayNanos} from now; a closed provider has no timer. */
+  private void armWatchdog(long delayNanos) {
+    synchronized (watchdogLock) {
+      if (finished) {
+        return;
+      }
+      try {
+        watchdog = tts.scheduler().schedule(this::checkDeadline, Math.max(delayNanos, 1_000_000L),
+            TimeUnit.NANOSECONDS);
+      } catch (RejectedExecutionException e) {
+        watchdog = null; // closing: close() stops the transfer itself
+      }
+    }
+  }
+
+  private void disarmWatchdog() {
+    synchronized (watchdogLock) {
+      ScheduledFuture<?> w = watchdog;
+      watchdog = null;
+      if (w != null) {
+        w.cancel(false);
+      }
+    }
+  }
+
+  /** On the timer thread: cancel the call once the deadline has passed, else check again later. */
+  private void checkDeadline() {
+    if (finished || cancelled) {
+      return;
+    }
+    long now = System.nanoTime();
+    long since = demandWaitSince; // read before the deadline: the worker writes them the other way
+    long deadline = deadlineNanos;
+    if (since != 0) {
+      // the subscriber holds us up: the clock is stopped until it asks for more
+      armWatchdog(deadline - since);
+      return;
+    }
+    if (now - deadline < 0) {
+      armWatchdog(deadline - now);
+      return;
+    }
+    timedOut = true;
+    Call c = call;
+    if (c != null) {
+      c.cancel();
+    }
+    Thread t = sleeping;
+    if (t != null) {
+      t.interrupt();
+    }
+  }
+
+  /** Waits for subscriber demand; the time spent waiting does not count against the deadline. */
+  private boolean awaitDemand() throws InterruptedException {
+    long since = System.nanoTime();
+    demandWaitSince = since;
+    try {
+      return buffer.awaitDemand();
+    } finally {
+      deadlineNanos = deadlineNanos + (System.nanoTime() - since);
+      demandWaitSince = 0;
+    }
+  }
+
+  private ConnectionException deadlineError(long wireBytes, @Nullable IOException cause) {
+    return new ConnectionException(
+        "elevenlabs: the synthesis did not finish within its deadline of "
+            + tts.synthesisTimeout.toMillis() + " ms of network time (synthesisTimeout) after "
+            + wireBytes + " bytes of audio",
+        cause != null ? cause : new InterruptedIOException("synthesisTimeout passed"));
+  }
+
   private void execute() throws InterruptedException {
     int attempt = 0;
     while (!cancelled) {
+      if (timedOut) {
+        buffer.fail(deadlineError(0, null));
+        return;
+      }
       Call c = tts.client.newCall(buildRequest());
       call = c;
       if (cancelled) {
         c.cancel();
         return;
       }
+      if (timedOut) {
+        c.cancel(); // the watchdog fired before this call existed: execute() fails at once
+      }
       Response response;
       try {
         response = c.execute();
       } catch (IOException e) {
         if (cancelled) {
+          return;
+        }
+        if (timedOut) {
+          buffer.fail(deadlineError(0, e));
           return;
         }
         if (attempt < tts.maxRetries) {
@@ -157,7 +260,7 @@ final class HttpSynthesis implements Runnable {
             if (d == null) {
               d = backoff(attempt + 1);
             }
-            if (d.compareTo(tts.maxRetryDelay) <= 0) {
+            if (d.compareTo(tts.maxRetryDelay) <= 0 && d.toNanos() < deadlineNanos - System.nanoTime()) {
               attempt++;
               log.warn(
                   "elevenlabs: HTTP {} [{}]; retry {} of {} in {} ms",
@@ -183,12 +286,12 @@ final class HttpSynthesis implements Runnable {
   private void waitBeforeRetry(Duration d) throws InterruptedException {
     sleeping = Thread.currentThread();
     try {
-      if (cancelled) {
+      if (cancelled || timedOut) {
         return;
       }
       tts.sleeper.sleep(d);
     } catch (InterruptedException e) {
-      if (cancelled) {
+      if (cancelled || timedOut) {
         return;
       }
       throw e;
@@ -300,7 +403,7 @@ final class HttpSynthesis implements Runnable {
     boolean first = true;
     try {
       if (tts.alignment) {
-        while (buffer.awaitDemand()) {
+        while (awaitDemand()) {
           String line = source.readUtf8Line();
           if (line == null) {
             break;
@@ -331,7 +434,7 @@ final class HttpSynthesis implements Runnable {
         }
       } else {
         byte[] buf = new byte[READ_BYTES];
-        while (buffer.awaitDemand()) {
+        while (awaitDemand()) {
           int n = source.read(buf, 0, buf.length);
           if (n < 0) {
             break;
@@ -349,12 +452,16 @@ final class HttpSynthesis implements Runnable {
         }
       }
     } catch (InterruptedIOException e) {
-      if (!cancelled) {
+      if (timedOut && !cancelled) {
+        buffer.fail(deadlineError(wireBytes, e));
+      } else if (!cancelled) {
         buffer.fail(new ConnectionException("elevenlabs: read timed out after " + wireBytes + " bytes", e));
       }
       return;
     } catch (IOException e) {
-      if (!cancelled) {
+      if (timedOut && !cancelled) {
+        buffer.fail(deadlineError(wireBytes, e));
+      } else if (!cancelled) {
         buffer.fail(
             new ConnectionException(
                 "elevenlabs: the audio stream broke after " + wireBytes + " bytes: " + e.getMessage(), e));

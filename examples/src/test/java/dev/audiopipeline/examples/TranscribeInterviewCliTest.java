@@ -1,0 +1,134 @@
+package dev.audiopipeline.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.audiopipeline.AudioFormat;
+import dev.audiopipeline.SttProvider;
+import dev.audiopipeline.WavFile;
+import dev.audiopipeline.testing.FakeElevenLabsSttServer;
+import dev.audiopipeline.testing.SpeechSegmentRecognizer;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * TranscribeInterview's command line in-process, on the loopback fakes and the energy segmenter:
+ * exit codes, one-line errors, the output directory checked before any work, no empty success.
+ */
+class TranscribeInterviewCliTest {
+  record Run(int code, String out, String err) {}
+
+  final AtomicInteger providersMade = new AtomicInteger();
+
+  Supplier<SttProvider> segmenter() {
+    return () -> {
+      providersMade.incrementAndGet();
+      return SpeechSegmentRecognizer.create();
+    };
+  }
+
+  Run run(Map<String, String> env, String... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code = TranscribeInterview.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8), segmenter(), o -> {}, env);
+    return new Run(code, out.toString(StandardCharsets.UTF_8),
+        err.toString(StandardCharsets.UTF_8));
+  }
+
+  static void oneLine(Run r, int code, String... says) {
+    assertThat(r.code()).as(r.err()).isEqualTo(code);
+    assertThat(r.err()).contains(says).doesNotContain("\tat ");
+  }
+
+  static Path wav(Path dir, String name, short[] samples) throws Exception {
+    Path p = dir.resolve(name);
+    WavFile.write(p, AudioFormat.MONO_16K, samples);
+    return p;
+  }
+
+  static short[] toneAt(int fromMs, int toMs, int totalMs) {
+    short[] a = new short[16 * totalMs];
+    for (int i = fromMs * 16; i < toMs * 16; i++) {
+      a[i] = (short) (8000 * Math.sin(2 * Math.PI * 440 * i / 16_000.0));
+    }
+    return a;
+  }
+
+  @Test
+  void silenceIsNoSuccess(@TempDir Path dir) throws Exception {
+    Path a = wav(dir, "silent-a.wav", new short[16_000 * 2]);
+    Path b = wav(dir, "silent-b.wav", new short[16_000 * 2]);
+    Path out = dir.resolve("out");
+    Run r = run(Map.of(), "--fast", "--recruiter-wav", a.toString(), "--candidate-wav",
+        b.toString(), "--out", out.toString());
+    oneLine(r, TranscribeInterview.EXIT_NOTHING, "nothing was transcribed", "no files");
+    try (var listing = Files.list(out)) {
+      assertThat(listing).as("no empty transcript files").isEmpty();
+    }
+  }
+
+  @Test
+  void speechIsTranscribedAndWritten(@TempDir Path dir) throws Exception {
+    Path rec = wav(dir, "rec.wav", toneAt(300, 1200, 3000));
+    Path can = wav(dir, "can.wav", toneAt(1600, 2500, 3000));
+    Path out = dir.resolve("out");
+    Run r = run(Map.of(), "--fast", "--recruiter-wav", rec.toString(), "--candidate-wav",
+        can.toString(), "--out", out.toString());
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).contains("Summary", "wrote ");
+    assertThat(Files.readAllLines(out.resolve("transcript.jsonl"))).hasSize(2);
+    assertThat(out.resolve("transcript.srt")).exists();
+    assertThat(out.resolve("transcript.vtt")).exists();
+  }
+
+  @Test
+  void anOutputDirectoryThatCannotBeCreatedFailsBeforeAnyWork(@TempDir Path dir)
+      throws Exception {
+    Path file = Files.writeString(dir.resolve("plain-file"), "x");
+    Run r = run(Map.of(), "--fast", "--out", file.resolve("sub").toString());
+    oneLine(r, 2, "--out", "cannot be written");
+    assertThat(providersMade).hasValue(0);
+  }
+
+  @Test
+  void aBadLanguageForACloudRecogniserIsAUsageError() {
+    Run r = run(Map.of("ELEVENLABS_API_KEY", "made-up"), "--stt", "elevenlabs", "--language",
+        "english please");
+    oneLine(r, 2, "--language", "BCP-47");
+  }
+
+  @Test
+  void sttBaseUrlsAreCheckedAtOnceNamingTheVariable() {
+    Run r = run(Map.of("ELEVENLABS_API_KEY", "made-up", "ELEVENLABS_STT_BASE_URL", "ftp://x"),
+        "--stt", "elevenlabs");
+    oneLine(r, 2, "ELEVENLABS_STT_BASE_URL", "wss://");
+    r = run(Map.of("DEEPGRAM_API_KEY", "made-up", "DEEPGRAM_BASE_URL", "nonsense"),
+        "--stt", "deepgram");
+    oneLine(r, 2, "DEEPGRAM_BASE_URL");
+    assertThat(r.err()).doesNotContain("made-up");
+  }
+
+  @Test
+  void theSharedBaseUrlInTheHttpSchemeServesTheRecogniser(@TempDir Path dir) throws Exception {
+    // https:// for TTS and wss:// for STT: one ELEVENLABS_BASE_URL now serves both
+    try (FakeElevenLabsSttServer fake = FakeElevenLabsSttServer.builder().apiKey("el-key")
+        .build()) {
+      String http = fake.baseUrl().replaceFirst("^ws://", "http://");
+      Path rec = wav(dir, "rec.wav", toneAt(300, 1200, 3000));
+      Path can = wav(dir, "can.wav", toneAt(1600, 2500, 3000));
+      Run r = run(Map.of("ELEVENLABS_API_KEY", "el-key", "ELEVENLABS_BASE_URL", http),
+          "--stt", "elevenlabs", "--fast", "--recruiter-wav", rec.toString(),
+          "--candidate-wav", can.toString());
+      assertThat(r.code()).as(r.err()).isZero();
+      assertThat(r.out()).contains("Summary");
+    }
+  }
+}
