@@ -29,6 +29,15 @@ import org.slf4j.LoggerFactory;
  *   <li>the audio since the current provider's last final (at most {@link Builder#replayBuffer}, 30
  *       s) is replayed into the next one, and its times are moved onto the speaker's timeline, so
  *       nothing is skipped and times stay continuous;
+ *   <li>a provider whose {@code openSession} throws (bad configuration, refused at once) is passed
+ *       over the same way; only when no provider opens does {@code openSession} throw (the last
+ *       error, the others suppressed);
+ *   <li>a switch also happens after {@link SttSession#finish} (a provider that refuses only once
+ *       all the audio was sent, as in batch transcription of a file): the audio without a final is
+ *       replayed into the next provider, which finishes the session with the whole finish timeout
+ *       again, and the finals come from it. A finish stage that fails counts as a failure;
+ *   <li>if more audio than the replay buffer had no final when a provider stopped, the part that
+ *       cannot be replayed is reported as a {@link TranscriptEvent.AudioDropped}, never silently;
  *   <li>every switch is reported as a {@link TranscriptEvent.ProviderSwitched};
  *   <li>while it runs on a less preferred provider it probes the preferred one every {@link
  *       Builder#probeInterval} with a real session and switches back once that connects
@@ -147,7 +156,7 @@ public final class FallbackSttProvider implements SttProvider {
     private @Nullable ScheduledFuture<?> downCheck;
     private @Nullable ScheduledFuture<?> probeTask;
     private boolean finishing;
-    private long finishDeadline;
+    private Duration finishTimeout = Duration.ZERO;
     private boolean done;
     private boolean closedByCaller;
 
@@ -161,13 +170,50 @@ public final class FallbackSttProvider implements SttProvider {
           (int) (replayBuffer.toMillis() * f.sampleRate() / 1000 * f.channels()));
     }
 
+    /**
+     * Opens the most preferred provider that opens. A provider whose {@code openSession} throws is
+     * passed over (and not probed again if the error is not retryable).
+     *
+     * @throws AudioPipelineException the last provider's error if none of them opens
+     */
     void start() {
       lock.lock();
       try {
-        active = open(0, 0);
+        AudioPipelineException last = null;
+        for (int i = 0; i < providers.size(); i++) {
+          try {
+            active = open(i, 0);
+            if (i > 0) {
+              String reason = providers.get(i - 1).name() + " could not open a session: "
+                  + (last == null ? "" : last.getMessage());
+              log.warn("{} starting on {}: {}", options.streamId(), providers.get(i).name(),
+                  reason);
+              emit(new TranscriptEvent.ProviderSwitched(providers.get(i - 1).name(),
+                  providers.get(i).name(), reason));
+              scheduleProbe();
+            }
+            return;
+          } catch (RuntimeException e) {
+            AudioPipelineException error = openError(i, e);
+            markFatal(i, error);
+            if (last != null) {
+              error.addSuppressed(last);
+            }
+            last = error;
+          }
+        }
+        done = true;
+        open.remove(this);
+        throw Objects.requireNonNull(last);
       } finally {
         lock.unlock();
       }
+    }
+
+    private AudioPipelineException openError(int index, RuntimeException e) {
+      return e instanceof AudioPipelineException ape ? ape
+          : new AudioPipelineException(providers.get(index).name() + " could not open a session for "
+              + options.streamId() + ": " + e.getMessage(), e);
     }
 
     /** Opens provider {@code index}, replaying the buffer from {@code from} (session samples). */
@@ -179,7 +225,19 @@ public final class FallbackSttProvider implements SttProvider {
       return in;
     }
 
-    private void replayInto(Inner in) {
+    /** Retires {@code in} (its late events and stages are ignored from now on) and closes it. */
+    private void retire(Inner in) {
+      in.retired = true;
+      try {
+        in.session().close();
+      } catch (RuntimeException e) {
+        log.debug("{} closing {} failed: {}", options.streamId(), providers.get(in.index).name(),
+            e.toString());
+      }
+    }
+
+    /** Sends the buffer from {@code in}'s offset into it; returns the samples sent. */
+    private long replayInto(Inner in) {
       long from = Math.max(in.offset, buffer.start());
       short[] chunk = new short[Math.max(channels, sampleRate / 10 * channels)];
       for (long p = from; p < buffer.end(); ) {
@@ -188,10 +246,12 @@ public final class FallbackSttProvider implements SttProvider {
         in.session().send(chunk, 0, n);
         p += n;
       }
+      return Math.max(0, buffer.end() - from);
     }
 
     @Override
     public void send(short[] samples, int offset, int length) {
+      Inner a;
       lock.lock();
       try {
         if (finishing || closedByCaller) {
@@ -202,12 +262,21 @@ public final class FallbackSttProvider implements SttProvider {
         }
         buffer.append(samples, offset, length);
         buffer.markDelivered(buffer.end());
-        Inner a = active;
-        if (a != null) {
-          a.session().send(samples, offset, length);
-        }
+        a = active;
       } finally {
         lock.unlock();
+      }
+      // Outside the lock: an inner session may take its time to accept audio, and its events (a
+      // failure that switches providers) need the lock. A switch after the append above replays
+      // these samples into the next provider, so a retired inner refusing them loses nothing.
+      if (a != null) {
+        try {
+          a.session().send(samples, offset, length);
+        } catch (RuntimeException e) {
+          if (!a.retired) {
+            throw e;
+          }
+        }
       }
     }
 
@@ -232,7 +301,7 @@ public final class FallbackSttProvider implements SttProvider {
           return finished.copy();
         }
         finishing = true;
-        finishDeadline = nanoTime.getAsLong() + timeout.toNanos();
+        finishTimeout = timeout;
         closeProbe();
         Inner a = active;
         if (a != null) {
@@ -248,10 +317,20 @@ public final class FallbackSttProvider implements SttProvider {
       a.session().finish(timeout).whenComplete((v, err) -> {
         lock.lock();
         try {
-          if (active == a && err == null) {
-            end();
+          if (done || a.retired || active != a) {
+            return; // switched away (its close completes this stage): the next provider finishes
           }
-          // on error the Failed event switches providers (or ends the session)
+          if (err == null) {
+            end(null);
+          } else {
+            // A failed finish without (or before) a Failed event: the same as Failed.
+            Throwable cause = err instanceof java.util.concurrent.CompletionException
+                && err.getCause() != null ? err.getCause() : err;
+            AudioPipelineException error = cause instanceof AudioPipelineException ape ? ape
+                : new AudioPipelineException(providers.get(a.index).name()
+                    + " failed while finishing: " + cause.getMessage(), cause);
+            failed(a, error);
+          }
         } finally {
           lock.unlock();
         }
@@ -269,15 +348,16 @@ public final class FallbackSttProvider implements SttProvider {
         Inner a = active;
         active = null;
         if (a != null) {
-          a.session().close();
+          retire(a);
         }
-        end();
+        end(null);
       } finally {
         lock.unlock();
       }
     }
 
-    private void end() {
+    /** Ends the session; {@code error} fails the {@link #finish} stage (Failed was emitted). */
+    private void end(@Nullable AudioPipelineException error) {
       done = true;
       open.remove(this);
       closeProbe();
@@ -285,9 +365,13 @@ public final class FallbackSttProvider implements SttProvider {
       Inner a = active;
       active = null;
       if (a != null) {
-        a.session().close();
+        retire(a);
       }
-      finished.complete(null);
+      if (error == null) {
+        finished.complete(null);
+      } else {
+        finished.completeExceptionally(error);
+      }
     }
 
     private void cancel(@Nullable ScheduledFuture<?> f) {
@@ -302,7 +386,7 @@ public final class FallbackSttProvider implements SttProvider {
       Inner p = probe;
       probe = null;
       if (p != null) {
-        p.session().close();
+        retire(p);
       }
     }
 
@@ -319,7 +403,7 @@ public final class FallbackSttProvider implements SttProvider {
     private void onInnerEvent(Inner in, TranscriptEvent e) {
       lock.lock();
       try {
-        if (done) {
+        if (done || in.retired) {
           return;
         }
         if (in == probe) {
@@ -362,15 +446,19 @@ public final class FallbackSttProvider implements SttProvider {
           cancel(downCheck);
           emit(rc);
         } else if (e instanceof TranscriptEvent.Failed f) {
-          markFatal(in.index, f.error());
-          switchFrom(in, providers.get(in.index).name() + " failed: " + f.error().getMessage(),
-              f.error());
+          failed(in, f.error());
         } else {
           emit(e);
         }
       } finally {
         lock.unlock();
       }
+    }
+
+    /** The active provider failed for good (Failed event or failed finish): switch or end. */
+    private void failed(Inner in, AudioPipelineException error) {
+      markFatal(in.index, error);
+      switchFrom(in, providers.get(in.index).name() + " failed: " + error.getMessage(), error);
     }
 
     private void markFatal(int index, AudioPipelineException error) {
@@ -395,41 +483,73 @@ public final class FallbackSttProvider implements SttProvider {
       }
     }
 
-    /** Moves from {@code from} to the next usable provider after it. */
+    /**
+     * Moves from {@code from} to the next usable provider after it, also while finishing: the
+     * audio without a final is replayed there and that provider finishes the session. A provider
+     * that cannot even open a session is passed over.
+     */
     private void switchFrom(Inner from, String reason, @Nullable AudioPipelineException error) {
-      int next = -1;
-      for (int i = from.index + 1; i < providers.size(); i++) {
-        if (!fatal[i]) {
-          next = i;
-          break;
-        }
-      }
-      if (next < 0) {
-        AudioPipelineException e = error != null ? error : new ProviderException(
-            providers.get(from.index).name(), reason + "; no fallback provider left",
-            ProviderException.NONE, ProviderException.NONE, null, false, null);
-        emit(new TranscriptEvent.Failed(e));
-        end();
-        return;
-      }
-      switchTo(from, next, reason);
-    }
-
-    private void switchTo(Inner from, int next, String reason) {
       downSince = null;
       cancel(downCheck);
+      if (active == from) {
+        active = null;
+      }
+      retire(from);
+      String a = providers.get(from.index).name();
+      AudioPipelineException last = error;
+      for (int next = from.index + 1; next < providers.size(); next++) {
+        if (fatal[next]) {
+          continue;
+        }
+        try {
+          switchTo(from, next, reason);
+          return;
+        } catch (RuntimeException e) {
+          AudioPipelineException openFailure = openError(next, e);
+          markFatal(next, openFailure);
+          log.warn("{} {} could not open a session either: {}", options.streamId(),
+              providers.get(next).name(), openFailure.getMessage());
+          if (last != null && last != openFailure) {
+            openFailure.addSuppressed(last);
+          }
+          last = openFailure;
+        }
+      }
+      AudioPipelineException e = last != null ? last : new ProviderException(
+          a, reason + "; no fallback provider left",
+          ProviderException.NONE, ProviderException.NONE, null, false, null);
+      emit(new TranscriptEvent.Failed(e));
+      end(e);
+    }
+
+    /** Opens {@code next} (may throw: nothing changed then), replays, and finishes it if due. */
+    private void switchTo(Inner from, int next, String reason) {
       long replayFrom = Math.max(watermark, buffer.start());
-      from.session().close();
       Inner in = open(next, replayFrom);
       active = in;
       String a = providers.get(from.index).name();
       String b = providers.get(next).name();
       log.warn("{} switching from {} to {}: {}", options.streamId(), a, b, reason);
       emit(new TranscriptEvent.ProviderSwitched(a, b, reason));
-      replayInto(in);
+      if (watermark < buffer.start()) {
+        long lostMs = (buffer.start() - watermark) / channels * 1000 / sampleRate;
+        emit(new TranscriptEvent.AudioDropped(lostMs, "more than the fallback's replay buffer of "
+            + replayBuffer.toSeconds() + " s had no final when " + a + " stopped"));
+      }
+      long replayed;
+      try {
+        replayed = replayInto(in);
+      } catch (RuntimeException e) {
+        active = null;
+        retire(in);
+        throw e;
+      }
       if (finishing) {
-        long left = Math.max(0, finishDeadline - nanoTime.getAsLong());
-        finishInner(in, Duration.ofNanos(left));
+        // The next provider was just given all the audio without a final at once: it gets the
+        // whole finish timeout plus that audio's duration (a recogniser slower than real time is
+        // no use live either). The caller extends its own wait when it sees ProviderSwitched.
+        long replayedMs = replayed / channels * 1000 / sampleRate;
+        finishInner(in, finishTimeout.plusMillis(replayedMs));
       } else {
         scheduleProbe();
       }
@@ -488,7 +608,7 @@ public final class FallbackSttProvider implements SttProvider {
         probe = null;
         long replayFrom = Math.max(watermark, buffer.start());
         in.offset = replayFrom;
-        a.session().close();
+        retire(a);
         active = in;
         downSince = null;
         cancel(downCheck);
@@ -507,6 +627,8 @@ public final class FallbackSttProvider implements SttProvider {
     private final class Inner implements Listener, PipelineListener {
       final int index;
       final int generation;
+      /** Switched away from or closed: its late events and finish stage are ignored. */
+      volatile boolean retired;
       long offset; // session samples where this session's audio starts
       @Nullable SttSession session;
 
