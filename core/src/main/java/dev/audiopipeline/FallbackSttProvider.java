@@ -166,8 +166,11 @@ public final class FallbackSttProvider implements SttProvider {
       AudioFormat f = inputFormat();
       this.channels = f.channels();
       this.sampleRate = f.sampleRate();
+      // One second more than the replay bound: the samples of a send() are appended here before
+      // the inner session takes them, so an inner whose own buffer (typically the same 30 s) makes
+      // the sender wait must not cost audio here first.
       this.buffer = new ReplayBuffer(
-          (int) (replayBuffer.toMillis() * f.sampleRate() / 1000 * f.channels()));
+          (int) ((replayBuffer.toMillis() + 1_000) * f.sampleRate() / 1000 * f.channels()));
     }
 
     /**
@@ -228,6 +231,7 @@ public final class FallbackSttProvider implements SttProvider {
     /** Retires {@code in} (its late events and stages are ignored from now on) and closes it. */
     private void retire(Inner in) {
       in.retired = true;
+      in.retiredLatch.countDown();
       try {
         in.session().close();
       } catch (RuntimeException e) {
@@ -251,6 +255,12 @@ public final class FallbackSttProvider implements SttProvider {
 
     @Override
     public void send(short[] samples, int offset, int length) {
+      Objects.requireNonNull(samples, "samples == null");
+      if (length <= 0 || length % channels != 0) {
+        throw new IllegalArgumentException("length " + length + ": send a positive multiple of "
+            + channels + " samples");
+      }
+      Objects.checkFromIndexSize(offset, length, samples.length);
       Inner a;
       lock.lock();
       try {
@@ -273,10 +283,35 @@ public final class FallbackSttProvider implements SttProvider {
         try {
           a.session().send(samples, offset, length);
         } catch (RuntimeException e) {
-          if (!a.retired) {
-            throw e;
-          }
+          refused(a, e);
         }
+      }
+    }
+
+    /**
+     * The inner session refused audio (a streaming session that has just failed refuses sends
+     * before its Failed event is delivered). The samples are in the replay buffer: give the Failed
+     * event, which names the real cause, a moment to arrive and switch; if none comes, the refusal
+     * itself is the inner's failure.
+     */
+    private void refused(Inner a, RuntimeException e) {
+      try {
+        if (a.retiredLatch.await(1, TimeUnit.SECONDS)) {
+          return;
+        }
+      } catch (InterruptedException ie) {
+        Thread.currentThread().interrupt();
+      }
+      lock.lock();
+      try {
+        if (done || a.retired || active != a) {
+          return;
+        }
+        failed(a, e instanceof AudioPipelineException ape ? ape
+            : new AudioPipelineException(providers.get(a.index).name() + " refused audio: "
+                + e.getMessage(), e));
+      } finally {
+        lock.unlock();
       }
     }
 
@@ -629,6 +664,8 @@ public final class FallbackSttProvider implements SttProvider {
       final int generation;
       /** Switched away from or closed: its late events and finish stage are ignored. */
       volatile boolean retired;
+      final java.util.concurrent.CountDownLatch retiredLatch =
+          new java.util.concurrent.CountDownLatch(1);
       long offset; // session samples where this session's audio starts
       @Nullable SttSession session;
 

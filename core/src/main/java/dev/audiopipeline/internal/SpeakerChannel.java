@@ -70,6 +70,8 @@ public final class SpeakerChannel implements AudioSink {
   private final AudioConverter converter;
   private final Thread drainThread;
   private final CountDownLatch done = new CountDownLatch(1);
+  /** Counted down when the recogniser reports Failed. */
+  private final CountDownLatch providerFailed = new CountDownLatch(1);
 
   // Producer-side state (the source's thread only).
   private long anchorIndex = -1;
@@ -423,11 +425,12 @@ public final class SpeakerChannel implements AudioSink {
           log.warn("{} - speaker {}: recogniser did not finish in {}", sessionId, label,
               finishTimeout);
           s.close();
-          if (!finalSeen && readIndex > 0 && !aborted) {
-            AudioPipelineException cause = unansweredError;
+          AudioPipelineException cause = unansweredError;
+          if (!finalSeen && cause != null && readIndex > 0 && !aborted) {
             owner.failed(this, new AudioPipelineException("speaker " + label + " (" + stream.id()
                 + "): " + provider.name() + " gave no final for the audio sent and did not finish"
-                + " within the close timeout of " + finishTimeout.toMillis() + " ms", cause));
+                + " within the close timeout of " + finishTimeout.toMillis() + " ms after: "
+                + cause.getMessage(), cause));
           }
         } catch (ExecutionException e) {
           // A recogniser that failed while finishing: the speaker's last audio has no final. The
@@ -442,10 +445,20 @@ public final class SpeakerChannel implements AudioSink {
         s.close();
       }
     } catch (RuntimeException e) {
+      // A recogniser that has just failed may refuse audio before its Failed event (which names
+      // the real cause) is delivered: give that event a moment to arrive and win.
+      boolean reported = false;
+      try {
+        reported = providerFailed.await(1, TimeUnit.SECONDS);
+      } catch (InterruptedException ie) {
+        Thread.currentThread().interrupt();
+      }
       if (s != null) {
         s.close();
       }
-      owner.failed(this, BoundedPublisher.asPipelineException(e));
+      if (!reported) {
+        owner.failed(this, BoundedPublisher.asPipelineException(e));
+      }
     } finally {
       closedForInput = true;
       listener.sessionClosed(stream.id(), aborted ? "aborted" : "finished");
@@ -568,6 +581,7 @@ public final class SpeakerChannel implements AudioSink {
         owner.transcript(this, toTranscript(r));
       } else if (event instanceof TranscriptEvent.Failed f) {
         owner.failed(this, f.error());
+        providerFailed.countDown();
       } else {
         if (event instanceof TranscriptEvent.Reconnecting rc) {
           unansweredError = rc.cause();

@@ -59,7 +59,7 @@ class FallbackBatchTest {
    * Like the streaming providers, {@code close()} completes a pending finish stage at once.
    */
   static final class RefusingProvider implements SttProvider {
-    enum When { AFTER_FINISH, ON_OPEN }
+    enum When { AFTER_FINISH, ON_OPEN, REFUSES_SEND }
 
     final String name;
     final When when;
@@ -97,10 +97,30 @@ class FallbackBatchTest {
         final CompletableFuture<Void> finished = new CompletableFuture<>();
         volatile boolean closed;
 
+        volatile boolean refused;
+
         @Override
         public void send(short[] samples, int offset, int length) {
+          if (when == When.REFUSES_SEND && !refused) {
+            // the connection failed: the session closes itself at once, and its I/O thread
+            // delivers the Failed event after its bookkeeping
+            refused = true;
+            closed = true;
+            Thread io = new Thread(() -> {
+              try {
+                Thread.sleep(100);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              AuthenticationException e = refusal();
+              listener.onEvent(new TranscriptEvent.Failed(e));
+              finished.completeExceptionally(e);
+            }, "test-" + name + "-io");
+            ioThreads.add(io);
+            io.start();
+          }
           if (closed) {
-            throw new IllegalStateException(name + ": send after close");
+            throw new IllegalStateException(name + ": send after finish() or close()");
           }
         }
 
@@ -109,6 +129,9 @@ class FallbackBatchTest {
 
         @Override
         public CompletionStage<Void> finish(Duration timeout) {
+          if (when == When.REFUSES_SEND) {
+            return finished;
+          }
           Thread io = new Thread(() -> {
             AuthenticationException e = refusal();
             if (!closed) {
@@ -289,6 +312,22 @@ class FallbackBatchTest {
     }
     cloud.join();
     embedded.join();
+    assertInterviewFinals(sub.items());
+  }
+
+  @Test
+  void aProviderThatRefusesAudioBeforeItsFailedEventArrivesIsSwitchedAwayFromWithNothingLost()
+      throws Exception {
+    RefusingProvider cloud = new RefusingProvider("cloud-a", RefusingProvider.When.REFUSES_SEND);
+    SpeechSegmentRecognizer embedded = SpeechSegmentRecognizer.create();
+    AudioPipeline pipeline = AudioPipeline.builder().stt(chain(cloud, embedded))
+        .speakerMap(LABELS).build();
+    RecordingSubscriber<Transcript> sub = RecordingSubscriber.unbounded();
+    try (TranscriptionSession session = pipeline.startTranscription(interview())) {
+      session.subscribe(sub);
+      sub.awaitComplete(WAIT);
+    }
+    cloud.join();
     assertInterviewFinals(sub.items());
   }
 

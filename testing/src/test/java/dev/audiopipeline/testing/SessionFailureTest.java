@@ -52,7 +52,12 @@ class SessionFailureTest {
     /** the session takes the audio, then its finish stage fails without a Failed event. */
     FINISH_FAILS,
     /** the session cannot reach its server (Reconnecting), then finishes without any final. */
-    RECONNECTING_THEN_SILENT
+    RECONNECTING_THEN_SILENT,
+    /**
+     * the session fails on its I/O thread: it refuses audio at once ("send after close") and its
+     * Failed event, which names the cause, arrives a little later.
+     */
+    REFUSES_SEND_BEFORE_FAILED
   }
 
   /**
@@ -114,6 +119,41 @@ class SessionFailureTest {
           // reported before any audio: the connection attempt failed and is being retried
           listener.onEvent(new TranscriptEvent.Reconnecting(1, Duration.ofMillis(100),
               (AudioPipelineException) error));
+          return t;
+        }
+        case REFUSES_SEND_BEFORE_FAILED: {
+          java.util.concurrent.atomic.AtomicBoolean failed =
+              new java.util.concurrent.atomic.AtomicBoolean();
+          Tracked t = new Tracked(new SttSession() {
+            @Override
+            public void send(short[] samples, int offset, int length) {
+              if (failed.compareAndSet(false, true)) {
+                Thread th = new Thread(() -> {
+                  try {
+                    Thread.sleep(100); // the I/O thread delivers the event after its bookkeeping
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                  listener.onEvent(new TranscriptEvent.Failed((AudioPipelineException) error));
+                }, "test-provider-io");
+                threads.add(th);
+                th.start();
+              }
+              throw new IllegalStateException("faulty: send after finish() or close()");
+            }
+
+            @Override
+            public void flush() {}
+
+            @Override
+            public CompletionStage<Void> finish(Duration timeout) {
+              return CompletableFuture.failedFuture(error);
+            }
+
+            @Override
+            public void close() {}
+          }, null);
+          opened.add(t);
           return t;
         }
         case FAILED_EVENT_AFTER_OPEN: {
@@ -238,7 +278,8 @@ class SessionFailureTest {
 
     ScriptedSourceTest.Track bob = source.join("TR_b", "bob"); // joins late
     assertThat(bob.sink).as("the source's stream is started even so").isNotNull();
-    if (fault == Fault.FINISH_FAILS || fault == Fault.RECONNECTING_THEN_SILENT) {
+    if (fault == Fault.FINISH_FAILS || fault == Fault.RECONNECTING_THEN_SILENT
+        || fault == Fault.REFUSES_SEND_BEFORE_FAILED) {
       bob.play(speech, 3000);
       source.listener.speakerLeft(bob); // finishing bob's session fails
     }
