@@ -152,6 +152,9 @@ public final class FallbackSttProvider implements SttProvider {
     private @Nullable Inner probe;
     private int generation;
     private long watermark; // session samples covered by finals of the active provider
+    private long reportedLostTo; // session samples up to which unreplayable audio was reported
+    /** Signalled when the active provider shows life, changes, or the session ends. */
+    private final java.util.concurrent.locks.Condition changed = lock.newCondition();
     private @Nullable Long downSince;
     private @Nullable ScheduledFuture<?> downCheck;
     private @Nullable ScheduledFuture<?> probeTask;
@@ -230,6 +233,12 @@ public final class FallbackSttProvider implements SttProvider {
 
     /** Retires {@code in} (its late events and stages are ignored from now on) and closes it. */
     private void retire(Inner in) {
+      lock.lock();
+      try {
+        signal();
+      } finally {
+        lock.unlock();
+      }
       in.retired = true;
       in.retiredLatch.countDown();
       try {
@@ -270,6 +279,10 @@ public final class FallbackSttProvider implements SttProvider {
         if (done) {
           return; // failed: Failed was delivered, audio is discarded
         }
+        awaitRoom(length);
+        if (done || closedByCaller) {
+          return;
+        }
         buffer.append(samples, offset, length);
         buffer.markDelivered(buffer.end());
         a = active;
@@ -286,6 +299,44 @@ public final class FallbackSttProvider implements SttProvider {
           refused(a, e);
         }
       }
+    }
+
+    /**
+     * Backpressure for a sender that can wait (the pipeline's drain thread; a file source then
+     * waits for it): while the active provider is making its first connection (it reported
+     * connectStart, not yet connectEnd; embedded providers never do) and appending would push
+     * audio that has no final out of the replay buffer, wait, at most {@code switchAfter} (at least
+     * a second) per provider, for it to connect, to fail (and the next one to take over), or for
+     * the session to end. A provider that refuses at once (batch transcription with a bad key) thus
+     * costs no audio. A live source's ring buffer drops the newest frames meanwhile, which it would
+     * have lost from here anyway. Under the lock.
+     */
+    private void awaitRoom(int length) {
+      long capacity = buffer.capacity();
+      long waitNanos = Math.max(switchAfter.toNanos(), 1_000_000_000L);
+      while (!done && !closedByCaller) {
+        Inner a = active;
+        if (a == null || !a.connecting || a.waitedNanos >= waitNanos) {
+          return;
+        }
+        long evictTo = buffer.end() + length - capacity;
+        if (evictTo <= Math.max(watermark, buffer.start())) {
+          return; // nothing without a final would be pushed out
+        }
+        long t0 = System.nanoTime();
+        try {
+          changed.awaitNanos(Math.min(waitNanos - a.waitedNanos, 100_000_000L));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+        a.waitedNanos += System.nanoTime() - t0;
+      }
+    }
+
+    /** Under the lock: something {@link #awaitRoom} waits for happened. */
+    private void signal() {
+      changed.signalAll();
     }
 
     /**
@@ -377,6 +428,7 @@ public final class FallbackSttProvider implements SttProvider {
       lock.lock();
       try {
         closedByCaller = true;
+        signal();
         if (done) {
           return;
         }
@@ -394,6 +446,7 @@ public final class FallbackSttProvider implements SttProvider {
     /** Ends the session; {@code error} fails the {@link #finish} stage (Failed was emitted). */
     private void end(@Nullable AudioPipelineException error) {
       done = true;
+      signal();
       open.remove(this);
       closeProbe();
       cancel(downCheck);
@@ -566,8 +619,13 @@ public final class FallbackSttProvider implements SttProvider {
       String b = providers.get(next).name();
       log.warn("{} switching from {} to {}: {}", options.streamId(), a, b, reason);
       emit(new TranscriptEvent.ProviderSwitched(a, b, reason));
-      if (watermark < buffer.start()) {
-        long lostMs = (buffer.start() - watermark) / channels * 1000 / sampleRate;
+      long lostFrom = Math.max(watermark, reportedLostTo);
+      if (lostFrom < buffer.start()) {
+        long lostMs = (buffer.start() - lostFrom) / channels * 1000 / sampleRate;
+        reportedLostTo = buffer.start();
+        log.warn("{} {} ms of audio had no final from {} and is older than the replay buffer of"
+            + " {} s: it cannot be replayed into {}", options.streamId(), lostMs, a,
+            replayBuffer.toSeconds(), b);
         emit(new TranscriptEvent.AudioDropped(lostMs, "more than the fallback's replay buffer of "
             + replayBuffer.toSeconds() + " s had no final when " + a + " stopped"));
       }
@@ -664,6 +722,12 @@ public final class FallbackSttProvider implements SttProvider {
       final int generation;
       /** Switched away from or closed: its late events and finish stage are ignored. */
       volatile boolean retired;
+      /** A connection attempt is under way and none has succeeded yet (guarded by the lock). */
+      boolean connecting;
+      /** A connection succeeded since it was opened (guarded by the lock). */
+      boolean connected;
+      /** How long the sender has waited for this provider to show life (guarded by the lock). */
+      long waitedNanos;
       final java.util.concurrent.CountDownLatch retiredLatch =
           new java.util.concurrent.CountDownLatch(1);
       long offset; // session samples where this session's audio starts
@@ -687,11 +751,25 @@ public final class FallbackSttProvider implements SttProvider {
       @Override
       public void connectStart(String provider, String streamId) {
         options.listener().connectStart(provider, streamId);
+        lock.lock();
+        try {
+          connecting = !connected;
+        } finally {
+          lock.unlock();
+        }
       }
 
       @Override
       public void connectEnd(String provider, String streamId, Duration took) {
         options.listener().connectEnd(provider, streamId, took);
+        lock.lock();
+        try {
+          connected = true;
+          connecting = false;
+          signal();
+        } finally {
+          lock.unlock();
+        }
         if (probe == this) {
           timer.execute(() -> onProbeConnected(this));
         }

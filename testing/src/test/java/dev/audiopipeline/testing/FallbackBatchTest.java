@@ -59,7 +59,7 @@ class FallbackBatchTest {
    * Like the streaming providers, {@code close()} completes a pending finish stage at once.
    */
   static final class RefusingProvider implements SttProvider {
-    enum When { AFTER_FINISH, ON_OPEN, REFUSES_SEND }
+    enum When { AFTER_FINISH, ON_OPEN, REFUSES_SEND, ON_CONNECT }
 
     final String name;
     final When when;
@@ -93,14 +93,39 @@ class FallbackBatchTest {
       if (when == When.ON_OPEN) {
         throw new IllegalArgumentException(name + ": invalid base URL \"wss://api.example .com\"");
       }
+      if (when == When.ON_CONNECT) {
+        // connects in the background, as the cloud providers do, and is refused 100 ms later
+        options.listener().connectStart(name, options.streamId());
+      }
       return new SttSession() {
         final CompletableFuture<Void> finished = new CompletableFuture<>();
         volatile boolean closed;
 
         volatile boolean refused;
 
+        {
+          if (when == When.ON_CONNECT) {
+            Thread io = new Thread(() -> {
+              try {
+                Thread.sleep(100);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              AuthenticationException e = refusal();
+              closed = true;
+              listener.onEvent(new TranscriptEvent.Failed(e));
+              finished.completeExceptionally(e);
+            }, "test-" + name + "-io");
+            ioThreads.add(io);
+            io.start();
+          }
+        }
+
         @Override
         public void send(short[] samples, int offset, int length) {
+          if (when == When.ON_CONNECT) {
+            return; // buffered while connecting; a refused session discards what it gets
+          }
           if (when == When.REFUSES_SEND && !refused) {
             // the connection failed: the session closes itself at once, and its I/O thread
             // delivers the Failed event after its bookkeeping
@@ -129,7 +154,7 @@ class FallbackBatchTest {
 
         @Override
         public CompletionStage<Void> finish(Duration timeout) {
-          if (when == When.REFUSES_SEND) {
+          if (when == When.REFUSES_SEND || when == When.ON_CONNECT) {
             return finished;
           }
           Thread io = new Thread(() -> {
@@ -329,6 +354,33 @@ class FallbackBatchTest {
     }
     cloud.join();
     assertInterviewFinals(sub.items());
+  }
+
+  @Test
+  void aFileWaitsWhileRefusingProvidersConnectSoNothingOutgrowsTheReplayBuffer()
+      throws Exception {
+    RefusingProvider first = new RefusingProvider("cloud-a", RefusingProvider.When.ON_CONNECT);
+    RefusingProvider second = new RefusingProvider("cloud-b", RefusingProvider.When.ON_CONNECT);
+    SpeechSegmentRecognizer embedded = SpeechSegmentRecognizer.create();
+    // a replay buffer of 1 s against 9 s files read as fast as possible: without waiting for the
+    // refusals, most of the audio would be gone before the embedded recogniser took over
+    FallbackSttProvider fallback = FallbackSttProvider.builder().add(first).add(second)
+        .add(embedded).replayBuffer(Duration.ofSeconds(1)).build();
+    toClose.add(fallback);
+    AudioPipeline pipeline = AudioPipeline.builder().stt(fallback).speakerMap(LABELS).build();
+    RecordingSubscriber<Transcript> sub = RecordingSubscriber.unbounded();
+    RecordingSubscriber<PipelineEvent> events = RecordingSubscriber.unbounded();
+    try (TranscriptionSession session = pipeline.startTranscription(interview())) {
+      session.subscribe(sub);
+      session.events().subscribe(events);
+      sub.awaitComplete(WAIT);
+      events.awaitComplete(WAIT);
+    }
+    first.join();
+    second.join();
+    assertInterviewFinals(sub.items());
+    assertThat(events.items()).noneMatch(e -> e instanceof PipelineEvent.ProviderEvent pe
+        && pe.event() instanceof TranscriptEvent.AudioDropped);
   }
 
   @Test
