@@ -461,6 +461,9 @@ public final class SpeakerChannel implements AudioSink {
       }
     } finally {
       closedForInput = true;
+      if (aborted && s != null) {
+        s.close(); // idempotent; covers an abort() that came before the session was opened
+      }
       listener.sessionClosed(stream.id(), aborted ? "aborted" : "finished");
       done.countDown();
       owner.done(this);

@@ -257,6 +257,51 @@ class SessionFailureTest {
         .isTrue());
   }
 
+  @Test
+  void aSessionOpenedWhileTheTranscriptionClosesIsClosedToo() throws Exception {
+    // the provider is slow to open: the transcription is closed meanwhile (here, from inside
+    // openSession itself, which is as late as it gets), and the session it then returns must
+    // not be left open
+    List<Tracked> opened = new CopyOnWriteArrayList<>();
+    java.util.concurrent.atomic.AtomicReference<TranscriptionSession> transcription =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    SpeechSegmentRecognizer good = SpeechSegmentRecognizer.create();
+    SttProvider slowToOpen = new SttProvider() {
+      @Override
+      public String name() {
+        return "slow";
+      }
+
+      @Override
+      public AudioFormat inputFormat() {
+        return AudioFormat.MONO_16K;
+      }
+
+      @Override
+      public SttSession openSession(SttSessionOptions options, SttSession.Listener listener) {
+        transcription.get().close();
+        Tracked t = new Tracked(good.openSession(options, listener), null);
+        opened.add(t);
+        return t;
+      }
+    };
+    ScriptedSourceTest.Scripted source = new ScriptedSourceTest.Scripted();
+    AudioPipeline pipeline = AudioPipeline.builder().stt(slowToOpen)
+        .closeTimeout(Duration.ZERO).build();
+    RecordingSubscriber<Transcript> sub = RecordingSubscriber.unbounded();
+    TranscriptionSession session = pipeline.startTranscription(source);
+    transcription.set(session);
+    session.subscribe(sub);
+    source.join("TR_a", "alice");
+    sub.awaitComplete(WAIT);
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (!opened.get(0).closed && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    assertThat(opened.get(0).closed).isTrue();
+    assertThat(sub.terminalSignals()).isEqualTo(1);
+  }
+
   @ParameterizedTest
   @EnumSource(Fault.class)
   void aLateSpeakerWhoseSessionFailsFailsTheTranscriptionWithThatError(Fault fault)
