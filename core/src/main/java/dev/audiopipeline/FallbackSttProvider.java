@@ -38,6 +38,13 @@ import org.slf4j.LoggerFactory;
  *       again, and the finals come from it. A finish stage that fails counts as a failure;
  *   <li>if more audio than the replay buffer had no final when a provider stopped, the part that
  *       cannot be replayed is reported as a {@link TranscriptEvent.AudioDropped}, never silently;
+ *   <li>a sender that can wait is made to wait rather than lose audio: while the active
+ *       provider is making its first connection and the replay buffer would otherwise push out
+ *       audio that has no final, {@link SttSession#send} waits (at most {@link
+ *       Builder#switchAfter}, at least 1 s, per provider) for it to connect or fail. The
+ *       pipeline's drain thread is such a sender: a file read in batch mode then waits for the
+ *       refusals of providers with a bad key and loses nothing, while a live source's ring buffer
+ *       drops its newest frames meanwhile (audio it would have lost here anyway);
  *   <li>every switch is reported as a {@link TranscriptEvent.ProviderSwitched};
  *   <li>while it runs on a less preferred provider it probes the preferred one every {@link
  *       Builder#probeInterval} with a real session and switches back once that connects
