@@ -4,15 +4,16 @@ package dev.audiopipeline;
  * Where a {@link SpeakerStream} delivers its audio. The pipeline provides the sink; sources call it
  * from their own thread (for LiveKit, WebRTC's audio thread).
  *
- * <p>The {@code offer} methods are safe on a real-time thread: they never block, lock, log,
- * allocate or call user code, and copy the samples before returning, so the caller may reuse its
- * array. When the sink's bounded buffer is full, the incoming frame is dropped whole, counted, and
- * {@code false} is returned (overflow policy: drop newest; audio already accepted is never
- * discarded); the pipeline reports the drops later, from its own thread ({@link
- * PipelineListener#audioDropped} and a rate-limited WARN). Once the stream has left or the session
- * has closed, every {@code offer} returns {@code false} and is counted too, without an exception: a
- * source racing the end of a session costs nothing per frame. Sources that can wait (files read as
- * fast as possible) use {@link #put} instead, which waits for room.
+ * <p>The {@code offer} methods are safe on a real-time thread: they never block, log, allocate or
+ * call user code and take no Java lock (at most they unpark the waiting drain thread), and they
+ * copy the samples before returning, so the caller may reuse its array. When the sink's bounded
+ * buffer is full, the incoming frame is dropped whole, counted, and {@code false} is returned
+ * (overflow policy: drop newest; audio already accepted is never discarded); the pipeline reports
+ * the drops later, from its own thread ({@link PipelineListener#audioDropped} and a rate-limited
+ * WARN). Once the stream has left or the session has closed, every {@code offer} returns {@code
+ * false} and is counted too, without an exception: a source racing the end of a session costs
+ * nothing per frame. Sources that can wait (files read as fast as possible) use {@link #put}
+ * instead, which waits for room.
  *
  * <p>Timestamps are microseconds on the source's timeline (0 = when the source started). The sink
  * uses them to place each speaker's audio on the session's shared timeline and to detect gaps (a
