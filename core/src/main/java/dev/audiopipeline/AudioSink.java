@@ -4,11 +4,16 @@ package dev.audiopipeline;
  * Where a {@link SpeakerStream} delivers its audio. The pipeline provides the sink; sources call it
  * from their own thread (for LiveKit, WebRTC's audio thread).
  *
- * <p>The {@code offer} methods never block, never allocate in steady state, and copy the samples
- * before returning, so the caller may reuse its array. When the sink's bounded buffer is full, the
- * incoming frame is dropped whole, counted, and {@code false} is returned (overflow policy: drop
- * newest; audio already accepted is never discarded). Sources that can wait (files read as fast as
- * possible) use {@link #put} instead, which waits for room.
+ * <p>The {@code offer} methods are safe on a real-time thread: they never block, log, allocate or
+ * call user code and take no Java lock (at most they unpark the waiting drain thread), and they
+ * copy the samples before returning, so the caller may reuse its array. When the sink's bounded
+ * buffer is full, the incoming frame is dropped whole, counted, and {@code false} is returned
+ * (overflow policy: drop newest; audio already accepted is never discarded); the pipeline reports
+ * the drops later, from its own thread ({@link PipelineListener#audioDropped} and a rate-limited
+ * WARN). Once the stream has left or the session has closed, every {@code offer} returns {@code
+ * false} and is counted too, without an exception: a source racing the end of a session costs
+ * nothing per frame. Sources that can wait (files read as fast as possible) use {@link #put}
+ * instead, which waits for room.
  *
  * <p>Timestamps are microseconds on the source's timeline (0 = when the source started). The sink
  * uses them to place each speaker's audio on the session's shared timeline and to detect gaps (a
@@ -18,17 +23,18 @@ public interface AudioSink {
   /**
    * Offers interleaved samples in the stream's format.
    *
-   * @return {@code true} if accepted, {@code false} if dropped because the buffer is full
+   * @return {@code true} if accepted; {@code false} if dropped because the buffer is full, or
+   *     because the stream has left or the session is closed (no exception: see above)
    * @throws IllegalArgumentException for an empty range or a length that is not a whole number of
-   *     sample frames
-   * @throws IllegalStateException if the stream has already left or the session is closed
+   *     sample frames (a programming error, checked before anything else)
    */
   boolean offer(short[] samples, int offset, int length, long timestampMicros);
 
   /**
    * Offers signed 16-bit little-endian PCM bytes in the stream's format (what WebRTC delivers).
    *
-   * @return {@code true} if accepted, {@code false} if dropped because the buffer is full
+   * @return {@code true} if accepted; {@code false} if dropped because the buffer is full, or
+   *     because the stream has left or the session is closed
    * @throws IllegalArgumentException for an empty or odd-length range, or a length that is not a
    *     whole number of sample frames
    */
@@ -48,6 +54,8 @@ public interface AudioSink {
    * for real-time callbacks.
    *
    * @throws InterruptedException if interrupted while waiting; nothing of this call was written
+   * @throws IllegalStateException if the stream has left or the session is closed: nobody will
+   *     read the audio any more, so a waiting writer is told to stop (it should stop at the first)
    */
   void put(short[] samples, int offset, int length, long timestampMicros)
       throws InterruptedException;

@@ -29,6 +29,22 @@ import org.slf4j.LoggerFactory;
  *   <li>the audio since the current provider's last final (at most {@link Builder#replayBuffer}, 30
  *       s) is replayed into the next one, and its times are moved onto the speaker's timeline, so
  *       nothing is skipped and times stay continuous;
+ *   <li>a provider whose {@code openSession} throws (bad configuration, refused at once) is passed
+ *       over the same way; only when no provider opens does {@code openSession} throw (the last
+ *       error, the others suppressed);
+ *   <li>a switch also happens after {@link SttSession#finish} (a provider that refuses only once
+ *       all the audio was sent, as in batch transcription of a file): the audio without a final is
+ *       replayed into the next provider, which finishes the session with the whole finish timeout
+ *       again, and the finals come from it. A finish stage that fails counts as a failure;
+ *   <li>if more audio than the replay buffer had no final when a provider stopped, the part that
+ *       cannot be replayed is reported as a {@link TranscriptEvent.AudioDropped}, never silently;
+ *   <li>a sender that can wait is made to wait rather than lose audio: while the active
+ *       provider is making its first connection and the replay buffer would otherwise push out
+ *       audio that has no final, {@link SttSession#send} waits (at most {@link
+ *       Builder#switchAfter}, at least 1 s, per provider) for it to connect or fail. The
+ *       pipeline's drain thread is such a sender: a file read in batch mode then waits for the
+ *       refusals of providers with a bad key and loses nothing, while a live source's ring buffer
+ *       drops its newest frames meanwhile (audio it would have lost here anyway);
  *   <li>every switch is reported as a {@link TranscriptEvent.ProviderSwitched};
  *   <li>while it runs on a less preferred provider it probes the preferred one every {@link
  *       Builder#probeInterval} with a real session and switches back once that connects
@@ -143,11 +159,14 @@ public final class FallbackSttProvider implements SttProvider {
     private @Nullable Inner probe;
     private int generation;
     private long watermark; // session samples covered by finals of the active provider
+    private long reportedLostTo; // session samples up to which unreplayable audio was reported
+    /** Signalled when the active provider shows life, changes, or the session ends. */
+    private final java.util.concurrent.locks.Condition changed = lock.newCondition();
     private @Nullable Long downSince;
     private @Nullable ScheduledFuture<?> downCheck;
     private @Nullable ScheduledFuture<?> probeTask;
     private boolean finishing;
-    private long finishDeadline;
+    private Duration finishTimeout = Duration.ZERO;
     private boolean done;
     private boolean closedByCaller;
 
@@ -157,29 +176,90 @@ public final class FallbackSttProvider implements SttProvider {
       AudioFormat f = inputFormat();
       this.channels = f.channels();
       this.sampleRate = f.sampleRate();
+      // One second more than the replay bound: the samples of a send() are appended here before
+      // the inner session takes them, so an inner whose own buffer (typically the same 30 s) makes
+      // the sender wait must not cost audio here first.
       this.buffer = new ReplayBuffer(
-          (int) (replayBuffer.toMillis() * f.sampleRate() / 1000 * f.channels()));
+          (int) ((replayBuffer.toMillis() + 1_000) * f.sampleRate() / 1000 * f.channels()));
     }
 
+    /**
+     * Opens the most preferred provider that opens. A provider whose {@code openSession} throws is
+     * passed over (and not probed again if the error is not retryable).
+     *
+     * @throws AudioPipelineException the last provider's error if none of them opens
+     */
     void start() {
       lock.lock();
       try {
-        active = open(0, 0);
+        AudioPipelineException last = null;
+        for (int i = 0; i < providers.size(); i++) {
+          try {
+            active = open(i, 0);
+            if (i > 0) {
+              String reason = providers.get(i - 1).name() + " could not open a session: "
+                  + (last == null ? "" : last.getMessage());
+              log.warn("{} starting on {}: {}", options.streamId(), providers.get(i).name(),
+                  reason);
+              emit(new TranscriptEvent.ProviderSwitched(providers.get(i - 1).name(),
+                  providers.get(i).name(), reason));
+              scheduleProbe();
+            }
+            return;
+          } catch (RuntimeException e) {
+            AudioPipelineException error = openError(i, e);
+            markFatal(i, error);
+            if (last != null) {
+              error.addSuppressed(last);
+            }
+            last = error;
+          }
+        }
+        done = true;
+        open.remove(this);
+        throw Objects.requireNonNull(last);
       } finally {
         lock.unlock();
       }
     }
 
+    private AudioPipelineException openError(int index, RuntimeException e) {
+      return e instanceof AudioPipelineException ape ? ape
+          : new AudioPipelineException(providers.get(index).name() + " could not open a session for "
+              + options.streamId() + ": " + e.getMessage(), e);
+    }
+
     /** Opens provider {@code index}, replaying the buffer from {@code from} (session samples). */
     private Inner open(int index, long from) {
       Inner in = new Inner(index, ++generation, from);
+      // a file source's backpressure reaches the inner session too: it waits out a reconnect
+      // instead of dropping (a retire closes it, which wakes a waiting send)
       SttSessionOptions o = new SttSessionOptions(options.streamId(), options.speaker(),
-          options.language(), in);
+          options.language(), in, options.sourceCanWait());
       in.session = providers.get(index).openSession(o, in);
       return in;
     }
 
-    private void replayInto(Inner in) {
+    /** Retires {@code in} (its late events and stages are ignored from now on) and closes it. */
+    private void retire(Inner in) {
+      lock.lock();
+      try {
+        signal();
+      } finally {
+        lock.unlock();
+      }
+      in.retired = true;
+      in.retiredLatch.countDown();
+      try {
+        in.session().close();
+      } catch (RuntimeException e) {
+        log.debug("{} closing {} failed: {}", options.streamId(), providers.get(in.index).name(),
+            e.toString());
+      }
+    }
+
+    /** Sends the buffer from {@code in}'s offset into it; returns the samples sent. */
+    private long replayInto(Inner in) {
       long from = Math.max(in.offset, buffer.start());
       short[] chunk = new short[Math.max(channels, sampleRate / 10 * channels)];
       for (long p = from; p < buffer.end(); ) {
@@ -188,10 +268,18 @@ public final class FallbackSttProvider implements SttProvider {
         in.session().send(chunk, 0, n);
         p += n;
       }
+      return Math.max(0, buffer.end() - from);
     }
 
     @Override
     public void send(short[] samples, int offset, int length) {
+      Objects.requireNonNull(samples, "samples == null");
+      if (length <= 0 || length % channels != 0) {
+        throw new IllegalArgumentException("length " + length + ": send a positive multiple of "
+            + channels + " samples");
+      }
+      Objects.checkFromIndexSize(offset, length, samples.length);
+      Inner a;
       lock.lock();
       try {
         if (finishing || closedByCaller) {
@@ -200,12 +288,88 @@ public final class FallbackSttProvider implements SttProvider {
         if (done) {
           return; // failed: Failed was delivered, audio is discarded
         }
+        awaitRoom(length);
+        if (done || closedByCaller) {
+          return;
+        }
         buffer.append(samples, offset, length);
         buffer.markDelivered(buffer.end());
-        Inner a = active;
-        if (a != null) {
+        a = active;
+      } finally {
+        lock.unlock();
+      }
+      // Outside the lock: an inner session may take its time to accept audio, and its events (a
+      // failure that switches providers) need the lock. A switch after the append above replays
+      // these samples into the next provider, so a retired inner refusing them loses nothing.
+      if (a != null) {
+        try {
           a.session().send(samples, offset, length);
+        } catch (RuntimeException e) {
+          refused(a, e);
         }
+      }
+    }
+
+    /**
+     * Backpressure for a sender that can wait (the pipeline's drain thread; a file source then
+     * waits for it): while the active provider is making its first connection (it reported
+     * connectStart, not yet connectEnd; embedded providers never do) and appending would push
+     * audio that has no final out of the replay buffer, wait, at most {@code switchAfter} (at least
+     * a second) per provider, for it to connect, to fail (and the next one to take over), or for
+     * the session to end. A provider that refuses at once (batch transcription with a bad key) thus
+     * costs no audio. A live source's ring buffer drops the newest frames meanwhile, which it would
+     * have lost from here anyway. Under the lock.
+     */
+    private void awaitRoom(int length) {
+      long capacity = buffer.capacity();
+      long waitNanos = Math.max(switchAfter.toNanos(), 1_000_000_000L);
+      while (!done && !closedByCaller) {
+        Inner a = active;
+        if (a == null || !a.connecting || a.waitedNanos >= waitNanos) {
+          return;
+        }
+        long evictTo = buffer.end() + length - capacity;
+        if (evictTo <= Math.max(watermark, buffer.start())) {
+          return; // nothing without a final would be pushed out
+        }
+        long t0 = System.nanoTime();
+        try {
+          changed.awaitNanos(Math.min(waitNanos - a.waitedNanos, 100_000_000L));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+        a.waitedNanos += System.nanoTime() - t0;
+      }
+    }
+
+    /** Under the lock: something {@link #awaitRoom} waits for happened. */
+    private void signal() {
+      changed.signalAll();
+    }
+
+    /**
+     * The inner session refused audio (a streaming session that has just failed refuses sends
+     * before its Failed event is delivered). The samples are in the replay buffer: give the Failed
+     * event, which names the real cause, a moment to arrive and switch; if none comes, the refusal
+     * itself is the inner's failure.
+     */
+    private void refused(Inner a, RuntimeException e) {
+      try {
+        if (a.retiredLatch.await(1, TimeUnit.SECONDS)) {
+          return;
+        }
+      } catch (InterruptedException ie) {
+        Thread.currentThread().interrupt();
+      }
+      lock.lock();
+      try {
+        if (done || a.retired || active != a) {
+          return;
+        }
+        failed(a, e instanceof AudioPipelineException ape ? ape
+            : new AudioPipelineException(providers.get(a.index).name() + " refused audio: "
+                + e.getMessage(), e));
       } finally {
         lock.unlock();
       }
@@ -232,7 +396,7 @@ public final class FallbackSttProvider implements SttProvider {
           return finished.copy();
         }
         finishing = true;
-        finishDeadline = nanoTime.getAsLong() + timeout.toNanos();
+        finishTimeout = timeout;
         closeProbe();
         Inner a = active;
         if (a != null) {
@@ -248,10 +412,20 @@ public final class FallbackSttProvider implements SttProvider {
       a.session().finish(timeout).whenComplete((v, err) -> {
         lock.lock();
         try {
-          if (active == a && err == null) {
-            end();
+          if (done || a.retired || active != a) {
+            return; // switched away (its close completes this stage): the next provider finishes
           }
-          // on error the Failed event switches providers (or ends the session)
+          if (err == null) {
+            end(null);
+          } else {
+            // A failed finish without (or before) a Failed event: the same as Failed.
+            Throwable cause = err instanceof java.util.concurrent.CompletionException
+                && err.getCause() != null ? err.getCause() : err;
+            AudioPipelineException error = cause instanceof AudioPipelineException ape ? ape
+                : new AudioPipelineException(providers.get(a.index).name()
+                    + " failed while finishing: " + cause.getMessage(), cause);
+            failed(a, error);
+          }
         } finally {
           lock.unlock();
         }
@@ -263,31 +437,38 @@ public final class FallbackSttProvider implements SttProvider {
       lock.lock();
       try {
         closedByCaller = true;
+        signal();
         if (done) {
           return;
         }
         Inner a = active;
         active = null;
         if (a != null) {
-          a.session().close();
+          retire(a);
         }
-        end();
+        end(null);
       } finally {
         lock.unlock();
       }
     }
 
-    private void end() {
+    /** Ends the session; {@code error} fails the {@link #finish} stage (Failed was emitted). */
+    private void end(@Nullable AudioPipelineException error) {
       done = true;
+      signal();
       open.remove(this);
       closeProbe();
       cancel(downCheck);
       Inner a = active;
       active = null;
       if (a != null) {
-        a.session().close();
+        retire(a);
       }
-      finished.complete(null);
+      if (error == null) {
+        finished.complete(null);
+      } else {
+        finished.completeExceptionally(error);
+      }
     }
 
     private void cancel(@Nullable ScheduledFuture<?> f) {
@@ -302,7 +483,7 @@ public final class FallbackSttProvider implements SttProvider {
       Inner p = probe;
       probe = null;
       if (p != null) {
-        p.session().close();
+        retire(p);
       }
     }
 
@@ -319,7 +500,7 @@ public final class FallbackSttProvider implements SttProvider {
     private void onInnerEvent(Inner in, TranscriptEvent e) {
       lock.lock();
       try {
-        if (done) {
+        if (done || in.retired) {
           return;
         }
         if (in == probe) {
@@ -362,15 +543,19 @@ public final class FallbackSttProvider implements SttProvider {
           cancel(downCheck);
           emit(rc);
         } else if (e instanceof TranscriptEvent.Failed f) {
-          markFatal(in.index, f.error());
-          switchFrom(in, providers.get(in.index).name() + " failed: " + f.error().getMessage(),
-              f.error());
+          failed(in, f.error());
         } else {
           emit(e);
         }
       } finally {
         lock.unlock();
       }
+    }
+
+    /** The active provider failed for good (Failed event or failed finish): switch or end. */
+    private void failed(Inner in, AudioPipelineException error) {
+      markFatal(in.index, error);
+      switchFrom(in, providers.get(in.index).name() + " failed: " + error.getMessage(), error);
     }
 
     private void markFatal(int index, AudioPipelineException error) {
@@ -395,41 +580,78 @@ public final class FallbackSttProvider implements SttProvider {
       }
     }
 
-    /** Moves from {@code from} to the next usable provider after it. */
+    /**
+     * Moves from {@code from} to the next usable provider after it, also while finishing: the
+     * audio without a final is replayed there and that provider finishes the session. A provider
+     * that cannot even open a session is passed over.
+     */
     private void switchFrom(Inner from, String reason, @Nullable AudioPipelineException error) {
-      int next = -1;
-      for (int i = from.index + 1; i < providers.size(); i++) {
-        if (!fatal[i]) {
-          next = i;
-          break;
-        }
-      }
-      if (next < 0) {
-        AudioPipelineException e = error != null ? error : new ProviderException(
-            providers.get(from.index).name(), reason + "; no fallback provider left",
-            ProviderException.NONE, ProviderException.NONE, null, false, null);
-        emit(new TranscriptEvent.Failed(e));
-        end();
-        return;
-      }
-      switchTo(from, next, reason);
-    }
-
-    private void switchTo(Inner from, int next, String reason) {
       downSince = null;
       cancel(downCheck);
+      if (active == from) {
+        active = null;
+      }
+      retire(from);
+      String a = providers.get(from.index).name();
+      AudioPipelineException last = error;
+      for (int next = from.index + 1; next < providers.size(); next++) {
+        if (fatal[next]) {
+          continue;
+        }
+        try {
+          switchTo(from, next, reason);
+          return;
+        } catch (RuntimeException e) {
+          AudioPipelineException openFailure = openError(next, e);
+          markFatal(next, openFailure);
+          log.warn("{} {} could not open a session either: {}", options.streamId(),
+              providers.get(next).name(), openFailure.getMessage());
+          if (last != null && last != openFailure) {
+            openFailure.addSuppressed(last);
+          }
+          last = openFailure;
+        }
+      }
+      AudioPipelineException e = last != null ? last : new ProviderException(
+          a, reason + "; no fallback provider left",
+          ProviderException.NONE, ProviderException.NONE, null, false, null);
+      emit(new TranscriptEvent.Failed(e));
+      end(e);
+    }
+
+    /** Opens {@code next} (may throw: nothing changed then), replays, and finishes it if due. */
+    private void switchTo(Inner from, int next, String reason) {
       long replayFrom = Math.max(watermark, buffer.start());
-      from.session().close();
       Inner in = open(next, replayFrom);
       active = in;
       String a = providers.get(from.index).name();
       String b = providers.get(next).name();
       log.warn("{} switching from {} to {}: {}", options.streamId(), a, b, reason);
       emit(new TranscriptEvent.ProviderSwitched(a, b, reason));
-      replayInto(in);
+      long lostFrom = Math.max(watermark, reportedLostTo);
+      if (lostFrom < buffer.start()) {
+        long lostMs = (buffer.start() - lostFrom) / channels * 1000 / sampleRate;
+        reportedLostTo = buffer.start();
+        log.warn("{} {} ms of audio had no final from {} and is older than the replay buffer of"
+            + " {} s: it cannot be replayed into {}", options.streamId(), lostMs, a,
+            replayBuffer.toSeconds(), b);
+        emit(new TranscriptEvent.AudioDropped(lostMs, "more than the fallback's replay buffer of "
+            + replayBuffer.toSeconds() + " s had no final when " + a + " stopped"));
+      }
+      long replayed;
+      try {
+        replayed = replayInto(in);
+      } catch (RuntimeException e) {
+        active = null;
+        retire(in);
+        throw e;
+      }
       if (finishing) {
-        long left = Math.max(0, finishDeadline - nanoTime.getAsLong());
-        finishInner(in, Duration.ofNanos(left));
+        // The next provider was just given all the audio without a final at once: it gets the
+        // whole finish timeout plus that audio's duration (a recogniser slower than real time is
+        // no use live either). The caller extends its own wait when it sees ProviderSwitched.
+        long replayedMs = replayed / channels * 1000 / sampleRate;
+        finishInner(in, finishTimeout.plusMillis(replayedMs));
       } else {
         scheduleProbe();
       }
@@ -488,7 +710,7 @@ public final class FallbackSttProvider implements SttProvider {
         probe = null;
         long replayFrom = Math.max(watermark, buffer.start());
         in.offset = replayFrom;
-        a.session().close();
+        retire(a);
         active = in;
         downSince = null;
         cancel(downCheck);
@@ -507,6 +729,16 @@ public final class FallbackSttProvider implements SttProvider {
     private final class Inner implements Listener, PipelineListener {
       final int index;
       final int generation;
+      /** Switched away from or closed: its late events and finish stage are ignored. */
+      volatile boolean retired;
+      /** A connection attempt is under way and none has succeeded yet (guarded by the lock). */
+      boolean connecting;
+      /** A connection succeeded since it was opened (guarded by the lock). */
+      boolean connected;
+      /** How long the sender has waited for this provider to show life (guarded by the lock). */
+      long waitedNanos;
+      final java.util.concurrent.CountDownLatch retiredLatch =
+          new java.util.concurrent.CountDownLatch(1);
       long offset; // session samples where this session's audio starts
       @Nullable SttSession session;
 
@@ -528,11 +760,25 @@ public final class FallbackSttProvider implements SttProvider {
       @Override
       public void connectStart(String provider, String streamId) {
         options.listener().connectStart(provider, streamId);
+        lock.lock();
+        try {
+          connecting = !connected;
+        } finally {
+          lock.unlock();
+        }
       }
 
       @Override
       public void connectEnd(String provider, String streamId, Duration took) {
         options.listener().connectEnd(provider, streamId, took);
+        lock.lock();
+        try {
+          connected = true;
+          connecting = false;
+          signal();
+        } finally {
+          lock.unlock();
+        }
         if (probe == this) {
           timer.execute(() -> onProbeConnected(this));
         }

@@ -4,7 +4,8 @@ import java.time.Duration;
 
 /**
  * Metrics hooks, in the spirit of OkHttp's {@code EventListener}. Every method has a no-op default;
- * override what you measure. Methods are called on library threads (audio, network): they must be
+ * override what you measure. Methods are called on library threads (a speaker's drain thread,
+ * provider network threads), never on a source's real-time audio thread (WebRTC's): they must be
  * fast and must not throw (an exception is caught and logged at DEBUG, never propagated).
  */
 public interface PipelineListener {
@@ -32,7 +33,11 @@ public interface PipelineListener {
    */
   default void firstTranscript(String streamId, Duration latency) {}
 
-  /** Audio was dropped by a bounded buffer; {@code samples} counts interleaved samples. */
+  /**
+   * Audio was dropped by a bounded buffer; {@code samples} counts interleaved samples. For a
+   * speaker's ring buffer the drop is counted on the source's thread and reported here from the
+   * speaker's drain thread, batched: one call can cover several dropped frames.
+   */
   default void audioDropped(String streamId, long samples, String where) {}
 
   /** Time from a TTS request to its first audio byte. */

@@ -13,7 +13,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Flow;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -37,9 +37,25 @@ import org.slf4j.LoggerFactory;
  * carrying an {@link AudioPipelineException}, and the session closes itself.
  *
  * <p><b>Slow subscribers.</b> Each subscriber has a bounded buffer ({@link
- * AudioPipeline.Builder#subscriberBufferSize(int)}). When it is full, the oldest queued partial is
- * discarded (a later partial or the final of the same segment supersedes it); finals are never
- * discarded: a subscriber whose buffer fills with finals fails with {@link OverflowException}.
+ * AudioPipeline.Builder#subscriberBufferSize(int)}) and is called from its own delivery thread
+ * (named {@code audio-pipeline-deliver-<session>-<n>}, taken from a per-session pool while the
+ * subscriber has signals to receive), so a slow subscriber delays only itself. When its buffer is
+ * full, the oldest queued partial is discarded (a later partial or the final of the same segment
+ * supersedes it); finals are never discarded: a subscriber whose buffer fills with finals fails
+ * alone with {@link OverflowException}, the others go on.
+ *
+ * <p><b>Terminal signals.</b> Every subscriber gets exactly one {@code onComplete} or {@code
+ * onError}, after the items queued before it. {@link #close()} waits (bounded by the close timeout)
+ * for each subscriber to take its queued items; a subscriber that has not requested them by then is
+ * ended with {@link OverflowException} instead of being left without a terminal signal. {@code
+ * close()} may be called from inside {@code onNext} (for example after the first final): it then
+ * returns at once, and the session closes on its own {@code audio-pipeline-close-...} thread, so the
+ * subscriber's remaining signals, and every other subscriber's, are still delivered.
+ *
+ * <p><b>Failures.</b> A speaker whose recogniser session cannot be opened (bad configuration,
+ * refused credentials), fails, or fails while finishing fails the whole session at once with that
+ * error, whichever speaker it is and whenever it joined: the other speakers' recogniser sessions are
+ * closed without waiting for their finals, and {@link #completion()} completes exceptionally.
  */
 public final class TranscriptionSession implements Flow.Publisher<Transcript>, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(TranscriptionSession.class);
@@ -63,6 +79,8 @@ public final class TranscriptionSession implements Flow.Publisher<Transcript>, A
   private volatile boolean sourceEnded;
   private volatile long startNanos;
   private volatile @Nullable Thread closer;
+  /** The delivery pool's threads, so that close() knows when it is called from a callback. */
+  private final java.util.Set<Thread> deliveryThreads = ConcurrentHashMap.newKeySet();
 
   TranscriptionSession(String id, AudioSource source, AudioPipeline.Builder config) {
     this.id = id;
@@ -71,14 +89,26 @@ public final class TranscriptionSession implements Flow.Publisher<Transcript>, A
     this.provider = Objects.requireNonNull(config.provider);
     this.speakerMap = config.speakerMap;
     this.listener = config.listener;
+    // One thread per subscriber that has signals to receive (a subscriber's deliveries are serial,
+    // and no subscriber waits behind another's); idle threads end after a while, all at close().
+    NamedThreadFactory names = new NamedThreadFactory("deliver-" + id);
     ThreadPoolExecutor executor =
         new ThreadPoolExecutor(
-            1,
-            1,
             0,
+            Integer.MAX_VALUE,
+            10,
             TimeUnit.SECONDS,
-            new LinkedBlockingQueue<>(),
-            new NamedThreadFactory("deliver-" + id));
+            new SynchronousQueue<>(),
+            r ->
+                names.newThread(
+                    () -> {
+                      deliveryThreads.add(Thread.currentThread());
+                      try {
+                        r.run();
+                      } finally {
+                        deliveryThreads.remove(Thread.currentThread());
+                      }
+                    }));
     this.deliveryExecutor = executor;
     this.transcripts =
         new BoundedPublisher<>(executor, config.subscriberBufferSize, t -> !t.isFinal(), id);
@@ -168,14 +198,25 @@ public final class TranscriptionSession implements Flow.Publisher<Transcript>, A
     return transcripts.discarded();
   }
 
-  /** Stops capture, delivers the finals for audio already accepted (bounded), stops all threads. */
+  /**
+   * Stops capture, delivers the finals for audio already accepted (bounded by the close timeout),
+   * gives every subscriber its terminal signal and stops all threads. Idempotent.
+   *
+   * <p>Called from one of the session's own threads (a subscriber's {@code onNext}, a listener
+   * called by a speaker's drain thread), it only starts closing and returns at once: waiting there
+   * would wait for the very thread that is calling.
+   */
   @Override
   public void close() {
+    if (isOwnThread(Thread.currentThread())) {
+      closeAsync();
+      return;
+    }
     if (!closed.compareAndSet(false, true)) {
       Thread t = closer;
       if (t != null && t != Thread.currentThread()) {
         try {
-          t.join(config.closeTimeout.toMillis() * 2 + 2_000);
+          t.join(config.closeTimeout.toMillis() * 3 + 4_000);
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
         }
@@ -188,8 +229,14 @@ public final class TranscriptionSession implements Flow.Publisher<Transcript>, A
     synchronized (lock) {
       snapshot = new ArrayList<>(allChannels);
     }
+    // After a fatal error nobody waits for finals any more: stop the other speakers at once.
+    boolean failed = completion.isCompletedExceptionally();
     for (SpeakerChannel c : snapshot) {
-      c.leave();
+      if (failed) {
+        c.abort();
+      } else {
+        c.leave();
+      }
     }
     long deadline = System.nanoTime() + config.closeTimeout.toNanos() + 1_000_000_000L;
     boolean interrupted = false;
@@ -206,9 +253,29 @@ public final class TranscriptionSession implements Flow.Publisher<Transcript>, A
       }
     }
     terminate(null);
+    // Let every subscriber take what is queued for it, then end the ones that did not in time.
+    long deliverNanos = Math.max(config.closeTimeout.toNanos(), 1_000_000_000L);
+    try {
+      long until = System.nanoTime() + deliverNanos;
+      boolean delivered = transcripts.awaitDelivered(deliverNanos, TimeUnit.NANOSECONDS);
+      delivered &= events.awaitDelivered(
+          Math.max(0, until - System.nanoTime()), TimeUnit.NANOSECONDS);
+      if (!delivered) {
+        String why = "session closed and its close timeout of " + config.closeTimeout.toMillis()
+            + " ms ran out";
+        transcripts.abandon(why);
+        events.abandon(why);
+      }
+    } catch (InterruptedException e) {
+      interrupted = true;
+      transcripts.abandon("session closed while interrupted");
+      events.abandon("session closed while interrupted");
+    }
     deliveryExecutor.shutdown();
     try {
-      if (!deliveryExecutor.awaitTermination(config.closeTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
+      // A subscriber still inside onNext gets its terminal signal when it returns; wait a little.
+      if (!interrupted && !deliveryExecutor.awaitTermination(1, TimeUnit.SECONDS)) {
+        log.warn("{} - a subscriber is still inside onNext; interrupting its delivery thread", id);
         deliveryExecutor.shutdownNow();
       }
     } catch (InterruptedException e) {
@@ -219,6 +286,20 @@ public final class TranscriptionSession implements Flow.Publisher<Transcript>, A
       Thread.currentThread().interrupt();
     }
     log.info("{} - closed", id);
+  }
+
+  private boolean isOwnThread(Thread t) {
+    if (deliveryThreads.contains(t)) {
+      return true;
+    }
+    synchronized (lock) {
+      for (SpeakerChannel c : allChannels) {
+        if (c.isDrainThread(t)) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   private void closeSource() {
@@ -233,8 +314,18 @@ public final class TranscriptionSession implements Flow.Publisher<Transcript>, A
     if (terminated.get()) {
       return;
     }
-    log.debug("{} - failing: {}", id, error.getMessage());
+    log.warn("{} - failing: {}", id, error.getMessage());
     terminate(error);
+    if (closed.get()) {
+      // a close() already under way waits for finals nobody will receive: stop the speakers now
+      List<SpeakerChannel> snapshot;
+      synchronized (lock) {
+        snapshot = new ArrayList<>(allChannels);
+      }
+      for (SpeakerChannel c : snapshot) {
+        c.abort();
+      }
+    }
     closeAsync();
   }
 
@@ -296,6 +387,7 @@ public final class TranscriptionSession implements Flow.Publisher<Transcript>, A
       }
       SpeakerChannel channel;
       try {
+        // The provider may refuse this stream's format pair (IllegalArgumentException).
         channel =
             new SpeakerChannel(
                 this,
@@ -313,6 +405,12 @@ public final class TranscriptionSession implements Flow.Publisher<Transcript>, A
         return;
       }
       synchronized (lock) {
+        // checked again under the lock close() takes its snapshot with: a speaker joining while
+        // the session closes is either stopped by close() or never started
+        if (closed.get() || terminated.get()) {
+          stream.start(new DiscardingSink(stream.format()));
+          return;
+        }
         allChannels.add(channel);
       }
       channels.put(stream.id(), channel);
@@ -320,7 +418,14 @@ public final class TranscriptionSession implements Flow.Publisher<Transcript>, A
       log.info("{} - speaker {} joined as {} ({})", id, stream.identity(), label, stream.id());
       events.submit(new PipelineEvent.SpeakerJoined(stream.id(), stream.identity(), label, now));
       safe(() -> listener.speakerJoined(stream.id(), label));
-      channel.start(now);
+      try {
+        channel.start(now); // a provider that cannot open a session fails the session through failed()
+      } catch (RuntimeException e) {
+        // the source's stream refused the sink (a source bug): fail loudly rather than hang
+        channel.abort();
+        fail(new AudioPipelineException("speaker " + label + " (" + stream.id()
+            + "): the source's stream could not start: " + e.getMessage(), e));
+      }
     }
 
     @Override

@@ -9,6 +9,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Flow;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
@@ -19,8 +20,10 @@ import org.slf4j.LoggerFactory;
  * A hot, multi-subscriber {@link Flow.Publisher} with a bounded buffer per subscriber.
  *
  * <p>{@link #submit} never blocks: producers are audio and network threads. Each subscriber has its
- * own queue of at most {@code capacity} items, drained on the given executor as the subscriber's
- * demand allows; signals to one subscriber are serial.
+ * own queue of at most {@code capacity} items and its own drain task, run on the given executor as
+ * the subscriber's demand allows; signals to one subscriber are serial. Subscribers are isolated
+ * from each other: give the publisher an executor that runs each task on its own thread (a cached
+ * pool), and a subscriber that is slow in {@code onNext} holds up only its own queue.
  *
  * <p>Overflow policy when a subscriber's queue is full: if the queue holds a <em>droppable</em>
  * item (for transcripts: a partial, which the next partial or the final supersedes), the oldest one
@@ -44,7 +47,9 @@ public final class BoundedPublisher<T> implements Flow.Publisher<T> {
   private @Nullable Throwable terminalError;
 
   /**
-   * @param executor runs the delivery loops; must not run tasks on the caller's thread
+   * @param executor runs the delivery loops, one task per subscriber at a time; must not run tasks
+   *     on the caller's thread, and should not queue one subscriber's task behind another's (a
+   *     cached pool), or a slow subscriber delays the others
    * @param capacity per-subscriber buffer, 1..1_000_000
    * @param droppable items that may be discarded when a subscriber is too slow
    * @param name for logs
@@ -113,6 +118,44 @@ public final class BoundedPublisher<T> implements Flow.Publisher<T> {
     synchronized (terminalLock) {
       return terminated;
     }
+  }
+
+  /**
+   * After {@link #complete()} or {@link #fail}: waits until every subscriber has been handed its
+   * terminal signal (or cancelled), at most {@code timeout}.
+   *
+   * @return {@code true} if none is left waiting
+   */
+  public boolean awaitDelivered(long timeout, TimeUnit unit) throws InterruptedException {
+    long deadline = System.nanoTime() + unit.toNanos(timeout);
+    synchronized (terminalLock) {
+      while (!subscribers.isEmpty()) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        TimeUnit.NANOSECONDS.timedWait(terminalLock, left);
+      }
+      return true;
+    }
+  }
+
+  /**
+   * Ends every subscription still waiting for its terminal signal at once: its queued items are
+   * discarded and it gets {@code onError(OverflowException)} (after the {@code onNext} it may be
+   * running returns). For a session's close deadline: a subscriber that did not take its queued
+   * items in time is told so instead of being left without a terminal signal.
+   *
+   * @return how many subscribers were cut off
+   */
+  public int abandon(String reason) {
+    int n = 0;
+    for (Sub sub : subscribers) {
+      if (sub.abandon(reason)) {
+        n++;
+      }
+    }
+    return n;
   }
 
   /** Current subscriber count. */
@@ -194,7 +237,6 @@ public final class BoundedPublisher<T> implements Flow.Publisher<T> {
       }
       if (overflow != null) {
         log.warn("{}: failing a slow subscriber: {}", name, overflow.getMessage());
-        subscribers.remove(this);
       }
       schedule();
     }
@@ -253,10 +295,34 @@ public final class BoundedPublisher<T> implements Flow.Publisher<T> {
       remove();
     }
 
+    boolean abandon(String reason) {
+      int queued;
+      synchronized (this) {
+        if (cancelled || done) {
+          return false;
+        }
+        queued = queue.size();
+        queue.clear();
+        terminalPending = true;
+        pendingError =
+            new OverflowException(
+                name + ": " + reason + "; " + queued + " transcripts queued for this subscriber"
+                    + " were not requested in time",
+                capacity);
+        demand = Long.MAX_VALUE; // the error needs no demand; nothing is queued any more
+      }
+      log.warn("{}: {}; ending a subscriber that still had {} items queued", name, reason, queued);
+      schedule();
+      return true;
+    }
+
     private void remove() {
       if (subscribers.remove(this)) {
         synchronized (BoundedPublisher.this) {
           discardedByGone += discardedCount();
+        }
+        synchronized (terminalLock) {
+          terminalLock.notifyAll();
         }
       }
     }
@@ -266,9 +332,14 @@ public final class BoundedPublisher<T> implements Flow.Publisher<T> {
         try {
           executor.execute(this);
         } catch (RejectedExecutionException e) {
-          // The executor is gone (the session closed): nothing more can be delivered.
-          log.debug("{}: delivery executor rejected work; dropping signals", name);
-          wip.set(0);
+          if (isTerminated()) {
+            // The delivery threads are gone (the session closed) and only a terminal signal can be
+            // left to deliver (a late subscriber, or a request after the end): deliver it here.
+            run();
+          } else {
+            log.warn("{}: delivery executor rejected work; dropping signals", name);
+            wip.set(0);
+          }
         }
       }
     }

@@ -15,12 +15,10 @@ import dev.audiopipeline.Word;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -30,6 +28,11 @@ import org.slf4j.LoggerFactory;
  * One speaker inside a session: the sink its source writes into (producer side), a lock-free ring
  * buffer, and a drain thread (consumer side) that converts the audio and streams it to the speaker's
  * recogniser session. Maps recogniser results onto the session's timeline.
+ *
+ * <p>The producer side ({@code offer}, {@code offerBytes}) runs on the source's real-time thread
+ * (WebRTC's audio thread feeds every track): it copies into the ring buffer and the pre-allocated
+ * anchor ring, counts what it refuses, and returns. It never blocks, locks, logs, allocates or calls
+ * the user's listener; the drain thread reports drops (listener and a rate-limited WARN).
  */
 public final class SpeakerChannel implements AudioSink {
   private static final Logger log = LoggerFactory.getLogger(SpeakerChannel.class);
@@ -38,6 +41,8 @@ public final class SpeakerChannel implements AudioSink {
   static final long GAP_MICROS = 100_000;
   /** A gap this long also resets the converter (the audio around it is unrelated). */
   static final long RESET_MICROS = 1_000_000;
+  /** Gaps the producer can mark before the drain thread has caught up with them. */
+  static final int ANCHORS = 256;
 
   /** What the channel reports to its session. Called from library threads; must not block. */
   public interface Owner {
@@ -60,16 +65,27 @@ public final class SpeakerChannel implements AudioSink {
   private final Duration finishTimeout;
   private final AudioFormat format;
   private final SampleRingBuffer ring;
-  private final ConcurrentLinkedQueue<long[]> anchors = new ConcurrentLinkedQueue<>();
+  private final AnchorRing anchors = new AnchorRing(ANCHORS);
   private final SpeakerTimeline timeline = new SpeakerTimeline();
   private final AudioConverter converter;
   private final Thread drainThread;
   private final CountDownLatch done = new CountDownLatch(1);
-  private final AtomicLong droppedSamples = new AtomicLong();
+  /** Counted down when the recogniser reports Failed. */
+  private final CountDownLatch providerFailed = new CountDownLatch(1);
 
   // Producer-side state (the source's thread only).
   private long anchorIndex = -1;
   private long anchorMicros;
+  /** Samples refused because the stream had left or the session closed; producer-written. */
+  private volatile long refusedClosed;
+  /** Samples refused because the anchor ring was full; producer-written. */
+  private volatile long refusedAnchors;
+  /** Set by the drain thread before it parks, so the producer unparks only a waiting thread. */
+  private volatile boolean drainWaiting;
+
+  // Drain-side reporting state.
+  private long reportedDropped;
+  private long lastDropWarnNanos;
 
   private volatile boolean leaving;
   private volatile boolean aborted;
@@ -115,14 +131,38 @@ public final class SpeakerChannel implements AudioSink {
     return joinedAtMs;
   }
 
-  /** Opens the recogniser session and starts the drain thread, then the source's delivery. */
+  /**
+   * Opens the recogniser session and starts the drain thread, then the source's delivery. If the
+   * provider cannot open a session, the channel ends at once (its sink refuses audio) and the owner
+   * is told through {@link Owner#failed}; the source's stream is started on the closed sink all the
+   * same, so the source never writes into nothing.
+   */
   public void start(long nowMs) {
     joinedAtMs = nowMs;
     SttSessionOptions options =
         new SttSessionOptions(stream.id(), label, language, listener, stream.canWait());
-    session = provider.openSession(options, this::onEvent);
+    try {
+      session = provider.openSession(options, this::onEvent);
+    } catch (RuntimeException e) {
+      closedForInput = true;
+      aborted = true;
+      done.countDown();
+      owner.failed(this, openFailure(e));
+      stream.start(this);
+      return;
+    }
     drainThread.start();
     stream.start(this);
+  }
+
+  private AudioPipelineException openFailure(RuntimeException e) {
+    if (e instanceof AudioPipelineException ape) {
+      return ape; // already typed and says which provider; keep the type for the caller's catch
+    }
+    return new AudioPipelineException(
+        "speaker " + label + " (" + stream.id() + "): could not open a " + provider.name()
+            + " session: " + e.getMessage(),
+        e);
   }
 
   /** The source reported the speaker left: process what was accepted, then finish. */
@@ -155,9 +195,19 @@ public final class SpeakerChannel implements AudioSink {
     return done.getCount() == 0;
   }
 
-  /** Interleaved input samples dropped because the ring buffer was full. */
+  /** Interleaved input samples dropped because the ring buffer (or its gap marks) was full. */
   public long droppedSamples() {
-    return ring.droppedSamples();
+    return ring.droppedSamples() + refusedAnchors;
+  }
+
+  /** Interleaved input samples refused because the stream had left or the session had closed. */
+  public long refusedAfterClose() {
+    return refusedClosed;
+  }
+
+  /** Whether the drain thread is this one (a call from the recogniser's event path on it). */
+  public boolean isDrainThread(Thread t) {
+    return t == drainThread;
   }
 
   // ---------------------------------------------------------------- producer side (AudioSink)
@@ -167,11 +217,21 @@ public final class SpeakerChannel implements AudioSink {
     return format;
   }
 
+  private boolean isClosed() {
+    return closedForInput || leaving;
+  }
+
   private void checkOpen() {
-    if (closedForInput || leaving) {
+    if (isClosed()) {
       throw new IllegalStateException(
           "stream " + stream.id() + " no longer accepts audio: it has left or the session closed");
     }
+  }
+
+  /** Counts a write refused because the channel is closed: no exception on the real-time path. */
+  private boolean refuseClosed(int length) {
+    refusedClosed += length; // single producer
+    return false;
   }
 
   private void checkRange(int arrayLength, int offset, int length) {
@@ -195,50 +255,61 @@ public final class SpeakerChannel implements AudioSink {
     }
   }
 
-  private void markTime(long timestampMicros) {
+  /**
+   * Places the write that starts at the ring's current end on the timeline: the first write and
+   * every jump in timestamps beyond {@link #GAP_MICROS} leave an anchor for the drain thread.
+   *
+   * @return {@code false} if an anchor was needed and the anchor ring is full (the write must be
+   *     refused: it could not be placed on the timeline)
+   */
+  private boolean markTime(long timestampMicros) {
     long index = ring.written();
     if (anchorIndex < 0) {
+      if (!anchors.offer(index, timestampMicros, false)) {
+        return false;
+      }
       anchorIndex = index;
       anchorMicros = timestampMicros;
-      anchors.add(new long[] {index, timestampMicros, 0});
-      return;
+      return true;
     }
     long expected =
         anchorMicros + (index - anchorIndex) / format.channels() * 1_000_000L / format.sampleRate();
     long gap = timestampMicros - expected;
     if (gap > GAP_MICROS) {
+      if (!anchors.offer(index, timestampMicros, gap >= RESET_MICROS)) {
+        return false;
+      }
       anchorIndex = index;
       anchorMicros = timestampMicros;
-      anchors.add(new long[] {index, timestampMicros, gap >= RESET_MICROS ? 1 : 0});
     }
+    return true;
   }
 
-  private void dropped(int length) {
-    long total = droppedSamples.addAndGet(length);
-    listener.audioDropped(stream.id(), length, "ring buffer");
-    if (total == length || total / format.sampleRate() != (total - length) / format.sampleRate()) {
-      log.warn(
-          "{} - speaker {}: ring buffer full, {} samples dropped so far (policy: drop newest)",
-          sessionId, label, total);
+  private void wakeDrain() {
+    if (drainWaiting) {
+      LockSupport.unpark(drainThread);
     }
   }
 
   @Override
   public boolean offer(short[] samples, int offset, int length, long timestampMicros) {
-    checkOpen();
     checkRange(samples.length, offset, length);
-    markTime(timestampMicros);
-    if (!ring.offer(samples, offset, length)) {
-      dropped(length);
+    if (isClosed()) {
+      return refuseClosed(length);
+    }
+    if (!markTime(timestampMicros)) {
+      refusedAnchors += length; // single producer
       return false;
     }
-    LockSupport.unpark(drainThread);
+    if (!ring.offer(samples, offset, length)) {
+      return false; // counted by the ring; the drain thread reports it
+    }
+    wakeDrain();
     return true;
   }
 
   @Override
   public boolean offerBytes(byte[] pcm, int offset, int length, long timestampMicros) {
-    checkOpen();
     if (length <= 0) {
       throw new IllegalArgumentException(
           "empty audio (" + length + " bytes); write at least one sample per channel");
@@ -252,12 +323,17 @@ public final class SpeakerChannel implements AudioSink {
           "odd byte count " + length + ": s16le PCM has 2 bytes per sample");
     }
     checkRange(length / 2, 0, length / 2);
-    markTime(timestampMicros);
-    if (!ring.offerBytes(pcm, offset, length)) {
-      dropped(length / 2);
+    if (isClosed()) {
+      return refuseClosed(length / 2);
+    }
+    if (!markTime(timestampMicros)) {
+      refusedAnchors += length / 2; // single producer
       return false;
     }
-    LockSupport.unpark(drainThread);
+    if (!ring.offerBytes(pcm, offset, length)) {
+      return false; // counted by the ring; the drain thread reports it
+    }
+    wakeDrain();
     return true;
   }
 
@@ -266,7 +342,7 @@ public final class SpeakerChannel implements AudioSink {
       throws InterruptedException {
     checkOpen();
     checkRange(samples.length, offset, length);
-    while (ring.remaining() < length) {
+    while (ring.remaining() < length || !anchors.hasRoom()) {
       if (Thread.interrupted()) {
         throw new InterruptedException();
       }
@@ -274,7 +350,7 @@ public final class SpeakerChannel implements AudioSink {
       LockSupport.unpark(drainThread);
       LockSupport.parkNanos(this, 1_000_000);
     }
-    markTime(timestampMicros);
+    markTime(timestampMicros); // room checked above: cannot refuse
     ring.offer(samples, offset, length);
     LockSupport.unpark(drainThread);
   }
@@ -294,20 +370,23 @@ public final class SpeakerChannel implements AudioSink {
       // sent-audio time equals input time, and drain the tail at every discontinuity and the end.
       skip = converter.delayFrames();
       while (!aborted && s != null) {
-        long[] a = anchors.peek();
+        reportDrops();
         int max = chunk;
-        if (a != null) {
-          if (a[0] <= readIndex) {
-            anchors.poll();
+        if (anchors.hasNext()) {
+          long at = anchors.nextIndex();
+          if (at <= readIndex) {
+            long micros = anchors.nextMicros();
+            boolean reset = anchors.nextReset();
+            anchors.remove();
             long audioMs = readIndex / ch * 1000 / format.sampleRate();
-            timeline.anchor(audioMs, a[1] / 1000);
-            if (a[2] == 1 && readIndex > 0) {
+            timeline.anchor(audioMs, micros / 1000);
+            if (reset && readIndex > 0) {
               sendSkipping(s, out, converter.drain(out, 0)); // drain() also resets
               skip = converter.delayFrames();
             }
             continue;
           }
-          max = (int) Math.min(max, a[0] - readIndex);
+          max = (int) Math.min(max, at - readIndex);
         }
         int n = ring.poll(in, 0, max);
         if (n > 0) {
@@ -317,29 +396,48 @@ public final class SpeakerChannel implements AudioSink {
             markSent(readIndex / ch * 1000 / format.sampleRate());
           }
           sendSkipping(s, out, m);
+          sentMs = readIndex / ch * 1000 / format.sampleRate();
           continue;
         }
-        if (leaving && ring.size() == 0 && anchors.isEmpty()) {
+        if (leaving && ring.size() == 0 && !anchors.hasNext()) {
           break;
         }
-        LockSupport.parkNanos(this, 20_000_000);
+        drainWaiting = true;
+        if (ring.size() == 0 && !anchors.hasNext() && !leaving && !aborted) {
+          LockSupport.parkNanos(this, 20_000_000);
+        }
+        drainWaiting = false;
       }
+      reportDrops();
       closedForInput = true;
       if (!aborted && s != null && readIndex > 0) {
         sendSkipping(s, out, converter.drain(out, 0));
       }
       if (!aborted && s != null) {
         try {
-          s.finish(finishTimeout)
-              .toCompletableFuture()
-              .get(finishTimeout.toMillis() + 1_000, TimeUnit.MILLISECONDS);
+          awaitFinish(s);
+          AudioPipelineException error = unansweredError;
+          if (!finalSeen && error != null && readIndex > 0 && !aborted) {
+            // audio went in, the recogniser was in trouble and no final ever came out: that is
+            // the trouble's outcome, not an empty success
+            owner.failed(this, error);
+          }
         } catch (TimeoutException e) {
           log.warn("{} - speaker {}: recogniser did not finish in {}", sessionId, label,
               finishTimeout);
           s.close();
+          AudioPipelineException cause = unansweredError;
+          if (!finalSeen && cause != null && readIndex > 0 && !aborted) {
+            owner.failed(this, new AudioPipelineException("speaker " + label + " (" + stream.id()
+                + "): " + provider.name() + " gave no final for the audio sent and did not finish"
+                + " within the close timeout of " + finishTimeout.toMillis() + " ms after: "
+                + cause.getMessage(), cause));
+          }
         } catch (ExecutionException e) {
-          log.debug("{} - speaker {}: recogniser finish failed", sessionId, label, e.getCause());
+          // A recogniser that failed while finishing: the speaker's last audio has no final. The
+          // session must end with this error, never as an empty success.
           s.close();
+          owner.failed(this, BoundedPublisher.asPipelineException(e.getCause()));
         }
       }
     } catch (InterruptedException e) {
@@ -348,15 +446,85 @@ public final class SpeakerChannel implements AudioSink {
         s.close();
       }
     } catch (RuntimeException e) {
+      // A recogniser that has just failed may refuse audio before its Failed event (which names
+      // the real cause) is delivered: give that event a moment to arrive and win.
+      boolean reported = false;
+      try {
+        reported = providerFailed.await(1, TimeUnit.SECONDS);
+      } catch (InterruptedException ie) {
+        Thread.currentThread().interrupt();
+      }
       if (s != null) {
         s.close();
       }
-      owner.failed(this, BoundedPublisher.asPipelineException(e));
+      if (!reported) {
+        owner.failed(this, BoundedPublisher.asPipelineException(e));
+      }
     } finally {
       closedForInput = true;
+      if (aborted && s != null) {
+        s.close(); // idempotent; covers an abort() that came before the session was opened
+      }
       listener.sessionClosed(stream.id(), aborted ? "aborted" : "finished");
       done.countDown();
       owner.done(this);
+    }
+  }
+
+  /**
+   * Waits for the recogniser's last finals: the close timeout plus a second for the stage itself.
+   * A provider switch while finishing (a fallback moving the audio without a final to the next
+   * provider) extends the wait by the close timeout plus the duration of the audio sent (the most
+   * the next provider can have been given to recognise).
+   */
+  private void awaitFinish(SttSession s)
+      throws InterruptedException, ExecutionException, TimeoutException {
+    finishWaitUntil = System.nanoTime() + finishTimeout.toNanos() + 1_000_000_000L;
+    finishing = true; // before finish(): a provider may switch inside it
+    java.util.concurrent.CompletableFuture<Void> f = s.finish(finishTimeout).toCompletableFuture();
+    while (true) {
+      long left = finishWaitUntil - System.nanoTime();
+      if (left <= 0) {
+        throw new TimeoutException();
+      }
+      try {
+        f.get(Math.min(left, 100_000_000L), TimeUnit.NANOSECONDS);
+        return;
+      } catch (TimeoutException e) {
+        // look at the (possibly extended) deadline again
+      }
+    }
+  }
+
+  private volatile boolean finishing;
+  /** Whether any final arrived (provider threads write; read after finish). */
+  private volatile boolean finalSeen;
+  /** The recogniser's last trouble (a reconnect's cause) not followed by recovery. */
+  private volatile @Nullable AudioPipelineException unansweredError;
+  /** Audio handed to the recogniser so far, in ms (drain thread writes). */
+  private volatile long sentMs;
+  private volatile long finishWaitUntil;
+
+  /** Drain thread: reports what the producer side counted but may not report itself. */
+  private void reportDrops() {
+    long total = droppedSamples();
+    long delta = total - reportedDropped;
+    if (delta <= 0) {
+      return;
+    }
+    reportedDropped = total;
+    try {
+      listener.audioDropped(stream.id(), delta, "ring buffer");
+    } catch (RuntimeException e) {
+      log.debug("{} - listener threw from audioDropped", sessionId, e);
+    }
+    long now = System.nanoTime();
+    if (lastDropWarnNanos == 0 || now - lastDropWarnNanos >= 1_000_000_000L) {
+      lastDropWarnNanos = now;
+      log.warn(
+          "{} - speaker {}: ring buffer full, {} samples dropped so far (policy: drop newest;"
+              + " raise bufferDuration if the drain falls behind)",
+          sessionId, label, total);
     }
   }
 
@@ -403,6 +571,9 @@ public final class SpeakerChannel implements AudioSink {
   private void onEvent(TranscriptEvent event) {
     try {
       if (event instanceof TranscriptEvent.Result r) {
+        if (r.isFinal()) {
+          finalSeen = true;
+        }
         if (!firstResultSeen) {
           firstResultSeen = true;
           long at = sentAt(r.endMs());
@@ -414,7 +585,18 @@ public final class SpeakerChannel implements AudioSink {
         owner.transcript(this, toTranscript(r));
       } else if (event instanceof TranscriptEvent.Failed f) {
         owner.failed(this, f.error());
+        providerFailed.countDown();
       } else {
+        if (event instanceof TranscriptEvent.Reconnecting rc) {
+          unansweredError = rc.cause();
+        } else if (event instanceof TranscriptEvent.Reconnected
+            || event instanceof TranscriptEvent.ProviderSwitched) {
+          unansweredError = null; // a working recogniser again: silence may be just silence
+        }
+        if (event instanceof TranscriptEvent.ProviderSwitched && finishing) {
+          finishWaitUntil = System.nanoTime() + finishTimeout.toNanos() + 1_000_000_000L
+              + sentMs * 1_000_000L;
+        }
         owner.providerEvent(this, event);
       }
     } catch (RuntimeException e) {

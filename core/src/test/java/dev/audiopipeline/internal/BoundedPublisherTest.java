@@ -141,6 +141,41 @@ class BoundedPublisherTest {
   }
 
   @Test
+  void subscriberThatDidNotRequestItsItemsByTheDeadlineIsEndedWithOverflowNotLeftHanging()
+      throws Exception {
+    BoundedPublisher<String> p = publisher(16);
+    Recorder taker = new Recorder();
+    Recorder idle = new Recorder(); // never requests
+    p.subscribe(taker);
+    p.subscribe(idle);
+    taker.request(Long.MAX_VALUE);
+    p.submit("f1");
+    p.complete();
+    assertThat(taker.take(2)).containsExactly("f1", "COMPLETE");
+    assertThat(p.awaitDelivered(200, TimeUnit.MILLISECONDS)).isFalse(); // idle still holds f1
+    assertThat(p.abandon("closing")).isEqualTo(1);
+    assertThat(idle.take(1)).containsExactly("ERROR");
+    assertThat(idle.error).isInstanceOf(OverflowException.class)
+        .hasMessageContaining("closing").hasMessageContaining("1 transcripts queued");
+    assertThat(p.awaitDelivered(5, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.abandon("again")).isZero();
+    assertThat(idle.signals.poll(200, TimeUnit.MILLISECONDS)).isNull(); // exactly one terminal
+  }
+
+  @Test
+  void subscriberArrivingAfterTheDeliveryThreadsStoppedStillGetsOnSubscribeAndTheTerminalSignal()
+      throws Exception {
+    BoundedPublisher<String> p = publisher(16);
+    p.fail(new AudioPipelineException("session failed"));
+    executor.shutdown(); // as a closed session's pool
+    Recorder r = new Recorder();
+    p.subscribe(r);
+    assertThat(r.take(1)).containsExactly("ERROR");
+    assertThat(r.subscribed.getCount()).isZero();
+    assertThat(r.error).hasMessage("session failed");
+  }
+
+  @Test
   void lateSubscriberAfterTerminationGetsTheTerminalSignal() throws Exception {
     BoundedPublisher<String> p = publisher(16);
     p.complete();

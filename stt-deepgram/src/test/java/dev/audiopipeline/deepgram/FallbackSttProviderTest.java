@@ -74,6 +74,29 @@ class FallbackSttProviderTest {
   }
 
   @Test
+  void twoRefusingProvidersAfterFinishLeaveTheAudioToTheThird() throws Exception {
+    // batch mode: all audio sent and finish() called before either refusal (HTTP 401) arrives
+    deepgram = DeepgramSttProvider.builder().apiKey("wrong-key").baseUrl(server.baseUrl()).build();
+    try (DeepgramSttProvider second = DeepgramSttProvider.builder().apiKey("also-wrong")
+        .baseUrl(server.baseUrl()).build()) {
+      fallback = FallbackSttProvider.builder().add(deepgram).add(second).add(embedded).build();
+      EventRecorder events = new EventRecorder();
+      SttSession s = fallback.openSession(SttSessionOptions.of("carol"), events);
+      sendInFrames(s, new Audio().silence(300).tone(600).silence(600).samples());
+      s.finish(WAIT).toCompletableFuture().get(20, TimeUnit.SECONDS);
+
+      assertThat(events.ofType(TranscriptEvent.ProviderSwitched.class))
+          .extracting(sw -> sw.from() + ">" + sw.to())
+          .containsExactly("deepgram>deepgram", "deepgram>segments");
+      List<TranscriptEvent.Result> finals = events.finals();
+      assertThat(finals).extracting(TranscriptEvent.Result::text).containsExactly("speech 1");
+      assertThat(finals.get(0).startMs()).isCloseTo(300, within(20L));
+      assertThat(events.ofType(TranscriptEvent.Failed.class)).isEmpty();
+      assertThat(server.connections()).hasSize(2);
+    }
+  }
+
+  @Test
   void switchesWhenThePreferredStaysDownAndBackWhenItReturns() throws Exception {
     for (int i = 0; i < 4; i++) {
       server.enqueue(FakeFault.rejectUpgrade(503));
