@@ -83,7 +83,7 @@ public final class AudioPipeline {
     @Nullable String language;
     PipelineListener listener = PipelineListener.NONE;
     Duration bufferDuration = Duration.ofSeconds(2);
-    Duration closeTimeout = Duration.ofSeconds(5);
+    Duration closeTimeout = Duration.ofSeconds(15);
     int subscriberBufferSize = 1024;
 
     private Builder() {}
@@ -152,7 +152,9 @@ public final class AudioPipeline {
 
     /**
      * How long {@code close()} and a speaker leaving wait for the recogniser's last finals (default
-     * 5 s, accepted 0 to 5 min).
+     * 15 s, accepted 0 to 5 min). Generous on purpose: a cloud recogniser may take seconds to answer
+     * the end of a long utterance, and a final dropped here is lost. A recogniser that does not
+     * answer within it fails the speaker with a typed error (never an empty success).
      */
     public Builder closeTimeout(Duration timeout) {
       Objects.requireNonNull(timeout, "timeout == null");

@@ -123,6 +123,8 @@ public final class StreamingSttSession implements SttSession {
   private boolean flushPending;
   private boolean finishing;
   private boolean sendClosed;
+  /** The caller called finish() or close(): a later send is a programming error. */
+  private boolean endedByCaller;
   private boolean failedOrClosed;
   private @Nullable Long downSinceNanos;
   private int lastAttempt;
@@ -226,11 +228,13 @@ public final class StreamingSttSession implements SttSession {
     }
     lock.lock();
     try {
-      if (sendClosed) {
+      if (endedByCaller) {
         throw new IllegalStateException(logPrefix + ": send after finish() or close()");
       }
-      if (failedOrClosed) {
-        return; // the session failed; Failed was delivered, audio is discarded
+      if (failedOrClosed || sendClosed) {
+        // the session failed (its Failed event is delivered, or on its way): audio is discarded,
+        // not refused, so a caller racing the failure sees the real cause, not this send
+        return;
       }
       if (canWait) {
         sendWaiting(samples, offset, length);
@@ -383,6 +387,7 @@ public final class StreamingSttSession implements SttSession {
     Objects.requireNonNull(timeout, "timeout == null");
     lock.lock();
     try {
+      endedByCaller = true;
       if (failedOrClosed || finishing) {
         sendClosed = true;
         return finished.copy();
@@ -406,6 +411,7 @@ public final class StreamingSttSession implements SttSession {
   public void close() {
     lock.lock();
     try {
+      endedByCaller = true;
       sendClosed = true;
       if (!failedOrClosed) {
         shutdown("closed by caller");

@@ -1,6 +1,7 @@
 package dev.audiopipeline.deepgram;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.audiopipeline.AuthenticationException;
@@ -157,6 +158,27 @@ class DeepgramSttProviderTest {
     }
     assertThat(logs.toString(StandardCharsets.UTF_8)).doesNotContain("wrong-key-456")
         .contains("deepgram");
+  }
+
+  @Test
+  void sendAfterAFailureIsDiscardedQuietlyButSendAfterCloseIsRefused() throws Exception {
+    DeepgramSttProvider bad = provider("wrong-key-789", Duration.ofSeconds(4));
+    try {
+      EventRecorder events = new EventRecorder();
+      SttSession s = bad.openSession(SttSessionOptions.of("dave"), events);
+      s.send(new Audio().tone(100).samples(), 0, 1600);
+      events.await(TranscriptEvent.Failed.class, WAIT);
+      // the caller's drain thread may still be sending when the failure lands: that audio is
+      // discarded, and the caller learns the cause from the Failed event, not from send()
+      s.send(new Audio().tone(100).samples(), 0, 1600);
+      s.close();
+      assertThatThrownBy(() -> s.send(new Audio().tone(100).samples(), 0, 1600))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("send after finish() or close()");
+      assertThat(events.ofType(TranscriptEvent.Failed.class)).hasSize(1);
+    } finally {
+      bad.close();
+    }
   }
 
   @Test
