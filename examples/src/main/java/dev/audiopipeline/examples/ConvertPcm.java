@@ -30,7 +30,7 @@ public final class ConvertPcm {
           + " [--keep-delay] < in.raw > out.raw\n"
           + "  Reads raw signed 16-bit little-endian PCM (interleaved) on stdin and writes raw\n"
           + "  s16le mono PCM on stdout, in 10 ms frames.\n"
-          + "  rates: 8000, 16000, 22050, 24000, 32000, 44100, 48000; --in-channels 1..8"
+          + "  rates: any integer rate from 1000 to 384000 Hz; --in-channels 1..8"
           + " (default 1);\n"
           + "  --out-channels must be 1 (channels are averaged).\n"
           + "  --keep-delay: keep the converter's delay at the start instead of trimming it.\n";

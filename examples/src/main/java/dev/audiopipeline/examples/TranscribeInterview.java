@@ -73,7 +73,7 @@ public final class TranscribeInterview {
         --out DIR               also write DIR/transcript.jsonl, .srt and .vtt (finals only)
         --recruiter-wav FILE    the recruiter's recording (give --candidate-wav too)
         --candidate-wav FILE    the candidate's recording; both files start at the same instant.
-                                Accepted: WAV, 16-bit PCM, any rate, mono or multi-channel
+                                Accepted: WAV, 16-bit PCM, any rate from 1 to 384 kHz, 1-8 channels
                                 (down-mixed and resampled to 16 kHz mono by the pipeline)
         --language CODE         recognition language; the embedded model accepts en or en-US
         --stt NAME              recogniser: sphinx (default, offline), elevenlabs, deepgram, or
