@@ -103,6 +103,10 @@ final class RoomSession implements SubscriberTransport.Callbacks {
   private @Nullable ScheduledFuture<?> pinger;
   private String selfSid = "";
   private long joinedNanos;
+  /** When the server last closed the joined signal connection normally without a LeaveRequest. */
+  private long lastTakeoverNanos = Long.MIN_VALUE;
+  /** Two such closes within this window: another client is using this bot's identity. */
+  static final long TAKEOVER_WINDOW_NANOS = TimeUnit.SECONDS.toNanos(30);
   private long pingTimeoutNanos = TimeUnit.SECONDS.toNanos(15);
   private int pingIntervalSeconds = 5;
   private volatile long lastRttMs;
@@ -381,6 +385,25 @@ final class RoomSession implements SubscriberTransport.Callbacks {
       return;
     }
     boolean authProblem = httpStatus != null && (httpStatus == 401 || httpStatus == 403);
+    if (phase == Phase.JOINED && why.startsWith(SignalClient.SERVER_CLOSED_NORMALLY)) {
+      // The server closes a joined participant's signal connection normally, without a
+      // LeaveRequest, when another connection takes the participant over. Once may be our own
+      // stale connection; twice in a row means another client joins and resumes as this identity
+      // (e.g. it missed its own DUPLICATE_IDENTITY leave, lost to a TCP reset): resuming again
+      // would fight it forever, each side kicking the other. Stop, and say why.
+      long now = System.nanoTime();
+      boolean again = lastTakeoverNanos != Long.MIN_VALUE
+          && now - lastTakeoverNanos < TAKEOVER_WINDOW_NANOS;
+      lastTakeoverNanos = now;
+      if (again) {
+        fail(new LiveKitRoomException(
+            "another client keeps taking over this bot's connection (twice within "
+                + TimeUnit.NANOSECONDS.toSeconds(TAKEOVER_WINDOW_NANOS) + " s): is a second bot"
+                + " using the same identity? Giving up instead of fighting it",
+            "DUPLICATE_IDENTITY", null));
+        return;
+      }
+    }
     if (!authProblem && (phase == Phase.JOINED || phase == Phase.RESUMING || phase == Phase.REJOINING)) {
       if (phase == Phase.JOINED) {
         log.warn("{} - signal connection lost ({}); resuming", logPrefix, why);

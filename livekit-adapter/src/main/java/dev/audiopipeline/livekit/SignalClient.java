@@ -122,6 +122,9 @@ final class SignalClient extends WebSocketListener {
     log.debug("{} - skipping unexpected text signal frame ({} chars)", logPrefix, text.length());
   }
 
+  /** How a normal close by the server (no LeaveRequest before it) starts its "why". */
+  static final String SERVER_CLOSED_NORMALLY = "server closed the signal connection (1000";
+
   @Override
   public void onClosing(WebSocket ws, int code, String reason) {
     ws.close(1000, null);
