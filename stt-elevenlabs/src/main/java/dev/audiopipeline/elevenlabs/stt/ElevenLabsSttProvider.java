@@ -92,7 +92,8 @@ public final class ElevenLabsSttProvider implements SttProvider {
 
   /**
    * Reads {@code ELEVENLABS_API_KEY} (required), {@code ELEVENLABS_STT_MODEL}, {@code
-   * ELEVENLABS_STT_LANGUAGE} and {@code ELEVENLABS_BASE_URL} from the environment.
+   * ELEVENLABS_STT_LANGUAGE} and {@code ELEVENLABS_STT_BASE_URL} (else the shared {@code
+   * ELEVENLABS_BASE_URL}, whose {@code https://} is read as {@code wss://}) from the environment.
    *
    * @throws IllegalStateException when ELEVENLABS_API_KEY is not set
    */
@@ -116,10 +117,20 @@ public final class ElevenLabsSttProvider implements SttProvider {
     if (v != null && !v.isBlank()) {
       bb.language(v);
     }
-    v = env.apply("ELEVENLABS_BASE_URL");
+    // ELEVENLABS_STT_BASE_URL is this recogniser's own; the shared ELEVENLABS_BASE_URL also serves
+    // text-to-speech, which speaks HTTP, so its http(s) scheme is taken as the matching ws(s)
+    String var = "ELEVENLABS_STT_BASE_URL";
+    v = env.apply(var);
+    if (v == null || v.isBlank()) {
+      var = "ELEVENLABS_BASE_URL";
+      v = env.apply(var);
+      if (v != null) {
+        v = v.strip().replaceFirst("^(?i)https://", "wss://").replaceFirst("^(?i)http://", "ws://");
+      }
+    }
     if (v != null && !v.isBlank()) {
       try {
-        WebSocketRequest.checkBaseUrl("ELEVENLABS_BASE_URL", v);
+        WebSocketRequest.checkBaseUrl(var, v);
       } catch (IllegalArgumentException e) {
         // configuration, not a programming error: the typed error a caller handles like others
         throw new AudioPipelineException(NAME + ": " + e.getMessage(), e);

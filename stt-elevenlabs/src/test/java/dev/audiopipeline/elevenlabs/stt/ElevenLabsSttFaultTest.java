@@ -247,4 +247,26 @@ class ElevenLabsSttFaultTest {
         .hasMessageContaining("ELEVENLABS_BASE_URL").hasMessageContaining("whitespace")
         .hasMessageNotContaining(KEY);
   }
+
+  @Test
+  void theSharedBaseUrlOfTextToSpeechServesTheRecogniserAndItsOwnVariableWins() {
+    // one ELEVENLABS_BASE_URL for both: text-to-speech needs https://, so the recogniser reads
+    // it as wss://; ELEVENLABS_STT_BASE_URL, when set, is the recogniser's own
+    ElevenLabsSttProvider shared = ElevenLabsSttProvider.fromEnv(Map.of("ELEVENLABS_API_KEY", KEY,
+        "ELEVENLABS_BASE_URL", "https://127.0.0.1:9")::get);
+    ElevenLabsSttProvider own = ElevenLabsSttProvider.fromEnv(Map.of("ELEVENLABS_API_KEY", KEY,
+        "ELEVENLABS_BASE_URL", "https://127.0.0.1:9",
+        "ELEVENLABS_STT_BASE_URL", "ws://127.0.0.1:7")::get);
+    try {
+      assertThat(shared.toString()).contains("wss://127.0.0.1:9");
+      assertThat(own.toString()).contains("ws://127.0.0.1:7").doesNotContain(":9");
+    } finally {
+      shared.close();
+      own.close();
+    }
+    assertThatThrownBy(() -> ElevenLabsSttProvider.fromEnv(Map.of("ELEVENLABS_API_KEY", KEY,
+        "ELEVENLABS_STT_BASE_URL", "ftp://127.0.0.1")::get))
+        .isInstanceOf(AudioPipelineException.class)
+        .hasMessageContaining("ELEVENLABS_STT_BASE_URL").hasMessageContaining("ws://");
+  }
 }

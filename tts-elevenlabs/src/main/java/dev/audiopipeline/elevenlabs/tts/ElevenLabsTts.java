@@ -434,7 +434,16 @@ public final class ElevenLabsTts implements StreamingTtsProvider {
       if (format != null && !format.isBlank()) {
         outputFormat(OutputFormat.of(format.trim()));
       }
-      String base = env.get("ELEVENLABS_BASE_URL");
+      // ELEVENLABS_TTS_BASE_URL is this client's own; the shared ELEVENLABS_BASE_URL also serves
+      // the realtime recogniser, which speaks WebSocket, so its ws(s) scheme is taken as http(s)
+      String base = env.get("ELEVENLABS_TTS_BASE_URL");
+      if (base == null || base.isBlank()) {
+        base = env.get("ELEVENLABS_BASE_URL");
+        if (base != null) {
+          base = base.strip().replaceFirst("^(?i)wss://", "https://")
+              .replaceFirst("^(?i)ws://", "http://");
+        }
+      }
       if (base != null && !base.isBlank()) {
         baseUrl(base.trim());
       }

@@ -434,4 +434,22 @@ class ElevenLabsTtsHttpTest {
       t.close();
     }
   }
+
+  @Test
+  void theSharedBaseUrlOfTheRecogniserServesTextToSpeechAndItsOwnVariableWins() {
+    // one ELEVENLABS_BASE_URL for both: the recogniser needs wss://, so text-to-speech reads it
+    // as https://; ELEVENLABS_TTS_BASE_URL, when set, is text-to-speech's own
+    ElevenLabsTts shared = ElevenLabsTts.builder().env(java.util.Map.of(
+        "ELEVENLABS_API_KEY", KEY, "ELEVENLABS_BASE_URL", "wss://127.0.0.1:9")).build();
+    ElevenLabsTts own = ElevenLabsTts.builder().env(java.util.Map.of(
+        "ELEVENLABS_API_KEY", KEY, "ELEVENLABS_BASE_URL", "wss://127.0.0.1:9",
+        "ELEVENLABS_TTS_BASE_URL", "http://127.0.0.1:7")).build();
+    try {
+      assertThat(shared.toString()).contains("https://127.0.0.1:9");
+      assertThat(own.toString()).contains("http://127.0.0.1:7").doesNotContain(":9");
+    } finally {
+      shared.close();
+      own.close();
+    }
+  }
 }
