@@ -113,6 +113,46 @@ class SphinxSttProviderTest {
     assertThat(finals.get(0).startMs()).isBetween(1_900L, 2_600L);
   }
 
+  /** Runs one session over {@code audio}, 10 ms at a time; returns its finals. */
+  static List<TranscriptEvent.Result> finalsOf(short[] audio) throws Exception {
+    List<TranscriptEvent> events = new CopyOnWriteArrayList<>();
+    SttSession session = provider.openSession(SttSessionOptions.of("h"), events::add);
+    for (int off = 0; off < audio.length; off += 160) {
+      session.send(audio, off, Math.min(160, audio.length - off));
+    }
+    session.finish(Duration.ofSeconds(60)).toCompletableFuture().get(90, TimeUnit.SECONDS);
+    session.close();
+    return finals(events);
+  }
+
+  /** The speech through a steep low-pass at 4x the level: another channel, another mean. */
+  static short[] muffled(short[] in) {
+    short[] out = new short[in.length + 16_000];
+    double y = 0;
+    for (int i = 0; i < in.length; i++) {
+      y = 0.9 * y + 0.1 * in[i];
+      out[i] = (short) Math.max(Short.MIN_VALUE, Math.min(Short.MAX_VALUE, 4 * y));
+    }
+    return out;
+  }
+
+  @Test
+  void aPooledRecogniserDecodesAStreamTheSameWhateverItDecodedBefore() throws Exception {
+    // one recogniser serves these sessions one after the other (the pool reuses it). Its
+    // normalisation state (cepstral mean) must start afresh with each stream: Sphinx4's LiveCMN
+    // carried the previous stream's mean over, so the first second of a stream decoded
+    // differently after another channel or speaker (issue #9: the pipeline "cost words" when its
+    // sessions borrowed recognisers that had decoded something else).
+    short[] audio = new short[speech.length + 16_000];
+    System.arraycopy(speech, 0, audio, 0, speech.length);
+    finalsOf(audio);
+    List<TranscriptEvent.Result> afterTheSame = finalsOf(audio);
+    finalsOf(muffled(speech));
+    List<TranscriptEvent.Result> afterAnotherChannel = finalsOf(audio);
+    assertThat(afterTheSame).isNotEmpty();
+    assertThat(afterAnotherChannel).isEqualTo(afterTheSame);
+  }
+
   @Test
   void anUnsupportedLanguageFailsTheSessionNamingWhatIsAccepted() throws Exception {
     List<TranscriptEvent> events = run(0, "de");
