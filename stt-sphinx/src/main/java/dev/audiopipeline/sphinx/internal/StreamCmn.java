@@ -45,7 +45,25 @@ public final class StreamCmn extends BaseDataProcessor {
   private double @Nullable [] sum;
   private double count;
 
+  /** For Sphinx4's configuration manager, which then calls {@link #newProperties}. */
   public StreamCmn() {}
+
+  /**
+   * A configured instance outside a Sphinx4 configuration.
+   *
+   * @param prior the initial mean, or {@code null} to start each stream from its first frame
+   * @throws IllegalArgumentException if {@code priorFrames < 0} or {@code window < 1}
+   */
+  public StreamCmn(double @Nullable [] prior, int priorFrames, int window) {
+    if (priorFrames < 0 || window < 1) {
+      throw new IllegalArgumentException(
+          "priorFrames " + priorFrames + " must be >= 0 and window " + window + " >= 1");
+    }
+    this.prior = prior == null ? null : prior.clone();
+    this.priorFrames = priorFrames;
+    this.window = window;
+    initialize();
+  }
 
   @Override
   public void newProperties(PropertySheet ps) throws PropertyException {
