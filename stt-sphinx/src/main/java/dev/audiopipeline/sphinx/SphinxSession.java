@@ -40,8 +40,6 @@ final class SphinxSession implements SttSession {
   private final AtomicBoolean terminal = new AtomicBoolean();
   private int segment; // worker thread only
   private @Nullable String lastPartial; // worker thread only
-  private boolean spoke; // worker thread only: a final with words was decoded
-  private boolean emptyFinal; // worker thread only: a final without words was decoded
   private long droppedReported; // drain thread only
 
   SphinxSession(SphinxSttProvider provider, SttSessionOptions options, Listener listener) {
@@ -147,9 +145,10 @@ final class SphinxSession implements SttSession {
         }
         result(result, true);
       }
-      // Sphinx4 5prealpha leaves a recogniser unable to decode later streams once a stream ended
-      // with no speech found (it then returns one empty result): such a recogniser is not reused
-      reusable = spoke && !emptyFinal;
+      // the recogniser keeps nothing of this stream (StreamCmn starts each stream afresh), so it
+      // goes back to the pool also after a stream without speech; with Sphinx4's LiveCMN, whose
+      // first stream fixes the mean, such a recogniser found no speech in any later stream
+      reusable = true;
       long dropped = pipe.droppedSamples();
       if (!closed.get() && dropped > droppedReported) {
         emit(new TranscriptEvent.AudioDropped((dropped - droppedReported) / 16,
@@ -193,11 +192,6 @@ final class SphinxSession implements SttSession {
     } else {
       boolean hadPartial = lastPartial != null;
       lastPartial = null;
-      if (text.isEmpty()) {
-        emptyFinal = true;
-      } else {
-        spoke = true;
-      }
       if (text.isEmpty() && !hadPartial) {
         return; // noise the end-pointer took for speech, with nothing recognised
       }

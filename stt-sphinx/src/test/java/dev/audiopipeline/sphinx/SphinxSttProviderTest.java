@@ -113,10 +113,15 @@ class SphinxSttProviderTest {
     assertThat(finals.get(0).startMs()).isBetween(1_900L, 2_600L);
   }
 
-  /** Runs one session over {@code audio}, 10 ms at a time; returns its finals. */
+  /** Runs one session of the shared provider over {@code audio}, 10 ms at a time: its finals. */
   static List<TranscriptEvent.Result> finalsOf(short[] audio) throws Exception {
+    return finalsOf(provider, audio);
+  }
+
+  static List<TranscriptEvent.Result> finalsOf(SphinxSttProvider stt, short[] audio)
+      throws Exception {
     List<TranscriptEvent> events = new CopyOnWriteArrayList<>();
-    SttSession session = provider.openSession(SttSessionOptions.of("h"), events::add);
+    SttSession session = stt.openSession(SttSessionOptions.of("h"), events::add);
     for (int off = 0; off < audio.length; off += 160) {
       session.send(audio, off, Math.min(160, audio.length - off));
     }
@@ -151,6 +156,22 @@ class SphinxSttProviderTest {
     List<TranscriptEvent.Result> afterAnotherChannel = finalsOf(audio);
     assertThat(afterTheSame).isNotEmpty();
     assertThat(afterAnotherChannel).isEqualTo(afterTheSame);
+  }
+
+  @Test
+  void aRecogniserWhoseFirstStreamHadNoSpeechGoesBackToThePoolAndStillDecodes() throws Exception {
+    short[] audio = new short[speech.length + 16_000];
+    System.arraycopy(speech, 0, audio, 0, speech.length);
+    try (SphinxSttProvider fresh = SphinxSttProvider.create()) {
+      fresh.preload(1);
+      // a participant who never speaks is the recogniser's first stream
+      assertThat(finalsOf(fresh, new short[3 * 16_000])).isEmpty();
+      assertThat(fresh.loadedRecognizers()).as("kept, not released for a reload").isEqualTo(1);
+      // Sphinx4's LiveCMN took its mean from the first stream's speech once and for all: after a
+      // first stream without any, that recogniser never found speech again
+      assertThat(finalsOf(fresh, audio)).isEqualTo(finalsOf(provider, audio));
+      assertThat(fresh.loadedRecognizers()).isEqualTo(1);
+    }
   }
 
   @Test
