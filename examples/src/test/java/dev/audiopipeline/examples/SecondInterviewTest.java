@@ -87,10 +87,18 @@ class SecondInterviewTest {
     }
 
     // both speakers at once, as in the pipeline, on the recognisers the pipeline used
-    CompletableFuture<String> recruiter = CompletableFuture.supplyAsync(
-        () -> decodeDirectly(dir.resolve("recruiter.wav")));
+    CompletableFuture<String> recruiter = new CompletableFuture<>();
+    Thread t = new Thread(() -> {
+      try {
+        recruiter.complete(decodeDirectly(dir.resolve("recruiter.wav")));
+      } catch (RuntimeException | AssertionError e) {
+        recruiter.completeExceptionally(e);
+      }
+    }, "test-direct-recruiter");
+    t.start();
     direct.put(TranscribeInterview.CANDIDATE, decodeDirectly(dir.resolve("candidate.wav")));
     direct.put(TranscribeInterview.RECRUITER, recruiter.get(5, TimeUnit.MINUTES));
+    t.join();
   }
 
   @AfterAll

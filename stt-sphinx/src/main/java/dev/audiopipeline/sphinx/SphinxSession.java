@@ -141,13 +141,20 @@ final class SphinxSession implements SttSession {
       Result result;
       while ((result = recognizer.next()) != null) {
         if (closed.get()) {
+          // the rest of the abandoned stream still sits in the recogniser's front end (the
+          // end-pointer's and the normalisation's queues): decode it away unseen, so that none
+          // of it reaches the next session. Bounded: the pipe is closed, the stream ends there.
+          while (recognizer.next() != null) {
+            // discarded
+          }
           break;
         }
         result(result, true);
       }
-      // the recogniser keeps nothing of this stream (StreamCmn starts each stream afresh), so it
-      // goes back to the pool also after a stream without speech; with Sphinx4's LiveCMN, whose
-      // first stream fixes the mean, such a recogniser found no speech in any later stream
+      // read to its end, the recogniser keeps nothing of this stream (StreamCmn starts each
+      // stream afresh), so it goes back to the pool, also after a stream without speech (with
+      // Sphinx4's LiveCMN, whose first stream fixed the mean, such a recogniser never found
+      // speech again)
       reusable = true;
       long dropped = pipe.droppedSamples();
       if (!closed.get() && dropped > droppedReported) {

@@ -175,6 +175,24 @@ class SphinxSttProviderTest {
   }
 
   @Test
+  void aSessionClosedInTheMiddleLeavesNothingInTheRecogniserForTheNext() throws Exception {
+    short[] audio = new short[speech.length + 16_000];
+    System.arraycopy(speech, 0, audio, 0, speech.length);
+    List<TranscriptEvent.Result> clean = finalsOf(audio);
+    int loaded = provider.loadedRecognizers();
+    for (int cut : new int[] {speech.length / 2, speech.length}) {
+      SttSession broken = provider.openSession(SttSessionOptions.of("cut"), e -> {});
+      for (int off = 0; off < cut; off += 160) {
+        broken.send(speech, off, Math.min(160, cut - off));
+      }
+      Thread.sleep(500); // let the recogniser take some of it
+      broken.close(); // no finish(): the rest of the stream is abandoned
+      assertThat(finalsOf(audio)).as("after a session closed at sample %d", cut).isEqualTo(clean);
+    }
+    assertThat(provider.loadedRecognizers()).isEqualTo(loaded);
+  }
+
+  @Test
   void anUnsupportedLanguageFailsTheSessionNamingWhatIsAccepted() throws Exception {
     List<TranscriptEvent> events = run(0, "de");
     assertThat(events).hasSize(1);
