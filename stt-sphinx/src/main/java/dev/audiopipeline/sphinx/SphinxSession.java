@@ -40,8 +40,6 @@ final class SphinxSession implements SttSession {
   private final AtomicBoolean terminal = new AtomicBoolean();
   private int segment; // worker thread only
   private @Nullable String lastPartial; // worker thread only
-  private boolean spoke; // worker thread only: a final with words was decoded
-  private boolean emptyFinal; // worker thread only: a final without words was decoded
   private long droppedReported; // drain thread only
 
   SphinxSession(SphinxSttProvider provider, SttSessionOptions options, Listener listener) {
@@ -143,13 +141,21 @@ final class SphinxSession implements SttSession {
       Result result;
       while ((result = recognizer.next()) != null) {
         if (closed.get()) {
+          // the rest of the abandoned stream still sits in the recogniser's front end (the
+          // end-pointer's and the normalisation's queues): decode it away unseen, so that none
+          // of it reaches the next session. Bounded: the pipe is closed, the stream ends there.
+          while (recognizer.next() != null) {
+            // discarded
+          }
           break;
         }
         result(result, true);
       }
-      // Sphinx4 5prealpha leaves a recogniser unable to decode later streams once a stream ended
-      // with no speech found (it then returns one empty result): such a recogniser is not reused
-      reusable = spoke && !emptyFinal;
+      // read to its end, the recogniser keeps nothing of this stream (StreamCmn starts each
+      // stream afresh), so it goes back to the pool, also after a stream without speech (with
+      // Sphinx4's LiveCMN, whose first stream fixed the mean, such a recogniser never found
+      // speech again)
+      reusable = true;
       long dropped = pipe.droppedSamples();
       if (!closed.get() && dropped > droppedReported) {
         emit(new TranscriptEvent.AudioDropped((dropped - droppedReported) / 16,
@@ -193,11 +199,6 @@ final class SphinxSession implements SttSession {
     } else {
       boolean hadPartial = lastPartial != null;
       lastPartial = null;
-      if (text.isEmpty()) {
-        emptyFinal = true;
-      } else {
-        spoke = true;
-      }
       if (text.isEmpty() && !hadPartial) {
         return; // noise the end-pointer took for speech, with nothing recognised
       }

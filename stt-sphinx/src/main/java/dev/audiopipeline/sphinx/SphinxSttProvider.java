@@ -34,7 +34,11 @@ import org.slf4j.LoggerFactory;
  * streams cannot share one loaded model. What the provider shares is the loading: a recogniser
  * is loaded once (a few seconds, ~150 MB of heap) and goes back to an idle pool when its session
  * ends, so the next session starts at once. {@link #preload(int)} loads recognisers ahead of
- * time. Keep one provider for the application and one long-lived session per speaker.
+ * time. Keep one provider for the application and one long-lived session per speaker. A pooled
+ * recogniser keeps nothing of the streams it decoded: every session estimates its cepstral mean
+ * normalisation afresh from its own first speech (up to 2 s read ahead, which delays the first
+ * partial by as much) and adapts it over that session's speech, so the same audio gives the same
+ * transcript on a fresh or a reused recogniser.
  *
  * <p><b>Results.</b> Finals per utterance (Sphinx4's speech end-pointer splits them at pauses of
  * about half a second), with word times; partials every {@link Builder#partialInterval

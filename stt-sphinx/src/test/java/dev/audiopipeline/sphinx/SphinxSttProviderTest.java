@@ -113,6 +113,85 @@ class SphinxSttProviderTest {
     assertThat(finals.get(0).startMs()).isBetween(1_900L, 2_600L);
   }
 
+  /** Runs one session of the shared provider over {@code audio}, 10 ms at a time: its finals. */
+  static List<TranscriptEvent.Result> finalsOf(short[] audio) throws Exception {
+    return finalsOf(provider, audio);
+  }
+
+  static List<TranscriptEvent.Result> finalsOf(SphinxSttProvider stt, short[] audio)
+      throws Exception {
+    List<TranscriptEvent> events = new CopyOnWriteArrayList<>();
+    SttSession session = stt.openSession(SttSessionOptions.of("h"), events::add);
+    for (int off = 0; off < audio.length; off += 160) {
+      session.send(audio, off, Math.min(160, audio.length - off));
+    }
+    session.finish(Duration.ofSeconds(60)).toCompletableFuture().get(90, TimeUnit.SECONDS);
+    session.close();
+    return finals(events);
+  }
+
+  /** The speech through a steep low-pass at 4x the level: another channel, another mean. */
+  static short[] muffled(short[] in) {
+    short[] out = new short[in.length + 16_000];
+    double y = 0;
+    for (int i = 0; i < in.length; i++) {
+      y = 0.9 * y + 0.1 * in[i];
+      out[i] = (short) Math.max(Short.MIN_VALUE, Math.min(Short.MAX_VALUE, 4 * y));
+    }
+    return out;
+  }
+
+  @Test
+  void aPooledRecogniserDecodesAStreamTheSameWhateverItDecodedBefore() throws Exception {
+    // one recogniser serves these sessions one after the other (the pool reuses it). Its
+    // normalisation state (cepstral mean) must start afresh with each stream: Sphinx4's LiveCMN
+    // carried the previous stream's mean over, so the first second of a stream decoded
+    // differently after another channel or speaker (issue #9: the pipeline "cost words" when its
+    // sessions borrowed recognisers that had decoded something else).
+    short[] audio = new short[speech.length + 16_000];
+    System.arraycopy(speech, 0, audio, 0, speech.length);
+    finalsOf(audio);
+    List<TranscriptEvent.Result> afterTheSame = finalsOf(audio);
+    finalsOf(muffled(speech));
+    List<TranscriptEvent.Result> afterAnotherChannel = finalsOf(audio);
+    assertThat(afterTheSame).isNotEmpty();
+    assertThat(afterAnotherChannel).isEqualTo(afterTheSame);
+  }
+
+  @Test
+  void aRecogniserWhoseFirstStreamHadNoSpeechGoesBackToThePoolAndStillDecodes() throws Exception {
+    short[] audio = new short[speech.length + 16_000];
+    System.arraycopy(speech, 0, audio, 0, speech.length);
+    try (SphinxSttProvider fresh = SphinxSttProvider.create()) {
+      fresh.preload(1);
+      // a participant who never speaks is the recogniser's first stream
+      assertThat(finalsOf(fresh, new short[3 * 16_000])).isEmpty();
+      assertThat(fresh.loadedRecognizers()).as("kept, not released for a reload").isEqualTo(1);
+      // Sphinx4's LiveCMN took its mean from the first stream's speech once and for all: after a
+      // first stream without any, that recogniser never found speech again
+      assertThat(finalsOf(fresh, audio)).isEqualTo(finalsOf(provider, audio));
+      assertThat(fresh.loadedRecognizers()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void aSessionClosedInTheMiddleLeavesNothingInTheRecogniserForTheNext() throws Exception {
+    short[] audio = new short[speech.length + 16_000];
+    System.arraycopy(speech, 0, audio, 0, speech.length);
+    List<TranscriptEvent.Result> clean = finalsOf(audio);
+    int loaded = provider.loadedRecognizers();
+    for (int cut : new int[] {speech.length / 2, speech.length}) {
+      SttSession broken = provider.openSession(SttSessionOptions.of("cut"), e -> {});
+      for (int off = 0; off < cut; off += 160) {
+        broken.send(speech, off, Math.min(160, cut - off));
+      }
+      Thread.sleep(500); // let the recogniser take some of it
+      broken.close(); // no finish(): the rest of the stream is abandoned
+      assertThat(finalsOf(audio)).as("after a session closed at sample %d", cut).isEqualTo(clean);
+    }
+    assertThat(provider.loadedRecognizers()).isEqualTo(loaded);
+  }
+
   @Test
   void anUnsupportedLanguageFailsTheSessionNamingWhatIsAccepted() throws Exception {
     List<TranscriptEvent> events = run(0, "de");
