@@ -123,6 +123,35 @@ public final class StreamingConfig {
   }
 
   /** Builder; {@link #build()} validates. */
+  /**
+   * Checks a {@code responseTimeout} (how long audio may go unanswered before the connection is
+   * taken for dead): accepted 500 ms to 10 min. For provider builders, so a bad value fails at
+   * their {@code build()}, with the same words as here.
+   *
+   * @throws IllegalArgumentException naming the value and the accepted range
+   */
+  public static Duration checkResponseTimeout(Duration responseTimeout) {
+    if (responseTimeout.compareTo(Duration.ofMillis(500)) < 0
+        || responseTimeout.compareTo(Duration.ofMinutes(10)) > 0) {
+      throw new IllegalArgumentException(
+          "responseTimeout " + responseTimeout.toMillis() + " ms: accepted 500 ms..10 min");
+    }
+    return responseTimeout;
+  }
+
+  /**
+   * Checks a WebSocket {@code pingInterval}: 0 (off) or more.
+   *
+   * @throws IllegalArgumentException naming the value and what is accepted
+   */
+  public static Duration checkPingInterval(Duration pingInterval) {
+    if (pingInterval.isNegative()) {
+      throw new IllegalArgumentException("pingInterval " + pingInterval.toMillis()
+          + " ms: accepted 0 (off) or more");
+    }
+    return pingInterval;
+  }
+
   public static final class Builder {
     private final String provider;
     private final AudioFormat format;
@@ -255,11 +284,7 @@ public final class StreamingConfig {
         throw new IllegalArgumentException(
             "maxQueuedBytes " + maxQueuedBytes + ": accepted >= 65536");
       }
-      if (responseTimeout.compareTo(Duration.ofMillis(500)) < 0
-          || responseTimeout.compareTo(Duration.ofMinutes(10)) > 0) {
-        throw new IllegalArgumentException(
-            "responseTimeout " + responseTimeout.toMillis() + " ms: accepted 500 ms..10 min");
-      }
+      checkResponseTimeout(responseTimeout);
       if (waitAhead.compareTo(Duration.ofMillis(100)) < 0 || waitAhead.compareTo(replayBuffer) > 0) {
         throw new IllegalArgumentException("waitAhead " + waitAhead.toMillis()
             + " ms: accepted 100 ms..replayBuffer (" + replayBuffer.toMillis() + " ms)");

@@ -439,15 +439,8 @@ public final class ElevenLabsSttProvider implements SttProvider {
         throw new IllegalStateException("apiKey is required: builder().apiKey(...) or fromEnv()");
       }
       WebSocketRequest.checkBaseUrl("baseUrl", baseUrl);
-      if (responseTimeout.compareTo(Duration.ofMillis(500)) < 0
-          || responseTimeout.compareTo(Duration.ofMinutes(10)) > 0) {
-        throw new IllegalArgumentException("responseTimeout " + responseTimeout.toMillis()
-            + " ms: accepted 500 ms..10 min");
-      }
-      if (pingInterval.isNegative()) {
-        throw new IllegalArgumentException("pingInterval " + pingInterval.toMillis()
-            + " ms: accepted 0 (off) or more");
-      }
+      StreamingConfig.checkResponseTimeout(responseTimeout);
+      StreamingConfig.checkPingInterval(pingInterval);
       if (!RATES.contains(sampleRate)) {
         throw new IllegalArgumentException("sampleRate " + sampleRate + ": accepted " + RATES);
       }

@@ -11,12 +11,9 @@ import dev.audiopipeline.TranscriptEvent;
 import dev.audiopipeline.spi.ReconnectPolicy;
 import dev.audiopipeline.testing.FakeElevenLabsSttServer;
 import dev.audiopipeline.testing.FakeFault;
-import java.io.ByteArrayOutputStream;
-import java.io.OutputStream;
-import java.io.PrintStream;
+import dev.audiopipeline.testing.StderrCapture;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,42 +42,22 @@ class ElevenLabsSttSecretsTest {
       .initialDelay(Duration.ofMillis(10)).maxDelay(Duration.ofMillis(50)).jitter(0)
       .maxAttempts(3).build();
 
-  private final ByteArrayOutputStream captured = new ByteArrayOutputStream();
-  private PrintStream originalErr;
+  private final StderrCapture stderr = new StderrCapture();
 
   @BeforeEach
   void captureLogs() {
-    originalErr = System.err;
-    PrintStream orig = originalErr;
-    System.setErr(new PrintStream(new OutputStream() {
-      @Override
-      public void write(int b) {
-        synchronized (captured) {
-          captured.write(b);
-        }
-        orig.write(b);
-      }
-
-      @Override
-      public void write(byte[] b, int off, int len) {
-        synchronized (captured) {
-          captured.write(b, off, len);
-        }
-        orig.write(b, off, len);
-      }
-    }, true, StandardCharsets.UTF_8));
+    stderr.start();
   }
 
   @AfterEach
   void restoreErr() {
-    System.setErr(originalErr);
+    stderr.stop();
   }
 
   private String logs() {
-    synchronized (captured) {
-      return captured.toString(StandardCharsets.UTF_8);
-    }
+    return stderr.text();
   }
+
 
   /** What the scenario must visibly produce besides keeping the key out. */
   enum Outcome { FAILED_AUTH, RECONNECTED, LOGGED }

@@ -10,12 +10,9 @@ import dev.audiopipeline.TtsStream;
 import dev.audiopipeline.testing.FakeElevenLabsTtsServer;
 import dev.audiopipeline.testing.FakeElevenLabsTtsServer.HttpFault;
 import dev.audiopipeline.testing.FakeElevenLabsTtsServer.WebSocketFault;
-import java.io.ByteArrayOutputStream;
-import java.io.OutputStream;
-import java.io.PrintStream;
+import dev.audiopipeline.testing.StderrCapture;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -38,42 +35,22 @@ class TtsSecretsTest {
   static final String KEY = "sk_test_SECRET_4242_tts_0123456789abcdef";
   private static final Duration WAIT = Duration.ofSeconds(10);
 
-  private final ByteArrayOutputStream captured = new ByteArrayOutputStream();
-  private PrintStream originalErr;
+  private final StderrCapture stderr = new StderrCapture();
 
   @BeforeEach
   void captureLogs() {
-    originalErr = System.err;
-    PrintStream orig = originalErr;
-    System.setErr(new PrintStream(new OutputStream() {
-      @Override
-      public void write(int b) {
-        synchronized (captured) {
-          captured.write(b);
-        }
-        orig.write(b);
-      }
-
-      @Override
-      public void write(byte[] b, int off, int len) {
-        synchronized (captured) {
-          captured.write(b, off, len);
-        }
-        orig.write(b, off, len);
-      }
-    }, true, StandardCharsets.UTF_8));
+    stderr.start();
   }
 
   @AfterEach
   void restoreErr() {
-    System.setErr(originalErr);
+    stderr.stop();
   }
 
   private String logs() {
-    synchronized (captured) {
-      return captured.toString(StandardCharsets.UTF_8);
-    }
+    return stderr.text();
   }
+
 
   static Stream<Arguments> serverPaths() {
     return Stream.of(
