@@ -462,7 +462,11 @@ public final class SpeakText {
       samples[i] = (short) ((pcm[2 * i] & 0xff) | (pcm[2 * i + 1] << 8));
     }
     Path dir = out.toAbsolutePath().getParent();
-    Path temp = Files.createTempFile(dir, ".speech-", ".wav.part");
+    // not Files.createTempFile: that makes the file owner-only (0600), and the rename would keep
+    // it so; a plain new file gets the user's usual permissions (umask)
+    Path temp = dir.resolve("." + out.getFileName() + "." + ProcessHandle.current().pid() + ".part");
+    Files.deleteIfExists(temp);
+    Files.createFile(temp);
     try {
       WavFile.write(temp, format, samples);
       try {
