@@ -33,6 +33,9 @@ class TranscribeInterviewProcessTest {
     final Process process;
     final List<String> out = new CopyOnWriteArrayList<>();
     final List<String> err = new CopyOnWriteArrayList<>();
+    /** One permit per final line on stdout; all the rest at end of output (the child is gone). */
+    private final java.util.concurrent.Semaphore finalLines = new java.util.concurrent.Semaphore(0);
+    private final List<Thread> pumps = new ArrayList<>();
 
     Child(List<String> args) throws IOException {
       List<String> cmd = new ArrayList<>();
@@ -52,19 +55,32 @@ class TranscribeInterviewProcessTest {
           StandardCharsets.UTF_8)), err, "child-stderr");
     }
 
-    private static void pump(BufferedReader r, List<String> into, String name) {
+    private void pump(BufferedReader r, List<String> into, String name) {
       Thread t = new Thread(() -> {
         try (r) {
           String line;
           while ((line = r.readLine()) != null) {
             into.add(line);
+            if (into == out && FINAL.matcher(line).matches()) {
+              finalLines.release();
+            }
           }
         } catch (IOException e) {
           // the child is gone
+        } finally {
+          finalLines.release(Integer.MAX_VALUE / 4); // no more finals will come: stop waiting
         }
       }, name);
       t.setDaemon(true);
+      pumps.add(t);
       t.start();
+    }
+
+    /** Waits until the child's output is read to its end (after the child exited). */
+    void awaitOutput() throws InterruptedException {
+      for (Thread t : pumps) {
+        t.join(TimeUnit.SECONDS.toMillis(10));
+      }
     }
 
     long finals() {
@@ -72,10 +88,7 @@ class TranscribeInterviewProcessTest {
     }
 
     void awaitFinals(long n, long seconds) throws InterruptedException {
-      long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-      while (finals() < n && process.isAlive() && System.nanoTime() < end) {
-        Thread.sleep(100);
-      }
+      finalLines.tryAcquire((int) n, seconds, TimeUnit.SECONDS);
       assertThat(finals()).as("finals before the signal; stdout %s stderr %s", out, err)
           .isGreaterThanOrEqualTo(n);
     }
@@ -117,7 +130,7 @@ class TranscribeInterviewProcessTest {
       double seconds = (System.nanoTime() - t0) / 1e9;
       assertThat(exited).as("exited within %d s of SIG%s; stdout %s stderr %s",
           EXIT_WITHIN_SECONDS, signal, child.out, child.err).isTrue();
-      Thread.sleep(200); // the pumps drain the last lines
+      child.awaitOutput(); // the pumps read the last lines
       System.out.printf("SIG%s -> exit %d in %.2f s%n", signal, child.process.exitValue(), seconds);
       assertThat(child.process.exitValue()).as("exit status after SIG%s", signal)
           .isEqualTo(expectedExit);
@@ -163,7 +176,7 @@ class TranscribeInterviewProcessTest {
   void aUsageErrorIsOneLineAndExitStatus2(@TempDir Path dir) throws Exception {
     Child child = new Child(List.of("--language", "x!"));
     assertThat(child.process.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    Thread.sleep(200);
+    child.awaitOutput();
     assertThat(child.process.exitValue()).isEqualTo(2);
     assertThat(child.stderr()).contains("error: --language").doesNotContain("\tat ");
     assertThat(child.stdout()).isEmpty();
@@ -175,7 +188,7 @@ class TranscribeInterviewProcessTest {
     Path blocked = Files.writeString(dir.resolve("file"), "x").resolve("sub");
     Child child = new Child(List.of("--out", blocked.toString()));
     assertThat(child.process.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    Thread.sleep(200);
+    child.awaitOutput();
     assertThat(child.process.exitValue()).isEqualTo(2);
     assertThat(child.stderr()).contains("--out", "cannot be written").doesNotContain("\tat ");
     assertThat(child.stdout()).doesNotContain("Loading the speech model");

@@ -123,7 +123,7 @@ class LiveKitRoomCloseE2ETest {
             StandardCharsets.UTF_8));
       }
       assertThat(exited).as("the bot JVM exited by itself; its output: %s", out).isTrue();
-      Thread.sleep(200);
+      pump.join(10_000); // its output read to the end
       assertThat(bot.exitValue()).as("exit status; output %s", out).isZero();
       assertThat(out).anyMatch(l -> l.startsWith("session ended at "))
           .anyMatch(l -> l.startsWith("main returns at "));

@@ -151,8 +151,7 @@ class DeepgramFaultTest {
       }, "test-feeder-" + round);
       feeder.start();
       events.await(TranscriptEvent.Reconnecting.class, WAIT);
-      Thread.sleep(300);
-      assertThat(returned.getCount()).isEqualTo(1); // waiting, not dropping
+      assertThat(returned.await(300, TimeUnit.MILLISECONDS)).as("send waits, not drops").isFalse();
       assertThat(events.ofType(TranscriptEvent.AudioDropped.class)).isEmpty();
       if (round == 0) {
         s.close();
@@ -228,7 +227,7 @@ class DeepgramFaultTest {
       try {
         for (int i = 0; i < 500; i++) {
           s.send(frame, 0, frame.length);
-          Thread.sleep(20);
+          Thread.sleep(20); // paces a live source: 20 ms of audio every 20 ms
         }
       } catch (IllegalStateException | InterruptedException e) {
         // the session ended
@@ -258,8 +257,9 @@ class DeepgramFaultTest {
     SttSession s = provider.openSession(SttSessionOptions.of("muted"), events);
     sendInFrames(s, new Audio().tone(300).samples());
     assertThat(server.awaitConnection(0, WAIT).awaitAudioMs(300, WAIT)).isTrue();
-    Thread.sleep(2000); // four response timeouts
-    assertThat(events.ofType(TranscriptEvent.Reconnecting.class)).isEmpty();
+    // four response timeouts pass without a reconnect
+    assertThat(events.noneWithin(TranscriptEvent.Reconnecting.class, Duration.ofSeconds(2)))
+        .isTrue();
     assertThat(events.ofType(TranscriptEvent.Failed.class)).isEmpty();
     assertThat(server.connections()).hasSize(1);
     s.close();
@@ -304,8 +304,7 @@ class DeepgramFaultTest {
       assertThat(e.isRetryable()).isFalse();
       assertThat(occurrences(e.getMessage(), "(close code " + code + ")")).isEqualTo(1);
       assertThat(e.getMessage()).contains("Invalid credentials").doesNotContain(KEY);
-      Thread.sleep(300); // a retry would have connected by now
-      assertThat(server.connections()).hasSize(1);
+      assertThat(server.noConnectionWithin(1, Duration.ofMillis(300))).as("no retry").isTrue();
       assertThat(events.ofType(TranscriptEvent.Reconnecting.class)).isEmpty();
       s.close();
     }
@@ -471,8 +470,8 @@ class DeepgramFaultTest {
     s.send(new short[1600], 0, 1600);
     FakeConnection c = server.awaitConnection(0, WAIT);
     assertThat(c.awaitAudioMs(100, WAIT)).isTrue();
-    Thread.sleep(1500);
-    assertThat(events.ofType(TranscriptEvent.Reconnecting.class)).isEmpty();
+    assertThat(events.noneWithin(TranscriptEvent.Reconnecting.class, Duration.ofMillis(1500)))
+        .isTrue();
     assertThat(server.connections()).hasSize(1);
     s.close();
     client.dispatcher().executorService().shutdown();

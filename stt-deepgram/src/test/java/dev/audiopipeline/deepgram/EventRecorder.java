@@ -37,6 +37,32 @@ final class EventRecorder implements SttSession.Listener {
     }
   }
 
+  /**
+   * An absence check: waits out {@code window} for an event of this type and says whether none
+   * came (returns false at once when one does). Other events are skipped (they stay in
+   * {@link #all()}).
+   */
+  <T extends TranscriptEvent> boolean noneWithin(Class<T> type, Duration window)
+      throws InterruptedException {
+    if (!ofType(type).isEmpty()) {
+      return false;
+    }
+    long deadline = System.nanoTime() + window.toNanos();
+    while (true) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        return true;
+      }
+      TranscriptEvent e = queue.poll(left, TimeUnit.NANOSECONDS);
+      if (e == null) {
+        return true;
+      }
+      if (type.isInstance(e)) {
+        return false;
+      }
+    }
+  }
+
   TranscriptEvent.Result awaitFinal(Duration timeout) throws InterruptedException {
     while (true) {
       TranscriptEvent.Result r = await(TranscriptEvent.Result.class, timeout);

@@ -118,6 +118,25 @@ abstract class AbstractFakeServer implements AutoCloseable {
     }
   }
 
+  /**
+   * An absence check: waits out {@code window} for connection {@code index} (0-based) and says
+   * whether it was <em>not</em> made, e.g. that a client did not retry. Returns false as soon as it
+   * is made.
+   */
+  public boolean noConnectionWithin(int index, Duration window) throws InterruptedException {
+    long deadline = System.nanoTime() + window.toNanos();
+    synchronized (this) {
+      while (connections.size() <= index) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return true;
+        }
+        TimeUnit.NANOSECONDS.timedWait(this, left);
+      }
+      return false;
+    }
+  }
+
   /** Stops the server, drops every connection and stops the timer thread. */
   @Override
   public void close() {

@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
@@ -185,6 +186,7 @@ class SessionFailureTest {
     final SttSession inner;
     final RuntimeException finishError;
     volatile boolean closed;
+    final CountDownLatch closedLatch = new CountDownLatch(1);
 
     Tracked(SttSession inner, RuntimeException finishError) {
       this.inner = inner;
@@ -213,6 +215,7 @@ class SessionFailureTest {
     @Override
     public void close() {
       closed = true;
+      closedLatch.countDown();
       inner.close();
     }
   }
@@ -294,11 +297,7 @@ class SessionFailureTest {
     session.subscribe(sub);
     source.join("TR_a", "alice");
     sub.awaitComplete(WAIT);
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (!opened.get(0).closed && System.nanoTime() < deadline) {
-      Thread.sleep(10);
-    }
-    assertThat(opened.get(0).closed).isTrue();
+    assertThat(opened.get(0).closedLatch.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
     assertThat(sub.terminalSignals()).isEqualTo(1);
   }
 
