@@ -161,18 +161,39 @@ final class WsConnection extends WebSocketListener {
     }
   }
 
-  /** Sends one JSON message; false if the socket is closed or its outgoing queue is full. */
-  boolean send(ObjectNode message) {
+  /** What became of a message handed to {@link #send}. */
+  enum Sent {
+    SENT,
+    /**
+     * The socket is closed or failing. OkHttp refuses messages as soon as it has seen the failure,
+     * before it calls {@code onFailure}/{@code onClosing}: that callback reports why (a refused
+     * handshake's authentication error, the server's close reason) to every open utterance.
+     */
+    CLOSED,
+    /** OkHttp's outgoing queue (16 MiB) is full: the sender's own failure to report. */
+    QUEUE_FULL
+  }
+
+  /** OkHttp's limit on queued outgoing bytes ({@code RealWebSocket.MAX_QUEUE_SIZE}). */
+  private static final long MAX_QUEUE_BYTES = 16L * 1024 * 1024;
+
+  /** Sends one JSON message. */
+  Sent send(ObjectNode message) {
     WebSocket ws = socket;
     if (ws == null) {
-      return false;
+      return Sent.CLOSED;
     }
     synchronized (lock) {
       if (closed) {
-        return false;
+        return Sent.CLOSED;
       }
     }
-    return ws.send(message.toString());
+    String text = message.toString();
+    if (ws.send(text)) {
+      return Sent.SENT;
+    }
+    long bytes = text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+    return ws.queueSize() + bytes > MAX_QUEUE_BYTES ? Sent.QUEUE_FULL : Sent.CLOSED;
   }
 
   private void keepAlive() {

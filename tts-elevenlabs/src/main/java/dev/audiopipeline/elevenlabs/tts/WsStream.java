@@ -316,13 +316,14 @@ final class WsStream implements TtsStream {
 
   private void send(ObjectNode m) {
     lastSentNanos = System.nanoTime();
-    if (!conn.send(m) && !ended && !conn.isClosed()) {
-      // closed socket: the connection's close handler reports why; a full queue is ours to report
-      log.debug("context {}: could not send (socket closing or outgoing queue full)", contextId);
+    // a closed or failing socket: the connection's close or failure handler reports why (it may
+    // not have run yet: OkHttp refuses sends first); a full queue is ours to report
+    if (conn.send(m) == WsConnection.Sent.QUEUE_FULL && !ended && !conn.isClosed()) {
+      log.debug("context {}: could not send (outgoing queue full)", contextId);
       if (!tts.isClosed()) {
         buffer.fail(
             new ConnectionException(
-                "elevenlabs: could not send to the WebSocket (closing, or more than 16 MiB queued)",
+                "elevenlabs: could not send to the WebSocket (more than 16 MiB queued)",
                 new IOException("WebSocket.send returned false")));
       }
     }

@@ -374,6 +374,26 @@ class ElevenLabsTtsWebSocketTest {
   }
 
   @Test
+  void aSendRacingTheRefusedHandshakeStillReportsTheAuthenticationError() throws Exception {
+    // OkHttp refuses sends as soon as it has seen the refused handshake, before it calls
+    // onFailure: the first message of an utterance can land in that window (seen in CI). The
+    // utterance must then fail with the handshake's error, not a send failure of its own.
+    start(FakeElevenLabsTtsServer.builder());
+    for (int i = 0; i < 20; i++) {
+      fake.enqueueWebSocketFault(
+          WebSocketFault.rejectHandshake(401, "invalid_api_key", "Invalid API key"));
+      ElevenLabsTts t = builder().build();
+      try {
+        Recorder r = subscribe(t.openStream(null));
+        assertThat(r.awaitError(WAIT)).as("attempt %d", i)
+            .isInstanceOf(AuthenticationException.class);
+      } finally {
+        t.close();
+      }
+    }
+  }
+
+  @Test
   void unknownVoiceOnTheSocketIsAProviderException() throws Exception {
     start(FakeElevenLabsTtsServer.builder());
     tts = builder().build();
