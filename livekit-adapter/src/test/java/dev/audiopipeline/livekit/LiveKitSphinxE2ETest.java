@@ -158,7 +158,10 @@ class LiveKitSphinxE2ETest {
       }
 
       assertThat(latencies).as("a final for most turns").hasSizeGreaterThanOrEqualTo(turns.size() - 1);
-      assertThat(overallRoom).as("room WER within 2 points of the files' WER").isLessThanOrEqualTo(overallFiles + 0.02);
+      // Opus coding and the receiver's jitter buffer (it time-stretches: ~0.3 s of samples
+      // removed per track for acceleration) cost the recogniser a few words at turn starts.
+      // Room minus files over 12 quiet CI runs: -1.3 to +2.2 points; 3 points is 7 words of 222.
+      assertThat(overallRoom).as("room WER within 3 points of the files' WER").isLessThanOrEqualTo(overallFiles + 0.03);
     }
   }
 
