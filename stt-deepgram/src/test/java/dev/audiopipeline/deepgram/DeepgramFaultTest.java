@@ -16,6 +16,7 @@ import dev.audiopipeline.spi.ReconnectPolicy;
 import dev.audiopipeline.testing.FakeConnection;
 import dev.audiopipeline.testing.FakeDeepgramServer;
 import dev.audiopipeline.testing.FakeFault;
+import dev.audiopipeline.testing.EventRecorder;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -9,6 +9,7 @@ import dev.audiopipeline.Word;
 import dev.audiopipeline.spi.ReconnectPolicy;
 import dev.audiopipeline.testing.FakeDeepgramServer;
 import dev.audiopipeline.testing.FakeFault;
+import dev.audiopipeline.testing.EventRecorder;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;

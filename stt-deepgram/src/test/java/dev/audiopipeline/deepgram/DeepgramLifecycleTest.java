@@ -7,6 +7,7 @@ import dev.audiopipeline.SttSession;
 import dev.audiopipeline.SttSessionOptions;
 import dev.audiopipeline.testing.FakeDeepgramServer;
 import dev.audiopipeline.testing.LibraryThreads;
+import dev.audiopipeline.testing.EventRecorder;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Map;

@@ -12,6 +12,7 @@ import dev.audiopipeline.spi.ReconnectPolicy;
 import dev.audiopipeline.testing.FakeDeepgramServer;
 import dev.audiopipeline.testing.FakeFault;
 import dev.audiopipeline.testing.StderrCapture;
+import dev.audiopipeline.testing.EventRecorder;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Duration;

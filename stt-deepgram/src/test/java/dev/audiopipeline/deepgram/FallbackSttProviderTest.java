@@ -11,6 +11,7 @@ import dev.audiopipeline.spi.ReconnectPolicy;
 import dev.audiopipeline.testing.FakeDeepgramServer;
 import dev.audiopipeline.testing.FakeFault;
 import dev.audiopipeline.testing.SpeechSegmentRecognizer;
+import dev.audiopipeline.testing.EventRecorder;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;

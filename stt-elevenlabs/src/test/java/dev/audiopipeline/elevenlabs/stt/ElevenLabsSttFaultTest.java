@@ -14,6 +14,7 @@ import dev.audiopipeline.spi.ReconnectPolicy;
 import dev.audiopipeline.testing.FakeConnection;
 import dev.audiopipeline.testing.FakeElevenLabsSttServer;
 import dev.audiopipeline.testing.FakeFault;
+import dev.audiopipeline.testing.EventRecorder;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;

@@ -13,6 +13,7 @@ import dev.audiopipeline.spi.ReconnectPolicy;
 import dev.audiopipeline.testing.FakeConnection;
 import dev.audiopipeline.testing.FakeElevenLabsSttServer;
 import dev.audiopipeline.testing.FakeFault;
+import dev.audiopipeline.testing.EventRecorder;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

@@ -1,4 +1,4 @@
-package dev.audiopipeline.elevenlabs.stt;
+package dev.audiopipeline.testing;
 
 import dev.audiopipeline.SttSession;
 import dev.audiopipeline.TranscriptEvent;
@@ -9,7 +9,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /** Records a session's events; {@code await} helpers wait with a timeout. */
-final class EventRecorder implements SttSession.Listener {
+public final class EventRecorder implements SttSession.Listener {
   private final LinkedBlockingQueue<TranscriptEvent> queue = new LinkedBlockingQueue<>();
   private final List<TranscriptEvent> all = new ArrayList<>();
 
@@ -22,7 +22,7 @@ final class EventRecorder implements SttSession.Listener {
   }
 
   /** Waits for the next event of this type, skipping others (they stay in {@link #all()}). */
-  <T extends TranscriptEvent> T await(Class<T> type, Duration timeout) throws InterruptedException {
+  public <T extends TranscriptEvent> T await(Class<T> type, Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
       long left = deadline - System.nanoTime();
@@ -42,7 +42,7 @@ final class EventRecorder implements SttSession.Listener {
    * came (returns false at once when one does). Other events are skipped (they stay in
    * {@link #all()}).
    */
-  <T extends TranscriptEvent> boolean noneWithin(Class<T> type, Duration window)
+  public <T extends TranscriptEvent> boolean noneWithin(Class<T> type, Duration window)
       throws InterruptedException {
     if (!ofType(type).isEmpty()) {
       return false;
@@ -63,7 +63,7 @@ final class EventRecorder implements SttSession.Listener {
     }
   }
 
-  TranscriptEvent.Result awaitFinal(Duration timeout) throws InterruptedException {
+  public TranscriptEvent.Result awaitFinal(Duration timeout) throws InterruptedException {
     while (true) {
       TranscriptEvent.Result r = await(TranscriptEvent.Result.class, timeout);
       if (r.isFinal()) {
@@ -72,13 +72,13 @@ final class EventRecorder implements SttSession.Listener {
     }
   }
 
-  List<TranscriptEvent> all() {
+  public List<TranscriptEvent> all() {
     synchronized (all) {
       return List.copyOf(all);
     }
   }
 
-  List<TranscriptEvent.Result> finals() {
+  public List<TranscriptEvent.Result> finals() {
     List<TranscriptEvent.Result> out = new ArrayList<>();
     for (TranscriptEvent e : all()) {
       if (e instanceof TranscriptEvent.Result r && r.isFinal()) {
@@ -88,7 +88,7 @@ final class EventRecorder implements SttSession.Listener {
     return out;
   }
 
-  <T extends TranscriptEvent> List<T> ofType(Class<T> type) {
+  public <T extends TranscriptEvent> List<T> ofType(Class<T> type) {
     List<T> out = new ArrayList<>();
     for (TranscriptEvent e : all()) {
       if (type.isInstance(e)) {
