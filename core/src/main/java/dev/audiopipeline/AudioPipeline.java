@@ -1,5 +1,7 @@
 package dev.audiopipeline;
 
+import dev.audiopipeline.audio.AudioSource;
+import dev.audiopipeline.io.WavFileSource;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;

@@ -1,6 +1,7 @@
 package dev.audiopipeline;
 
-import dev.audiopipeline.spi.ReplayBuffer;
+import dev.audiopipeline.audio.AudioFormat;
+import dev.audiopipeline.internal.runtime.ReplayBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

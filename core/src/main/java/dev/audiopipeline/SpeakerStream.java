@@ -1,5 +1,9 @@
 package dev.audiopipeline;
 
+import dev.audiopipeline.audio.AudioFormat;
+import dev.audiopipeline.audio.AudioSink;
+import dev.audiopipeline.audio.AudioSource;
+
 /**
  * One speaker's audio, as a source produces it: a participant's track in a room, one WAV file, one
  * channel of a stereo recording.

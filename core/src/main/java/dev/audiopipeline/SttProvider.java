@@ -1,5 +1,7 @@
 package dev.audiopipeline;
 
+import dev.audiopipeline.audio.AudioFormat;
+
 /**
  * A speech recogniser: opens one {@link SttSession} per speaker stream. Implementations are
  * thread-safe and long-lived; share one provider across sessions (it owns shared resources such as

@@ -1,6 +1,6 @@
 package dev.audiopipeline;
 
-import dev.audiopipeline.internal.DisplayText;
+import dev.audiopipeline.internal.runtime.DisplayText;
 import java.util.List;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;

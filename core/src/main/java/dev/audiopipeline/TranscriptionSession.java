@@ -1,8 +1,11 @@
 package dev.audiopipeline;
 
-import dev.audiopipeline.internal.BoundedPublisher;
-import dev.audiopipeline.internal.NamedThreadFactory;
-import dev.audiopipeline.internal.SpeakerChannel;
+import dev.audiopipeline.audio.AudioFormat;
+import dev.audiopipeline.audio.AudioSink;
+import dev.audiopipeline.audio.AudioSource;
+import dev.audiopipeline.internal.runtime.BoundedPublisher;
+import dev.audiopipeline.internal.runtime.NamedThreadFactory;
+import dev.audiopipeline.internal.runtime.SpeakerChannel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,5 +1,6 @@
 package dev.audiopipeline;
 
+import dev.audiopipeline.audio.AudioFormat;
 import java.util.List;
 import java.util.Objects;
 

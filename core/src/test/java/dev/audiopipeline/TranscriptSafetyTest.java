@@ -1,5 +1,6 @@
 package dev.audiopipeline;
 
+import dev.audiopipeline.io.TranscriptWriter;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

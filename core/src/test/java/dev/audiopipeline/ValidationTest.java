@@ -1,5 +1,7 @@
 package dev.audiopipeline;
 
+import dev.audiopipeline.audio.AudioFormat;
+import dev.audiopipeline.audio.AudioFrame;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

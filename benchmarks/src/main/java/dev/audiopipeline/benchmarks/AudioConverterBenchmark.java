@@ -1,7 +1,7 @@
 package dev.audiopipeline.benchmarks;
 
-import dev.audiopipeline.AudioConverter;
-import dev.audiopipeline.AudioFormat;
+import dev.audiopipeline.audio.AudioConverter;
+import dev.audiopipeline.audio.AudioFormat;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;

@@ -1,7 +1,7 @@
 package dev.audiopipeline.benchmarks;
 
-import dev.audiopipeline.AudioConverter;
-import dev.audiopipeline.AudioFormat;
+import dev.audiopipeline.audio.AudioConverter;
+import dev.audiopipeline.audio.AudioFormat;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;

@@ -1,6 +1,6 @@
 package dev.audiopipeline.benchmarks;
 
-import dev.audiopipeline.internal.SampleRingBuffer;
+import dev.audiopipeline.internal.runtime.SampleRingBuffer;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;

@@ -1,6 +1,6 @@
 package dev.audiopipeline.benchmarks;
 
-import dev.audiopipeline.AudioFormat;
+import dev.audiopipeline.audio.AudioFormat;
 import dev.audiopipeline.AudioPipeline;
 import dev.audiopipeline.SttProvider;
 import dev.audiopipeline.SttSession;
@@ -8,8 +8,8 @@ import dev.audiopipeline.SttSessionOptions;
 import dev.audiopipeline.Transcript;
 import dev.audiopipeline.TranscriptEvent;
 import dev.audiopipeline.TranscriptionSession;
-import dev.audiopipeline.WavFile;
-import dev.audiopipeline.WavFileSource;
+import dev.audiopipeline.io.WavFile;
+import dev.audiopipeline.io.WavFileSource;
 import dev.audiopipeline.sphinx.SphinxSttProvider;
 import dev.audiopipeline.testing.WordErrorRate;
 import java.nio.charset.StandardCharsets;

@@ -3,7 +3,7 @@ package dev.audiopipeline.benchmarks;
 import dev.audiopipeline.SttSession;
 import dev.audiopipeline.SttSessionOptions;
 import dev.audiopipeline.TranscriptEvent;
-import dev.audiopipeline.WavFile;
+import dev.audiopipeline.io.WavFile;
 import dev.audiopipeline.sphinx.SphinxSttProvider;
 import dev.audiopipeline.testing.WordErrorRate;
 import java.lang.management.GarbageCollectorMXBean;

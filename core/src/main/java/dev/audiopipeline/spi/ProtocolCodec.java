@@ -1,5 +1,6 @@
 package dev.audiopipeline.spi;
 
+import dev.audiopipeline.internal.runtime.StreamingSttSession;
 import dev.audiopipeline.AuthenticationException;
 import dev.audiopipeline.ProviderException;
 import dev.audiopipeline.QuotaExceededException;

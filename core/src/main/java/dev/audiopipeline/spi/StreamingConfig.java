@@ -1,6 +1,7 @@
 package dev.audiopipeline.spi;
 
-import dev.audiopipeline.AudioFormat;
+import dev.audiopipeline.internal.runtime.StreamingSttSession;
+import dev.audiopipeline.audio.AudioFormat;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Random;

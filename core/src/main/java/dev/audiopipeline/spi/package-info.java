@@ -4,7 +4,7 @@
  * <p>A provider module (Deepgram, ElevenLabs, ...) supplies only a {@link
  * dev.audiopipeline.spi.ProtocolCodec} (URL and auth, how audio is framed, how server messages map to
  * events) and a {@link dev.audiopipeline.spi.WebSocketTransport} (usually OkHttp). {@link
- * dev.audiopipeline.spi.StreamingSttSession} does everything else the same way for every provider:
+ * dev.audiopipeline.internal.runtime.StreamingSttSession} does everything else the same way for every provider:
  * the connecting → open → streaming → finalizing → closed state machine, 50 ms chunking,
  * keep-alives, reconnects with {@link dev.audiopipeline.spi.ReconnectPolicy backoff and a
  * quick-failure breaker}, a bounded replay buffer and the per-connection audio clock that keeps

@@ -1,7 +1,7 @@
 package dev.audiopipeline.examples;
 
-import dev.audiopipeline.AudioConverter;
-import dev.audiopipeline.AudioFormat;
+import dev.audiopipeline.audio.AudioConverter;
+import dev.audiopipeline.audio.AudioFormat;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;

@@ -3,7 +3,7 @@ package dev.audiopipeline.examples;
 import dev.audiopipeline.AudioPipeline;
 import dev.audiopipeline.Transcript;
 import dev.audiopipeline.TranscriptionSession;
-import dev.audiopipeline.WavFileSource;
+import dev.audiopipeline.io.WavFileSource;
 import dev.audiopipeline.sphinx.SphinxSttProvider;
 import io.reactivex.rxjava3.core.Flowable;
 import java.nio.file.Path;

@@ -1,13 +1,13 @@
 package dev.audiopipeline.examples;
 
-import dev.audiopipeline.AudioFormat;
+import dev.audiopipeline.audio.AudioFormat;
 import dev.audiopipeline.AudioPipelineException;
 import dev.audiopipeline.StreamingTtsProvider;
 import dev.audiopipeline.TtsChunk;
 import dev.audiopipeline.TtsProvider;
 import dev.audiopipeline.TtsRequest;
 import dev.audiopipeline.TtsStream;
-import dev.audiopipeline.WavFile;
+import dev.audiopipeline.io.WavFile;
 import dev.audiopipeline.elevenlabs.tts.ElevenLabsTts;
 import dev.audiopipeline.elevenlabs.tts.OutputFormat;
 import dev.audiopipeline.freetts.FreeTtsProvider;

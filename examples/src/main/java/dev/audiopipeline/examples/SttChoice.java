@@ -1,6 +1,6 @@
 package dev.audiopipeline.examples;
 
-import dev.audiopipeline.AudioFormat;
+import dev.audiopipeline.audio.AudioFormat;
 import dev.audiopipeline.FallbackSttProvider;
 import dev.audiopipeline.SttProvider;
 import dev.audiopipeline.SttSession;

@@ -2,13 +2,13 @@ package dev.audiopipeline.examples;
 
 import dev.audiopipeline.AudioPipeline;
 import dev.audiopipeline.AudioPipelineException;
-import dev.audiopipeline.AudioSource;
+import dev.audiopipeline.audio.AudioSource;
 import dev.audiopipeline.SpeakerMap;
 import dev.audiopipeline.SttProvider;
 import dev.audiopipeline.Transcript;
-import dev.audiopipeline.TranscriptWriter;
+import dev.audiopipeline.io.TranscriptWriter;
 import dev.audiopipeline.TranscriptionSession;
-import dev.audiopipeline.WavFileSource;
+import dev.audiopipeline.io.WavFileSource;
 import dev.audiopipeline.livekit.LiveKitRoomSource;
 import dev.audiopipeline.sphinx.SphinxSttProvider;
 import java.io.IOException;

@@ -2,12 +2,12 @@ package dev.audiopipeline.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.audiopipeline.AudioFormat;
+import dev.audiopipeline.audio.AudioFormat;
 import dev.audiopipeline.AudioPipeline;
 import dev.audiopipeline.Transcript;
 import dev.audiopipeline.TranscriptionSession;
-import dev.audiopipeline.WavFile;
-import dev.audiopipeline.WavFileSource;
+import dev.audiopipeline.io.WavFile;
+import dev.audiopipeline.io.WavFileSource;
 import dev.audiopipeline.testing.SpeechSegmentRecognizer;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -2,13 +2,13 @@ package dev.audiopipeline.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.audiopipeline.AudioFormat;
+import dev.audiopipeline.audio.AudioFormat;
 import dev.audiopipeline.SttProvider;
 import dev.audiopipeline.SttSession;
 import dev.audiopipeline.SttSessionOptions;
 import dev.audiopipeline.Transcript;
 import dev.audiopipeline.TranscriptEvent;
-import dev.audiopipeline.WavFile;
+import dev.audiopipeline.io.WavFile;
 import dev.audiopipeline.examples.TranscribeInterview.Outcome;
 import dev.audiopipeline.sphinx.SphinxSttProvider;
 import dev.audiopipeline.testing.WordErrorRate;

@@ -2,8 +2,8 @@ package dev.audiopipeline.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.audiopipeline.AudioFormat;
-import dev.audiopipeline.WavFile;
+import dev.audiopipeline.audio.AudioFormat;
+import dev.audiopipeline.io.WavFile;
 import dev.audiopipeline.testing.FakeElevenLabsTtsServer;
 import dev.audiopipeline.testing.FakeElevenLabsTtsServer.HttpFault;
 import java.io.ByteArrayInputStream;

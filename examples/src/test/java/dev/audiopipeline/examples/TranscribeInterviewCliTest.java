@@ -2,9 +2,9 @@ package dev.audiopipeline.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.audiopipeline.AudioFormat;
+import dev.audiopipeline.audio.AudioFormat;
 import dev.audiopipeline.SttProvider;
-import dev.audiopipeline.WavFile;
+import dev.audiopipeline.io.WavFile;
 import dev.audiopipeline.testing.FakeElevenLabsSttServer;
 import dev.audiopipeline.testing.SpeechSegmentRecognizer;
 import java.io.ByteArrayOutputStream;

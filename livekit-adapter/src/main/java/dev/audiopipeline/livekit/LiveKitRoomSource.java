@@ -1,6 +1,6 @@
 package dev.audiopipeline.livekit;
 
-import dev.audiopipeline.AudioSource;
+import dev.audiopipeline.audio.AudioSource;
 import dev.audiopipeline.spi.Secrets;
 import io.livekit.server.AccessToken;
 import io.livekit.server.Agent;

@@ -1,7 +1,7 @@
 package dev.audiopipeline.livekit;
 
-import dev.audiopipeline.AudioFormat;
-import dev.audiopipeline.AudioSink;
+import dev.audiopipeline.audio.AudioFormat;
+import dev.audiopipeline.audio.AudioSink;
 import dev.audiopipeline.SpeakerStream;
 import dev.onvoid.webrtc.media.audio.AudioTrack;
 import dev.onvoid.webrtc.media.audio.AudioTrackSink;

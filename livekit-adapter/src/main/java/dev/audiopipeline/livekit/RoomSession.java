@@ -1,10 +1,10 @@
 package dev.audiopipeline.livekit;
 
 import dev.audiopipeline.AudioPipelineException;
-import dev.audiopipeline.AudioSource;
+import dev.audiopipeline.audio.AudioSource;
 import dev.audiopipeline.AuthenticationException;
 import dev.audiopipeline.ConnectionException;
-import dev.audiopipeline.internal.NamedThreadFactory;
+import dev.audiopipeline.internal.runtime.NamedThreadFactory;
 import dev.audiopipeline.spi.Secrets;
 import dev.onvoid.webrtc.RTCIceCandidate;
 import dev.onvoid.webrtc.RTCPeerConnectionState;

@@ -2,9 +2,9 @@ package dev.audiopipeline.livekit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.audiopipeline.AudioFormat;
+import dev.audiopipeline.audio.AudioFormat;
 import dev.audiopipeline.AudioPipelineException;
-import dev.audiopipeline.AudioSource;
+import dev.audiopipeline.audio.AudioSource;
 import dev.audiopipeline.SpeakerStream;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -107,8 +107,8 @@ class LiveKitRoomResumeE2ETest {
     assertThat(signals).contains("ended");
   }
 
-  private static dev.audiopipeline.AudioSink synchronizedSink(RemoteAudioStreamTest.RecordingSink s) {
-    return new dev.audiopipeline.AudioSink() {
+  private static dev.audiopipeline.audio.AudioSink synchronizedSink(RemoteAudioStreamTest.RecordingSink s) {
+    return new dev.audiopipeline.audio.AudioSink() {
       @Override
       public synchronized boolean offer(short[] samples, int offset, int length, long ts) {
         return s.offer(samples, offset, length, ts);

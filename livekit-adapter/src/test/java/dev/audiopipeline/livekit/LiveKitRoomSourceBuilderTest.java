@@ -123,7 +123,7 @@ class LiveKitRoomSourceBuilderTest {
         .hasMessageContaining("closed");
   }
 
-  private static final class NoopListener implements dev.audiopipeline.AudioSource.Listener {
+  private static final class NoopListener implements dev.audiopipeline.audio.AudioSource.Listener {
     @Override
     public void speakerJoined(dev.audiopipeline.SpeakerStream stream) {}
 

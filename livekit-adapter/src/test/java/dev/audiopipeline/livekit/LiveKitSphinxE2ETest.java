@@ -6,7 +6,7 @@ import dev.audiopipeline.AudioPipeline;
 import dev.audiopipeline.SpeakerMap;
 import dev.audiopipeline.Transcript;
 import dev.audiopipeline.TranscriptionSession;
-import dev.audiopipeline.WavFileSource;
+import dev.audiopipeline.io.WavFileSource;
 import dev.audiopipeline.livekit.LiveKitRoomE2ETest.Turn;
 import dev.audiopipeline.sphinx.SphinxSttProvider;
 import dev.audiopipeline.testing.WordErrorRate;

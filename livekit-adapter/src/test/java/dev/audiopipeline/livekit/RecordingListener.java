@@ -1,7 +1,7 @@
 package dev.audiopipeline.livekit;
 
 import dev.audiopipeline.AudioPipelineException;
-import dev.audiopipeline.AudioSource;
+import dev.audiopipeline.audio.AudioSource;
 import dev.audiopipeline.SpeakerStream;
 import java.time.Duration;
 import java.util.concurrent.LinkedBlockingQueue;

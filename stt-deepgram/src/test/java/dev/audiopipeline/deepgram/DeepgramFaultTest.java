@@ -395,7 +395,7 @@ class DeepgramFaultTest {
     provider = builder().build();
     server.enqueue(FakeFault.rejectUpgrade(403));
     EventRecorder events = new EventRecorder();
-    dev.audiopipeline.spi.StreamingSttSession s = (dev.audiopipeline.spi.StreamingSttSession)
+    dev.audiopipeline.internal.runtime.StreamingSttSession s = (dev.audiopipeline.internal.runtime.StreamingSttSession)
         provider.openSession(SttSessionOptions.of("forbidden"), events);
     ProviderException e = (ProviderException) events.await(TranscriptEvent.Failed.class, WAIT)
         .error();

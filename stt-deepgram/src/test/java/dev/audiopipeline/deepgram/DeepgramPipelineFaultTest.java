@@ -2,14 +2,14 @@ package dev.audiopipeline.deepgram;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.audiopipeline.AudioFormat;
+import dev.audiopipeline.audio.AudioFormat;
 import dev.audiopipeline.AudioPipeline;
 import dev.audiopipeline.PipelineListener;
 import dev.audiopipeline.SpeakerMap;
 import dev.audiopipeline.Transcript;
 import dev.audiopipeline.TranscriptionSession;
-import dev.audiopipeline.WavFile;
-import dev.audiopipeline.WavFileSource;
+import dev.audiopipeline.io.WavFile;
+import dev.audiopipeline.io.WavFileSource;
 import dev.audiopipeline.spi.ReconnectPolicy;
 import dev.audiopipeline.testing.FakeConnection;
 import dev.audiopipeline.testing.FakeDeepgramServer;

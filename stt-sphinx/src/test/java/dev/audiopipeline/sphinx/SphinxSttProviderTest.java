@@ -3,12 +3,12 @@ package dev.audiopipeline.sphinx;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.audiopipeline.AudioFormat;
+import dev.audiopipeline.audio.AudioFormat;
 import dev.audiopipeline.PipelineListener;
 import dev.audiopipeline.SttSession;
 import dev.audiopipeline.SttSessionOptions;
 import dev.audiopipeline.TranscriptEvent;
-import dev.audiopipeline.WavFile;
+import dev.audiopipeline.io.WavFile;
 import dev.audiopipeline.testing.LibraryThreads;
 import dev.audiopipeline.testing.WordErrorRate;
 import java.io.InputStream;

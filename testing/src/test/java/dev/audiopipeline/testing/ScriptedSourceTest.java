@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
-import dev.audiopipeline.AudioFormat;
+import dev.audiopipeline.audio.AudioFormat;
 import dev.audiopipeline.AudioPipeline;
 import dev.audiopipeline.AudioPipelineException;
-import dev.audiopipeline.AudioSink;
-import dev.audiopipeline.AudioSource;
+import dev.audiopipeline.audio.AudioSink;
+import dev.audiopipeline.audio.AudioSource;
 import dev.audiopipeline.SpeakerStream;
 import dev.audiopipeline.Transcript;
 import dev.audiopipeline.TranscriptionSession;
@@ -158,7 +158,7 @@ class ScriptedSourceTest {
     assertThatThrownBy(() -> sink.offer(new short[1 << 20], 0, 1 << 20, 0))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("10-100 ms");
     assertThatThrownBy(() -> sink.offer(
-            dev.audiopipeline.AudioFrame.of(AudioFormat.MONO_16K, new short[160], 0)))
+            dev.audiopipeline.audio.AudioFrame.of(AudioFormat.MONO_16K, new short[160], 0)))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("48000");
     session.close();
     assertThat(sink.offer(new short[480], 0, 480, 0)).isFalse();

@@ -2,7 +2,7 @@ package dev.audiopipeline.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.audiopipeline.AudioFormat;
+import dev.audiopipeline.audio.AudioFormat;
 import dev.audiopipeline.AudioPipeline;
 import dev.audiopipeline.AudioPipelineException;
 import dev.audiopipeline.AuthenticationException;
@@ -14,8 +14,8 @@ import dev.audiopipeline.SttSessionOptions;
 import dev.audiopipeline.Transcript;
 import dev.audiopipeline.TranscriptEvent;
 import dev.audiopipeline.TranscriptionSession;
-import dev.audiopipeline.WavFile;
-import dev.audiopipeline.WavFileSource;
+import dev.audiopipeline.io.WavFile;
+import dev.audiopipeline.io.WavFileSource;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

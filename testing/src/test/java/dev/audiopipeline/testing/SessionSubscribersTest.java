@@ -2,14 +2,14 @@ package dev.audiopipeline.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.audiopipeline.AudioFormat;
+import dev.audiopipeline.audio.AudioFormat;
 import dev.audiopipeline.AudioPipeline;
 import dev.audiopipeline.OverflowException;
 import dev.audiopipeline.PipelineEvent;
 import dev.audiopipeline.Transcript;
 import dev.audiopipeline.TranscriptionSession;
-import dev.audiopipeline.WavFile;
-import dev.audiopipeline.WavFileSource;
+import dev.audiopipeline.io.WavFile;
+import dev.audiopipeline.io.WavFileSource;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;

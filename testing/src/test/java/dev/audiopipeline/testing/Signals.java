@@ -1,6 +1,6 @@
 package dev.audiopipeline.testing;
 
-import dev.audiopipeline.AudioFormat;
+import dev.audiopipeline.audio.AudioFormat;
 
 /** Speech-like test signals: bursts of a two-tone, amplitude-modulated sound at known times. */
 final class Signals {

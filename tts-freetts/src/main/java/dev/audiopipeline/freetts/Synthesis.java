@@ -1,6 +1,6 @@
 package dev.audiopipeline.freetts;
 
-import dev.audiopipeline.AudioFormat;
+import dev.audiopipeline.audio.AudioFormat;
 import dev.audiopipeline.AudioPipelineException;
 import dev.audiopipeline.TtsChunk;
 import dev.audiopipeline.TtsRequest;

@@ -3,7 +3,7 @@ package dev.audiopipeline.freetts;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.audiopipeline.AudioFormat;
+import dev.audiopipeline.audio.AudioFormat;
 import dev.audiopipeline.AudioPipelineException;
 import dev.audiopipeline.SttSession;
 import dev.audiopipeline.SttSessionOptions;

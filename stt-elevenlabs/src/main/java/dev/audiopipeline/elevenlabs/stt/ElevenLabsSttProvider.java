@@ -1,7 +1,7 @@
 package dev.audiopipeline.elevenlabs.stt;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.audiopipeline.AudioFormat;
+import dev.audiopipeline.audio.AudioFormat;
 import dev.audiopipeline.AudioPipelineException;
 import dev.audiopipeline.SttProvider;
 import dev.audiopipeline.SttSession;
@@ -10,7 +10,7 @@ import dev.audiopipeline.okhttp.OkHttpWebSocketTransport;
 import dev.audiopipeline.spi.ReconnectPolicy;
 import dev.audiopipeline.spi.Secrets;
 import dev.audiopipeline.spi.StreamingConfig;
-import dev.audiopipeline.spi.StreamingSttSession;
+import dev.audiopipeline.internal.runtime.StreamingSttSession;
 import dev.audiopipeline.spi.WebSocketRequest;
 import java.net.URI;
 import java.net.URLEncoder;

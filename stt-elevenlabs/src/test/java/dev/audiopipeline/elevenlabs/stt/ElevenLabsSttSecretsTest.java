@@ -199,11 +199,11 @@ class ElevenLabsSttSecretsTest {
         java.net.URI.create("ws://127.0.0.1:9/v1/speech-to-text/realtime"),
         Map.of("xi-api-key", pasted));
     java.util.concurrent.ScheduledExecutorService scheduler =
-        dev.audiopipeline.spi.StreamingSttSession.newScheduler("secrets-test", 1);
+        dev.audiopipeline.internal.runtime.StreamingSttSession.newScheduler("secrets-test", 1);
     okhttp3.OkHttpClient client = new okhttp3.OkHttpClient();
     try {
       dev.audiopipeline.spi.StreamingConfig config = dev.audiopipeline.spi.StreamingConfig
-          .builder(ElevenLabsSttProvider.NAME, dev.audiopipeline.AudioFormat.mono(16_000))
+          .builder(ElevenLabsSttProvider.NAME, dev.audiopipeline.audio.AudioFormat.mono(16_000))
           .transport(new dev.audiopipeline.okhttp.OkHttpWebSocketTransport(client))
           .scheduler(scheduler)
           .reconnectPolicy(FAST.toBuilder().maxAttempts(0).build())
@@ -211,7 +211,7 @@ class ElevenLabsSttSecretsTest {
               .ObjectMapper(), 16_000, true, true, Duration.ofSeconds(5), "en"))
           .build();
       EventRecorder events = new EventRecorder();
-      SttSession s = dev.audiopipeline.spi.StreamingSttSession.open(config,
+      SttSession s = dev.audiopipeline.internal.runtime.StreamingSttSession.open(config,
           SttSessionOptions.of("alice"), events);
       Throwable error = events.await(TranscriptEvent.Failed.class, WAIT).error();
       StringWriter w = new StringWriter();

@@ -1,13 +1,13 @@
 package dev.audiopipeline.elevenlabs.tts;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.audiopipeline.AudioFormat;
+import dev.audiopipeline.audio.AudioFormat;
 import dev.audiopipeline.PipelineListener;
 import dev.audiopipeline.StreamingTtsProvider;
 import dev.audiopipeline.TtsChunk;
 import dev.audiopipeline.TtsRequest;
 import dev.audiopipeline.TtsStream;
-import dev.audiopipeline.internal.NamedThreadFactory;
+import dev.audiopipeline.internal.runtime.NamedThreadFactory;
 import dev.audiopipeline.spi.Secrets;
 import java.time.Clock;
 import java.time.Duration;

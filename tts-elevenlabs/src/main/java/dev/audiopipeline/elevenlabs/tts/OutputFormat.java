@@ -1,6 +1,6 @@
 package dev.audiopipeline.elevenlabs.tts;
 
-import dev.audiopipeline.AudioFormat;
+import dev.audiopipeline.audio.AudioFormat;
 import java.util.Objects;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;

@@ -3,7 +3,7 @@ package dev.audiopipeline.elevenlabs.tts;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.audiopipeline.AudioFormat;
+import dev.audiopipeline.audio.AudioFormat;
 import dev.audiopipeline.PipelineListener;
 import dev.audiopipeline.TtsRequest;
 import dev.audiopipeline.TtsStream;
