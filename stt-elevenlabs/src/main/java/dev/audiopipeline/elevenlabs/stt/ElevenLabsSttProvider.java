@@ -55,8 +55,8 @@ public final class ElevenLabsSttProvider implements SttProvider {
   private ElevenLabsSttProvider(Config c) {
     this.c = c;
     this.transport = OkHttpWebSocketTransport.forStreaming(NAME, c.client, c.pingInterval);
-    this.sessions =
-        StreamingSessions.create(NAME, AudioFormat.mono(c.sampleRate), transport, c.schedulerThreads);
+    this.sessions = StreamingSessions.create(
+        NAME, AudioFormat.mono(c.sampleRate), transport, c.schedulerThreads);
   }
 
   public static Builder builder() {
