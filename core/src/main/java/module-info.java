@@ -15,8 +15,7 @@ module dev.audiopipeline.core {
   exports dev.audiopipeline.io;
   exports dev.audiopipeline.spi;
   exports dev.audiopipeline.internal.runtime to
-      dev.audiopipeline.stt.deepgram,
-      dev.audiopipeline.stt.elevenlabs,
+      dev.audiopipeline.okhttp,
       dev.audiopipeline.tts.elevenlabs,
       dev.audiopipeline.tts.freetts,
       dev.audiopipeline.livekit;

@@ -23,15 +23,16 @@ import org.jspecify.annotations.Nullable;
  * }
  * }</pre>
  *
- * <p>A pipeline is immutable configuration; it can start any number of sessions. It owns nothing:
- * the provider is yours to close, each session is closed by whoever started it.
+ * <p>A pipeline is immutable configuration, fixed at {@link Builder#build()} (changing the builder
+ * afterwards changes nothing built); it can start any number of sessions. It owns nothing: the
+ * provider is yours to close, each session is closed by whoever started it.
  */
 public final class AudioPipeline {
   private static final AtomicInteger SESSIONS = new AtomicInteger();
 
-  private final Builder config;
+  private final Config config;
 
-  private AudioPipeline(Builder config) {
+  private AudioPipeline(Config config) {
     this.config = config;
   }
 
@@ -41,7 +42,16 @@ public final class AudioPipeline {
 
   /** A builder with this pipeline's settings. */
   public Builder toBuilder() {
-    return config.copy();
+    Builder b = new Builder();
+    b.source = config.source;
+    b.provider = config.provider;
+    b.speakerMap = config.speakerMap;
+    b.language = config.language;
+    b.listener = config.listener;
+    b.bufferDuration = config.bufferDuration;
+    b.closeTimeout = config.closeTimeout;
+    b.subscriberBufferSize = config.subscriberBufferSize;
+    return b;
   }
 
   /**
@@ -64,17 +74,44 @@ public final class AudioPipeline {
   public TranscriptionSession startTranscription(AudioSource source) {
     Objects.requireNonNull(source, "source == null");
     String id = "s" + SESSIONS.incrementAndGet();
-    return new TranscriptionSession(id, source, config.copy());
+    return new TranscriptionSession(id, source, config);
   }
 
   public SttProvider provider() {
-    return Objects.requireNonNull(config.provider);
+    return config.provider;
   }
 
   @Override
   public String toString() {
     return "AudioPipeline{provider=" + provider().name() + ", speakers=" + config.speakerMap
         + ", language=" + config.language + "}";
+  }
+
+  /**
+   * What {@link Builder#build()} fixed: the builder's values, copied; the pipeline and its sessions
+   * keep this, never a builder. (The speaker map is itself immutable; source, provider and listener
+   * are the caller's objects, referenced.)
+   */
+  static final class Config {
+    final @Nullable AudioSource source;
+    final SttProvider provider;
+    final SpeakerMap speakerMap;
+    final @Nullable String language;
+    final PipelineListener listener;
+    final Duration bufferDuration;
+    final Duration closeTimeout;
+    final int subscriberBufferSize;
+
+    private Config(Builder b, SttProvider provider) {
+      this.source = b.source;
+      this.provider = provider;
+      this.speakerMap = b.speakerMap;
+      this.language = b.language;
+      this.listener = b.listener;
+      this.bufferDuration = b.bufferDuration;
+      this.closeTimeout = b.closeTimeout;
+      this.subscriberBufferSize = b.subscriberBufferSize;
+    }
   }
 
   /** Configures an {@link AudioPipeline}. Validated in {@link #build()}. */
@@ -89,19 +126,6 @@ public final class AudioPipeline {
     int subscriberBufferSize = 1024;
 
     private Builder() {}
-
-    Builder copy() {
-      Builder b = new Builder();
-      b.source = source;
-      b.provider = provider;
-      b.speakerMap = speakerMap;
-      b.language = language;
-      b.listener = listener;
-      b.bufferDuration = bufferDuration;
-      b.closeTimeout = closeTimeout;
-      b.subscriberBufferSize = subscriberBufferSize;
-      return b;
-    }
 
     /** The source {@link AudioPipeline#startTranscription()} uses. */
     public Builder source(AudioSource source) {
@@ -179,17 +203,19 @@ public final class AudioPipeline {
     }
 
     /**
-     * Validates and builds.
+     * Validates and builds a pipeline with a copy of this builder's values: changing the builder
+     * afterwards changes neither the pipeline nor the sessions it starts.
      *
      * @throws IllegalStateException if no provider was set
      */
     public AudioPipeline build() {
+      SttProvider provider = this.provider;
       if (provider == null) {
         throw new IllegalStateException(
             "no speech-to-text provider: call stt(...) with e.g. a Deepgram, ElevenLabs or the"
                 + " embedded Sphinx provider");
       }
-      return new AudioPipeline(copy());
+      return new AudioPipeline(new Config(this, provider));
     }
   }
 }

@@ -67,7 +67,7 @@ public final class TranscriptionSession implements Flow.Publisher<Transcript>, A
   private final AudioSource source;
   private final SttProvider provider;
   private final SpeakerMap speakerMap;
-  private final AudioPipeline.Builder config;
+  private final AudioPipeline.Config config;
   private final PipelineListener listener;
   private final ExecutorService deliveryExecutor;
   private final BoundedPublisher<Transcript> transcripts;
@@ -85,7 +85,7 @@ public final class TranscriptionSession implements Flow.Publisher<Transcript>, A
   /** The delivery pool's threads, so that close() knows when it is called from a callback. */
   private final java.util.Set<Thread> deliveryThreads = ConcurrentHashMap.newKeySet();
 
-  TranscriptionSession(String id, AudioSource source, AudioPipeline.Builder config) {
+  TranscriptionSession(String id, AudioSource source, AudioPipeline.Config config) {
     this.id = id;
     this.source = source;
     this.config = config;

@@ -1,6 +1,5 @@
 package dev.audiopipeline.spi;
 
-import dev.audiopipeline.internal.runtime.StreamingSttSession;
 import dev.audiopipeline.AuthenticationException;
 import dev.audiopipeline.ProviderException;
 import dev.audiopipeline.QuotaExceededException;
@@ -11,7 +10,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * The provider-specific part of a streaming session: one instance per connection (a fresh one for
  * every reconnect, so per-connection state such as commit bookkeeping starts clean). Called by
- * {@link StreamingSttSession} under its lock, never concurrently; implementations never block.
+ * the session ({@link StreamingSessions#open}) under its lock, never concurrently; implementations
+ * never block.
  *
  * <p>All times a codec reports are milliseconds on this connection's audio (providers restart at 0
  * on every connection); the session maps them to the speaker's timeline.

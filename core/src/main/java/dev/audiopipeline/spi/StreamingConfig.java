@@ -1,6 +1,5 @@
 package dev.audiopipeline.spi;
 
-import dev.audiopipeline.internal.runtime.StreamingSttSession;
 import dev.audiopipeline.audio.AudioFormat;
 import java.time.Duration;
 import java.util.Objects;
@@ -11,9 +10,9 @@ import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Everything a {@link StreamingSttSession} needs besides the caller's options. Immutable; built by
- * the provider for each session. The scheduler and transport are the provider's (shared by its
- * sessions); the session never shuts them down.
+ * Everything a streaming session needs besides the caller's options. Immutable; built for each
+ * session by {@link StreamingSessions#open} from what the provider sets. The scheduler and
+ * transport are the provider's (shared by its sessions); the session never shuts them down.
  */
 public final class StreamingConfig {
   /** Default of {@link Builder#responseTimeout}: 20 s. */

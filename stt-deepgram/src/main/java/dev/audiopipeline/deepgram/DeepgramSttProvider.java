@@ -1,38 +1,36 @@
 package dev.audiopipeline.deepgram;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.audiopipeline.audio.AudioFormat;
-import dev.audiopipeline.AudioPipelineException;
 import dev.audiopipeline.SttProvider;
 import dev.audiopipeline.SttSession;
 import dev.audiopipeline.SttSessionOptions;
+import dev.audiopipeline.audio.AudioFormat;
 import dev.audiopipeline.okhttp.OkHttpWebSocketTransport;
+import dev.audiopipeline.spi.ProviderEnv;
 import dev.audiopipeline.spi.ReconnectPolicy;
 import dev.audiopipeline.spi.Secrets;
 import dev.audiopipeline.spi.StreamingConfig;
-import dev.audiopipeline.internal.runtime.StreamingSttSession;
+import dev.audiopipeline.spi.StreamingSessions;
 import dev.audiopipeline.spi.WebSocketRequest;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
-import okhttp3.Dispatcher;
 import okhttp3.OkHttpClient;
 import org.jspecify.annotations.Nullable;
 
 /**
  * Deepgram live streaming ({@code /v1/listen}) as an {@link SttProvider}. Thread-safe; share one
  * instance; {@link #close()} it at the end (it owns a scheduler and, unless you gave one, an
- * OkHttp client).
+ * OkHttp client). Its configuration is fixed at {@link Builder#build()}: changing the builder
+ * afterwards changes nothing built.
  *
  * <pre>{@code
  * try (SttProvider dg = DeepgramSttProvider.fromEnv()) { ... }
@@ -43,41 +41,16 @@ public final class DeepgramSttProvider implements SttProvider {
   /** The provider name used in transcripts, events and errors. */
   public static final String NAME = "deepgram";
 
-  private final Builder b;
-  /** Concurrent sessions (open WebSockets) one provider instance supports. */
-  static final int MAX_SOCKETS = 4096;
-
-  private final OkHttpClient client;
-  private final Dispatcher dispatcher;
-  private final boolean ownsPool;
+  private final Config c;
   private final OkHttpWebSocketTransport transport;
-  private final ScheduledExecutorService scheduler;
+  private final StreamingSessions sessions;
   private final ObjectMapper mapper = new ObjectMapper();
-  private final AudioFormat format;
-  private final AtomicBoolean closed = new AtomicBoolean();
-  private final java.util.Set<SttSession> sessions = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-  private DeepgramSttProvider(Builder b) {
-    this.b = b;
-    this.format = AudioFormat.mono(b.sampleRate);
-    // OkHttp runs each WebSocket's reader loop inside its call, so an open socket holds one
-    // dispatcher slot for its whole life: the default limits (64 calls, 5 per host) would cap a
-    // provider at 64 concurrent sessions. Our own dispatcher lifts that; a caller's client is
-    // used through newBuilder() (sharing its connection pool and settings) with this dispatcher.
-    java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
-    this.dispatcher = new Dispatcher(new java.util.concurrent.ThreadPoolExecutor(0,
-        Integer.MAX_VALUE, 60, TimeUnit.SECONDS, new java.util.concurrent.SynchronousQueue<>(),
-        r -> {
-          Thread t = new Thread(r, "audio-pipeline-" + NAME + "-ws-" + n.incrementAndGet());
-          t.setDaemon(true);
-          return t;
-        }));
-    dispatcher.setMaxRequests(MAX_SOCKETS);
-    dispatcher.setMaxRequestsPerHost(MAX_SOCKETS);
-    this.ownsPool = b.client == null;
-    this.client = OkHttpWebSocketTransport.streamingClient(b.client, dispatcher, b.pingInterval);
-    this.transport = new OkHttpWebSocketTransport(client);
-    this.scheduler = StreamingSttSession.newScheduler(NAME, b.schedulerThreads);
+  private DeepgramSttProvider(Config c) {
+    this.c = c;
+    this.transport = OkHttpWebSocketTransport.forStreaming(NAME, c.client, c.pingInterval);
+    this.sessions = StreamingSessions.create(
+        NAME, AudioFormat.mono(c.sampleRate), transport, c.schedulerThreads);
   }
 
   public static Builder builder() {
@@ -96,29 +69,19 @@ public final class DeepgramSttProvider implements SttProvider {
 
   /** Like {@link #fromEnv()}, reading variables through {@code env} (tests, config systems). */
   public static DeepgramSttProvider fromEnv(Function<String, @Nullable String> env) {
-    String key = env.apply("DEEPGRAM_API_KEY");
-    if (key == null || key.isBlank()) {
-      throw new IllegalStateException(
-          "DEEPGRAM_API_KEY is not set: export your Deepgram API key, or use builder().apiKey(...)");
-    }
-    Builder bb = builder().apiKey(Secrets.checkCredential("DEEPGRAM_API_KEY", key));
-    String v = env.apply("DEEPGRAM_MODEL");
-    if (v != null && !v.isBlank()) {
+    ProviderEnv e = ProviderEnv.of(NAME, env);
+    Builder bb = builder().apiKey(e.credential("DEEPGRAM_API_KEY", "Deepgram API key"));
+    String v = e.get("DEEPGRAM_MODEL");
+    if (v != null) {
       bb.model(v);
     }
-    v = env.apply("DEEPGRAM_LANGUAGE");
-    if (v != null && !v.isBlank()) {
+    v = e.get("DEEPGRAM_LANGUAGE");
+    if (v != null) {
       bb.language(v);
     }
-    v = env.apply("DEEPGRAM_BASE_URL");
-    if (v != null && !v.isBlank()) {
-      try {
-        WebSocketRequest.checkBaseUrl("DEEPGRAM_BASE_URL", v);
-      } catch (IllegalArgumentException e) {
-        // configuration, not a programming error: the typed error a caller handles like others
-        throw new AudioPipelineException(NAME + ": " + e.getMessage(), e);
-      }
-      bb.baseUrl(v);
+    v = e.get("DEEPGRAM_BASE_URL");
+    if (v != null) {
+      bb.baseUrl(e.baseUrl("DEEPGRAM_BASE_URL", v));
     }
     return bb.build();
   }
@@ -130,56 +93,47 @@ public final class DeepgramSttProvider implements SttProvider {
 
   @Override
   public AudioFormat inputFormat() {
-    return format;
+    return sessions.format();
   }
 
   @Override
   public SttSession openSession(SttSessionOptions options, SttSession.Listener listener) {
-    Objects.requireNonNull(options, "options == null");
-    Objects.requireNonNull(listener, "listener == null");
-    if (closed.get()) {
-      throw new IllegalStateException("deepgram provider is closed");
-    }
-    String language = options.language() != null ? options.language() : b.language;
-    WebSocketRequest request = request(language);
-    StreamingConfig.Builder cb = StreamingConfig.builder(NAME, format)
-        .chunk(b.chunk)
-        .replayBuffer(b.replayBuffer)
-        .reconnectPolicy(b.reconnectPolicy)
-        .readyTimeout(b.readyTimeout)
-        .responseTimeout(b.responseTimeout)
-        .transport(transport)
-        .scheduler(scheduler)
-        .codecFactory(() -> new DeepgramCodec(request, mapper, b.keepAliveAfter, language));
-    StreamingSttSession session = StreamingSttSession.open(cb.build(), options, listener);
-    track(session);
-    return session;
+    return sessions.open(options, listener, (o, config) -> {
+      String language = o.language() != null ? o.language() : c.language;
+      WebSocketRequest request = request(language);
+      config.chunk(c.chunk)
+          .replayBuffer(c.replayBuffer)
+          .reconnectPolicy(c.reconnectPolicy)
+          .readyTimeout(c.readyTimeout)
+          .responseTimeout(c.responseTimeout)
+          .codecFactory(() -> new DeepgramCodec(request, mapper, c.keepAliveAfter, language));
+    });
   }
 
   WebSocketRequest request(@Nullable String language) {
     Map<String, List<String>> q = new LinkedHashMap<>();
-    put(q, "model", b.model);
+    put(q, "model", c.model);
     if (language != null) {
       put(q, "language", language);
     }
     put(q, "encoding", "linear16");
-    put(q, "sample_rate", Integer.toString(b.sampleRate));
+    put(q, "sample_rate", Integer.toString(c.sampleRate));
     put(q, "channels", "1");
-    put(q, "interim_results", Boolean.toString(b.interimResults));
-    put(q, "punctuate", Boolean.toString(b.punctuate));
-    put(q, "smart_format", Boolean.toString(b.smartFormat));
-    put(q, "endpointing", b.endpointingMs == null ? "false" : Integer.toString(b.endpointingMs));
-    if (b.utteranceEndMs != null) {
-      put(q, "utterance_end_ms", Integer.toString(b.utteranceEndMs));
+    put(q, "interim_results", Boolean.toString(c.interimResults));
+    put(q, "punctuate", Boolean.toString(c.punctuate));
+    put(q, "smart_format", Boolean.toString(c.smartFormat));
+    put(q, "endpointing", c.endpointingMs == null ? "false" : Integer.toString(c.endpointingMs));
+    if (c.utteranceEndMs != null) {
+      put(q, "utterance_end_ms", Integer.toString(c.utteranceEndMs));
     }
-    if (b.vadEvents) {
+    if (c.vadEvents) {
       put(q, "vad_events", "true");
     }
-    for (String k : b.keyterms) {
+    for (String k : c.keyterms) {
       put(q, "keyterm", k);
     }
-    b.extraParams.forEach((k, v) -> put(q, k, v));
-    StringBuilder url = new StringBuilder(b.baseUrl).append("/v1/listen?");
+    c.extraParams.forEach((k, v) -> put(q, k, v));
+    StringBuilder url = new StringBuilder(c.baseUrl).append("/v1/listen?");
     boolean first = true;
     for (Map.Entry<String, List<String>> e : q.entrySet()) {
       for (String v : e.getValue()) {
@@ -190,7 +144,7 @@ public final class DeepgramSttProvider implements SttProvider {
         url.append(enc(e.getKey())).append('=').append(enc(v));
       }
     }
-    Map<String, String> headers = Map.of("Authorization", "Token " + b.apiKey);
+    Map<String, String> headers = Map.of("Authorization", "Token " + c.apiKey);
     return WebSocketRequest.of(URI.create(url.toString()), headers);
   }
 
@@ -202,34 +156,68 @@ public final class DeepgramSttProvider implements SttProvider {
     return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
   }
 
-  private void track(StreamingSttSession session) {
-    sessions.add(session);
-    session.closed().whenComplete((v, e) -> sessions.remove(session));
-    if (closed.get()) {
-      session.close(); // raced with close()
-    }
-  }
-
   /** Closes the sessions still open, then stops the provider's threads. Idempotent. */
   @Override
   public void close() {
-    if (!closed.compareAndSet(false, true)) {
-      return;
-    }
-    for (SttSession s : List.copyOf(sessions)) {
-      s.close();
-    }
-    scheduler.shutdownNow();
-    dispatcher.executorService().shutdown(); // ours in every case: idle threads end
-    if (ownsPool) {
-      client.connectionPool().evictAll();
-    }
+    sessions.close();
+    transport.close();
   }
 
   @Override
   public String toString() {
-    return "DeepgramSttProvider{baseUrl=" + Secrets.safeUrl(b.baseUrl) + ", model=" + b.model
+    return "DeepgramSttProvider{baseUrl=" + Secrets.safeUrl(c.baseUrl) + ", model=" + c.model
         + ", apiKey=" + Secrets.MASK + "}";
+  }
+
+  /** What {@link Builder#build()} fixed: copies of the builder's values, never the builder. */
+  private static final class Config {
+    final String apiKey;
+    final String baseUrl;
+    final String model;
+    final @Nullable String language;
+    final int sampleRate;
+    final boolean interimResults;
+    final boolean punctuate;
+    final boolean smartFormat;
+    final @Nullable Integer endpointingMs;
+    final @Nullable Integer utteranceEndMs;
+    final boolean vadEvents;
+    final List<String> keyterms;
+    final Map<String, String> extraParams;
+    final Duration chunk;
+    final Duration replayBuffer;
+    final Duration keepAliveAfter;
+    final ReconnectPolicy reconnectPolicy;
+    final Duration readyTimeout;
+    final Duration responseTimeout;
+    final Duration pingInterval;
+    final @Nullable OkHttpClient client;
+    final int schedulerThreads;
+
+    Config(Builder b, String apiKey) {
+      this.apiKey = apiKey;
+      this.baseUrl = b.baseUrl;
+      this.model = b.model;
+      this.language = b.language;
+      this.sampleRate = b.sampleRate;
+      this.interimResults = b.interimResults;
+      this.punctuate = b.punctuate;
+      this.smartFormat = b.smartFormat;
+      this.endpointingMs = b.endpointingMs;
+      this.utteranceEndMs = b.utteranceEndMs;
+      this.vadEvents = b.vadEvents;
+      this.keyterms = List.copyOf(b.keyterms);
+      this.extraParams = Collections.unmodifiableMap(new LinkedHashMap<>(b.extraParams));
+      this.chunk = b.chunk;
+      this.replayBuffer = b.replayBuffer;
+      this.keepAliveAfter = b.keepAliveAfter;
+      this.reconnectPolicy = b.reconnectPolicy;
+      this.readyTimeout = b.readyTimeout;
+      this.responseTimeout = b.responseTimeout;
+      this.pingInterval = b.pingInterval;
+      this.client = b.client;
+      this.schedulerThreads = b.schedulerThreads;
+    }
   }
 
   /** Builder; {@link #build()} validates. */
@@ -413,8 +401,13 @@ public final class DeepgramSttProvider implements SttProvider {
       return this;
     }
 
+    /**
+     * Validates and builds a provider with a copy of this builder's values: changing the builder
+     * afterwards changes nothing built.
+     */
     public DeepgramSttProvider build() {
-      if (apiKey == null || apiKey.isBlank()) {
+      String key = apiKey;
+      if (key == null || key.isBlank()) {
         throw new IllegalStateException("apiKey is required: builder().apiKey(...) or fromEnv()");
       }
       WebSocketRequest.checkBaseUrl("baseUrl", baseUrl);
@@ -434,7 +427,7 @@ public final class DeepgramSttProvider implements SttProvider {
       if (schedulerThreads < 1) {
         throw new IllegalArgumentException("schedulerThreads " + schedulerThreads + ": accepted >= 1");
       }
-      return new DeepgramSttProvider(this);
+      return new DeepgramSttProvider(new Config(this, key));
     }
   }
 }

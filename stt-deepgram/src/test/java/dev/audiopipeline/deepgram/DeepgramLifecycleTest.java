@@ -84,6 +84,30 @@ class DeepgramLifecycleTest {
   }
 
   @Test
+  void aCallersOkHttpClientOutlivesTheProvidersClose() throws Exception {
+    okhttp3.OkHttpClient client = new okhttp3.OkHttpClient();
+    try (FakeDeepgramServer server = FakeDeepgramServer.builder().apiKey("k").build()) {
+      for (int round = 0; round < 2; round++) {
+        DeepgramSttProvider p = DeepgramSttProvider.builder().apiKey("k")
+            .baseUrl(server.baseUrl()).okHttpClient(client).build();
+        SttSession s = p.openSession(SttSessionOptions.of("r" + round), new EventRecorder());
+        s.send(new short[1600], 0, 1600);
+        assertThat(server.awaitConnection(round, Duration.ofSeconds(10))
+            .awaitAudioMs(100, Duration.ofSeconds(10))).isTrue();
+        p.close();
+        // the provider used the client through newBuilder() with a dispatcher of its own
+        assertThat(client.dispatcher().executorService().isShutdown()).isFalse();
+        assertThat(client.dispatcher().runningCallsCount()).isZero();
+      }
+    } finally {
+      client.dispatcher().executorService().shutdown();
+      client.connectionPool().evictAll();
+    }
+    assertThat(LibraryThreads.aliveAfter(Duration.ofSeconds(5)))
+        .noneMatch(t -> t.startsWith("audio-pipeline-deepgram"));
+  }
+
+  @Test
   void closingTheProviderClosesItsOpenSessions() throws Exception {
     try (FakeDeepgramServer server = FakeDeepgramServer.builder().apiKey("k").build()) {
       DeepgramSttProvider p = DeepgramSttProvider.builder().apiKey("k").baseUrl(server.baseUrl())

@@ -1,5 +1,6 @@
 package dev.audiopipeline.okhttp;
 
+import dev.audiopipeline.internal.runtime.NamedThreadFactory;
 import dev.audiopipeline.spi.WebSocketConnection;
 import dev.audiopipeline.spi.WebSocketHandler;
 import dev.audiopipeline.spi.WebSocketRequest;
@@ -9,7 +10,11 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import okhttp3.Dispatcher;
 import okhttp3.Headers;
 import okhttp3.OkHttpClient;
@@ -23,14 +28,23 @@ import org.jspecify.annotations.Nullable;
 /**
  * Core's {@link WebSocketTransport} on OkHttp: the thin glue every WebSocket provider module
  * shares. Callbacks only forward to the {@link WebSocketHandler}; they never block.
+ *
+ * <p>A streaming provider builds its transport with {@link #forStreaming}, which owns a dispatcher
+ * sized for long-lived sockets, and {@link #close() closes} it with the provider.
  */
-public final class OkHttpWebSocketTransport implements WebSocketTransport {
+public final class OkHttpWebSocketTransport implements WebSocketTransport, AutoCloseable {
   /** Default WebSocket ping interval of {@link #streamingClient}: 15 s. */
   public static final Duration DEFAULT_PING_INTERVAL = Duration.ofSeconds(15);
   /** Connect and upgrade-response timeouts of a client {@link #streamingClient} makes: 10 s. */
   public static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
 
+  /** Concurrent WebSockets a {@link #forStreaming} transport supports: 4096. */
+  public static final int MAX_SOCKETS = 4096;
+
   private final OkHttpClient client;
+  private final @Nullable Dispatcher ownDispatcher;
+  private final boolean ownsPool;
+  private final AtomicBoolean closed = new AtomicBoolean();
 
   /**
    * The client a streaming provider opens its sockets with.
@@ -62,7 +76,63 @@ public final class OkHttpWebSocketTransport implements WebSocketTransport {
 
   /** @param client the client to open sockets with; not closed by this transport */
   public OkHttpWebSocketTransport(OkHttpClient client) {
+    this(client, null, false);
+  }
+
+  private OkHttpWebSocketTransport(
+      OkHttpClient client, @Nullable Dispatcher ownDispatcher, boolean ownsPool) {
     this.client = client;
+    this.ownDispatcher = ownDispatcher;
+    this.ownsPool = ownsPool;
+  }
+
+  /**
+   * The transport of a streaming provider, which owns what it creates here; {@link #close()} it
+   * with the provider (after its sessions).
+   *
+   * <p>OkHttp runs each WebSocket's reader loop inside its call, so an open socket holds one
+   * dispatcher slot for its whole life: the default limits (64 calls, 5 per host) would cap a
+   * provider at 64 concurrent sessions. This transport's own dispatcher allows {@value
+   * #MAX_SOCKETS}, on named daemon threads {@code audio-pipeline-<name>-ws-<n>} that end when idle
+   * for 60 s. The client is {@link #streamingClient streamingClient(base, dispatcher,
+   * pingInterval)}: a caller's {@code base} is used through {@code newBuilder()} (sharing its
+   * connection pool and settings) and never shut down.
+   *
+   * @param name the provider's name, e.g. {@code "deepgram"}, for the thread names
+   * @throws IllegalArgumentException if {@code pingInterval} is negative
+   */
+  public static OkHttpWebSocketTransport forStreaming(
+      String name, @Nullable OkHttpClient base, Duration pingInterval) {
+    Objects.requireNonNull(name, "name == null");
+    Objects.requireNonNull(pingInterval, "pingInterval == null");
+    Dispatcher dispatcher = new Dispatcher(new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60,
+        TimeUnit.SECONDS, new SynchronousQueue<>(), new NamedThreadFactory(name + "-ws")));
+    dispatcher.setMaxRequests(MAX_SOCKETS);
+    dispatcher.setMaxRequestsPerHost(MAX_SOCKETS);
+    try {
+      return new OkHttpWebSocketTransport(
+          streamingClient(base, dispatcher, pingInterval), dispatcher, base == null);
+    } catch (RuntimeException e) {
+      dispatcher.executorService().shutdown();
+      throw e;
+    }
+  }
+
+  /**
+   * Releases what {@link #forStreaming} created: its dispatcher takes no new calls and its idle
+   * threads end (sockets still open finish their close handshake), and the connection pool of a
+   * client it made itself is evicted. A caller's client is never shut down. Nothing to do for a
+   * transport made with the constructor. Idempotent.
+   */
+  @Override
+  public void close() {
+    if (ownDispatcher == null || !closed.compareAndSet(false, true)) {
+      return;
+    }
+    ownDispatcher.executorService().shutdown();
+    if (ownsPool) {
+      client.connectionPool().evictAll();
+    }
   }
 
   @Override

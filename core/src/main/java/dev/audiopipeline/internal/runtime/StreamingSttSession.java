@@ -24,9 +24,7 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
@@ -180,7 +178,10 @@ public final class StreamingSttSession implements SttSession {
     this.createdNanos = config.nanoTime().getAsLong();
   }
 
-  /** Creates the session and starts connecting in the background. */
+  /**
+   * Creates the session and starts connecting in the background. Providers open sessions through
+   * {@link dev.audiopipeline.spi.StreamingSessions}, which owns the scheduler and tracks them.
+   */
   public static StreamingSttSession open(
       StreamingConfig config, SttSessionOptions options, Listener listener) {
     Objects.requireNonNull(config, "config == null");
@@ -195,25 +196,6 @@ public final class StreamingSttSession implements SttSession {
     }
     s.drain();
     return s;
-  }
-
-  /**
-   * A scheduler for a provider's sessions: {@code threads} named daemon threads {@code
-   * audio-pipeline-<provider>-<n>}. The provider owns it and shuts it down on close.
-   */
-  public static java.util.concurrent.ScheduledExecutorService newScheduler(
-      String provider, int threads) {
-    AtomicInteger n = new AtomicInteger();
-    ThreadFactory tf =
-        r -> {
-          Thread t = new Thread(r, "audio-pipeline-" + provider + "-" + n.incrementAndGet());
-          t.setDaemon(true);
-          return t;
-        };
-    java.util.concurrent.ScheduledThreadPoolExecutor ex =
-        new java.util.concurrent.ScheduledThreadPoolExecutor(threads, tf);
-    ex.setRemoveOnCancelPolicy(true);
-    return ex;
   }
 
   // ---------------------------------------------------------------- SttSession

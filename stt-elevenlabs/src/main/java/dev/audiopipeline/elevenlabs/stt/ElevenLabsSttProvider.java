@@ -1,39 +1,37 @@
 package dev.audiopipeline.elevenlabs.stt;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.audiopipeline.audio.AudioFormat;
-import dev.audiopipeline.AudioPipelineException;
 import dev.audiopipeline.SttProvider;
 import dev.audiopipeline.SttSession;
 import dev.audiopipeline.SttSessionOptions;
+import dev.audiopipeline.audio.AudioFormat;
 import dev.audiopipeline.okhttp.OkHttpWebSocketTransport;
+import dev.audiopipeline.spi.ProviderEnv;
 import dev.audiopipeline.spi.ReconnectPolicy;
 import dev.audiopipeline.spi.Secrets;
 import dev.audiopipeline.spi.StreamingConfig;
-import dev.audiopipeline.internal.runtime.StreamingSttSession;
+import dev.audiopipeline.spi.StreamingSessions;
 import dev.audiopipeline.spi.WebSocketRequest;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
-import okhttp3.Dispatcher;
 import okhttp3.OkHttpClient;
 import org.jspecify.annotations.Nullable;
 
 /**
  * ElevenLabs Scribe v2 realtime ({@code /v1/speech-to-text/realtime}) as an {@link SttProvider}.
- * Thread-safe; share one instance; {@link #close()} it at the end.
+ * Thread-safe; share one instance; {@link #close()} it at the end. Its configuration is fixed at
+ * {@link Builder#build()}: changing the builder afterwards changes nothing built.
  *
  * <p>Defaults: {@code scribe_v2_realtime}, {@code pcm_16000}, server VAD commits ({@code
  * commit_strategy=vad}), word timestamps on (so each commit yields one final with word times).
@@ -49,41 +47,16 @@ public final class ElevenLabsSttProvider implements SttProvider {
 
   private static final Set<Integer> RATES = Set.of(8000, 16000, 22050, 24000, 44100, 48000);
 
-  private final Builder b;
-  /** Concurrent sessions (open WebSockets) one provider instance supports. */
-  static final int MAX_SOCKETS = 4096;
-
-  private final OkHttpClient client;
-  private final Dispatcher dispatcher;
-  private final boolean ownsPool;
+  private final Config c;
   private final OkHttpWebSocketTransport transport;
-  private final ScheduledExecutorService scheduler;
+  private final StreamingSessions sessions;
   private final ObjectMapper mapper = new ObjectMapper();
-  private final AudioFormat format;
-  private final AtomicBoolean closed = new AtomicBoolean();
-  private final java.util.Set<SttSession> sessions = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-  private ElevenLabsSttProvider(Builder b) {
-    this.b = b;
-    this.format = AudioFormat.mono(b.sampleRate);
-    // OkHttp runs each WebSocket's reader loop inside its call, so an open socket holds one
-    // dispatcher slot for its whole life: the default limits (64 calls, 5 per host) would cap a
-    // provider at 64 concurrent sessions. Our own dispatcher lifts that; a caller's client is
-    // used through newBuilder() (sharing its connection pool and settings) with this dispatcher.
-    java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
-    this.dispatcher = new Dispatcher(new java.util.concurrent.ThreadPoolExecutor(0,
-        Integer.MAX_VALUE, 60, TimeUnit.SECONDS, new java.util.concurrent.SynchronousQueue<>(),
-        r -> {
-          Thread t = new Thread(r, "audio-pipeline-" + NAME + "-ws-" + n.incrementAndGet());
-          t.setDaemon(true);
-          return t;
-        }));
-    dispatcher.setMaxRequests(MAX_SOCKETS);
-    dispatcher.setMaxRequestsPerHost(MAX_SOCKETS);
-    this.ownsPool = b.client == null;
-    this.client = OkHttpWebSocketTransport.streamingClient(b.client, dispatcher, b.pingInterval);
-    this.transport = new OkHttpWebSocketTransport(client);
-    this.scheduler = StreamingSttSession.newScheduler(NAME, b.schedulerThreads);
+  private ElevenLabsSttProvider(Config c) {
+    this.c = c;
+    this.transport = OkHttpWebSocketTransport.forStreaming(NAME, c.client, c.pingInterval);
+    this.sessions = StreamingSessions.create(
+        NAME, AudioFormat.mono(c.sampleRate), transport, c.schedulerThreads);
   }
 
   public static Builder builder() {
@@ -103,39 +76,29 @@ public final class ElevenLabsSttProvider implements SttProvider {
 
   /** Like {@link #fromEnv()}, reading variables through {@code env} (tests, config systems). */
   public static ElevenLabsSttProvider fromEnv(Function<String, @Nullable String> env) {
-    String key = env.apply("ELEVENLABS_API_KEY");
-    if (key == null || key.isBlank()) {
-      throw new IllegalStateException("ELEVENLABS_API_KEY is not set: export your ElevenLabs API"
-          + " key, or use builder().apiKey(...)");
-    }
-    Builder bb = builder().apiKey(Secrets.checkCredential("ELEVENLABS_API_KEY", key));
-    String v = env.apply("ELEVENLABS_STT_MODEL");
-    if (v != null && !v.isBlank()) {
+    ProviderEnv e = ProviderEnv.of(NAME, env);
+    Builder bb = builder().apiKey(e.credential("ELEVENLABS_API_KEY", "ElevenLabs API key"));
+    String v = e.get("ELEVENLABS_STT_MODEL");
+    if (v != null) {
       bb.modelId(v);
     }
-    v = env.apply("ELEVENLABS_STT_LANGUAGE");
-    if (v != null && !v.isBlank()) {
+    v = e.get("ELEVENLABS_STT_LANGUAGE");
+    if (v != null) {
       bb.language(v);
     }
     // ELEVENLABS_STT_BASE_URL is this recogniser's own; the shared ELEVENLABS_BASE_URL also serves
     // text-to-speech, which speaks HTTP, so its http(s) scheme is taken as the matching ws(s)
     String var = "ELEVENLABS_STT_BASE_URL";
-    v = env.apply(var);
-    if (v == null || v.isBlank()) {
+    v = e.get(var);
+    if (v == null) {
       var = "ELEVENLABS_BASE_URL";
-      v = env.apply(var);
+      v = e.get(var);
       if (v != null) {
         v = v.strip().replaceFirst("^(?i)https://", "wss://").replaceFirst("^(?i)http://", "ws://");
       }
     }
     if (v != null && !v.isBlank()) {
-      try {
-        WebSocketRequest.checkBaseUrl(var, v);
-      } catch (IllegalArgumentException e) {
-        // configuration, not a programming error: the typed error a caller handles like others
-        throw new AudioPipelineException(NAME + ": " + e.getMessage(), e);
-      }
-      bb.baseUrl(v);
+      bb.baseUrl(e.baseUrl(var, v));
     }
     return bb.build();
   }
@@ -147,64 +110,54 @@ public final class ElevenLabsSttProvider implements SttProvider {
 
   @Override
   public AudioFormat inputFormat() {
-    return format;
+    return sessions.format();
   }
 
   @Override
   public SttSession openSession(SttSessionOptions options, SttSession.Listener listener) {
-    Objects.requireNonNull(options, "options == null");
-    Objects.requireNonNull(listener, "listener == null");
-    if (closed.get()) {
-      throw new IllegalStateException("elevenlabs provider is closed");
-    }
-    String language = options.language() != null ? options.language() : b.language;
-    WebSocketRequest request = request(language);
-    boolean expectTimed = b.includeTimestamps || b.includeLanguageDetection;
-    StreamingConfig config = StreamingConfig.builder(NAME, format)
-        .chunk(b.chunk)
-        .replayBuffer(b.replayBuffer)
-        .reconnectPolicy(b.reconnectPolicy)
-        .readyTimeout(b.readyTimeout)
-        .responseTimeout(b.responseTimeout)
-        .transport(transport)
-        .scheduler(scheduler)
-        .codecFactory(() -> new ElevenLabsSttCodec(request, mapper, b.sampleRate, expectTimed,
-            b.commitStrategy.equals("vad"), b.keepAliveAfter, language))
-        .build();
-    StreamingSttSession session = StreamingSttSession.open(config, options, listener);
-    track(session);
-    return session;
+    return sessions.open(options, listener, (o, config) -> {
+      String language = o.language() != null ? o.language() : c.language;
+      WebSocketRequest request = request(language);
+      boolean expectTimed = c.includeTimestamps || c.includeLanguageDetection;
+      config.chunk(c.chunk)
+          .replayBuffer(c.replayBuffer)
+          .reconnectPolicy(c.reconnectPolicy)
+          .readyTimeout(c.readyTimeout)
+          .responseTimeout(c.responseTimeout)
+          .codecFactory(() -> new ElevenLabsSttCodec(request, mapper, c.sampleRate, expectTimed,
+              c.commitStrategy.equals("vad"), c.keepAliveAfter, language));
+    });
   }
 
   WebSocketRequest request(@Nullable String language) {
     Map<String, List<String>> q = new LinkedHashMap<>();
-    put(q, "model_id", b.modelId);
-    put(q, "audio_format", "pcm_" + b.sampleRate);
-    put(q, "commit_strategy", b.commitStrategy);
+    put(q, "model_id", c.modelId);
+    put(q, "audio_format", "pcm_" + c.sampleRate);
+    put(q, "commit_strategy", c.commitStrategy);
     if (language != null) {
       // ISO-639-1 from a BCP-47 tag ("en-US" -> "en")
       put(q, "language_code", language.split("[-_]")[0].toLowerCase(Locale.ROOT));
     }
-    if (b.includeTimestamps) {
+    if (c.includeTimestamps) {
       put(q, "include_timestamps", "true");
     }
-    if (b.includeLanguageDetection) {
+    if (c.includeLanguageDetection) {
       put(q, "include_language_detection", "true");
     }
-    if (b.vadSilenceThresholdSecs != null) {
-      put(q, "vad_silence_threshold_secs", Double.toString(b.vadSilenceThresholdSecs));
+    if (c.vadSilenceThresholdSecs != null) {
+      put(q, "vad_silence_threshold_secs", Double.toString(c.vadSilenceThresholdSecs));
     }
-    if (b.noVerbatim) {
+    if (c.noVerbatim) {
       put(q, "no_verbatim", "true");
     }
-    if (b.enableLogging != null) {
-      put(q, "enable_logging", Boolean.toString(b.enableLogging));
+    if (c.enableLogging != null) {
+      put(q, "enable_logging", Boolean.toString(c.enableLogging));
     }
-    for (String k : b.keyterms) {
+    for (String k : c.keyterms) {
       put(q, "keyterms", k);
     }
-    b.extraParams.forEach((k, v) -> put(q, k, v));
-    StringBuilder url = new StringBuilder(b.baseUrl).append("/v1/speech-to-text/realtime?");
+    c.extraParams.forEach((k, v) -> put(q, k, v));
+    StringBuilder url = new StringBuilder(c.baseUrl).append("/v1/speech-to-text/realtime?");
     boolean first = true;
     for (Map.Entry<String, List<String>> e : q.entrySet()) {
       for (String v : e.getValue()) {
@@ -215,7 +168,7 @@ public final class ElevenLabsSttProvider implements SttProvider {
         url.append(enc(e.getKey())).append('=').append(enc(v));
       }
     }
-    return WebSocketRequest.of(URI.create(url.toString()), Map.of("xi-api-key", b.apiKey));
+    return WebSocketRequest.of(URI.create(url.toString()), Map.of("xi-api-key", c.apiKey));
   }
 
   private static void put(Map<String, List<String>> q, String k, String v) {
@@ -226,34 +179,68 @@ public final class ElevenLabsSttProvider implements SttProvider {
     return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
   }
 
-  private void track(StreamingSttSession session) {
-    sessions.add(session);
-    session.closed().whenComplete((v, e) -> sessions.remove(session));
-    if (closed.get()) {
-      session.close(); // raced with close()
-    }
-  }
-
   /** Closes the sessions still open, then stops the provider's threads. Idempotent. */
   @Override
   public void close() {
-    if (!closed.compareAndSet(false, true)) {
-      return;
-    }
-    for (SttSession s : List.copyOf(sessions)) {
-      s.close();
-    }
-    scheduler.shutdownNow();
-    dispatcher.executorService().shutdown(); // ours in every case: idle threads end
-    if (ownsPool) {
-      client.connectionPool().evictAll();
-    }
+    sessions.close();
+    transport.close();
   }
 
   @Override
   public String toString() {
-    return "ElevenLabsSttProvider{baseUrl=" + Secrets.safeUrl(b.baseUrl) + ", model=" + b.modelId
-        + ", commitStrategy=" + b.commitStrategy + ", apiKey=" + Secrets.MASK + "}";
+    return "ElevenLabsSttProvider{baseUrl=" + Secrets.safeUrl(c.baseUrl) + ", model=" + c.modelId
+        + ", commitStrategy=" + c.commitStrategy + ", apiKey=" + Secrets.MASK + "}";
+  }
+
+  /** What {@link Builder#build()} fixed: copies of the builder's values, never the builder. */
+  private static final class Config {
+    final String apiKey;
+    final String baseUrl;
+    final String modelId;
+    final @Nullable String language;
+    final int sampleRate;
+    final String commitStrategy;
+    final boolean includeTimestamps;
+    final boolean includeLanguageDetection;
+    final @Nullable Double vadSilenceThresholdSecs;
+    final boolean noVerbatim;
+    final @Nullable Boolean enableLogging;
+    final List<String> keyterms;
+    final Map<String, String> extraParams;
+    final Duration chunk;
+    final Duration replayBuffer;
+    final Duration keepAliveAfter;
+    final ReconnectPolicy reconnectPolicy;
+    final Duration readyTimeout;
+    final Duration responseTimeout;
+    final Duration pingInterval;
+    final @Nullable OkHttpClient client;
+    final int schedulerThreads;
+
+    Config(Builder b) {
+      this.apiKey = b.apiKey;
+      this.baseUrl = b.baseUrl;
+      this.modelId = b.modelId;
+      this.language = b.language;
+      this.sampleRate = b.sampleRate;
+      this.commitStrategy = b.commitStrategy;
+      this.includeTimestamps = b.includeTimestamps;
+      this.includeLanguageDetection = b.includeLanguageDetection;
+      this.vadSilenceThresholdSecs = b.vadSilenceThresholdSecs;
+      this.noVerbatim = b.noVerbatim;
+      this.enableLogging = b.enableLogging;
+      this.keyterms = List.copyOf(b.keyterms);
+      this.extraParams = Collections.unmodifiableMap(new LinkedHashMap<>(b.extraParams));
+      this.chunk = b.chunk;
+      this.replayBuffer = b.replayBuffer;
+      this.keepAliveAfter = b.keepAliveAfter;
+      this.reconnectPolicy = b.reconnectPolicy;
+      this.readyTimeout = b.readyTimeout;
+      this.responseTimeout = b.responseTimeout;
+      this.pingInterval = b.pingInterval;
+      this.client = b.client;
+      this.schedulerThreads = b.schedulerThreads;
+    }
   }
 
   /** Builder; {@link #build()} validates. */
@@ -434,6 +421,10 @@ public final class ElevenLabsSttProvider implements SttProvider {
       return this;
     }
 
+    /**
+     * Validates and builds a provider with a copy of this builder's values: changing the builder
+     * afterwards changes nothing built.
+     */
     public ElevenLabsSttProvider build() {
       if (apiKey.isBlank()) {
         throw new IllegalStateException("apiKey is required: builder().apiKey(...) or fromEnv()");
@@ -464,7 +455,7 @@ public final class ElevenLabsSttProvider implements SttProvider {
       if (schedulerThreads < 1) {
         throw new IllegalArgumentException("schedulerThreads " + schedulerThreads + ": accepted >= 1");
       }
-      return new ElevenLabsSttProvider(this);
+      return new ElevenLabsSttProvider(new Config(this));
     }
   }
 }

@@ -198,21 +198,16 @@ class ElevenLabsSttSecretsTest {
     dev.audiopipeline.spi.WebSocketRequest request = dev.audiopipeline.spi.WebSocketRequest.of(
         java.net.URI.create("ws://127.0.0.1:9/v1/speech-to-text/realtime"),
         Map.of("xi-api-key", pasted));
-    java.util.concurrent.ScheduledExecutorService scheduler =
-        dev.audiopipeline.internal.runtime.StreamingSttSession.newScheduler("secrets-test", 1);
     okhttp3.OkHttpClient client = new okhttp3.OkHttpClient();
-    try {
-      dev.audiopipeline.spi.StreamingConfig config = dev.audiopipeline.spi.StreamingConfig
-          .builder(ElevenLabsSttProvider.NAME, dev.audiopipeline.audio.AudioFormat.mono(16_000))
-          .transport(new dev.audiopipeline.okhttp.OkHttpWebSocketTransport(client))
-          .scheduler(scheduler)
+    try (dev.audiopipeline.spi.StreamingSessions sessions =
+        dev.audiopipeline.spi.StreamingSessions.create(ElevenLabsSttProvider.NAME,
+            dev.audiopipeline.audio.AudioFormat.mono(16_000),
+            new dev.audiopipeline.okhttp.OkHttpWebSocketTransport(client), 1)) {
+      EventRecorder events = new EventRecorder();
+      SttSession s = sessions.open(SttSessionOptions.of("alice"), events, (o, config) -> config
           .reconnectPolicy(FAST.toBuilder().maxAttempts(0).build())
           .codecFactory(() -> new ElevenLabsSttCodec(request, new com.fasterxml.jackson.databind
-              .ObjectMapper(), 16_000, true, true, Duration.ofSeconds(5), "en"))
-          .build();
-      EventRecorder events = new EventRecorder();
-      SttSession s = dev.audiopipeline.internal.runtime.StreamingSttSession.open(config,
-          SttSessionOptions.of("alice"), events);
+              .ObjectMapper(), 16_000, true, true, Duration.ofSeconds(5), "en")));
       Throwable error = events.await(TranscriptEvent.Failed.class, WAIT).error();
       StringWriter w = new StringWriter();
       error.printStackTrace(new PrintWriter(w));
@@ -221,7 +216,6 @@ class ElevenLabsSttSecretsTest {
       assertNoKey(error);
       s.close();
     } finally {
-      scheduler.shutdownNow();
       client.dispatcher().executorService().shutdown();
     }
     assertThat(logs()).doesNotContain(pasted).doesNotContain(KEY.substring(11));
