@@ -3,6 +3,7 @@
 module dev.audiopipeline.livekit {
   requires static org.jspecify;
   requires transitive dev.audiopipeline.core;
+  requires dev.audiopipeline.okhttp;
   requires okhttp3;
   requires webrtc.java;
   requires livekit.server; // LiveKit's protocol messages; automatic name from its jar

@@ -9,8 +9,12 @@ import java.util.Random;
  * #builder()}.
  *
  * <p>Delay before attempt {@code n} (1-based): {@code min(maxDelay, initialDelay * multiplier^(n-1))}
- * scaled by a random factor in {@code [1 - jitter, 1 + jitter]}. The attempt count resets once a
- * connection stayed up for {@link #stablePeriod()}. A quick-failure breaker gives up when {@link
+ * scaled by a random factor in {@code [1 - jitter, 1 + jitter]}. With {@link
+ * #immediateFirstAttempt()} the first attempt is made at once and the sequence above starts at the
+ * second ({@code initialDelay} before attempt 2, and so on), as LiveKit's SDKs do: a blip in the
+ * network is usually over by the time a fresh connection is made. The attempt count resets once a
+ * connection stayed up for {@link #stablePeriod()} ({@link Duration#ZERO}: after every connection
+ * that opened). A quick-failure breaker gives up when {@link
  * #quickFailureLimit()} connections in a row died within {@link #quickFailureWindow()} of opening
  * (a server that accepts and then drops us at once is not coming back by retrying faster).
  */
@@ -25,6 +29,7 @@ public final class ReconnectPolicy {
   private final Duration stablePeriod;
   private final int quickFailureLimit;
   private final Duration quickFailureWindow;
+  private final boolean immediateFirstAttempt;
 
   private ReconnectPolicy(Builder b) {
     this.initialDelay = b.initialDelay;
@@ -35,6 +40,7 @@ public final class ReconnectPolicy {
     this.stablePeriod = b.stablePeriod;
     this.quickFailureLimit = b.quickFailureLimit;
     this.quickFailureWindow = b.quickFailureWindow;
+    this.immediateFirstAttempt = b.immediateFirstAttempt;
   }
 
   /** 250 ms doubling to 10 s, ±20 % jitter, 8 attempts, stable after 30 s, 3 quick failures/5 s. */
@@ -61,15 +67,26 @@ public final class ReconnectPolicy {
     b.stablePeriod = stablePeriod;
     b.quickFailureLimit = quickFailureLimit;
     b.quickFailureWindow = quickFailureWindow;
+    b.immediateFirstAttempt = immediateFirstAttempt;
     return b;
   }
 
-  /** The delay before attempt {@code attempt} (1-based), drawing jitter from {@code random}. */
+  /**
+   * The delay before attempt {@code attempt} (1-based), drawing jitter from {@code random};
+   * {@link Duration#ZERO} for the first attempt when {@link #immediateFirstAttempt()}.
+   */
   public Duration delay(int attempt, Random random) {
     if (attempt < 1) {
       throw new IllegalArgumentException("attempt " + attempt + " < 1");
     }
-    double base = initialDelay.toNanos() * Math.pow(multiplier, attempt - 1);
+    int step = attempt - 1;
+    if (immediateFirstAttempt) {
+      if (attempt == 1) {
+        return Duration.ZERO;
+      }
+      step--;
+    }
+    double base = initialDelay.toNanos() * Math.pow(multiplier, step);
     base = Math.min(base, maxDelay.toNanos());
     double factor = 1.0 - jitter + 2.0 * jitter * random.nextDouble();
     return Duration.ofNanos(Math.round(base * factor));
@@ -108,12 +125,17 @@ public final class ReconnectPolicy {
     return quickFailureWindow;
   }
 
+  /** Whether the first attempt after a drop is made at once, without a delay (default false). */
+  public boolean immediateFirstAttempt() {
+    return immediateFirstAttempt;
+  }
+
   @Override
   public String toString() {
     return "ReconnectPolicy{initialDelay=" + initialDelay + ", maxDelay=" + maxDelay
         + ", multiplier=" + multiplier + ", jitter=" + jitter + ", maxAttempts=" + maxAttempts
         + ", stablePeriod=" + stablePeriod + ", quickFailures=" + quickFailureLimit + "/"
-        + quickFailureWindow + "}";
+        + quickFailureWindow + (immediateFirstAttempt ? ", immediateFirstAttempt" : "") + "}";
   }
 
   /** Builder; {@link #build()} validates every value. */
@@ -126,6 +148,7 @@ public final class ReconnectPolicy {
     private Duration stablePeriod = Duration.ofSeconds(30);
     private int quickFailureLimit = 3;
     private Duration quickFailureWindow = Duration.ofSeconds(5);
+    private boolean immediateFirstAttempt;
 
     private Builder() {}
 
@@ -170,6 +193,15 @@ public final class ReconnectPolicy {
       return this;
     }
 
+    /**
+     * Whether the first attempt after a drop goes out at once (default false); the exponential
+     * sequence then starts with the second attempt.
+     */
+    public Builder immediateFirstAttempt(boolean v) {
+      this.immediateFirstAttempt = v;
+      return this;
+    }
+
     public ReconnectPolicy build() {
       if (initialDelay.isNegative()) {
         throw new IllegalArgumentException("initialDelay " + initialDelay + " is negative");
@@ -186,6 +218,9 @@ public final class ReconnectPolicy {
       }
       if (maxAttempts < 0) {
         throw new IllegalArgumentException("maxAttempts " + maxAttempts + " must be >= 0");
+      }
+      if (stablePeriod.isNegative()) {
+        throw new IllegalArgumentException("stablePeriod " + stablePeriod + " is negative");
       }
       if (quickFailureLimit < 0) {
         throw new IllegalArgumentException(

@@ -1,6 +1,7 @@
 package dev.audiopipeline.livekit;
 
 import dev.audiopipeline.audio.AudioSource;
+import dev.audiopipeline.spi.ReconnectPolicy;
 import dev.audiopipeline.spi.Secrets;
 import io.livekit.server.AccessToken;
 import io.livekit.server.Agent;
@@ -52,6 +53,24 @@ public final class LiveKitRoomSource implements AudioSource {
   /** The identity the bot joins with unless told otherwise. */
   public static final String DEFAULT_IDENTITY = "audio-pipeline-bot";
 
+  /**
+   * How a lost signal connection is retried unless {@link Builder#reconnectPolicy} says otherwise,
+   * as LiveKit's own SDKs do it: the first attempt at once, then 300 ms doubling to 7 s with ±30 %
+   * jitter, 10 attempts at most, the count starting over after every successful resume or rejoin
+   * (stable period 0). No quick-failure breaker: a server that keeps closing the connection because
+   * another client took the identity over is recognised as {@code DUPLICATE_IDENTITY} instead.
+   */
+  public static final ReconnectPolicy DEFAULT_RECONNECT_POLICY =
+      ReconnectPolicy.builder()
+          .immediateFirstAttempt(true)
+          .initialDelay(Duration.ofMillis(300))
+          .maxDelay(Duration.ofSeconds(7))
+          .jitter(0.3)
+          .maxAttempts(10)
+          .stablePeriod(Duration.ZERO)
+          .quickFailureLimit(0)
+          .build();
+
   static final int PROTOCOL_VERSION = 17;
   static final String SDK_VERSION = "0.1.0";
 
@@ -62,6 +81,7 @@ public final class LiveKitRoomSource implements AudioSource {
   private final Duration joinTimeout;
   private final Duration closeTimeout;
   private final @Nullable OkHttpClient httpClient;
+  private final ReconnectPolicy reconnectPolicy;
   private final AtomicBoolean started = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final CompletableFuture<Void> joined = new CompletableFuture<>();
@@ -75,6 +95,7 @@ public final class LiveKitRoomSource implements AudioSource {
     this.joinTimeout = b.joinTimeout;
     this.closeTimeout = b.closeTimeout;
     this.httpClient = b.httpClient;
+    this.reconnectPolicy = b.reconnectPolicy;
   }
 
   public static Builder builder() {
@@ -141,7 +162,7 @@ public final class LiveKitRoomSource implements AudioSource {
             threadTag(roomTag),
             joinTimeout,
             httpClient,
-            ReconnectBackoff.standard());
+            reconnectPolicy);
     RoomSession s = new RoomSession(config, listener);
     session = s;
     s.joined()
@@ -192,14 +213,6 @@ public final class LiveKitRoomSource implements AudioSource {
     return s == null ? CompletableFuture.completedFuture(Map.of()) : s.inboundAudioStats();
   }
 
-  /** Test hook: drops the signal socket the way a network failure would. */
-  void dropSignalForTest() {
-    RoomSession s = session;
-    if (s != null) {
-      s.dropSignalForTest();
-    }
-  }
-
   /** Identities of the other participants currently in the room. */
   public Set<String> remoteIdentities() {
     RoomSession s = session;
@@ -214,6 +227,11 @@ public final class LiveKitRoomSource implements AudioSource {
   /** The bot's identity as configured (with a ready-made token, the token's identity applies). */
   public String identity() {
     return identity;
+  }
+
+  /** How a lost signal connection is retried. */
+  public ReconnectPolicy reconnectPolicy() {
+    return reconnectPolicy;
   }
 
   /**
@@ -262,6 +280,7 @@ public final class LiveKitRoomSource implements AudioSource {
     private Duration closeTimeout = Duration.ofSeconds(5);
     private Duration tokenTtl = Duration.ofHours(6);
     private @Nullable OkHttpClient httpClient;
+    private ReconnectPolicy reconnectPolicy = DEFAULT_RECONNECT_POLICY;
 
     private Builder() {}
 
@@ -347,6 +366,18 @@ public final class LiveKitRoomSource implements AudioSource {
     /** Your OkHttp client for the signal connection (default: one the source creates and stops). */
     public Builder httpClient(OkHttpClient client) {
       this.httpClient = Objects.requireNonNull(client, "httpClient == null");
+      return this;
+    }
+
+    /**
+     * How a lost signal connection is retried (default {@link #DEFAULT_RECONNECT_POLICY}). Each
+     * attempt is a resume ({@code reconnect=1}) or, once the server refused one, a fresh join; each
+     * is also bounded by {@link #joinTimeout}. When the policy gives up, the source fails with a
+     * {@link dev.audiopipeline.ConnectionException}. {@link ReconnectPolicy#none()} fails at the
+     * first loss.
+     */
+    public Builder reconnectPolicy(ReconnectPolicy policy) {
+      this.reconnectPolicy = Objects.requireNonNull(policy, "reconnectPolicy == null");
       return this;
     }
 

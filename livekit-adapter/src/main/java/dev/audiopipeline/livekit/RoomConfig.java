@@ -1,5 +1,6 @@
 package dev.audiopipeline.livekit;
 
+import dev.audiopipeline.spi.ReconnectPolicy;
 import java.time.Duration;
 import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
@@ -13,7 +14,7 @@ record RoomConfig(
     String threadTag,
     Duration joinTimeout,
     @Nullable OkHttpClient httpClient,
-    ReconnectBackoff backoff) {
+    ReconnectPolicy reconnectPolicy) {
 
   @Override
   public String toString() {

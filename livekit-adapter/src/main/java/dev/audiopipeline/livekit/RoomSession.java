@@ -4,8 +4,11 @@ import dev.audiopipeline.AudioPipelineException;
 import dev.audiopipeline.audio.AudioSource;
 import dev.audiopipeline.AuthenticationException;
 import dev.audiopipeline.ConnectionException;
+import dev.audiopipeline.internal.runtime.Backoff;
 import dev.audiopipeline.internal.runtime.NamedThreadFactory;
+import dev.audiopipeline.okhttp.OkHttpWebSocketTransport;
 import dev.audiopipeline.spi.Secrets;
+import dev.audiopipeline.spi.WebSocketTransport;
 import dev.onvoid.webrtc.RTCIceCandidate;
 import dev.onvoid.webrtc.RTCPeerConnectionState;
 import dev.onvoid.webrtc.RTCRtpReceiver;
@@ -19,6 +22,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -67,8 +71,10 @@ final class RoomSession implements SubscriberTransport.Callbacks {
   private final ScheduledThreadPoolExecutor events;
   private final OkHttpClient http;
   private final boolean ownsHttp;
+  private final WebSocketTransport transport;
   private final CompletableFuture<JoinResponse> joined = new CompletableFuture<>();
-  private final ReconnectBackoff backoff;
+  /** Counts reconnect attempts under the room's {@link dev.audiopipeline.spi.ReconnectPolicy}. */
+  private final Backoff backoff;
 
   /** Where the signal connection stands. */
   private enum Phase {
@@ -87,7 +93,8 @@ final class RoomSession implements SubscriberTransport.Callbacks {
   private volatile CountDownLatch signalTerminated = new CountDownLatch(1);
   private int generation;
   private Phase phase = Phase.CONNECTING;
-  private int reconnectAttempts;
+  /** When the current signal connection was joined or resumed (event thread). */
+  private long upSinceNanos;
   private @Nullable String refreshedToken;
   private LivekitRtc.@Nullable SessionDescription lastOffer;
   private final java.util.concurrent.atomic.AtomicInteger resumes = new java.util.concurrent.atomic.AtomicInteger();
@@ -141,15 +148,13 @@ final class RoomSession implements SubscriberTransport.Callbacks {
               TimeUnit.SECONDS,
               new SynchronousQueue<>(),
               new NamedThreadFactory("livekit-" + config.threadTag() + "-http"));
+      // no WebSocket pings: LiveKit's own ping/pong (keepAlive) watches the connection
       this.http =
-          new OkHttpClient.Builder()
-              .dispatcher(new Dispatcher(dispatcherPool))
-              .connectTimeout(Duration.ofSeconds(10))
-              .readTimeout(Duration.ZERO)
-              .build();
+          OkHttpWebSocketTransport.streamingClient(null, new Dispatcher(dispatcherPool), Duration.ZERO);
       this.ownsHttp = true;
     }
-    this.backoff = config.backoff();
+    this.transport = new OkHttpWebSocketTransport(http);
+    this.backoff = new Backoff(config.reconnectPolicy(), new Random());
     this.events.execute(() -> eventThread = Thread.currentThread());
     this.signal = newSignal();
   }
@@ -186,7 +191,7 @@ final class RoomSession implements SubscriberTransport.Callbacks {
 
   void start() {
     log.debug("{} - connecting to {}", logPrefix, config.signalUrl().newBuilder().query(null).build());
-    events.execute(() -> signal.connect(http, config.signalUrl(), config.token()));
+    events.execute(() -> signal.connect(transport, config.signalUrl(), config.token()));
     events.schedule(
         () -> {
           if (!joined.isDone()) {
@@ -246,7 +251,9 @@ final class RoomSession implements SubscriberTransport.Callbacks {
       if (msg.getMessageCase() == SignalResponse.MessageCase.LEAVE) {
         LeaveRequest l = msg.getLeave();
         log.info("{} - resume refused ({} {}), joining again", logPrefix, l.getAction(), l.getReason());
-        rejoin();
+        if (countAttempt(null, "the server refused the resume (" + l.getReason() + ")") != null) {
+          rejoin(); // answered: no delay
+        }
         return;
       }
       resumed(msg.getMessageCase() == SignalResponse.MessageCase.RECONNECT ? msg.getReconnect() : null);
@@ -283,8 +290,8 @@ final class RoomSession implements SubscriberTransport.Callbacks {
   private void handleJoin(JoinResponse join) {
     boolean rejoin = phase == Phase.REJOINING;
     phase = Phase.JOINED;
-    reconnectAttempts = 0;
     joinedNanos = System.nanoTime();
+    upSinceNanos = joinedNanos;
     selfSid = join.getParticipant().getSid();
     for (ParticipantInfo p : join.getOtherParticipantsList()) {
       upsertParticipant(p);
@@ -342,12 +349,16 @@ final class RoomSession implements SubscriberTransport.Callbacks {
     if (action == LeaveRequest.Action.RESUME) {
       log.info("{} - server asked to resume ({})", logPrefix, reason);
       signal.cancel();
-      startResume(2 /* RR_SIGNAL_DISCONNECTED */, false);
+      if (countAttempt(upSinceNanos, "the server asked to resume") != null) {
+        startResume(2 /* RR_SIGNAL_DISCONNECTED */, Duration.ZERO); // asked: no delay
+      }
       return;
     }
     if (action == LeaveRequest.Action.RECONNECT) {
       log.info("{} - server asked to reconnect ({})", logPrefix, reason);
-      rejoin();
+      if (countAttempt(upSinceNanos, "the server asked to reconnect") != null) {
+        rejoin();
+      }
       return;
     }
     if (reason == DisconnectReason.ROOM_DELETED || reason == DisconnectReason.ROOM_CLOSED) {
@@ -405,22 +416,20 @@ final class RoomSession implements SubscriberTransport.Callbacks {
       }
     }
     if (!authProblem && (phase == Phase.JOINED || phase == Phase.RESUMING || phase == Phase.REJOINING)) {
-      if (phase == Phase.JOINED) {
+      boolean wasUp = phase == Phase.JOINED;
+      if (wasUp) {
         log.warn("{} - signal connection lost ({}); resuming", logPrefix, why);
       } else {
-        log.debug("{} - reconnect attempt {} failed: {}", logPrefix, reconnectAttempts, why);
+        log.debug("{} - reconnect attempt {} failed: {}", logPrefix, backoff.attempts(), why);
       }
-      if (reconnectAttempts >= backoff.maxAttempts()) {
-        fail(
-            new ConnectionException(
-                logPrefix + " - gave up reconnecting after " + reconnectAttempts + " attempts: " + why,
-                cause instanceof IOException ? (IOException) cause : new IOException(why, cause)));
+      Backoff.Decision next = countAttempt(wasUp ? upSinceNanos : null, why, cause);
+      if (next == null) {
         return;
       }
       if (phase == Phase.REJOINING) {
-        scheduleReconnect(this::connectRejoin);
+        events.schedule(this::connectRejoin, next.delay().toNanos(), TimeUnit.NANOSECONDS);
       } else {
-        startResume(1 /* RR_SIGNAL_DISCONNECTED */, true);
+        startResume(1 /* RR_SIGNAL_DISCONNECTED */, next.delay());
       }
       return;
     }
@@ -444,7 +453,7 @@ final class RoomSession implements SubscriberTransport.Callbacks {
    * its subscriptions and the subscriber peer connection (which it ICE-restarts), so speaker
    * streams go on without a gap in their identity.
    */
-  private void startResume(int reason, boolean withBackoff) {
+  private void startResume(int reason, Duration delay) {
     phase = Phase.RESUMING;
     ScheduledFuture<?> p = pinger;
     if (p != null) {
@@ -456,7 +465,6 @@ final class RoomSession implements SubscriberTransport.Callbacks {
           if (tornDown || phase != Phase.RESUMING) {
             return;
           }
-          reconnectAttempts++;
           signal = newSignal();
           HttpUrl url =
               config.signalUrl().newBuilder()
@@ -464,19 +472,19 @@ final class RoomSession implements SubscriberTransport.Callbacks {
                   .addQueryParameter("sid", selfSid)
                   .addQueryParameter("reconnect_reason", Integer.toString(r))
                   .build();
-          signal.connect(http, url, currentToken());
+          signal.connect(transport, url, currentToken());
           watchReconnect();
         };
-    if (withBackoff) {
-      scheduleReconnect(attempt);
-    } else {
+    if (delay.isZero()) {
       attempt.run();
+    } else {
+      events.schedule(attempt, delay.toNanos(), TimeUnit.NANOSECONDS);
     }
   }
 
   private void resumed(LivekitRtc.@Nullable ReconnectResponse reconnect) {
     phase = Phase.JOINED;
-    reconnectAttempts = 0;
+    upSinceNanos = System.nanoTime();
     resumes.incrementAndGet();
     SubscriberTransport sub = subscriber;
     LivekitRtc.SyncState.Builder sync =
@@ -529,9 +537,8 @@ final class RoomSession implements SubscriberTransport.Callbacks {
     if (tornDown || phase != Phase.REJOINING) {
       return;
     }
-    reconnectAttempts++;
     signal = newSignal();
-    signal.connect(http, config.signalUrl(), currentToken());
+    signal.connect(transport, config.signalUrl(), currentToken());
     watchReconnect();
   }
 
@@ -549,9 +556,29 @@ final class RoomSession implements SubscriberTransport.Callbacks {
         TimeUnit.MILLISECONDS);
   }
 
-  private void scheduleReconnect(Runnable attempt) {
-    long delayMs = backoff.delayMillis(reconnectAttempts);
-    events.schedule(attempt, delayMs, TimeUnit.MILLISECONDS);
+  private Backoff.@Nullable Decision countAttempt(@Nullable Long openedAtNanos, String why) {
+    return countAttempt(openedAtNanos, why, null);
+  }
+
+  /**
+   * Counts one more reconnect attempt under the policy, or fails the source when the policy gives
+   * up.
+   *
+   * @param openedAtNanos when the connection just lost had been joined or resumed, {@code null}
+   *     when it was a reconnect attempt that never got that far
+   * @return the policy's decision (its delay before the attempt), or {@code null} after failing
+   */
+  private Backoff.@Nullable Decision countAttempt(
+      @Nullable Long openedAtNanos, String why, @Nullable Throwable cause) {
+    Backoff.Decision d = backoff.onDrop(System.nanoTime(), openedAtNanos);
+    if (!d.retry()) {
+      fail(
+          new ConnectionException(
+              logPrefix + " - " + d.giveUpReason() + ": " + why,
+              cause instanceof IOException ? (IOException) cause : new IOException(why, cause)));
+      return null;
+    }
+    return d;
   }
 
   private String currentToken() {
@@ -584,11 +611,6 @@ final class RoomSession implements SubscriberTransport.Callbacks {
 
   int rejoinCount() {
     return rejoins.get();
-  }
-
-  /** Test hook: drops the signal socket as a network failure would (the server sees it vanish). */
-  void dropSignalForTest() {
-    events.execute(() -> signal.dropForTest());
   }
 
   // ---------------------------------------------------------------- participants and tracks

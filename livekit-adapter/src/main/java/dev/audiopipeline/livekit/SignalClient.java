@@ -2,29 +2,30 @@ package dev.audiopipeline.livekit;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.audiopipeline.spi.Secrets;
+import dev.audiopipeline.spi.WebSocketConnection;
+import dev.audiopipeline.spi.WebSocketHandler;
+import dev.audiopipeline.spi.WebSocketRequest;
+import dev.audiopipeline.spi.WebSocketTransport;
+import java.net.URI;
+import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import livekit.LivekitRtc.SignalRequest;
 import livekit.LivekitRtc.SignalResponse;
 import okhttp3.HttpUrl;
-import okhttp3.OkHttpClient;
-import okhttp3.Request;
-import okhttp3.Response;
-import okhttp3.WebSocket;
-import okhttp3.WebSocketListener;
-import okio.ByteString;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * LiveKit's signal connection: one binary WebSocket frame per protobuf ({@code SignalRequest} out,
- * {@code SignalResponse} in). OkHttp's reader thread only parses and hands each message to the
- * room's event executor; it never runs room logic. OkHttp answers the server's ping control frames
- * itself. The token travels in the {@code Authorization} header, never in the URL or a log line.
+ * {@code SignalResponse} in), opened through the project's {@link WebSocketTransport} (OkHttp). The
+ * transport's reader thread only parses and hands each message to the room's event executor; it
+ * never runs room logic. OkHttp answers the server's ping control frames itself. The token travels
+ * in the {@code Authorization} header, never in the URL or a log line.
  */
-final class SignalClient extends WebSocketListener {
+final class SignalClient implements WebSocketHandler {
   private static final Logger log = LoggerFactory.getLogger(SignalClient.class);
 
   /** Receives signal events on the room's event executor. */
@@ -42,7 +43,7 @@ final class SignalClient extends WebSocketListener {
   private final Executor events;
   private final Handler handler;
   private final AtomicBoolean ended = new AtomicBoolean();
-  private volatile @Nullable WebSocket webSocket;
+  private volatile @Nullable WebSocketConnection connection;
   private volatile long lastReceivedNanos = System.nanoTime();
 
   SignalClient(String logPrefix, Executor events, Handler handler) {
@@ -51,19 +52,21 @@ final class SignalClient extends WebSocketListener {
     this.handler = handler;
   }
 
-  void connect(OkHttpClient client, HttpUrl url, String token) {
-    Request request =
-        new Request.Builder().url(url).header("Authorization", "Bearer " + token).build();
-    webSocket = client.newWebSocket(request, this);
+  void connect(WebSocketTransport transport, HttpUrl url, String token) {
+    // the SPI speaks ws:// and wss://; HttpUrl's text is already encoded
+    URI uri = URI.create((url.isHttps() ? "wss" : "ws") + url.toString().substring(url.scheme().length()));
+    WebSocketRequest request = WebSocketRequest.of(uri, Map.of("Authorization", "Bearer " + token));
+    connection = transport.open(request, this);
   }
 
   /** Queues a request; false if the socket is gone or its send buffer is full. */
   boolean send(SignalRequest request) {
-    WebSocket ws = webSocket;
-    if (ws == null || ended.get()) {
+    WebSocketConnection c = connection;
+    if (c == null || ended.get()) {
       return false;
     }
-    return ws.send(ByteString.of(request.toByteArray()));
+    byte[] bytes = request.toByteArray();
+    return c.sendBinary(bytes, 0, bytes.length);
   }
 
   long lastReceivedNanos() {
@@ -73,43 +76,35 @@ final class SignalClient extends WebSocketListener {
   /** Starts a normal close; queued requests (a leave) are sent first. */
   void close(String reason) {
     ended.set(true);
-    WebSocket ws = webSocket;
-    if (ws != null) {
-      ws.close(1000, reason);
-    }
-  }
-
-  /** Test hook: drops the socket without marking it ended, so it reads as a network failure. */
-  void dropForTest() {
-    WebSocket ws = webSocket;
-    if (ws != null) {
-      ws.cancel();
+    WebSocketConnection c = connection;
+    if (c != null) {
+      c.close(1000, reason);
     }
   }
 
   /** Drops the connection at once. */
   void cancel() {
     ended.set(true);
-    WebSocket ws = webSocket;
-    if (ws != null) {
-      ws.cancel();
+    WebSocketConnection c = connection;
+    if (c != null) {
+      c.cancel();
     }
   }
 
   @Override
-  public void onOpen(WebSocket ws, Response response) {
+  public void onOpen(WebSocketConnection c, Map<String, String> responseHeaders) {
     lastReceivedNanos = System.nanoTime();
-    log.debug("{} - signal connection open ({})", logPrefix, response.protocol());
+    log.debug("{} - signal connection open", logPrefix);
   }
 
   @Override
-  public void onMessage(WebSocket ws, ByteString bytes) {
+  public void onBinary(byte[] bytes) {
     lastReceivedNanos = System.nanoTime();
     SignalResponse msg;
     try {
-      msg = SignalResponse.parseFrom(bytes.toByteArray());
+      msg = SignalResponse.parseFrom(bytes);
     } catch (InvalidProtocolBufferException e) {
-      log.debug("{} - skipping malformed signal message ({} bytes): {}", logPrefix, bytes.size(),
+      log.debug("{} - skipping malformed signal message ({} bytes): {}", logPrefix, bytes.length,
           Secrets.serverText(e.getMessage()));
       return;
     }
@@ -117,7 +112,7 @@ final class SignalClient extends WebSocketListener {
   }
 
   @Override
-  public void onMessage(WebSocket ws, String text) {
+  public void onText(String text) {
     lastReceivedNanos = System.nanoTime();
     log.debug("{} - skipping unexpected text signal frame ({} chars)", logPrefix, text.length());
   }
@@ -125,32 +120,24 @@ final class SignalClient extends WebSocketListener {
   /** How a normal close by the server (no LeaveRequest before it) starts its "why". */
   static final String SERVER_CLOSED_NORMALLY = "server closed the signal connection (1000";
 
+  /** The server's close frame; the transport has already answered it. */
   @Override
-  public void onClosing(WebSocket ws, int code, String reason) {
-    ws.close(1000, null);
+  public void onClosing(int code, String reason) {
     lost("server closed the signal connection (" + code
         + (reason.isEmpty() ? "" : " " + Secrets.serverText(reason)) + ")", null, null);
   }
 
   @Override
-  public void onClosed(WebSocket ws, int code, String reason) {
+  public void onClosed(int code, String reason) {
     handler.signalTerminated();
     lost("signal connection closed (" + code + ")", null, null);
   }
 
   @Override
-  public void onFailure(WebSocket ws, Throwable t, @Nullable Response response) {
+  public void onFailure(Throwable t, @Nullable HttpFailure response) {
     handler.signalTerminated();
-    Integer status = response == null ? null : response.code();
-    String body = "";
-    if (response != null && response.body() != null) {
-      try {
-        body = response.body().string();
-        body = Secrets.serverText(body);
-      } catch (java.io.IOException | RuntimeException ignored) {
-        body = "";
-      }
-    }
+    Integer status = response == null ? null : response.status();
+    String body = response == null ? "" : Secrets.serverText(response.body());
     String why =
         status == null
             ? "signal connection failed: " + Secrets.serverText(t.toString())

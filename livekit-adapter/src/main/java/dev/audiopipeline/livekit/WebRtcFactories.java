@@ -1,6 +1,7 @@
 package dev.audiopipeline.livekit;
 
 import dev.audiopipeline.AudioPipelineException;
+import dev.audiopipeline.internal.runtime.NamedThreadFactory;
 import dev.onvoid.webrtc.PeerConnectionFactory;
 import dev.onvoid.webrtc.media.audio.AudioDeviceModule;
 import dev.onvoid.webrtc.media.audio.AudioLayer;
@@ -118,8 +119,7 @@ final class WebRtcFactories {
     if (w != null && w.isAlive()) {
       return;
     }
-    w = new Thread(WebRtcFactories::watch, WATCHER_NAME);
-    w.setDaemon(true);
+    w = NamedThreadFactory.thread(WATCHER_NAME, WebRtcFactories::watch); // a daemon
     watcher = w;
     w.start();
   }

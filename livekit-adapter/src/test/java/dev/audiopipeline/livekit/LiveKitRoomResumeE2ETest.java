@@ -6,6 +6,7 @@ import dev.audiopipeline.audio.AudioFormat;
 import dev.audiopipeline.AudioPipelineException;
 import dev.audiopipeline.audio.AudioSource;
 import dev.audiopipeline.SpeakerStream;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -18,9 +19,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The bot's signal connection drops mid-speech (its socket is cut, as by a network failure): the
- * bot resumes on the same participant, the server ICE-restarts the subscriber connection, and the
- * speaker's stream goes on without closing, with its audio still arriving.
+ * The bot's signal connection drops mid-speech: the bot reaches the server through a TCP proxy on
+ * 127.0.0.1 that the test controls, and the test resets that TCP connection from outside, as a
+ * network failure would (media flows directly over UDP and is not touched). The bot resumes on the
+ * same participant, the server ICE-restarts the subscriber connection, and the speaker's stream
+ * goes on without closing, with its audio still arriving.
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class LiveKitRoomResumeE2ETest {
@@ -37,8 +40,11 @@ class LiveKitRoomResumeE2ETest {
     String key = System.getenv("LIVEKIT_API_KEY");
     String secret = System.getenv("LIVEKIT_API_SECRET");
     String room = "resume-" + UUID.randomUUID().toString().substring(0, 8);
+    URI server = URI.create(url);
+    TcpProxy proxy = new TcpProxy(server.getHost(), server.getPort());
     LiveKitRoomSource source =
-        LiveKitRoomSource.builder().url(url).apiKey(key).apiSecret(secret).room(room).identity("resume-bot").build();
+        LiveKitRoomSource.builder().url("ws://127.0.0.1:" + proxy.port()).apiKey(key).apiSecret(secret)
+            .room(room).identity("resume-bot").build();
     List<String> signals = new CopyOnWriteArrayList<>();
     RemoteAudioStreamTest.RecordingSink sink = new RemoteAudioStreamTest.RecordingSink(AudioFormat.MONO_48K, 1_000_000);
     NodePublisher publisher = null;
@@ -80,10 +86,11 @@ class LiveKitRoomResumeE2ETest {
                   "--linger", "60000"));
       publisher.await("start", Duration.ofSeconds(40));
       publisher.await(e -> e.name().equals("mark"), Duration.ofSeconds(20), "mark at 8 s");
-      source.dropSignalForTest();
+      assertThat(proxy.cutAll()).as("the bot's one signal connection, reset").isEqualTo(1);
       NodePublisher.Event finished = publisher.await("finished", Duration.ofSeconds(40));
 
       assertThat(source.resumeCount()).as("resumed").isEqualTo(1);
+      assertThat(proxy.accepted()).as("the join, then the resume, both through the proxy").isEqualTo(2);
       assertThat(source.rejoinCount()).as("no full rejoin").isZero();
       assertThat(signals).as("one stream, never closed, no failure").hasSize(1);
       assertThat(signals.get(0)).startsWith("joined recruiter ");
@@ -96,6 +103,7 @@ class LiveKitRoomResumeE2ETest {
           .noneMatch(e -> e.name().equals("participant_disconnected") && e.str("identity").equals("resume-bot"));
     } finally {
       source.close();
+      proxy.close();
       if (publisher != null) {
         publisher.await(
             e -> e.name().equals("participant_disconnected") && e.str("identity").equals("resume-bot"),

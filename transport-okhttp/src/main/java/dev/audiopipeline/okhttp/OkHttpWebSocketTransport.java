@@ -143,6 +143,7 @@ public final class OkHttpWebSocketTransport implements WebSocketTransport, AutoC
       rb.header("Sec-WebSocket-Protocol", String.join(", ", request.subprotocols()));
     }
     Connection c = new Connection(handler);
+    c.shown = request.redactedUri(); // toString(): no query, no header values (tokens)
     c.ws = client.newWebSocket(rb.build(), c);
     return c;
   }
@@ -158,6 +159,8 @@ public final class OkHttpWebSocketTransport implements WebSocketTransport, AutoC
   private static final class Connection extends WebSocketListener implements WebSocketConnection {
     private final WebSocketHandler handler;
     volatile @Nullable WebSocket ws;
+    /** The request as {@link WebSocketRequest#redactedUri()} shows it. */
+    volatile String shown = "";
 
     Connection(WebSocketHandler handler) {
       this.handler = handler;
@@ -194,6 +197,12 @@ public final class OkHttpWebSocketTransport implements WebSocketTransport, AutoC
     @Override
     public void cancel() {
       ws().cancel();
+    }
+
+    /** Scheme, host, port and path of the request: never its query or headers (tokens). */
+    @Override
+    public String toString() {
+      return "OkHttpWebSocketConnection{" + shown + "}";
     }
 
     @Override

@@ -90,4 +90,45 @@ class BackoffTest {
         .hasMessageContaining("maxAttempts -1");
     assertThat(ReconnectPolicy.none().maxAttempts()).isZero();
   }
+
+  @Test
+  void anImmediateFirstAttemptShiftsTheExponentialSequenceByOne() {
+    ReconnectPolicy p = ReconnectPolicy.builder().immediateFirstAttempt(true)
+        .initialDelay(Duration.ofMillis(300)).maxDelay(Duration.ofSeconds(7)).jitter(0.3).build();
+    assertThat(p.immediateFirstAttempt()).isTrue();
+    assertThat(p.delay(1, fixed(1.0))).isEqualTo(Duration.ZERO);
+    assertThat(p.delay(2, fixed(0.5))).isEqualTo(Duration.ofMillis(300));
+    assertThat(p.delay(3, fixed(0.5))).isEqualTo(Duration.ofMillis(600));
+    assertThat(p.delay(7, fixed(0.5))).isEqualTo(Duration.ofMillis(7000)); // 9600 capped
+    assertThat(p.delay(2, fixed(0.0))).isEqualTo(Duration.ofMillis(210));
+    assertThat(p.delay(2, fixed(1.0))).isEqualTo(Duration.ofMillis(390));
+    assertThat(p.delay(60, fixed(1.0))).isEqualTo(Duration.ofMillis(9100));
+    assertThat(p.toBuilder().build().immediateFirstAttempt()).isTrue();
+    assertThat(p.toString()).contains("immediateFirstAttempt");
+    // off by default: the first attempt waits initialDelay, as before
+    assertThat(ReconnectPolicy.defaults().immediateFirstAttempt()).isFalse();
+    assertThat(ReconnectPolicy.defaults().delay(1, fixed(0.5))).isEqualTo(Duration.ofMillis(250));
+  }
+
+  @Test
+  void aZeroStablePeriodResetsTheCountAfterEveryConnectionThatOpened() {
+    ReconnectPolicy p = ReconnectPolicy.builder().immediateFirstAttempt(true).maxAttempts(2)
+        .stablePeriod(Duration.ZERO).quickFailureLimit(0).jitter(0).build();
+    Backoff b = new Backoff(p, new Random(1));
+    long t = 100 * S;
+    Backoff.Decision first = b.onDrop(t, t - S); // an open connection dropped
+    assertThat(first.attempt()).isEqualTo(1);
+    assertThat(first.delay()).isEqualTo(Duration.ZERO);
+    assertThat(b.onDrop(t, null).delay()).isEqualTo(Duration.ofMillis(250)); // attempt 2 failed
+    assertThat(b.onDrop(t, null).retry()).isFalse(); // attempt 2 failed too: out of attempts
+    Backoff b2 = new Backoff(p, new Random(1));
+    b2.onDrop(t, t - S);
+    b2.onDrop(t, null);
+    // attempt 2 succeeded and the connection dropped again a moment later: counting starts over
+    Backoff.Decision again = b2.onDrop(t + 1, t);
+    assertThat(again.attempt()).isEqualTo(1);
+    assertThat(again.delay()).isEqualTo(Duration.ZERO);
+    assertThatThrownBy(() -> ReconnectPolicy.builder().stablePeriod(Duration.ofSeconds(-1)).build())
+        .hasMessageContaining("stablePeriod PT-1S is negative");
+  }
 }
