@@ -247,9 +247,10 @@ public final class SttLoadHarness {
       Thread.sleep(50);
     }
     double connectSecs = (System.nanoTime() - t0) / 1e9;
-    if (metrics.connected.size() < n) {
+    int connected = metrics.connected.size();
+    if (connected < n) {
       closeQuietly(session);
-      throw new HarnessFailure("only " + metrics.connected.size() + " of " + n + " speakers"
+      throw new HarnessFailure("only " + connected + " of " + n + " speakers"
           + " connected within " + o.connectTimeout + " s" + errorSuffix(rec));
     }
     System.out.printf(Locale.ROOT, "connected %d/%d speakers in %.1f s (%d live threads)%n",
@@ -657,7 +658,7 @@ public final class SttLoadHarness {
       StringBuilder sb = new StringBuilder();
       int other = 0;
       for (int i = 0; i < e.size(); i++) {
-        if (i < 8) {
+        if (i < 10) {
           sb.append(i == 0 ? "" : ", ").append(e.get(i).getKey()).append(" ")
               .append(e.get(i).getValue());
         } else {
