@@ -90,6 +90,9 @@ public final class SttLoadHarness {
   private static final long BUCKET_NANOS = 5_000_000_000L; // "transcripts stop arriving" window
   private static final String API_KEY = "load-harness-made-up-key";
   static final int FAILED = 2;
+  static final int OVERLOADED = 3;
+  /** Above this share of refused frames (or with any reconnect) the run is "overloaded". */
+  private static final double MAX_DROPPED = 0.01;
   static final int USAGE = 64;
 
   private SttLoadHarness() {}
@@ -147,8 +150,15 @@ public final class SttLoadHarness {
   }
 
   /** The run could not do the work it was asked to measure. */
-  static final class HarnessFailure extends Exception {
+  static class HarnessFailure extends Exception {
     HarnessFailure(String message) {
+      super(message);
+    }
+  }
+
+  /** The work was done and measured, but the pipeline did not keep up with it. */
+  static final class Overloaded extends HarnessFailure {
+    Overloaded(String message) {
       super(message);
     }
   }
@@ -180,6 +190,9 @@ public final class SttLoadHarness {
     try {
       run(o);
       status = 0;
+    } catch (Overloaded e) {
+      System.err.println("SttLoadHarness OVERLOADED: " + e.getMessage());
+      status = OVERLOADED;
     } catch (HarnessFailure e) {
       System.err.println("SttLoadHarness FAILED: " + e.getMessage());
       status = FAILED;
@@ -266,6 +279,8 @@ public final class SttLoadHarness {
     ThreadCensus census = new ThreadCensus(threads);
     try {
       Thread.sleep(o.warmup * 1000L);
+      long offered0 = d.offered.get();
+      long refused0 = d.dropped.get();
       long cpu0 = os.getProcessCpuTime();
       long fakeCpu0 = fake.cpuNanos();
       long w0 = System.nanoTime();
@@ -282,6 +297,8 @@ public final class SttLoadHarness {
       long wall = System.nanoTime() - w0;
       long cpu = os.getProcessCpuTime() - cpu0;
       long fakeCpu = fake.cpuNanos() - fakeCpu0;
+      long offered = d.offered.get() - offered0;
+      long refused = d.dropped.get() - refused0;
       census.sample();
       // steady state: every speaker still streaming (the driver keeps going)
       long heapSteady = usedHeapAfterGc();
@@ -293,7 +310,13 @@ public final class SttLoadHarness {
       }
       rec.check(n, o.seconds, metrics);
       report(o, rec, metrics, census, threads.getPeakThreadCount(), threadsBase,
-          heapBase, heapSteady, cpu, fakeCpu, wall, d.dropped.get());
+          heapBase, heapSteady, cpu, fakeCpu, wall, offered, refused);
+      if (refused > offered * MAX_DROPPED || metrics.reconnects.get() > 0) {
+        throw new Overloaded(String.format(Locale.ROOT, "the pipeline did not keep up: %.1f %% of"
+                + " the audio frames in the window were refused by full buffers, %d reconnects;"
+                + " the figures above are those of an overloaded pipeline", 100.0 * refused
+                / Math.max(1, offered), metrics.reconnects.get()));
+      }
     } finally {
       driver.shutdownNow();
       closeQuietly(session);
@@ -321,7 +344,7 @@ public final class SttLoadHarness {
 
   private static void report(Options o, Recorder rec, Metrics metrics, ThreadCensus census,
       int peakThreads, int threadsBase, long heapBase, long heapSteady, long cpu, long fakeCpu,
-      long wall, long driverDrops) {
+      long wall, long offered, long refused) {
     int n = o.speakers;
     long[] pipe = rec.pipelineNanos();
     long[] wire = rec.wireMicros();
@@ -343,9 +366,10 @@ public final class SttLoadHarness {
             + " - before the session %d MB, / %d)%n", (heapSteady - heapBase) / 1e6 / n,
         heapSteady >> 20, heapBase >> 20, n);
     System.out.printf(Locale.ROOT, "CPU over the window: this JVM %.0f%% of one core, fake process"
-            + " %.0f%%; reconnects %d, audio dropped %d samples (pipeline) + %d frames refused"
-            + " (sinks)%n", 100.0 * cpu / wall, 100.0 * fakeCpu / wall, metrics.reconnects.get(),
-        metrics.dropped.get(), driverDrops);
+            + " %.0f%%; reconnects %d (whole run); frames refused by full buffers %d of %d offered"
+            + " in the window (%.2f %%); samples the pipeline reported dropped (whole run): %s%n",
+        100.0 * cpu / wall, 100.0 * fakeCpu / wall, metrics.reconnects.get(), refused, offered,
+        100.0 * refused / Math.max(1, offered), new TreeMap<>(metrics.dropped));
     double goal = n <= 200 ? 20 : 50;
     double p99 = pct(pipe, 0.99) / 1e6;
     System.out.printf(Locale.ROOT, "goal p99 < %.0f ms at %d speakers: %s (%.2f ms)%n", goal, n,
@@ -509,7 +533,8 @@ public final class SttLoadHarness {
   static final class Metrics implements PipelineListener {
     final Set<String> connected = ConcurrentHashMap.newKeySet();
     final AtomicLong reconnects = new AtomicLong();
-    final AtomicLong dropped = new AtomicLong();
+    /** Samples the pipeline reported dropped, by where (whole run). */
+    final Map<String, AtomicLong> dropped = new ConcurrentHashMap<>();
 
     @Override
     public void connectEnd(String provider, String streamId, Duration took) {
@@ -523,7 +548,7 @@ public final class SttLoadHarness {
 
     @Override
     public void audioDropped(String streamId, long samples, String where) {
-      dropped.addAndGet(samples);
+      dropped.computeIfAbsent(where, w -> new AtomicLong()).addAndGet(samples);
     }
   }
 
@@ -592,6 +617,7 @@ public final class SttLoadHarness {
   /** Every 20 ms, one frame to every speaker, each at its own place in the speech. */
   static final class Driver implements Runnable {
     final AtomicLong dropped = new AtomicLong();
+    final AtomicLong offered = new AtomicLong();
     private final LoadSource source;
     private final short[] speech;
     private final long startNanos;
@@ -619,6 +645,7 @@ public final class SttLoadHarness {
         // each speaker at a different place in the speech, so they do not speak in lockstep
         long start = (index * FRAME + (long) s * 7919 * FRAME) % (speech.length - FRAME);
         System.arraycopy(speech, (int) start, frame, 0, FRAME);
+        offered.incrementAndGet();
         if (!sink.offer(frame, 0, FRAME, ts)) {
           dropped.incrementAndGet();
         }
