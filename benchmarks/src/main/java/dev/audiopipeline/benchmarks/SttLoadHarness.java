@@ -214,10 +214,12 @@ public final class SttLoadHarness {
     try (FakeProcess fake = FakeProcess.start(o.provider)) {
       System.out.println("fake " + o.provider + " server: pid " + fake.pid() + " at " + fake.url);
       LatencyTag.Arrivals arrivals = new LatencyTag.Arrivals();
+      SendSide send = new SendSide((o.warmup + o.seconds + 120) * 50,
+          (int) Math.min(Integer.MAX_VALUE - 8, (long) n * o.seconds * 25 + 1024));
       OkHttpClient client = new OkHttpClient.Builder()
-          .socketFactory(new StampingSocketFactory(arrivals)).build();
+          .socketFactory(new StampingSocketFactory(arrivals, send)).build();
       try (SttProvider provider = provider(o.provider, fake.url, client)) {
-        measure(o, provider, speech, arrivals, fake);
+        measure(o, provider, speech, arrivals, send, fake);
       } finally {
         client.connectionPool().evictAll();
       }
@@ -234,7 +236,7 @@ public final class SttLoadHarness {
   }
 
   private static void measure(Options o, SttProvider provider, short[] speech,
-      LatencyTag.Arrivals arrivals, FakeProcess fake) throws Exception {
+      LatencyTag.Arrivals arrivals, SendSide send, FakeProcess fake) throws Exception {
     int n = o.speakers;
     int capacity = (int) Math.min(Integer.MAX_VALUE - 8, (long) n * o.seconds * 8 + 1024);
     Recorder rec = new Recorder(n, capacity, arrivals, o.seconds);
@@ -274,7 +276,7 @@ public final class SttLoadHarness {
       t.setDaemon(true);
       return t;
     });
-    Driver d = new Driver(source, speech, System.nanoTime());
+    Driver d = new Driver(source, speech, System.nanoTime(), send);
     driver.scheduleAtFixedRate(d, 0, 20, TimeUnit.MILLISECONDS);
     ThreadCensus census = new ThreadCensus(threads);
     try {
@@ -285,6 +287,7 @@ public final class SttLoadHarness {
       long fakeCpu0 = fake.cpuNanos();
       long w0 = System.nanoTime();
       rec.startWindow(w0);
+      send.startWindow(w0);
       long end = w0 + TimeUnit.SECONDS.toNanos(o.seconds);
       while (System.nanoTime() < end) {
         census.sample();
@@ -294,6 +297,7 @@ public final class SttLoadHarness {
         }
       }
       rec.endWindow();
+      send.endWindow(System.nanoTime());
       long wall = System.nanoTime() - w0;
       long cpu = os.getProcessCpuTime() - cpu0;
       long fakeCpu = fake.cpuNanos() - fakeCpu0;
@@ -310,7 +314,7 @@ public final class SttLoadHarness {
       }
       rec.check(n, o.seconds, metrics);
       report(o, rec, metrics, census, threads.getPeakThreadCount(), threadsBase,
-          heapBase, heapSteady, cpu, fakeCpu, wall, offered, refused);
+          heapBase, heapSteady, cpu, fakeCpu, wall, offered, refused, send);
       if (refused > offered * MAX_DROPPED || metrics.reconnects.get() > 0) {
         throw new Overloaded(String.format(Locale.ROOT, "the pipeline did not keep up: %.1f %% of"
                 + " the audio frames in the window were refused by full buffers, %d reconnects;"
@@ -344,7 +348,7 @@ public final class SttLoadHarness {
 
   private static void report(Options o, Recorder rec, Metrics metrics, ThreadCensus census,
       int peakThreads, int threadsBase, long heapBase, long heapSteady, long cpu, long fakeCpu,
-      long wall, long offered, long refused) {
+      long wall, long offered, long refused, SendSide send) {
     int n = o.speakers;
     long[] pipe = rec.pipelineNanos();
     long[] wire = rec.wireMicros();
@@ -360,6 +364,19 @@ public final class SttLoadHarness {
         + " p99 %.2f max %.2f ms; fake's send -> onNext p50 %.2f p99 %.2f max %.2f ms%n",
         pct(wire, 0.50) / 1e3, pct(wire, 0.99) / 1e3, max(wire) / 1e3, pct(e2e, 0.50) / 1e3,
         pct(e2e, 0.99) / 1e3, max(e2e) / 1e3);
+    long[] out = send.sorted();
+    if (refused > 0 || metrics.reconnects.get() > 0 || send.broken()) {
+      System.out.println("send side (frame offered to the sink -> its audio written to the socket):"
+          + " not measured: " + (refused > 0 || metrics.reconnects.get() > 0
+          ? "frames were refused or a speaker reconnected" : send.why())
+          + " (socket byte counts are not audio positions)");
+    } else {
+      System.out.printf(Locale.ROOT, "send side (frame offered to the sink -> the audio chunk it"
+          + " completes written to the socket), %d chunks: min %.2f ms  p50 %.2f ms  p99 %.2f ms"
+          + "  max %.2f ms (driver tick of %d speakers: p99 %.2f ms)%n", out.length,
+          (out.length == 0 ? 0 : out[0]) / 1e6, pct(out, 0.50) / 1e6,
+          pct(out, 0.99) / 1e6, max(out) / 1e6, n, send.tickP99() / 1e6);
+    }
     System.out.printf(Locale.ROOT, "threads: peak %d live (%d before the session); busiest"
         + " sample %d: %s%n", peakThreads, threadsBase, census.busiestTotal, census.busiest());
     System.out.printf(Locale.ROOT, "heap per speaker: %.2f MB (used after GC at steady state %d MB"
@@ -529,6 +546,103 @@ public final class SttLoadHarness {
     }
   }
 
+  /**
+   * Send-side latency: driver frame {@code f} is offered to every speaker's sink at tick {@code
+   * f}; a connection's audio byte count at the end of each binary frame it writes gives the last
+   * driver frame in it (every connection's audio starts with frame 0: all speakers are connected
+   * before the driver starts, nothing is refused, nobody reconnects), and the chunk's latency is
+   * its write time minus that frame's tick. One chunk per 50 ms per speaker.
+   */
+  static final class SendSide implements StampingSocketFactory.AudioWrites {
+    private final java.util.concurrent.atomic.AtomicLongArray ticks;
+    private final long[] tickCost;
+    private final long[] latencies;
+    private final AtomicInteger count = new AtomicInteger();
+    private volatile boolean compressed;
+    private volatile boolean negative;
+    private volatile long windowStart = Long.MAX_VALUE;
+    private volatile long windowEnd = Long.MAX_VALUE;
+    private int tickCount;
+
+    SendSide(int maxTicks, int capacity) {
+      this.ticks = new java.util.concurrent.atomic.AtomicLongArray(maxTicks);
+      this.tickCost = new long[maxTicks];
+      this.latencies = new long[capacity];
+    }
+
+    void tick(long index, long nanos) {
+      if (index < ticks.length()) {
+        ticks.set((int) index, nanos);
+      }
+    }
+
+    void tickCost(long index, long nanos) {
+      if (index < ticks.length()) {
+        tickCost[(int) index] = nanos;
+        tickCount = (int) index + 1;
+      }
+    }
+
+    void startWindow(long nanos) {
+      windowStart = nanos;
+    }
+
+    void endWindow(long nanos) {
+      windowEnd = nanos;
+    }
+
+    @Override
+    public void written(long audioBytes, long nanos) {
+      long sample = audioBytes / 2;
+      if (sample == 0) {
+        return;
+      }
+      long f = (sample - 1) / FRAME;
+      if (f >= ticks.length()) {
+        return;
+      }
+      long tick = ticks.get((int) f);
+      if (tick == 0) {
+        negative = true; // audio written for a frame not yet offered: the mapping is wrong
+        return;
+      }
+      if (tick < windowStart || tick >= windowEnd) {
+        return;
+      }
+      int k = count.getAndIncrement();
+      if (k < latencies.length) {
+        latencies[k] = nanos - tick;
+      }
+    }
+
+    @Override
+    public void compressed() {
+      compressed = true;
+    }
+
+    boolean broken() {
+      return compressed || negative || count.get() == 0;
+    }
+
+    String why() {
+      return compressed ? "frames were compressed" : negative
+          ? "audio was written for a frame not yet offered" : "no audio chunk seen";
+    }
+
+    long[] sorted() {
+      long[] s = Arrays.copyOf(latencies, Math.min(count.get(), latencies.length));
+      Arrays.sort(s);
+      return s;
+    }
+
+    /** p99 of the driver's loop over all sinks (a speaker late in the loop waits that long). */
+    long tickP99() {
+      long[] c = Arrays.copyOf(tickCost, tickCount);
+      Arrays.sort(c);
+      return pct(c, 0.99);
+    }
+  }
+
   /** Connections, reconnects and drops the pipeline reports. */
   static final class Metrics implements PipelineListener {
     final Set<String> connected = ConcurrentHashMap.newKeySet();
@@ -624,10 +738,13 @@ public final class SttLoadHarness {
     private final short[] frame = new short[FRAME];
     private long index;
 
-    Driver(LoadSource source, short[] speech, long startNanos) {
+    private final SendSide send;
+
+    Driver(LoadSource source, short[] speech, long startNanos, SendSide send) {
       this.source = source;
       this.speech = speech;
       this.startNanos = startNanos;
+      this.send = send;
     }
 
     @Override
@@ -637,6 +754,8 @@ public final class SttLoadHarness {
       }
       // the source's timeline: microseconds since the source started, frame by frame
       long ts = (startNanos - source.startNanos) / 1_000 + index * 20_000;
+      long tick = System.nanoTime();
+      send.tick(index, tick); // before the first offer: a drain thread may write at once
       for (int s = 0; s < source.sinks.length; s++) {
         AudioSink sink = source.sinks[s];
         if (sink == null) {
@@ -650,6 +769,7 @@ public final class SttLoadHarness {
           dropped.incrementAndGet();
         }
       }
+      send.tickCost(index, System.nanoTime() - tick);
       index++;
     }
   }
