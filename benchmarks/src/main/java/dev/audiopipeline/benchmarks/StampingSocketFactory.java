@@ -34,10 +34,12 @@ final class StampingSocketFactory extends SocketFactory {
   /** Receives the end of every binary frame a connection writes. */
   interface AudioWrites {
     /**
+     * @param id the connection's first two binary payload bytes as a little-endian short (the
+     *     harness's first frame carries the speaker there)
      * @param audioBytes the connection's binary payload bytes so far, this frame included
      * @param nanos {@link System#nanoTime()} just before the write that completes the frame
      */
-    void written(long audioBytes, long nanos);
+    void written(int id, long audioBytes, long nanos);
 
     /** A frame was compressed (permessage-deflate): byte counts are no longer audio positions. */
     void compressed();
@@ -178,6 +180,8 @@ final class StampingSocketFactory extends SocketFactory {
     private int maskLeft;
     private long payloadLeft;
     private long audioBytes;
+    private final byte[] mask = new byte[4];
+    private int id;
 
     ClientFrames(AudioWrites writes) {
       this.writes = writes;
@@ -207,6 +211,7 @@ final class StampingSocketFactory extends SocketFactory {
           }
           case HEADER1 -> {
             int len7 = c & 0x7f;
+            java.util.Arrays.fill(mask, (byte) 0);
             maskLeft = (c & 0x80) != 0 ? 4 : 0;
             payloadLeft = len7 < 126 ? len7 : 0;
             extendedLeft = len7 == 126 ? 2 : len7 == 127 ? 8 : 0;
@@ -224,11 +229,24 @@ final class StampingSocketFactory extends SocketFactory {
             }
           }
           case MASK -> {
+            mask[4 - maskLeft] = (byte) c;
             maskLeft--;
             i++;
             afterHeader(nanos);
           }
           default -> { // PAYLOAD
+            if (binary && audioBytes < 2) {
+              // the connection's first payload bytes, unmasked (RFC 6455 5.3)
+              int v = (c ^ mask[(int) audioBytes]) & 0xff;
+              id = audioBytes == 0 ? v : (short) (id | v << 8);
+              audioBytes++;
+              payloadLeft--;
+              i++;
+              if (payloadLeft == 0) {
+                frameDone(nanos);
+              }
+              continue;
+            }
             int n = (int) Math.min(payloadLeft, end - i);
             payloadLeft -= n;
             if (binary) {
@@ -256,7 +274,7 @@ final class StampingSocketFactory extends SocketFactory {
 
     private void frameDone(long nanos) {
       if (binary) {
-        writes.written(audioBytes, nanos);
+        writes.written(id, audioBytes, nanos);
       }
       state = HEADER0;
     }

@@ -87,6 +87,7 @@ import org.jspecify.annotations.Nullable;
 public final class SttLoadHarness {
   private static final int RATE = 16_000;
   private static final int FRAME = 320; // 20 ms
+  private static final int ID_BASE = 1000; // the first frame of speaker s: every sample ID_BASE + s
   private static final long BUCKET_NANOS = 5_000_000_000L; // "transcripts stop arriving" window
   private static final String API_KEY = "load-harness-made-up-key";
   static final int FAILED = 2;
@@ -214,7 +215,7 @@ public final class SttLoadHarness {
     try (FakeProcess fake = FakeProcess.start(o.provider)) {
       System.out.println("fake " + o.provider + " server: pid " + fake.pid() + " at " + fake.url);
       LatencyTag.Arrivals arrivals = new LatencyTag.Arrivals();
-      SendSide send = new SendSide((o.warmup + o.seconds + 120) * 50,
+      SendSide send = new SendSide(n, (o.warmup + o.seconds + 10) * 50,
           (int) Math.min(Integer.MAX_VALUE - 8, (long) n * o.seconds * 25 + 1024));
       OkHttpClient client = new OkHttpClient.Builder()
           .socketFactory(new StampingSocketFactory(arrivals, send)).build();
@@ -554,6 +555,9 @@ public final class SttLoadHarness {
    * its write time minus that frame's tick. One chunk per 50 ms per speaker.
    */
   static final class SendSide implements StampingSocketFactory.AudioWrites {
+    private final int speakers;
+    private final int frames;
+    private final int[] offerMicros; // [speaker * frames + frame]: offer time - tick, micros
     private final java.util.concurrent.atomic.AtomicLongArray ticks;
     private final long[] tickCost;
     private final long[] latencies;
@@ -564,7 +568,10 @@ public final class SttLoadHarness {
     private volatile long windowEnd = Long.MAX_VALUE;
     private int tickCount;
 
-    SendSide(int maxTicks, int capacity) {
+    SendSide(int speakers, int maxTicks, int capacity) {
+      this.speakers = speakers;
+      this.frames = maxTicks;
+      this.offerMicros = new int[speakers * maxTicks];
       this.ticks = new java.util.concurrent.atomic.AtomicLongArray(maxTicks);
       this.tickCost = new long[maxTicks];
       this.latencies = new long[capacity];
@@ -573,6 +580,13 @@ public final class SttLoadHarness {
     void tick(long index, long nanos) {
       if (index < ticks.length()) {
         ticks.set((int) index, nanos);
+      }
+    }
+
+    /** Speaker {@code s} is about to be offered frame {@code index} of the tick at {@code tick}. */
+    void offering(int s, long index, long tick) {
+      if (index < frames) {
+        offerMicros[s * frames + (int) index] = (int) ((System.nanoTime() - tick) / 1_000);
       }
     }
 
@@ -592,16 +606,22 @@ public final class SttLoadHarness {
     }
 
     @Override
-    public void written(long audioBytes, long nanos) {
+    public void written(int id, long audioBytes, long nanos) {
       long sample = audioBytes / 2;
+      int s = id - ID_BASE;
       if (sample == 0) {
         return;
       }
+      if (s < 0 || s >= speakers) {
+        negative = true; // not our first frame: the mapping is wrong
+        return;
+      }
       long f = (sample - 1) / FRAME;
-      if (f >= ticks.length()) {
+      if (f >= frames) {
         return;
       }
       long tick = ticks.get((int) f);
+      long offered = tick + offerMicros[s * frames + (int) f] * 1_000L;
       if (tick == 0) {
         negative = true; // audio written for a frame not yet offered: the mapping is wrong
         return;
@@ -611,7 +631,7 @@ public final class SttLoadHarness {
       }
       int k = count.getAndIncrement();
       if (k < latencies.length) {
-        latencies[k] = nanos - tick;
+        latencies[k] = nanos - offered;
       }
     }
 
@@ -626,7 +646,8 @@ public final class SttLoadHarness {
 
     String why() {
       return compressed ? "frames were compressed" : negative
-          ? "audio was written for a frame not yet offered" : "no audio chunk seen";
+          ? "audio was written for a frame not yet offered, or for no known speaker"
+          : "no binary audio frame seen (ElevenLabs sends audio as JSON text)";
     }
 
     long[] sorted() {
@@ -761,10 +782,16 @@ public final class SttLoadHarness {
         if (sink == null) {
           continue;
         }
-        // each speaker at a different place in the speech, so they do not speak in lockstep
-        long start = (index * FRAME + (long) s * 7919 * FRAME) % (speech.length - FRAME);
-        System.arraycopy(speech, (int) start, frame, 0, FRAME);
+        if (index == 0) {
+          // the first frame names its speaker, so a socket's audio can be told apart
+          Arrays.fill(frame, (short) (ID_BASE + s));
+        } else {
+          // each speaker at a different place in the speech, so they do not speak in lockstep
+          long start = (index * FRAME + (long) s * 7919 * FRAME) % (speech.length - FRAME);
+          System.arraycopy(speech, (int) start, frame, 0, FRAME);
+        }
         offered.incrementAndGet();
+        send.offering(s, index, tick);
         if (!sink.offer(frame, 0, FRAME, ts)) {
           dropped.incrementAndGet();
         }
