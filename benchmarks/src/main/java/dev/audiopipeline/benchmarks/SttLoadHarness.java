@@ -316,11 +316,14 @@ public final class SttLoadHarness {
       rec.check(n, o.seconds, metrics);
       report(o, rec, metrics, census, threads.getPeakThreadCount(), threadsBase,
           heapBase, heapSteady, cpu, fakeCpu, wall, offered, refused, send);
-      if (refused > offered * MAX_DROPPED || metrics.reconnects.get() > 0) {
+      long expected = (long) n * wall / 20_000_000L;
+      if (refused > offered * MAX_DROPPED || metrics.reconnects.get() > 0
+          || offered < expected * (1 - MAX_DROPPED)) {
         throw new Overloaded(String.format(Locale.ROOT, "the pipeline did not keep up: %.1f %% of"
-                + " the audio frames in the window were refused by full buffers, %d reconnects;"
-                + " the figures above are those of an overloaded pipeline", 100.0 * refused
-                / Math.max(1, offered), metrics.reconnects.get()));
+                + " the audio frames in the window were refused by full buffers, %d reconnects,"
+                + " the driver offered %.1f %% of real time (its thread starved); the figures"
+                + " above are those of an overloaded JVM", 100.0 * refused / Math.max(1, offered),
+            metrics.reconnects.get(), 100.0 * offered / Math.max(1, expected)));
       }
     } finally {
       driver.shutdownNow();
