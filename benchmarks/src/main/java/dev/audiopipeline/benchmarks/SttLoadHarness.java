@@ -72,12 +72,19 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>It exits with status 2 and says why when it cannot connect every speaker, when a speaker gets
  * no transcript in the window, when transcripts stop arriving for 5 s, when the session fails, or
- * when no latency could be measured: it never reports figures for work that did not happen.
+ * when no latency could be measured: it never reports figures for work that did not happen. It
+ * exits with status 3 after printing the figures when the pipeline did not keep up (more than 1 %
+ * of the frames refused, a reconnect, or the driver short of real time).
+ *
+ * <p>Also measured (Deepgram, which sends binary frames): the send side, frame offered to the sink
+ * → the chunk it completes written to the socket, by following the client's WebSocket frames.
+ * The first frame of speaker {@code s} has every sample {@code 1000 + s}, which names the socket.
  *
  * <pre>
  * ./mvnw -q -pl benchmarks -am package -DskipTests
- * java -Xmx3g -cp benchmarks/target/benchmarks.jar dev.audiopipeline.benchmarks.SttLoadHarness \
+ * java -Xmx1g -cp benchmarks/target/benchmarks.jar dev.audiopipeline.benchmarks.SttLoadHarness \
  *     --speakers 200 --seconds 60 [--provider deepgram|elevenlabs] [--warmup 5] [--wav file]
+ * # 1,000 speakers: -Xmx3g (about 1.3 MB per speaker)
  * </pre>
  *
  * <p>Bounded: connecting may take {@code --connect-timeout} (default 120 s), then warm-up plus
