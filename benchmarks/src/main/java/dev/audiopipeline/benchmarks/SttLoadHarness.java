@@ -158,18 +158,23 @@ public final class SttLoadHarness {
   }
 
   /** The run could not do the work it was asked to measure. */
-  static class HarnessFailure extends Exception {
+  static final class HarnessFailure extends Exception {
     HarnessFailure(String message) {
       super(message);
     }
   }
 
-  /** The work was done and measured, but the pipeline did not keep up with it. */
-  static final class Overloaded extends HarnessFailure {
-    Overloaded(String message) {
-      super(message);
-    }
-  }
+  /**
+   * What a finished run measured (the figures themselves are printed).
+   *
+   * @param matched transcripts in the window matched to their provider message
+   * @param speakersHeard speakers with at least one transcript in the window
+   * @param sendChunks audio chunks timed on the send side (0 when not measured)
+   * @param fakePid the fake server's process, stopped when the run returns
+   * @param overloaded why the pipeline did not keep up, or {@code null}
+   */
+  record Result(long matched, int speakersHeard, int sendChunks, long fakePid,
+      @Nullable String overloaded) {}
 
   public static void main(String[] args) throws Exception {
     Options o;
@@ -196,11 +201,13 @@ public final class SttLoadHarness {
     watchdog.start();
     int status;
     try {
-      run(o);
-      status = 0;
-    } catch (Overloaded e) {
-      System.err.println("SttLoadHarness OVERLOADED: " + e.getMessage());
-      status = OVERLOADED;
+      Result r = run(o);
+      if (r.overloaded() != null) {
+        System.err.println("SttLoadHarness OVERLOADED: " + r.overloaded());
+        status = OVERLOADED;
+      } else {
+        status = 0;
+      }
     } catch (HarnessFailure e) {
       System.err.println("SttLoadHarness FAILED: " + e.getMessage());
       status = FAILED;
@@ -208,7 +215,7 @@ public final class SttLoadHarness {
     System.exit(status);
   }
 
-  static void run(Options o) throws Exception {
+  static Result run(Options o) throws Exception {
     short[] speech = o.wav != null ? readWav(o.wav) : bundledInterview();
     int n = o.speakers;
     System.out.printf(Locale.ROOT, "SttLoadHarness: %s, %d speakers, %d s measured after %d s"
@@ -227,7 +234,7 @@ public final class SttLoadHarness {
       OkHttpClient client = new OkHttpClient.Builder()
           .socketFactory(new StampingSocketFactory(arrivals, send)).build();
       try (SttProvider provider = provider(o.provider, fake.url, client)) {
-        measure(o, provider, speech, arrivals, send, fake);
+        return measure(o, provider, speech, arrivals, send, fake);
       } finally {
         client.connectionPool().evictAll();
       }
@@ -243,7 +250,7 @@ public final class SttLoadHarness {
         .vadSilenceThresholdSecs(0.5).build();
   }
 
-  private static void measure(Options o, SttProvider provider, short[] speech,
+  private static Result measure(Options o, SttProvider provider, short[] speech,
       LatencyTag.Arrivals arrivals, SendSide send, FakeProcess fake) throws Exception {
     int n = o.speakers;
     int capacity = (int) Math.min(Integer.MAX_VALUE - 8, (long) n * o.seconds * 8 + 1024);
@@ -324,14 +331,18 @@ public final class SttLoadHarness {
       report(o, rec, metrics, census, threads.getPeakThreadCount(), threadsBase,
           heapBase, heapSteady, cpu, fakeCpu, wall, offered, refused, send);
       long expected = (long) n * wall / 20_000_000L;
+      String overloaded = null;
       if (refused > offered * MAX_DROPPED || metrics.reconnects.get() > 0
           || offered < expected * (1 - MAX_DROPPED)) {
-        throw new Overloaded(String.format(Locale.ROOT, "the pipeline did not keep up: %.1f %% of"
+        overloaded = String.format(Locale.ROOT, "the pipeline did not keep up: %.1f %% of"
                 + " the audio frames in the window were refused by full buffers, %d reconnects,"
                 + " the driver offered %.1f %% of real time (its thread starved); the figures"
                 + " above are those of an overloaded JVM", 100.0 * refused / Math.max(1, offered),
-            metrics.reconnects.get(), 100.0 * offered / Math.max(1, expected)));
+            metrics.reconnects.get(), 100.0 * offered / Math.max(1, expected));
       }
+      boolean sendMeasured = refused == 0 && metrics.reconnects.get() == 0 && !send.broken();
+      return new Result(rec.samples(), rec.speakersHeard(), sendMeasured ? send.sorted().length : 0,
+          fake.pid(), overloaded);
     } finally {
       driver.shutdownNow();
       closeQuietly(session);
@@ -521,6 +532,10 @@ public final class SttLoadHarness {
 
     long[] endToEndMicros() {
       return sorted(endToEnd);
+    }
+
+    long samples() {
+      return samples.get();
     }
 
     int speakersHeard() {
