@@ -219,9 +219,11 @@ public final class SttLoadHarness {
     short[] speech = o.wav != null ? readWav(o.wav) : bundledInterview();
     int n = o.speakers;
     System.out.printf(Locale.ROOT, "SttLoadHarness: %s, %d speakers, %d s measured after %d s"
-            + " warm-up; %d cores, Java %s (%s), -Xmx %d MB%n", o.provider, n, o.seconds,
-        o.warmup, Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"),
-        System.getProperty("java.vm.name"), Runtime.getRuntime().maxMemory() >> 20);
+            + " warm-up; %d cores, Java %s (%s), -Xmx %d MB, load average %.2f%n", o.provider, n,
+        o.seconds, o.warmup, Runtime.getRuntime().availableProcessors(),
+        System.getProperty("java.version"), System.getProperty("java.vm.name"),
+        Runtime.getRuntime().maxMemory() >> 20,
+        ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
     if (Runtime.getRuntime().maxMemory() < n * 2L * 1024 * 1024 + (256L << 20)) {
       System.out.println("warning: -Xmx may be too small (each speaker keeps a 30 s replay buffer,"
           + " about 1 MB); use about 2 MB per speaker + 256 MB");
@@ -404,6 +406,8 @@ public final class SttLoadHarness {
     System.out.printf(Locale.ROOT, "heap per speaker: %.2f MB (used after GC at steady state %d MB"
             + " - before the session %d MB, / %d)%n", (heapSteady - heapBase) / 1e6 / n,
         heapSteady >> 20, heapBase >> 20, n);
+    System.out.printf(Locale.ROOT, "load average at the end of the window: %.2f%n",
+        ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
     System.out.printf(Locale.ROOT, "CPU over the window: this JVM %.0f%% of one core, fake process"
             + " %.0f%%; reconnects %d (whole run); frames refused by full buffers %d of %d offered"
             + " in the window (%.2f %%); samples the pipeline reported dropped (whole run): %s%n",
