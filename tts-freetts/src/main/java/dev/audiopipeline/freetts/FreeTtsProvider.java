@@ -7,6 +7,7 @@ import dev.audiopipeline.AudioPipelineException;
 import dev.audiopipeline.TtsChunk;
 import dev.audiopipeline.TtsProvider;
 import dev.audiopipeline.TtsRequest;
+import dev.audiopipeline.internal.runtime.NamedThreadFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -30,7 +31,7 @@ import org.jspecify.annotations.Nullable;
  * <p>Output: signed 16-bit little-endian PCM, 16 kHz mono ({@link #outputFormat()}), in chunks as
  * FreeTTS produces them (about one per phrase). FreeTTS voices are not thread-safe, so requests
  * are synthesised one at a time, in order of subscription, on the provider's own thread ({@code
- * audio-pipeline-freetts-N}); each subscription is a separate synthesis. Cancelling stops the
+ * audio-pipeline-freetts-N-1}); each subscription is a separate synthesis. Cancelling stops the
  * synthesis at the next chunk. Only the default voice is available: a request naming another voice
  * fails with an {@link AudioPipelineException} naming the accepted one. No character alignment is
  * reported.
@@ -51,14 +52,9 @@ public final class FreeTtsProvider implements TtsProvider {
 
   private FreeTtsProvider(Builder b) {
     this.wordsPerMinute = b.wordsPerMinute;
-    String name = "audio-pipeline-freetts-" + INSTANCES.incrementAndGet();
     this.executor =
         Executors.newSingleThreadExecutor(
-            r -> {
-              Thread t = new Thread(r, name);
-              t.setDaemon(true);
-              return t;
-            });
+            new NamedThreadFactory("freetts-" + INSTANCES.incrementAndGet()));
   }
 
   /** A provider with the default settings ({@value #VOICE}, 150 words per minute). */
