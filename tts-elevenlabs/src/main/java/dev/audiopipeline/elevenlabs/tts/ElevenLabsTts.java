@@ -60,38 +60,12 @@ public final class ElevenLabsTts implements StreamingTtsProvider {
   /** {@value} ("Rachel", a premade voice every account has). */
   public static final String DEFAULT_VOICE = "21m00Tcm4TlvDq8ikWAM";
 
-  final String apiKey;
-  final HttpUrl baseUrl;
-  final HttpUrl webSocketBaseUrl;
-  final String voiceId;
-  final String modelId;
-  final OutputFormat outputFormat;
-  final VoiceSettings voiceSettings;
-  final @Nullable String languageCode;
-  final boolean enableLogging;
-  final boolean alignment;
-  final @Nullable String applyTextNormalization;
-  final @Nullable Long seed;
-  final @Nullable Integer optimizeStreamingLatency;
-  final int maxRetries;
-  final Duration maxRetryDelay;
-  final Duration synthesisTimeout;
-  final Sleeper sleeper;
-  final Clock clock;
-  final PipelineListener listener;
-  final Duration inactivityTimeout;
-  final Duration keepAliveInterval;
-  final Duration finalTimeout;
-  final @Nullable List<Integer> chunkLengthSchedule;
-  final boolean autoMode;
-  final int maxBufferedChunks;
-  final Duration connectionIdleTimeout;
-  final int maxContextsPerConnection;
-  final OkHttpClient client;
+  private final TtsConfig config;
+  private final OkHttpClient client;
   private final boolean ownsClient;
-  final ExecutorService executor;
-  final ObjectMapper json = new ObjectMapper();
-  final String instanceName;
+  private final ExecutorService executor;
+  private final ObjectMapper json = new ObjectMapper();
+  private final String instanceName;
 
   private final AtomicBoolean closed = new AtomicBoolean();
   private final Object connectionsLock = new Object();
@@ -104,37 +78,11 @@ public final class ElevenLabsTts implements StreamingTtsProvider {
   private final java.util.Set<HttpSynthesis> activeSyntheses =
       java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-  private ElevenLabsTts(Builder b) {
-    this.apiKey = Objects.requireNonNull(b.apiKey, "apiKey");
-    this.baseUrl = b.baseUrl;
-    this.webSocketBaseUrl = b.webSocketBaseUrl != null ? b.webSocketBaseUrl : b.baseUrl;
-    this.voiceId = b.voiceId;
-    this.modelId = b.modelId;
-    this.outputFormat = b.outputFormat;
-    this.voiceSettings = b.voiceSettings;
-    this.languageCode = b.languageCode;
-    this.enableLogging = b.enableLogging;
-    this.alignment = b.alignment;
-    this.applyTextNormalization = b.applyTextNormalization;
-    this.seed = b.seed;
-    this.optimizeStreamingLatency = b.optimizeStreamingLatency;
-    this.maxRetries = b.maxRetries;
-    this.maxRetryDelay = b.maxRetryDelay;
-    this.synthesisTimeout = b.synthesisTimeout;
-    this.sleeper = b.sleeper;
-    this.clock = b.clock;
-    this.listener = b.listener;
-    this.inactivityTimeout = b.inactivityTimeout;
-    this.keepAliveInterval = b.keepAliveInterval;
-    this.finalTimeout = b.finalTimeout;
-    this.chunkLengthSchedule = b.chunkLengthSchedule;
-    this.autoMode = b.autoMode;
-    this.maxBufferedChunks = b.maxBufferedChunks;
-    this.connectionIdleTimeout = b.connectionIdleTimeout;
-    this.maxContextsPerConnection = b.maxContextsPerConnection;
+  private ElevenLabsTts(TtsConfig config, @Nullable OkHttpClient givenClient) {
+    this.config = config;
     this.instanceName = "elevenlabs-tts-" + INSTANCES.incrementAndGet();
-    if (b.client != null) {
-      this.client = b.client;
+    if (givenClient != null) {
+      this.client = givenClient;
       this.ownsClient = false;
     } else {
       this.client =
@@ -178,33 +126,34 @@ public final class ElevenLabsTts implements StreamingTtsProvider {
    */
   public Builder newBuilder() {
     Builder b = new Builder();
-    b.apiKey = apiKey;
-    b.baseUrl = baseUrl;
-    b.webSocketBaseUrl = webSocketBaseUrl;
-    b.voiceId = voiceId;
-    b.modelId = modelId;
-    b.outputFormat = outputFormat;
-    b.voiceSettings = voiceSettings;
-    b.languageCode = languageCode;
-    b.enableLogging = enableLogging;
-    b.alignment = alignment;
-    b.applyTextNormalization = applyTextNormalization;
-    b.seed = seed;
-    b.optimizeStreamingLatency = optimizeStreamingLatency;
-    b.maxRetries = maxRetries;
-    b.maxRetryDelay = maxRetryDelay;
-    b.synthesisTimeout = synthesisTimeout;
-    b.sleeper = sleeper;
-    b.clock = clock;
-    b.listener = listener;
-    b.inactivityTimeout = inactivityTimeout;
-    b.keepAliveInterval = keepAliveInterval;
-    b.finalTimeout = finalTimeout;
-    b.chunkLengthSchedule = chunkLengthSchedule;
-    b.autoMode = autoMode;
-    b.maxBufferedChunks = maxBufferedChunks;
-    b.connectionIdleTimeout = connectionIdleTimeout;
-    b.maxContextsPerConnection = maxContextsPerConnection;
+    TtsConfig c = config;
+    b.apiKey = c.apiKey();
+    b.baseUrl = c.baseUrl();
+    b.webSocketBaseUrl = c.webSocketBaseUrl();
+    b.voiceId = c.voiceId();
+    b.modelId = c.modelId();
+    b.outputFormat = c.outputFormat();
+    b.voiceSettings = c.voiceSettings();
+    b.languageCode = c.languageCode();
+    b.enableLogging = c.enableLogging();
+    b.alignment = c.alignment();
+    b.applyTextNormalization = c.applyTextNormalization();
+    b.seed = c.seed();
+    b.optimizeStreamingLatency = c.optimizeStreamingLatency();
+    b.maxRetries = c.maxRetries();
+    b.maxRetryDelay = c.maxRetryDelay();
+    b.synthesisTimeout = c.synthesisTimeout();
+    b.sleeper = c.sleeper();
+    b.clock = c.clock();
+    b.listener = c.listener();
+    b.inactivityTimeout = c.inactivityTimeout();
+    b.keepAliveInterval = c.keepAliveInterval();
+    b.finalTimeout = c.finalTimeout();
+    b.chunkLengthSchedule = c.chunkLengthSchedule();
+    b.autoMode = c.autoMode();
+    b.maxBufferedChunks = c.maxBufferedChunks();
+    b.connectionIdleTimeout = c.connectionIdleTimeout();
+    b.maxContextsPerConnection = c.maxContextsPerConnection();
     b.client = client;
     return b;
   }
@@ -216,17 +165,17 @@ public final class ElevenLabsTts implements StreamingTtsProvider {
 
   @Override
   public AudioFormat outputFormat() {
-    return outputFormat.pcmFormat();
+    return config.outputFormat().pcmFormat();
   }
 
   /** The voice used when a request names none. */
   public String voiceId() {
-    return voiceId;
+    return config.voiceId();
   }
 
   /** The model id sent with every request. */
   public String modelId() {
-    return modelId;
+    return config.modelId();
   }
 
   @Override
@@ -236,13 +185,13 @@ public final class ElevenLabsTts implements StreamingTtsProvider {
     if (request.voice() != null && request.voice().isBlank()) {
       throw new IllegalArgumentException("request voice is blank: give a voice id or null for the default");
     }
-    return subscriber -> new HttpSynthesis(this, request, subscriber).start();
+    return subscriber -> new HttpSynthesis(this, config, request, subscriber).start();
   }
 
   @Override
   public TtsStream openStream(@Nullable String voice) {
     checkOpen();
-    String v = voice == null ? voiceId : voice;
+    String v = voice == null ? config.voiceId() : voice;
     if (v.isBlank()) {
       throw new IllegalArgumentException("voice is blank: give a voice id or null for the default");
     }
@@ -257,14 +206,14 @@ public final class ElevenLabsTts implements StreamingTtsProvider {
         }
       }
       if (conn == null) {
-        conn = new WsConnection(this, v, connectionIds.incrementAndGet());
+        conn = new WsConnection(this, config, v, connectionIds.incrementAndGet());
         if (!conn.tryReserve()) {
           throw new IllegalStateException("maxContextsPerConnection is 0");
         }
         connections.add(conn);
         conn.connect();
       }
-      stream = new WsStream(this, conn);
+      stream = new WsStream(this, config, conn);
     }
     stream.open();
     return stream;
@@ -319,6 +268,30 @@ public final class ElevenLabsTts implements StreamingTtsProvider {
     return closed.get();
   }
 
+  /** The frozen configuration this instance was built with. */
+  TtsConfig config() {
+    return config;
+  }
+
+  /** The HTTP client (the builder's, or this instance's own). */
+  OkHttpClient client() {
+    return client;
+  }
+
+  /** The worker pool HTTP syntheses run on. */
+  ExecutorService executor() {
+    return executor;
+  }
+
+  ObjectMapper json() {
+    return json;
+  }
+
+  /** For thread and connection names: {@code elevenlabs-tts-<n>}. */
+  String instanceName() {
+    return instanceName;
+  }
+
   private void checkOpen() {
     if (closed.get()) {
       throw new IllegalStateException("this ElevenLabsTts is closed");
@@ -371,13 +344,13 @@ public final class ElevenLabsTts implements StreamingTtsProvider {
   @Override
   public String toString() {
     return "ElevenLabsTts{voice="
-        + voiceId
+        + config.voiceId()
         + ", model="
-        + modelId
+        + config.modelId()
         + ", format="
-        + outputFormat
+        + config.outputFormat()
         + ", baseUrl="
-        + Secrets.safeUrl(baseUrl.toString())
+        + Secrets.safeUrl(config.baseUrl().toString())
         + ", apiKey="
         + Secrets.MASK
         + "}";
@@ -709,7 +682,36 @@ public final class ElevenLabsTts implements StreamingTtsProvider {
                 + " must be shorter than inactivityTimeout "
                 + inactivityTimeout);
       }
-      return new ElevenLabsTts(this);
+      TtsConfig config =
+          new TtsConfig(
+              apiKey,
+              baseUrl,
+              webSocketBaseUrl != null ? webSocketBaseUrl : baseUrl,
+              voiceId,
+              modelId,
+              outputFormat,
+              voiceSettings,
+              languageCode,
+              enableLogging,
+              alignment,
+              applyTextNormalization,
+              seed,
+              optimizeStreamingLatency,
+              maxRetries,
+              maxRetryDelay,
+              synthesisTimeout,
+              sleeper,
+              clock,
+              listener,
+              inactivityTimeout,
+              keepAliveInterval,
+              finalTimeout,
+              chunkLengthSchedule,
+              autoMode,
+              maxBufferedChunks,
+              connectionIdleTimeout,
+              maxContextsPerConnection);
+      return new ElevenLabsTts(config, client);
     }
 
     private static HttpUrl parseUrl(String name, String url) {

@@ -53,6 +53,7 @@ final class HttpSynthesis implements Runnable {
   private static final int READ_BYTES = 8192;
 
   private final ElevenLabsTts tts;
+  private final TtsConfig cfg;
   private final TtsRequest request;
   private final Flow.Subscriber<? super TtsChunk> subscriber;
   private final ChunkBuffer<TtsChunk> buffer;
@@ -68,8 +69,13 @@ final class HttpSynthesis implements Runnable {
   private @Nullable ScheduledFuture<?> watchdog; // touched by the worker, then by the watchdog
   private final Object watchdogLock = new Object();
 
-  HttpSynthesis(ElevenLabsTts tts, TtsRequest request, Flow.Subscriber<? super TtsChunk> subscriber) {
+  HttpSynthesis(
+      ElevenLabsTts tts,
+      TtsConfig cfg,
+      TtsRequest request,
+      Flow.Subscriber<? super TtsChunk> subscriber) {
     this.tts = tts;
+    this.cfg = cfg;
     this.request = request;
     this.subscriber = subscriber;
     this.buffer = new ChunkBuffer<>(2, this::begin, this::onCancel);
@@ -86,7 +92,7 @@ final class HttpSynthesis implements Runnable {
       return;
     }
     try {
-      tts.executor.execute(this);
+      tts.executor().execute(this);
     } catch (RejectedExecutionException e) {
       tts.unregister(this);
       buffer.fail(new AudioPipelineException("elevenlabs: the provider is closed", e));
@@ -121,8 +127,8 @@ final class HttpSynthesis implements Runnable {
 
   @Override
   public void run() {
-    deadlineNanos = startNanos + tts.synthesisTimeout.toNanos();
-    armWatchdog(tts.synthesisTimeout.toNanos());
+    deadlineNanos = startNanos + cfg.synthesisTimeout().toNanos();
+    armWatchdog(cfg.synthesisTimeout().toNanos());
     try {
       execute();
     } catch (InterruptedException e) {
@@ -209,7 +215,7 @@ final class HttpSynthesis implements Runnable {
   private ConnectionException deadlineError(long wireBytes, @Nullable IOException cause) {
     return new ConnectionException(
         "elevenlabs: the synthesis did not finish within its deadline of "
-            + tts.synthesisTimeout.toMillis() + " ms of network time (synthesisTimeout) after "
+            + cfg.synthesisTimeout().toMillis() + " ms of network time (synthesisTimeout) after "
             + wireBytes + " bytes of audio",
         cause != null ? cause : new InterruptedIOException("synthesisTimeout passed"));
   }
@@ -221,7 +227,7 @@ final class HttpSynthesis implements Runnable {
         buffer.fail(deadlineError(0, null));
         return;
       }
-      Call c = tts.client.newCall(buildRequest());
+      Call c = tts.client().newCall(buildRequest());
       call = c;
       if (cancelled) {
         c.cancel();
@@ -241,10 +247,10 @@ final class HttpSynthesis implements Runnable {
           buffer.fail(deadlineError(0, e));
           return;
         }
-        if (attempt < tts.maxRetries) {
+        if (attempt < cfg.maxRetries()) {
           attempt++;
           Duration d = backoff(attempt);
-          log.warn("elevenlabs: request failed ({}); retry {} of {} in {} ms", Errors.redact(e.toString(), tts.apiKey), attempt, tts.maxRetries, d.toMillis());
+          log.warn("elevenlabs: request failed ({}); retry {} of {} in {} ms", Errors.redact(e.toString(), cfg.apiKey()), attempt, cfg.maxRetries(), d.toMillis());
           waitBeforeRetry(d);
           continue;
         }
@@ -254,20 +260,20 @@ final class HttpSynthesis implements Runnable {
       try (response) {
         if (!response.isSuccessful()) {
           ProviderException error =
-              Errors.fromHttp(tts.json, response.code(), bodyText(response), tts.apiKey);
-          if (error.isRetryable() && attempt < tts.maxRetries) {
+              Errors.fromHttp(tts.json(), response.code(), bodyText(response), cfg.apiKey());
+          if (error.isRetryable() && attempt < cfg.maxRetries()) {
             Duration d = retryAfter(response);
             if (d == null) {
               d = backoff(attempt + 1);
             }
-            if (d.compareTo(tts.maxRetryDelay) <= 0 && d.toNanos() < deadlineNanos - System.nanoTime()) {
+            if (d.compareTo(cfg.maxRetryDelay()) <= 0 && d.toNanos() < deadlineNanos - System.nanoTime()) {
               attempt++;
               log.warn(
                   "elevenlabs: HTTP {} [{}]; retry {} of {} in {} ms",
                   response.code(),
                   error.errorType(),
                   attempt,
-                  tts.maxRetries,
+                  cfg.maxRetries(),
                   d.toMillis());
               response.close();
               waitBeforeRetry(d);
@@ -289,7 +295,7 @@ final class HttpSynthesis implements Runnable {
       if (cancelled || timedOut) {
         return;
       }
-      tts.sleeper.sleep(d);
+      cfg.sleeper().sleep(d);
     } catch (InterruptedException e) {
       if (cancelled || timedOut) {
         return;
@@ -317,7 +323,7 @@ final class HttpSynthesis implements Runnable {
     } catch (NumberFormatException notSeconds) {
       try {
         ZonedDateTime at = ZonedDateTime.parse(h, DateTimeFormatter.RFC_1123_DATE_TIME);
-        Duration d = Duration.between(tts.clock.instant(), at.toInstant());
+        Duration d = Duration.between(cfg.clock().instant(), at.toInstant());
         return d.isNegative() ? Duration.ZERO : d;
       } catch (DateTimeParseException e) {
         return null;
@@ -338,29 +344,29 @@ final class HttpSynthesis implements Runnable {
   }
 
   private Request buildRequest() {
-    String voice = request.voice() != null ? request.voice() : tts.voiceId;
+    String voice = request.voice() != null ? request.voice() : cfg.voiceId();
     HttpUrl.Builder url =
-        tts.baseUrl
+        cfg.baseUrl()
             .newBuilder()
             .addPathSegments("v1/text-to-speech")
             .addPathSegment(voice)
             .addPathSegment("stream");
-    if (tts.alignment) {
+    if (cfg.alignment()) {
       url.addPathSegment("with-timestamps");
     }
-    url.addQueryParameter("output_format", tts.outputFormat.value());
-    url.addQueryParameter("enable_logging", Boolean.toString(tts.enableLogging));
-    if (tts.optimizeStreamingLatency != null) {
-      url.addQueryParameter("optimize_streaming_latency", tts.optimizeStreamingLatency.toString());
+    url.addQueryParameter("output_format", cfg.outputFormat().value());
+    url.addQueryParameter("enable_logging", Boolean.toString(cfg.enableLogging()));
+    if (cfg.optimizeStreamingLatency() != null) {
+      url.addQueryParameter("optimize_streaming_latency", cfg.optimizeStreamingLatency().toString());
     }
-    ObjectNode body = tts.json.createObjectNode();
+    ObjectNode body = tts.json().createObjectNode();
     body.put("text", request.text());
-    body.put("model_id", tts.modelId);
-    if (!tts.voiceSettings.isEmpty()) {
-      body.set("voice_settings", Json.voiceSettings(tts.json, tts.voiceSettings));
+    body.put("model_id", cfg.modelId());
+    if (!cfg.voiceSettings().isEmpty()) {
+      body.set("voice_settings", Json.voiceSettings(tts.json(), cfg.voiceSettings()));
     }
-    if (tts.languageCode != null) {
-      body.put("language_code", tts.languageCode);
+    if (cfg.languageCode() != null) {
+      body.put("language_code", cfg.languageCode());
     }
     if (request.previousText() != null) {
       body.put("previous_text", request.previousText());
@@ -368,15 +374,15 @@ final class HttpSynthesis implements Runnable {
     if (request.nextText() != null) {
       body.put("next_text", request.nextText());
     }
-    if (tts.seed != null) {
-      body.put("seed", tts.seed);
+    if (cfg.seed() != null) {
+      body.put("seed", cfg.seed());
     }
-    if (tts.applyTextNormalization != null) {
-      body.put("apply_text_normalization", tts.applyTextNormalization);
+    if (cfg.applyTextNormalization() != null) {
+      body.put("apply_text_normalization", cfg.applyTextNormalization());
     }
     return new Request.Builder()
         .url(url.build())
-        .header("xi-api-key", tts.apiKey)
+        .header("xi-api-key", cfg.apiKey())
         .post(RequestBody.create(body.toString(), JSON))
         .build();
   }
@@ -384,7 +390,7 @@ final class HttpSynthesis implements Runnable {
   private void stream(Response response) throws InterruptedException {
     ResponseBody body = response.body();
     MediaType type = body.contentType();
-    if (!tts.alignment
+    if (!cfg.alignment()
         && type != null
         && !"audio".equals(type.type())
         && !"octet-stream".equals(type.subtype())) {
@@ -394,15 +400,15 @@ final class HttpSynthesis implements Runnable {
       return;
     }
     String requestId = response.header("request-id");
-    log.debug("elevenlabs: streaming {} (request-id {})", tts.outputFormat,
-        Errors.redact(String.valueOf(requestId), tts.apiKey));
-    AudioFormat format = tts.outputFormat.pcmFormat();
-    AudioDecoder decoder = new AudioDecoder(tts.outputFormat);
+    log.debug("elevenlabs: streaming {} (request-id {})", cfg.outputFormat(),
+        Errors.redact(String.valueOf(requestId), cfg.apiKey()));
+    AudioFormat format = cfg.outputFormat().pcmFormat();
+    AudioDecoder decoder = new AudioDecoder(cfg.outputFormat());
     BufferedSource source = body.source();
     long wireBytes = 0;
     boolean first = true;
     try {
-      if (tts.alignment) {
+      if (cfg.alignment()) {
         while (awaitDemand()) {
           String line = source.readUtf8Line();
           if (line == null) {
@@ -413,7 +419,7 @@ final class HttpSynthesis implements Runnable {
           }
           JsonNode node;
           try {
-            node = tts.json.readTree(line);
+            node = tts.json().readTree(line);
           } catch (IOException e) {
             log.debug("elevenlabs: skipping a line that is not JSON ({} chars)", line.length());
             continue;
@@ -483,7 +489,7 @@ final class HttpSynthesis implements Runnable {
   private void firstByte() {
     Duration latency = Duration.ofNanos(System.nanoTime() - startNanos);
     try {
-      tts.listener.ttsFirstByte(Errors.PROVIDER, latency);
+      cfg.listener().ttsFirstByte(Errors.PROVIDER, latency);
     } catch (RuntimeException e) {
       log.debug("listener threw from ttsFirstByte", e);
     }

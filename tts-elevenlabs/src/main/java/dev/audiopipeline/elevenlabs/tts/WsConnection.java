@@ -35,6 +35,7 @@ final class WsConnection extends WebSocketListener {
   private static final Logger log = LoggerFactory.getLogger(WsConnection.class);
 
   private final ElevenLabsTts tts;
+  private final TtsConfig cfg;
   private final String voiceId;
   private final String name;
   private final Object lock = new Object();
@@ -52,10 +53,11 @@ final class WsConnection extends WebSocketListener {
   private volatile @Nullable WebSocket socket;
   private long connectStartNanos;
 
-  WsConnection(ElevenLabsTts tts, String voiceId, int id) {
+  WsConnection(ElevenLabsTts tts, TtsConfig cfg, String voiceId, int id) {
     this.tts = tts;
+    this.cfg = cfg;
     this.voiceId = voiceId;
-    this.name = tts.instanceName + "-ws-" + id;
+    this.name = tts.instanceName() + "-ws-" + id;
   }
 
   String voiceId() {
@@ -65,7 +67,7 @@ final class WsConnection extends WebSocketListener {
   /** Takes a context slot if this connection is open and not full. */
   boolean tryReserve() {
     synchronized (lock) {
-      if (closed || reserved >= tts.maxContextsPerConnection) {
+      if (closed || reserved >= cfg.maxContextsPerConnection()) {
         return false;
       }
       reserved++;
@@ -105,7 +107,7 @@ final class WsConnection extends WebSocketListener {
               tts.scheduler()
                   .schedule(
                       this::closeIfIdle,
-                      tts.connectionIdleTimeout.toNanos(),
+                      cfg.connectionIdleTimeout().toNanos(),
                       TimeUnit.NANOSECONDS);
         } catch (RejectedExecutionException e) {
           // the provider is closing: shutdown() closes this connection
@@ -116,33 +118,33 @@ final class WsConnection extends WebSocketListener {
 
   void connect() {
     HttpUrl.Builder url =
-        tts.webSocketBaseUrl
+        cfg.webSocketBaseUrl()
             .newBuilder()
             .addPathSegments("v1/text-to-speech")
             .addPathSegment(voiceId)
             .addPathSegment("multi-stream-input")
-            .addQueryParameter("model_id", tts.modelId)
-            .addQueryParameter("output_format", tts.outputFormat.value())
-            .addQueryParameter("inactivity_timeout", Long.toString(tts.inactivityTimeout.getSeconds()))
+            .addQueryParameter("model_id", cfg.modelId())
+            .addQueryParameter("output_format", cfg.outputFormat().value())
+            .addQueryParameter("inactivity_timeout", Long.toString(cfg.inactivityTimeout().getSeconds()))
             .addQueryParameter("sync_alignment", "true")
-            .addQueryParameter("auto_mode", Boolean.toString(tts.autoMode))
-            .addQueryParameter("enable_logging", Boolean.toString(tts.enableLogging));
-    if (tts.languageCode != null) {
-      url.addQueryParameter("language_code", tts.languageCode);
+            .addQueryParameter("auto_mode", Boolean.toString(cfg.autoMode()))
+            .addQueryParameter("enable_logging", Boolean.toString(cfg.enableLogging()));
+    if (cfg.languageCode() != null) {
+      url.addQueryParameter("language_code", cfg.languageCode());
     }
-    if (tts.applyTextNormalization != null) {
-      url.addQueryParameter("apply_text_normalization", tts.applyTextNormalization);
+    if (cfg.applyTextNormalization() != null) {
+      url.addQueryParameter("apply_text_normalization", cfg.applyTextNormalization());
     }
-    if (tts.seed != null) {
-      url.addQueryParameter("seed", tts.seed.toString());
+    if (cfg.seed() != null) {
+      url.addQueryParameter("seed", cfg.seed().toString());
     }
-    Request request = new Request.Builder().url(url.build()).header("xi-api-key", tts.apiKey).build();
+    Request request = new Request.Builder().url(url.build()).header("xi-api-key", cfg.apiKey()).build();
     connectStartNanos = System.nanoTime();
-    listenerCall(() -> tts.listener.connectStart(Errors.PROVIDER, name));
+    listenerCall(() -> cfg.listener().connectStart(Errors.PROVIDER, name));
     log.debug("{}: connecting to {}", name, url.build().redact());
-    socket = tts.client.newWebSocket(request, this);
-    if (!tts.keepAliveInterval.isZero()) {
-      long period = Math.max(TimeUnit.MILLISECONDS.toNanos(10), tts.keepAliveInterval.toNanos() / 2);
+    socket = tts.client().newWebSocket(request, this);
+    if (!cfg.keepAliveInterval().isZero()) {
+      long period = Math.max(TimeUnit.MILLISECONDS.toNanos(10), cfg.keepAliveInterval().toNanos() / 2);
       synchronized (lock) {
         try {
           keepAlive =
@@ -206,7 +208,7 @@ final class WsConnection extends WebSocketListener {
     }
     long now = System.nanoTime();
     for (WsStream s : open) {
-      s.keepAliveIfIdle(now, tts.keepAliveInterval.toNanos());
+      s.keepAliveIfIdle(now, cfg.keepAliveInterval().toNanos());
     }
   }
 
@@ -237,9 +239,9 @@ final class WsConnection extends WebSocketListener {
         return;
       }
       if (onlyIfIdle) {
-        log.debug("{}: idle for {} ms, closing", name, tts.connectionIdleTimeout.toMillis());
+        log.debug("{}: idle for {} ms, closing", name, cfg.connectionIdleTimeout().toMillis());
       }
-      ObjectNode bye = tts.json.createObjectNode();
+      ObjectNode bye = tts.json().createObjectNode();
       bye.put("close_socket", true);
       WebSocket ws = socket;
       if (ws != null) {
@@ -291,14 +293,14 @@ final class WsConnection extends WebSocketListener {
   public void onOpen(WebSocket webSocket, Response response) {
     Duration took = Duration.ofNanos(System.nanoTime() - connectStartNanos);
     log.info("{}: connected to ElevenLabs TTS (voice {}) in {} ms", name, voiceId, took.toMillis());
-    listenerCall(() -> tts.listener.connectEnd(Errors.PROVIDER, name, took));
+    listenerCall(() -> cfg.listener().connectEnd(Errors.PROVIDER, name, took));
   }
 
   @Override
   public void onMessage(WebSocket webSocket, String text) {
     JsonNode m;
     try {
-      m = tts.json.readTree(text);
+      m = tts.json().readTree(text);
     } catch (IOException e) {
       log.debug("{}: skipping a message that is not JSON ({} chars)", name, text.length());
       return;
@@ -317,8 +319,8 @@ final class WsConnection extends WebSocketListener {
       String type = Errors.textOrNull(m.get("error"));
       String message = Errors.textOrNull(m.get("message"));
       log.debug("{}: error message [{}] for context {}", name,
-          type == null ? null : Errors.redact(type, tts.apiKey),
-          ctx == null ? null : Errors.redact(ctx, tts.apiKey));
+          type == null ? null : Errors.redact(type, cfg.apiKey()),
+          ctx == null ? null : Errors.redact(ctx, cfg.apiKey()));
       WsStream target;
       synchronized (lock) {
         lastErrorType = type;
@@ -327,7 +329,7 @@ final class WsConnection extends WebSocketListener {
       }
       if (target != null) {
         target.fail(
-            Errors.fromClose(ProviderException.NONE, "", type, message, tts.apiKey));
+            Errors.fromClose(ProviderException.NONE, "", type, message, cfg.apiKey()));
       }
       return;
     }
@@ -339,7 +341,7 @@ final class WsConnection extends WebSocketListener {
       stream = ctx != null ? contexts.get(ctx) : contexts.size() == 1 ? contexts.values().iterator().next() : null;
     }
     if (stream == null) {
-      log.trace("{}: message for context {} that is no longer open", name, Errors.redact(String.valueOf(ctx), tts.apiKey));
+      log.trace("{}: message for context {} that is no longer open", name, Errors.redact(String.valueOf(ctx), cfg.apiKey()));
       return;
     }
     if (hasAudio) {
@@ -384,7 +386,7 @@ final class WsConnection extends WebSocketListener {
       type = lastErrorType;
       message = lastErrorMessage;
     }
-    ProviderException e = Errors.fromClose(code, reason, type, message, tts.apiKey);
+    ProviderException e = Errors.fromClose(code, reason, type, message, cfg.apiKey());
     log.info("{}: closed by ElevenLabs with code {}", name, code);
     failAll(e);
   }
@@ -399,11 +401,11 @@ final class WsConnection extends WebSocketListener {
       } catch (IOException | IllegalStateException ignored) {
         // the body may be gone already; the status says enough
       }
-      e = Errors.fromHandshake(tts.json, response.code(), body, tts.apiKey);
+      e = Errors.fromHandshake(tts.json(), response.code(), body, cfg.apiKey());
     } else if (t instanceof IOException) {
       e =
           new ConnectionException(
-              "elevenlabs: WebSocket failed: " + Errors.redact(String.valueOf(t.getMessage()), tts.apiKey),
+              "elevenlabs: WebSocket failed: " + Errors.redact(String.valueOf(t.getMessage()), cfg.apiKey()),
               (IOException) t);
     } else {
       e = new AudioPipelineException("elevenlabs: WebSocket failed: " + t, t);

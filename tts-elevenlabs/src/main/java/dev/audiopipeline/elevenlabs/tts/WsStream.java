@@ -37,6 +37,7 @@ final class WsStream implements TtsStream {
   private static final AtomicLong IDS = new AtomicLong();
 
   private final ElevenLabsTts tts;
+  private final TtsConfig cfg;
   private final WsConnection conn;
   private final String contextId;
   private final ChunkBuffer<TtsChunk> buffer;
@@ -58,13 +59,14 @@ final class WsStream implements TtsStream {
   private volatile long lastReceivedNanos = System.nanoTime();
   private volatile long firstTextNanos = -1;
 
-  WsStream(ElevenLabsTts tts, WsConnection conn) {
+  WsStream(ElevenLabsTts tts, TtsConfig cfg, WsConnection conn) {
     this.tts = tts;
+    this.cfg = cfg;
     this.conn = conn;
     this.contextId = "ctx-" + Long.toString(IDS.incrementAndGet(), 36);
-    this.buffer = new ChunkBuffer<>(tts.maxBufferedChunks, () -> {}, this::onSubscriberCancel);
-    this.format = tts.outputFormat.pcmFormat();
-    this.decoder = new AudioDecoder(tts.outputFormat);
+    this.buffer = new ChunkBuffer<>(cfg.maxBufferedChunks(), () -> {}, this::onSubscriberCancel);
+    this.format = cfg.outputFormat().pcmFormat();
+    this.decoder = new AudioDecoder(cfg.outputFormat());
   }
 
   String contextId() {
@@ -78,12 +80,12 @@ final class WsStream implements TtsStream {
     }
     ObjectNode init = message();
     init.put("text", " ");
-    if (!tts.voiceSettings.isEmpty()) {
-      init.set("voice_settings", Json.voiceSettings(tts.json, tts.voiceSettings));
+    if (!cfg.voiceSettings().isEmpty()) {
+      init.set("voice_settings", Json.voiceSettings(tts.json(), cfg.voiceSettings()));
     }
-    if (tts.chunkLengthSchedule != null) {
+    if (cfg.chunkLengthSchedule() != null) {
       ArrayNode schedule = init.putObject("generation_config").putArray("chunk_length_schedule");
-      tts.chunkLengthSchedule.forEach(schedule::add);
+      cfg.chunkLengthSchedule().forEach(schedule::add);
     }
     synchronized (this) {
       send(init);
@@ -191,14 +193,14 @@ final class WsStream implements TtsStream {
       stalled =
           closeContextSent
               && nowNanos - Math.max(lastReceivedNanos, lastSentNanos)
-                  > tts.finalTimeout.toNanos();
+                  > cfg.finalTimeout().toNanos();
     }
     if (stalled) {
       fail(
           new dev.audiopipeline.ProviderException(
               Errors.PROVIDER,
               "no audio and no isFinal for "
-                  + tts.finalTimeout.toMillis()
+                  + cfg.finalTimeout().toMillis()
                   + " ms after the end of the text (finalTimeout)",
               dev.audiopipeline.ProviderException.NONE,
               dev.audiopipeline.ProviderException.NONE,
@@ -237,7 +239,7 @@ final class WsStream implements TtsStream {
       if (t0 >= 0) {
         Duration latency = Duration.ofNanos(System.nanoTime() - t0);
         try {
-          tts.listener.ttsFirstByte(Errors.PROVIDER, latency);
+          cfg.listener().ttsFirstByte(Errors.PROVIDER, latency);
         } catch (RuntimeException e) {
           log.debug("listener threw from ttsFirstByte", e);
         }
@@ -250,9 +252,9 @@ final class WsStream implements TtsStream {
       fail(
           new OverflowException(
               "elevenlabs: the audio subscriber fell behind by more than "
-                  + tts.maxBufferedChunks
+                  + cfg.maxBufferedChunks()
                   + " chunks (maxBufferedChunks); the utterance was stopped",
-              tts.maxBufferedChunks));
+              cfg.maxBufferedChunks()));
     }
   }
 
@@ -330,7 +332,7 @@ final class WsStream implements TtsStream {
   }
 
   private ObjectNode message() {
-    ObjectNode m = tts.json.createObjectNode();
+    ObjectNode m = tts.json().createObjectNode();
     m.put("context_id", contextId);
     return m;
   }

@@ -405,7 +405,7 @@ class ElevenLabsTtsHttpTest {
     try (ElevenLabsTts ulaw = tts.newBuilder().outputFormat(OutputFormat.ULAW_8000).build()) {
       assertThat(ulaw.modelId()).isEqualTo("eleven_turbo_v2_5");
       assertThat(ulaw.outputFormat()).isEqualTo(AudioFormat.mono(8_000));
-      assertThat(ulaw.client).isSameAs(tts.client);
+      assertThat(ulaw.client()).isSameAs(tts.client());
       Recorder r = Recorder.unbounded();
       ulaw.synthesize(TtsRequest.of("Variant")).subscribe(r);
       r.awaitComplete(WAIT);
