@@ -8,6 +8,7 @@ import dev.audiopipeline.TtsChunk;
 import dev.audiopipeline.TtsRequest;
 import dev.audiopipeline.TtsStream;
 import dev.audiopipeline.internal.runtime.NamedThreadFactory;
+import dev.audiopipeline.spi.ReconnectPolicy;
 import dev.audiopipeline.spi.Secrets;
 import java.time.Clock;
 import java.time.Duration;
@@ -39,7 +40,7 @@ import org.slf4j.LoggerFactory;
  *       Builder#alignment(boolean)} is on). Each subscription is one request. The response body
  *       is read only while the subscriber has demand, so a slow subscriber slows the socket rather
  *       than filling memory. Rate limits (429) and server errors before the first byte are retried
- *       up to {@link Builder#maxRetries} times, honouring {@code retry-after}.
+ *       under the {@link Builder#retryPolicy} (jittered backoff), honouring {@code retry-after}.
  *   <li>{@link #openStream} speaks text that arrives in pieces over the multi-context WebSocket
  *       ({@code /multi-stream-input}): one connection per voice is shared by up to 5 utterances
  *       (contexts), kept alive while text is awaited, and closed when idle.
@@ -59,6 +60,19 @@ public final class ElevenLabsTts implements StreamingTtsProvider {
   public static final String DEFAULT_MODEL = "eleven_flash_v2_5";
   /** {@value} ("Rachel", a premade voice every account has). */
   public static final String DEFAULT_VOICE = "21m00Tcm4TlvDq8ikWAM";
+
+  /**
+   * The default HTTP retry policy: 2 retries, 500 ms doubling to 8 s, ±20 % jitter (see {@link
+   * Builder#retryPolicy}).
+   */
+  public static final ReconnectPolicy DEFAULT_RETRY_POLICY =
+      ReconnectPolicy.builder()
+          .initialDelay(Duration.ofMillis(500))
+          .maxDelay(Duration.ofSeconds(8))
+          .multiplier(2.0)
+          .jitter(0.2)
+          .maxAttempts(2)
+          .build();
 
   private final TtsConfig config;
   private final OkHttpClient client;
@@ -140,10 +154,9 @@ public final class ElevenLabsTts implements StreamingTtsProvider {
     b.applyTextNormalization = c.applyTextNormalization();
     b.seed = c.seed();
     b.optimizeStreamingLatency = c.optimizeStreamingLatency();
-    b.maxRetries = c.maxRetries();
+    b.retryPolicy = c.retryPolicy();
     b.maxRetryDelay = c.maxRetryDelay();
     b.synthesisTimeout = c.synthesisTimeout();
-    b.sleeper = c.sleeper();
     b.clock = c.clock();
     b.listener = c.listener();
     b.inactivityTimeout = c.inactivityTimeout();
@@ -371,10 +384,9 @@ public final class ElevenLabsTts implements StreamingTtsProvider {
     private @Nullable String applyTextNormalization;
     private @Nullable Long seed;
     private @Nullable Integer optimizeStreamingLatency;
-    private int maxRetries = 2;
+    private ReconnectPolicy retryPolicy = DEFAULT_RETRY_POLICY;
     private Duration maxRetryDelay = Duration.ofSeconds(30);
     private Duration synthesisTimeout = Duration.ofMinutes(5);
-    private Sleeper sleeper = Sleeper.SYSTEM;
     private Clock clock = Clock.systemUTC();
     private PipelineListener listener = PipelineListener.NONE;
     private Duration inactivityTimeout = Duration.ofSeconds(60);
@@ -528,12 +540,34 @@ public final class ElevenLabsTts implements StreamingTtsProvider {
       return this;
     }
 
-    /** Retries of a request refused with 429/5xx or failing to connect, before audio. Default 2. */
+    /**
+     * Retries of a request refused with 429/5xx or failing to connect, before audio. Default 2.
+     * Shorthand for a {@link #retryPolicy} with this many attempts.
+     */
     public Builder maxRetries(int maxRetries) {
       if (maxRetries < 0 || maxRetries > 10) {
         throw new IllegalArgumentException("maxRetries " + maxRetries + " is out of range: accepted 0..10");
       }
-      this.maxRetries = maxRetries;
+      this.retryPolicy = retryPolicy.toBuilder().maxAttempts(maxRetries).build();
+      return this;
+    }
+
+    /**
+     * How an HTTP synthesis refused with 429/5xx or failing to connect, before any audio, is tried
+     * again: the project's one retry policy, the one the recognisers reconnect with. Its {@link
+     * ReconnectPolicy#maxAttempts()} is the number of retries (accepted 0..10); the delay before
+     * retry {@code n} is the policy's, with jitter, unless the server sends {@code retry-after},
+     * which is honoured instead (see {@link #maxRetryDelay}). The stable-period and
+     * quick-failure settings do not apply (no connection stays open). Default {@link
+     * #DEFAULT_RETRY_POLICY}.
+     */
+    public Builder retryPolicy(ReconnectPolicy policy) {
+      Objects.requireNonNull(policy, "retryPolicy == null");
+      if (policy.maxAttempts() > 10) {
+        throw new IllegalArgumentException(
+            "retryPolicy maxAttempts " + policy.maxAttempts() + " is out of range: accepted 0..10");
+      }
+      this.retryPolicy = policy;
       return this;
     }
 
@@ -558,12 +592,6 @@ public final class ElevenLabsTts implements StreamingTtsProvider {
             "synthesisTimeout " + timeout + " is out of range: accepted 1 s to 1 h (default 5 min)");
       }
       this.synthesisTimeout = timeout;
-      return this;
-    }
-
-    /** How retries wait (inject to test without waiting). */
-    public Builder sleeper(Sleeper sleeper) {
-      this.sleeper = Objects.requireNonNull(sleeper, "sleeper == null");
       return this;
     }
 
@@ -697,10 +725,9 @@ public final class ElevenLabsTts implements StreamingTtsProvider {
               applyTextNormalization,
               seed,
               optimizeStreamingLatency,
-              maxRetries,
+              retryPolicy,
               maxRetryDelay,
               synthesisTimeout,
-              sleeper,
               clock,
               listener,
               inactivityTimeout,

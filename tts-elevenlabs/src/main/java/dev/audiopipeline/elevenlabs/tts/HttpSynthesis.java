@@ -10,6 +10,7 @@ import dev.audiopipeline.ProviderException;
 import dev.audiopipeline.TtsChunk;
 import dev.audiopipeline.TtsChunk.CharTiming;
 import dev.audiopipeline.TtsRequest;
+import dev.audiopipeline.internal.runtime.Backoff;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.time.Duration;
@@ -21,6 +22,7 @@ import java.util.List;
 import java.util.concurrent.Flow;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import okhttp3.Call;
 import okhttp3.HttpUrl;
@@ -221,7 +223,8 @@ final class HttpSynthesis implements Runnable {
   }
 
   private void execute() throws InterruptedException {
-    int attempt = 0;
+    Backoff backoff = new Backoff(cfg.retryPolicy(), ThreadLocalRandom.current());
+    int retries = cfg.retryPolicy().maxAttempts();
     while (!cancelled) {
       if (timedOut) {
         buffer.fail(deadlineError(0, null));
@@ -247,10 +250,11 @@ final class HttpSynthesis implements Runnable {
           buffer.fail(deadlineError(0, e));
           return;
         }
-        if (attempt < cfg.maxRetries()) {
-          attempt++;
-          Duration d = backoff(attempt);
-          log.warn("elevenlabs: request failed ({}); retry {} of {} in {} ms", Errors.redact(e.toString(), cfg.apiKey()), attempt, cfg.maxRetries(), d.toMillis());
+        Backoff.Decision next = backoff.onDrop(System.nanoTime(), null);
+        if (next.retry()) {
+          Duration d = next.delay();
+          log.warn("elevenlabs: request failed ({}); retry {} of {} in {} ms",
+              Errors.redact(e.toString(), cfg.apiKey()), next.attempt(), retries, d.toMillis());
           waitBeforeRetry(d);
           continue;
         }
@@ -261,19 +265,20 @@ final class HttpSynthesis implements Runnable {
         if (!response.isSuccessful()) {
           ProviderException error =
               Errors.fromHttp(tts.json(), response.code(), bodyText(response), cfg.apiKey());
-          if (error.isRetryable() && attempt < cfg.maxRetries()) {
+          Backoff.Decision next =
+              error.isRetryable() ? backoff.onDrop(System.nanoTime(), null) : null;
+          if (next != null && next.retry()) {
             Duration d = retryAfter(response);
             if (d == null) {
-              d = backoff(attempt + 1);
+              d = next.delay();
             }
             if (d.compareTo(cfg.maxRetryDelay()) <= 0 && d.toNanos() < deadlineNanos - System.nanoTime()) {
-              attempt++;
               log.warn(
                   "elevenlabs: HTTP {} [{}]; retry {} of {} in {} ms",
                   response.code(),
                   error.errorType(),
-                  attempt,
-                  cfg.maxRetries(),
+                  next.attempt(),
+                  retries,
                   d.toMillis());
               response.close();
               waitBeforeRetry(d);
@@ -295,7 +300,7 @@ final class HttpSynthesis implements Runnable {
       if (cancelled || timedOut) {
         return;
       }
-      cfg.sleeper().sleep(d);
+      Thread.sleep(d.toMillis(), (int) (d.toNanos() % 1_000_000));
     } catch (InterruptedException e) {
       if (cancelled || timedOut) {
         return;
@@ -304,10 +309,6 @@ final class HttpSynthesis implements Runnable {
     } finally {
       sleeping = null;
     }
-  }
-
-  private static Duration backoff(int attempt) {
-    return Duration.ofMillis(Math.min(8_000, 500L << Math.min(attempt - 1, 4)));
   }
 
   /** {@code retry-after} as seconds (possibly fractional) or an HTTP date; null if absent. */

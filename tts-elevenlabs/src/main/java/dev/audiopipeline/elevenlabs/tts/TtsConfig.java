@@ -1,6 +1,7 @@
 package dev.audiopipeline.elevenlabs.tts;
 
 import dev.audiopipeline.PipelineListener;
+import dev.audiopipeline.spi.ReconnectPolicy;
 import dev.audiopipeline.spi.Secrets;
 import java.time.Clock;
 import java.time.Duration;
@@ -29,10 +30,9 @@ record TtsConfig(
     @Nullable String applyTextNormalization,
     @Nullable Long seed,
     @Nullable Integer optimizeStreamingLatency,
-    int maxRetries,
+    ReconnectPolicy retryPolicy,
     Duration maxRetryDelay,
     Duration synthesisTimeout,
-    Sleeper sleeper,
     Clock clock,
     PipelineListener listener,
     Duration inactivityTimeout,
