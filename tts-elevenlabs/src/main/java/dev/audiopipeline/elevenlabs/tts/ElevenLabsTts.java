@@ -8,6 +8,8 @@ import dev.audiopipeline.TtsChunk;
 import dev.audiopipeline.TtsRequest;
 import dev.audiopipeline.TtsStream;
 import dev.audiopipeline.internal.runtime.NamedThreadFactory;
+import dev.audiopipeline.okhttp.NoDelaySocketFactory;
+import dev.audiopipeline.okhttp.OkHttpWebSocketTransport;
 import dev.audiopipeline.spi.ReconnectPolicy;
 import dev.audiopipeline.spi.Secrets;
 import java.time.Clock;
@@ -76,6 +78,7 @@ public final class ElevenLabsTts implements StreamingTtsProvider {
 
   private final TtsConfig config;
   private final OkHttpClient client;
+  private final OkHttpWebSocketTransport transport;
   private final boolean ownsClient;
   private final ExecutorService executor;
   private final ObjectMapper json = new ObjectMapper();
@@ -108,6 +111,7 @@ public final class ElevenLabsTts implements StreamingTtsProvider {
               .build();
       this.ownsClient = true;
     }
+    this.transport = new OkHttpWebSocketTransport(client);
     ThreadPoolExecutor pool =
         new ThreadPoolExecutor(
             0,
@@ -289,6 +293,11 @@ public final class ElevenLabsTts implements StreamingTtsProvider {
   /** The HTTP client (the builder's, or this instance's own). */
   OkHttpClient client() {
     return client;
+  }
+
+  /** The project's WebSocket transport, over {@link #client()}: opens the stream-input sockets. */
+  OkHttpWebSocketTransport transport() {
+    return transport;
   }
 
   /** The worker pool HTTP syntheses run on. */

@@ -5,7 +5,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.audiopipeline.AudioPipelineException;
 import dev.audiopipeline.ConnectionException;
 import dev.audiopipeline.ProviderException;
+import dev.audiopipeline.spi.WebSocketConnection;
+import dev.audiopipeline.spi.WebSocketHandler;
+import dev.audiopipeline.spi.WebSocketRequest;
 import java.io.IOException;
+import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -16,10 +20,6 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import okhttp3.HttpUrl;
-import okhttp3.Request;
-import okhttp3.Response;
-import okhttp3.WebSocket;
-import okhttp3.WebSocketListener;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,9 +29,10 @@ import org.slf4j.LoggerFactory;
  * maxContextsPerConnection} utterances ({@link WsStream}s, one context each). Routes audio and
  * {@code isFinal} by {@code context_id} (or the older {@code contextId}); a close or failure fails
  * every open utterance once. Sends keep-alives for utterances waiting for text, and closes itself
- * after {@code connectionIdleTimeout} without utterances.
+ * after {@code connectionIdleTimeout} without utterances. The socket is the project's one
+ * WebSocket transport ({@code OkHttpWebSocketTransport}); this class is its handler.
  */
-final class WsConnection extends WebSocketListener {
+final class WsConnection implements WebSocketHandler {
   private static final Logger log = LoggerFactory.getLogger(WsConnection.class);
 
   private final ElevenLabsTts tts;
@@ -50,7 +51,7 @@ final class WsConnection extends WebSocketListener {
   private @Nullable ScheduledFuture<?> idleClose;
   private @Nullable ScheduledFuture<?> keepAlive;
 
-  private volatile @Nullable WebSocket socket;
+  private volatile @Nullable WebSocketConnection socket;
   private long connectStartNanos;
 
   WsConnection(ElevenLabsTts tts, TtsConfig cfg, String voiceId, int id) {
@@ -138,11 +139,14 @@ final class WsConnection extends WebSocketListener {
     if (cfg.seed() != null) {
       url.addQueryParameter("seed", cfg.seed().toString());
     }
-    Request request = new Request.Builder().url(url.build()).header("xi-api-key", cfg.apiKey()).build();
+    HttpUrl http = url.build();
+    // the transport speaks ws(s); OkHttp maps them back to http(s) for the upgrade request
+    URI uri = URI.create((http.isHttps() ? "wss" : "ws") + http.toString().substring(http.scheme().length()));
+    WebSocketRequest request = WebSocketRequest.of(uri, Map.of("xi-api-key", cfg.apiKey()));
     connectStartNanos = System.nanoTime();
     listenerCall(() -> cfg.listener().connectStart(Errors.PROVIDER, name));
-    log.debug("{}: connecting to {}", name, url.build().redact());
-    socket = tts.client().newWebSocket(request, this);
+    log.debug("{}: connecting to {}", name, http.redact());
+    socket = tts.transport().open(request, this);
     if (!cfg.keepAliveInterval().isZero()) {
       long period = Math.max(TimeUnit.MILLISECONDS.toNanos(10), cfg.keepAliveInterval().toNanos() / 2);
       synchronized (lock) {
@@ -181,7 +185,7 @@ final class WsConnection extends WebSocketListener {
 
   /** Sends one JSON message. */
   Sent send(ObjectNode message) {
-    WebSocket ws = socket;
+    WebSocketConnection ws = socket;
     if (ws == null) {
       return Sent.CLOSED;
     }
@@ -191,7 +195,7 @@ final class WsConnection extends WebSocketListener {
       }
     }
     String text = message.toString();
-    if (ws.send(text)) {
+    if (ws.sendText(text)) {
       return Sent.SENT;
     }
     long bytes = text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
@@ -243,9 +247,9 @@ final class WsConnection extends WebSocketListener {
       }
       ObjectNode bye = tts.json().createObjectNode();
       bye.put("close_socket", true);
-      WebSocket ws = socket;
+      WebSocketConnection ws = socket;
       if (ws != null) {
-        ws.send(bye.toString());
+        ws.sendText(bye.toString());
         ws.close(1000, reason);
       }
       orphans = markClosed(new AudioPipelineException("elevenlabs: connection closed: " + reason));
@@ -290,14 +294,22 @@ final class WsConnection extends WebSocketListener {
   }
 
   @Override
-  public void onOpen(WebSocket webSocket, Response response) {
+  public void onOpen(WebSocketConnection connection, Map<String, String> responseHeaders) {
+    if (socket == null) {
+      socket = connection;
+    }
     Duration took = Duration.ofNanos(System.nanoTime() - connectStartNanos);
     log.info("{}: connected to ElevenLabs TTS (voice {}) in {} ms", name, voiceId, took.toMillis());
     listenerCall(() -> cfg.listener().connectEnd(Errors.PROVIDER, name, took));
   }
 
   @Override
-  public void onMessage(WebSocket webSocket, String text) {
+  public void onBinary(byte[] data) {
+    log.debug("{}: skipping a binary message ({} bytes): the protocol speaks JSON", name, data.length);
+  }
+
+  @Override
+  public void onText(String text) {
     JsonNode m;
     try {
       m = tts.json().readTree(text);
@@ -363,16 +375,15 @@ final class WsConnection extends WebSocketListener {
   }
 
   @Override
-  public void onClosing(WebSocket webSocket, int code, String reason) {
-    // Record the server's reason first: once we answer the close, send() returns false, and a
-    // stream sending at that moment must see this connection closed (and the server's error),
-    // not report a send failure of its own.
+  public void onClosing(int code, String reason) {
+    // The transport has answered the close, so send() already returns false: a stream sending
+    // now sees Sent.CLOSED (not a full queue) and leaves the reporting to this callback, which
+    // hands every open utterance the server's reason.
     onServerClose(code, reason);
-    webSocket.close(1000, null);
   }
 
   @Override
-  public void onClosed(WebSocket webSocket, int code, String reason) {
+  public void onClosed(int code, String reason) {
     onServerClose(code, reason);
   }
 
@@ -392,16 +403,10 @@ final class WsConnection extends WebSocketListener {
   }
 
   @Override
-  public void onFailure(WebSocket webSocket, Throwable t, @Nullable Response response) {
+  public void onFailure(Throwable t, WebSocketHandler.@Nullable HttpFailure response) {
     AudioPipelineException e;
-    if (response != null && response.code() != 101) {
-      String body = "";
-      try {
-        body = response.body().string();
-      } catch (IOException | IllegalStateException ignored) {
-        // the body may be gone already; the status says enough
-      }
-      e = Errors.fromHandshake(tts.json(), response.code(), body, cfg.apiKey());
+    if (response != null) {
+      e = Errors.fromHandshake(tts.json(), response.status(), response.body(), cfg.apiKey());
     } else if (t instanceof IOException) {
       e =
           new ConnectionException(
