@@ -42,7 +42,9 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>One subscriber: a second one gets {@code onError(IllegalStateException)}. Items submitted
- *       before it subscribes wait for it (within the same capacity).
+ *       before it subscribes wait for it (within the same capacity). Its {@code onSubscribe} runs
+ *       on the subscribing thread, before {@code subscribe} returns; later signals come from the
+ *       executor.
  *   <li>Overflow: a full buffer refuses the item ({@link #submit} returns {@code false}) and
  *       changes nothing else; the producer applies its own policy (typically {@link #failNow} with
  *       an {@link OverflowException} naming its limit). A producer that can pause calls {@link
@@ -214,7 +216,8 @@ public final class BoundedPublisher<T> implements Flow.Publisher<T> {
 
   /**
    * Single-subscriber mode, for a producer that can pause: blocks until the subscriber has asked
-   * for more than what is queued (waiting for it to subscribe first).
+   * for more than what is queued and the buffer has room (waiting for it to subscribe first), so
+   * the next {@link #submit} is accepted.
    *
    * @return {@code false} if the stream was cancelled or terminated meanwhile: stop producing
    */
@@ -383,8 +386,23 @@ public final class BoundedPublisher<T> implements Flow.Publisher<T> {
           pendingError = error;
         }
       }
-      // onSubscribe is the first signal; deliver it from the executor like every other signal.
-      schedule();
+      if (hooks == null) {
+        // onSubscribe is the first signal; deliver it from the executor like every other signal.
+        schedule();
+        return;
+      }
+      // Single-subscriber mode: onSubscribe on the subscriber's thread before subscribe() returns,
+      // as callers of a cold publisher expect; the delivery loop is held meanwhile (a request made
+      // inside onSubscribe only marks work), and every later signal comes from the executor.
+      wip.incrementAndGet();
+      started = true;
+      try {
+        subscriber.onSubscribe(this);
+      } catch (Throwable t) {
+        log.debug("{}: onSubscribe threw; cancelling", name, t);
+        cancel();
+      }
+      dispatch(); // still holding the loop: deliver what came meanwhile (or a terminal signal)
     }
 
     synchronized long discardedCount() {
@@ -436,7 +454,9 @@ public final class BoundedPublisher<T> implements Flow.Publisher<T> {
 
     /** See {@link BoundedPublisher#awaitDemand()}. */
     synchronized boolean awaitDemand() throws InterruptedException {
-      while (!cancelled && !done && !terminalPending && demand <= queue.size()) {
+      // wants more than is queued, and there is room (with unbounded demand the queue is the limit)
+      while (!cancelled && !done && !terminalPending
+          && (demand <= queue.size() || queue.size() >= capacity)) {
         wait();
       }
       return !cancelled && !done && !terminalPending;
@@ -582,17 +602,22 @@ public final class BoundedPublisher<T> implements Flow.Publisher<T> {
 
     private void schedule() {
       if (wip.getAndIncrement() == 0) {
-        try {
-          executor.execute(this);
-        } catch (RejectedExecutionException e) {
-          if (isTerminated()) {
-            // The delivery threads are gone (the session closed) and only a terminal signal can be
-            // left to deliver (a late subscriber, or a request after the end): deliver it here.
-            run();
-          } else {
-            log.warn("{}: delivery executor rejected work; dropping signals", name);
-            wip.set(0);
-          }
+        dispatch();
+      }
+    }
+
+    /** Runs the delivery loop on the executor; the caller holds the loop (wip above zero). */
+    private void dispatch() {
+      try {
+        executor.execute(this);
+      } catch (RejectedExecutionException e) {
+        if (isTerminated()) {
+          // The delivery threads are gone (the session closed) and only a terminal signal can be
+          // left to deliver (a late subscriber, or a request after the end): deliver it here.
+          run();
+        } else {
+          log.warn("{}: delivery executor rejected work; dropping signals", name);
+          wip.set(0);
         }
       }
     }
@@ -638,6 +663,9 @@ public final class BoundedPublisher<T> implements Flow.Publisher<T> {
             item = queue.pollFirst();
             if (demand != Long.MAX_VALUE) {
               demand--;
+            }
+            if (hooks != null) {
+              notifyAll(); // room for a producer in awaitDemand()
             }
           } else {
             return;

@@ -230,6 +230,7 @@ class BoundedPublisherTest {
     BoundedPublisher<String> p = unicast(4, () -> calls.add("first"), () -> calls.add("cancel"));
     Recorder r = new Recorder();
     p.subscribe(r);
+    assertThat(r.subscribed.getCount()).as("onSubscribe before subscribe() returned").isZero();
     assertThat(calls).isEmpty();
     r.request(1);
     r.request(1);

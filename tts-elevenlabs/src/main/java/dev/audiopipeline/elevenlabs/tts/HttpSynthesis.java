@@ -11,6 +11,7 @@ import dev.audiopipeline.TtsChunk;
 import dev.audiopipeline.TtsChunk.CharTiming;
 import dev.audiopipeline.TtsRequest;
 import dev.audiopipeline.internal.runtime.Backoff;
+import dev.audiopipeline.internal.runtime.BoundedPublisher;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.time.Duration;
@@ -58,7 +59,7 @@ final class HttpSynthesis implements Runnable {
   private final TtsConfig cfg;
   private final TtsRequest request;
   private final Flow.Subscriber<? super TtsChunk> subscriber;
-  private final ChunkBuffer<TtsChunk> buffer;
+  private final BoundedPublisher<TtsChunk> buffer;
   private volatile @Nullable Call call;
   private volatile @Nullable Thread sleeping;
   private volatile boolean cancelled;
@@ -80,11 +81,14 @@ final class HttpSynthesis implements Runnable {
     this.cfg = cfg;
     this.request = request;
     this.subscriber = subscriber;
-    this.buffer = new ChunkBuffer<>(2, this::begin, this::onCancel);
+    // two chunks at most: the reader waits for demand before each read (backpressure to TCP)
+    this.buffer =
+        BoundedPublisher.unicast(
+            tts.executor(), 2, tts.instanceName() + "-http", this::begin, this::onCancel);
   }
 
   void start() {
-    buffer.attach(subscriber);
+    buffer.subscribe(subscriber);
   }
 
   private void begin() {
@@ -437,7 +441,7 @@ final class HttpSynthesis implements Runnable {
             first = false;
             firstByte();
           }
-          buffer.offer(new TtsChunk(format, pcm, alignment));
+          buffer.submit(new TtsChunk(format, pcm, alignment));
         }
       } else {
         byte[] buf = new byte[READ_BYTES];
@@ -455,7 +459,7 @@ final class HttpSynthesis implements Runnable {
             first = false;
             firstByte();
           }
-          buffer.offer(new TtsChunk(format, pcm, List.of()));
+          buffer.submit(new TtsChunk(format, pcm, List.of()));
         }
       }
     } catch (InterruptedIOException e) {
@@ -478,7 +482,7 @@ final class HttpSynthesis implements Runnable {
       buffer.fail(new ProtocolException("elevenlabs: bad audio_base64 in the stream", e));
       return;
     }
-    if (buffer.isDone()) {
+    if (buffer.isTerminated() || buffer.isCancelled()) {
       return; // cancelled: the call is closed by try-with-resources
     }
     if (decoder.hasPartialSample()) {

@@ -10,6 +10,7 @@ import dev.audiopipeline.OverflowException;
 import dev.audiopipeline.TtsChunk;
 import dev.audiopipeline.TtsChunk.CharTiming;
 import dev.audiopipeline.TtsStream;
+import dev.audiopipeline.internal.runtime.BoundedPublisher;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
@@ -27,9 +28,10 @@ import org.slf4j.LoggerFactory;
  * rest with {@code flush:true}; {@link #finish()} flushes and sends {@code close_context}, after
  * which the server sends the remaining audio and {@code isFinal}.
  *
- * <p>Audio: the socket cannot be paused, so chunks wait for demand in a buffer of {@code
- * maxBufferedChunks}; a subscriber that falls further behind fails the utterance with {@link
- * OverflowException}. Cancelling or {@link #close()} sends {@code close_context} at once and drops
+ * <p>Audio: the socket cannot be paused, so chunks wait for demand in a single-subscriber {@code
+ * BoundedPublisher} of {@code maxBufferedChunks}, handed to the subscriber on the provider's worker
+ * threads (never on the socket's reader thread); a subscriber that falls further behind fails the
+ * utterance with {@link OverflowException}. Cancelling or {@link #close()} sends {@code close_context} at once and drops
  * later audio for this context; the shared connection stays open for other utterances.
  */
 final class WsStream implements TtsStream {
@@ -40,7 +42,7 @@ final class WsStream implements TtsStream {
   private final TtsConfig cfg;
   private final WsConnection conn;
   private final String contextId;
-  private final ChunkBuffer<TtsChunk> buffer;
+  private final BoundedPublisher<TtsChunk> buffer;
   private final AudioFormat format;
   private final AudioDecoder decoder;
 
@@ -64,7 +66,13 @@ final class WsStream implements TtsStream {
     this.cfg = cfg;
     this.conn = conn;
     this.contextId = "ctx-" + Long.toString(IDS.incrementAndGet(), 36);
-    this.buffer = new ChunkBuffer<>(cfg.maxBufferedChunks(), () -> {}, this::onSubscriberCancel);
+    this.buffer =
+        BoundedPublisher.unicast(
+            tts.executor(),
+            cfg.maxBufferedChunks(),
+            tts.instanceName() + "-" + contextId,
+            () -> {},
+            this::onSubscriberCancel);
     this.format = cfg.outputFormat().pcmFormat();
     this.decoder = new AudioDecoder(cfg.outputFormat());
   }
@@ -151,7 +159,7 @@ final class WsStream implements TtsStream {
 
   @Override
   public Flow.Publisher<TtsChunk> audio() {
-    return buffer::attach;
+    return buffer;
   }
 
   @Override
@@ -226,7 +234,7 @@ final class WsStream implements TtsStream {
   /** Audio for this context (reader thread). */
   void onAudio(byte[] wire, JsonNode message) {
     lastReceivedNanos = System.nanoTime();
-    if (buffer.isDone()) {
+    if (buffer.isTerminated() || buffer.isCancelled()) {
       return;
     }
     byte[] pcm = decoder.decode(wire, wire.length);
@@ -248,7 +256,7 @@ final class WsStream implements TtsStream {
     if (pcm.length == 0 && alignment.isEmpty()) {
       return;
     }
-    if (!buffer.offer(new TtsChunk(format, pcm, alignment))) {
+    if (!buffer.submit(new TtsChunk(format, pcm, alignment))) {
       fail(
           new OverflowException(
               "elevenlabs: the audio subscriber fell behind by more than "
