@@ -3,6 +3,7 @@
 module dev.audiopipeline.tts.elevenlabs {
   requires static org.jspecify;
   requires transitive dev.audiopipeline.core;
+  requires dev.audiopipeline.okhttp;
   requires transitive okhttp3;
   requires com.fasterxml.jackson.databind;
   requires okio;

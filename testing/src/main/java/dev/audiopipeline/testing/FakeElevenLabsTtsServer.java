@@ -375,8 +375,8 @@ public final class FakeElevenLabsTtsServer implements AutoCloseable {
         switch (fault.kind) {
           case STATUS:
             HttpHeaders h = common;
-            if (fault.retryAfterSeconds >= 0) {
-              h = h.plus(new HttpHeader("retry-after", Long.toString(fault.retryAfterSeconds)));
+            if (fault.retryAfterMillis >= 0) {
+              h = h.plus(new HttpHeader("retry-after", retryAfterValue(fault.retryAfterMillis)));
             }
             return json(fault.status, h, detail(fault.errorStatus, fault.message));
           case SLOW_FIRST_BYTE:
@@ -640,6 +640,13 @@ public final class FakeElevenLabsTtsServer implements AutoCloseable {
     }
   }
 
+  /** {@code retry-after} in seconds: whole when the delay is, else with three decimals. */
+  private static String retryAfterValue(long millis) {
+    return millis % 1000 == 0
+        ? Long.toString(millis / 1000)
+        : java.math.BigDecimal.valueOf(millis, 3).toPlainString();
+  }
+
   /** A recorded HTTP request. Header names are lower case. */
   public static final class RecordedHttpRequest {
     private static final AtomicInteger SEQUENCE = new AtomicInteger();
@@ -755,7 +762,7 @@ public final class FakeElevenLabsTtsServer implements AutoCloseable {
     final int status;
     final String errorStatus;
     final String message;
-    final long retryAfterSeconds;
+    final long retryAfterMillis;
     final Duration delay;
     final long bytes;
 
@@ -764,14 +771,14 @@ public final class FakeElevenLabsTtsServer implements AutoCloseable {
         int status,
         String errorStatus,
         String message,
-        long retryAfterSeconds,
+        long retryAfterMillis,
         Duration delay,
         long bytes) {
       this.kind = kind;
       this.status = status;
       this.errorStatus = errorStatus;
       this.message = message;
-      this.retryAfterSeconds = retryAfterSeconds;
+      this.retryAfterMillis = retryAfterMillis;
       this.delay = delay;
       this.bytes = bytes;
     }
@@ -795,7 +802,11 @@ public final class FakeElevenLabsTtsServer implements AutoCloseable {
               + " credits are required for this request.");
     }
 
-    /** 429 {@code too_many_concurrent_requests} with a {@code retry-after} header. */
+    /**
+     * 429 {@code too_many_concurrent_requests} with a {@code retry-after} header: whole seconds as
+     * the service sends them, or, for a duration below a whole second (to keep tests quick), a
+     * decimal number of seconds such as {@code 0.25}.
+     */
     public static HttpFault rateLimited(Duration retryAfter) {
       return new HttpFault(
           Kind.STATUS,
@@ -803,7 +814,7 @@ public final class FakeElevenLabsTtsServer implements AutoCloseable {
           "too_many_concurrent_requests",
           "Too many concurrent requests. Your current subscription is associated with a maximum"
               + " of 4 concurrent requests.",
-          retryAfter.toSeconds(),
+          retryAfter.toMillis(),
           Duration.ZERO,
           0);
     }

@@ -7,6 +7,7 @@ import dev.audiopipeline.AudioPipelineException;
 import dev.audiopipeline.TtsChunk;
 import dev.audiopipeline.TtsProvider;
 import dev.audiopipeline.TtsRequest;
+import dev.audiopipeline.internal.runtime.NamedThreadFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -30,7 +31,11 @@ import org.jspecify.annotations.Nullable;
  * <p>Output: signed 16-bit little-endian PCM, 16 kHz mono ({@link #outputFormat()}), in chunks as
  * FreeTTS produces them (about one per phrase). FreeTTS voices are not thread-safe, so requests
  * are synthesised one at a time, in order of subscription, on the provider's own thread ({@code
- * audio-pipeline-freetts-N}); each subscription is a separate synthesis. Cancelling stops the
+ * audio-pipeline-freetts-N-1}); each subscription is a separate synthesis. Chunks reach the
+ * subscriber through core's TCK-tested publisher, on {@code audio-pipeline-freetts-N-deliver-M}
+ * threads, as its demand allows; FreeTTS cannot be paused, so chunks not yet requested wait, at
+ * most {@code 256 + 16} per character of text (several times what an utterance produces), and a
+ * subscriber further behind fails with an {@code OverflowException}. Cancelling stops the
  * synthesis at the next chunk. Only the default voice is available: a request naming another voice
  * fails with an {@link AudioPipelineException} naming the accepted one. No character alignment is
  * reported.
@@ -42,23 +47,30 @@ public final class FreeTtsProvider implements TtsProvider {
   /** The only voice this provider offers. */
   public static final String VOICE = "kevin16";
 
+  /**
+   * Chunks of one synthesis that may wait for a slow subscriber: FreeTTS cannot be paused, so the
+   * whole utterance may wait; the bound follows the text's length ({@code 256 + 16} per character,
+   * several times what {@value #VOICE} produces even at 60 words per minute: about 2 chunks of 32
+   * ms per character at 150). A subscriber further behind fails with an {@code OverflowException}
+   * and the synthesis stops.
+   */
+  static int maxBufferedChunks(String text) {
+    return (int) Math.min(1_000_000L, 256L + 16L * text.length());
+  }
+
   private static final AtomicInteger INSTANCES = new AtomicInteger();
 
   private final float wordsPerMinute;
   private final ExecutorService executor;
+  private final ExecutorService delivery;
   private final Object voiceLock = new Object();
   private @Nullable Voice voice; // guarded by voiceLock
 
   private FreeTtsProvider(Builder b) {
     this.wordsPerMinute = b.wordsPerMinute;
-    String name = "audio-pipeline-freetts-" + INSTANCES.incrementAndGet();
-    this.executor =
-        Executors.newSingleThreadExecutor(
-            r -> {
-              Thread t = new Thread(r, name);
-              t.setDaemon(true);
-              return t;
-            });
+    String name = "freetts-" + INSTANCES.incrementAndGet();
+    this.executor = Executors.newSingleThreadExecutor(new NamedThreadFactory(name));
+    this.delivery = Executors.newCachedThreadPool(new NamedThreadFactory(name + "-deliver"));
   }
 
   /** A provider with the default settings ({@value #VOICE}, 150 words per minute). */
@@ -86,14 +98,18 @@ public final class FreeTtsProvider implements TtsProvider {
     Objects.requireNonNull(request, "request == null");
     return subscriber -> {
       Objects.requireNonNull(subscriber, "subscriber == null");
-      Synthesis s = new Synthesis(this, request, subscriber);
-      subscriber.onSubscribe(s);
+      new Synthesis(this, request).start(subscriber);
     };
   }
 
-  /** Submits a synthesis; refused after {@link #close()}. */
-  void submit(Runnable job) {
+  /** Queues a synthesis on the provider's thread; refused after {@link #close()}. */
+  void submit(Synthesis job) {
     executor.execute(job);
+  }
+
+  /** Runs the publishers' delivery loops. */
+  ExecutorService delivery() {
+    return delivery;
   }
 
   /** Speaks {@code text} into {@code sink}; on the provider's thread. */
@@ -130,10 +146,19 @@ public final class FreeTtsProvider implements TtsProvider {
   /** Stops the synthesis thread and releases the voice. Idempotent. */
   @Override
   public void close() {
-    executor.shutdownNow();
+    for (Runnable queued : executor.shutdownNow()) {
+      if (queued instanceof Synthesis s) {
+        s.failClosed(); // never ran: its subscriber learns why
+      }
+    }
     try {
       executor.awaitTermination(5, TimeUnit.SECONDS);
+      delivery.shutdown(); // after the last synthesis: its final signals still go out
+      if (!delivery.awaitTermination(5, TimeUnit.SECONDS)) {
+        delivery.shutdownNow();
+      }
     } catch (InterruptedException e) {
+      delivery.shutdownNow();
       Thread.currentThread().interrupt();
     }
     synchronized (voiceLock) {
@@ -153,7 +178,7 @@ public final class FreeTtsProvider implements TtsProvider {
     return "FreeTtsProvider{voice=" + VOICE + ", wpm=" + wordsPerMinute + "}";
   }
 
-  static RuntimeException closedError() {
+  static AudioPipelineException closedError() {
     return new AudioPipelineException("freetts: provider is closed");
   }
 

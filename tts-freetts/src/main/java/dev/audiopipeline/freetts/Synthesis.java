@@ -1,71 +1,63 @@
 package dev.audiopipeline.freetts;
 
-import dev.audiopipeline.audio.AudioFormat;
 import dev.audiopipeline.AudioPipelineException;
+import dev.audiopipeline.OverflowException;
 import dev.audiopipeline.TtsChunk;
 import dev.audiopipeline.TtsRequest;
+import dev.audiopipeline.audio.AudioFormat;
+import dev.audiopipeline.internal.runtime.BoundedPublisher;
 import java.util.List;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Flow;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
-import org.jspecify.annotations.Nullable;
 
 /**
  * One subscription to {@link FreeTtsProvider#synthesize}: starts the synthesis at the first
- * request and hands chunks to the subscriber as demand allows. FreeTTS pushes a whole utterance
- * without waiting, so chunks not yet requested wait in a queue bounded by the text's length.
+ * request and hands chunks to the subscriber through core's TCK-tested {@link BoundedPublisher}
+ * (single-subscriber mode) as demand allows. FreeTTS pushes a whole utterance without waiting, so
+ * chunks not yet requested wait in its buffer, bounded by the text's length ({@link
+ * FreeTtsProvider#maxBufferedChunks}); a subscriber further behind fails with an {@link
+ * OverflowException} and the synthesis stops.
  */
-final class Synthesis implements Flow.Subscription, PcmSink.Target {
+final class Synthesis implements Runnable, PcmSink.Target {
   private final FreeTtsProvider provider;
   private final TtsRequest request;
-  private final Flow.Subscriber<? super TtsChunk> subscriber;
-  private final Queue<TtsChunk> queue = new ConcurrentLinkedQueue<>();
-  private final AtomicLong demand = new AtomicLong();
-  private final AtomicInteger wip = new AtomicInteger();
-  private final AtomicBoolean started = new AtomicBoolean();
-  private final AtomicBoolean terminated = new AtomicBoolean();
+  private final BoundedPublisher<TtsChunk> out;
+  private final int capacity;
   private volatile boolean cancelled;
-  private volatile boolean produced;
-  private volatile @Nullable Throwable error;
 
-  Synthesis(FreeTtsProvider provider, TtsRequest request,
-      Flow.Subscriber<? super TtsChunk> subscriber) {
+  Synthesis(FreeTtsProvider provider, TtsRequest request) {
     this.provider = provider;
     this.request = request;
-    this.subscriber = subscriber;
+    this.capacity = FreeTtsProvider.maxBufferedChunks(request.text());
+    this.out =
+        BoundedPublisher.unicast(
+            provider.delivery(),
+            capacity,
+            "freetts",
+            this::begin,
+            () -> cancelled = true);
+  }
+
+  void start(Flow.Subscriber<? super TtsChunk> subscriber) {
+    out.subscribe(subscriber);
+  }
+
+  /** First request: queue the synthesis on the provider's thread. */
+  private void begin() {
+    try {
+      provider.submit(this);
+    } catch (RejectedExecutionException e) {
+      failClosed();
+    }
+  }
+
+  /** The provider closed before this synthesis ran. */
+  void failClosed() {
+    out.fail(FreeTtsProvider.closedError());
   }
 
   @Override
-  public void request(long n) {
-    if (n <= 0) {
-      error = new IllegalArgumentException("request(" + n + "): demand must be positive (rule 3.9)");
-      produced = true;
-      cancelled = true;
-      drain();
-      return;
-    }
-    demand.getAndAccumulate(n, (a, b) -> a + b < 0 ? Long.MAX_VALUE : a + b);
-    if (started.compareAndSet(false, true)) {
-      try {
-        provider.submit(this::produce);
-      } catch (RejectedExecutionException e) {
-        fail(new AudioPipelineException("freetts: provider is closed"));
-      }
-    }
-    drain();
-  }
-
-  @Override
-  public void cancel() {
-    cancelled = true;
-    queue.clear();
-  }
-
-  private void produce() {
+  public void run() {
     try {
       if (cancelled) {
         return;
@@ -76,22 +68,12 @@ final class Synthesis implements Flow.Subscription, PcmSink.Target {
             + "' is not available: accepted " + FreeTtsProvider.VOICE + " (or no voice)");
       }
       provider.speak(request.text(), new PcmSink(this));
-      produced = true;
-      drain();
+      out.complete();
     } catch (AudioPipelineException e) {
-      fail(e);
+      out.fail(e);
     } catch (RuntimeException | LinkageError e) {
-      fail(new AudioPipelineException("freetts: synthesis failed: " + e, e));
+      out.fail(new AudioPipelineException("freetts: synthesis failed: " + e, e));
     }
-  }
-
-  private void fail(Throwable t) {
-    if (cancelled) {
-      return; // rule 1.8: nothing after cancel
-    }
-    error = t;
-    produced = true;
-    drain();
   }
 
   @Override
@@ -99,41 +81,16 @@ final class Synthesis implements Flow.Subscription, PcmSink.Target {
     if (cancelled || Thread.currentThread().isInterrupted()) {
       return false;
     }
-    queue.add(new TtsChunk(AudioFormat.MONO_16K, littleEndian, List.of()));
-    drain();
+    if (!out.submit(new TtsChunk(AudioFormat.MONO_16K, littleEndian, List.of()))) {
+      cancelled = true;
+      out.failNow(
+          new OverflowException(
+              "freetts: the subscriber fell behind by more than "
+                  + capacity
+                  + " chunks; the synthesis was stopped",
+              capacity));
+      return false;
+    }
     return true;
-  }
-
-  private void drain() {
-    if (wip.getAndIncrement() != 0) {
-      return;
-    }
-    int missed = 1;
-    while (true) {
-      if (terminated.get()) {
-        queue.clear();
-      } else {
-        while (!cancelled && demand.get() > 0) {
-          TtsChunk c = queue.poll();
-          if (c == null) {
-            break;
-          }
-          demand.decrementAndGet();
-          subscriber.onNext(c);
-        }
-        Throwable err = error;
-        if (err != null && terminated.compareAndSet(false, true)) {
-          queue.clear();
-          subscriber.onError(err);
-        } else if (!cancelled && produced && queue.isEmpty()
-            && terminated.compareAndSet(false, true)) {
-          subscriber.onComplete();
-        }
-      }
-      missed = wip.addAndGet(-missed);
-      if (missed == 0) {
-        return;
-      }
-    }
   }
 }

@@ -128,4 +128,38 @@ class FreeTtsProviderTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("wordsPerMinute 10.0 is out of range: accepted 60 to 400 (default 150)");
   }
+
+  @Test
+  void eachSubscriptionIsASynthesisOfItsOwn() throws Exception {
+    java.util.concurrent.Flow.Publisher<TtsChunk> p = tts.synthesize(TtsRequest.of("one"));
+    RecordingSubscriber<TtsChunk> first = RecordingSubscriber.unbounded();
+    RecordingSubscriber<TtsChunk> second = RecordingSubscriber.unbounded();
+    p.subscribe(first);
+    first.awaitComplete(Duration.ofSeconds(60));
+    assertThat(first.items()).isNotEmpty();
+    // each subscribe() is its own synthesis: a second subscriber gets its own audio
+    p.subscribe(second);
+    second.awaitComplete(Duration.ofSeconds(60));
+    assertThat(second.items()).isNotEmpty();
+  }
+
+  @Test
+  void synthesesStillQueuedWhenTheProviderClosesFailWithTheReason() throws Exception {
+    FreeTtsProvider own = FreeTtsProvider.create();
+    RecordingSubscriber<TtsChunk> running = RecordingSubscriber.unbounded();
+    RecordingSubscriber<TtsChunk> queued = RecordingSubscriber.unbounded();
+    own.synthesize(TtsRequest.of(TEXT)).subscribe(running); // loads the voice: about a second
+    own.synthesize(TtsRequest.of(TEXT)).subscribe(queued);
+    own.close();
+    Throwable e = queued.awaitError(Duration.ofSeconds(30));
+    assertThat(e).isInstanceOf(AudioPipelineException.class).hasMessageContaining("closed");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (running.terminalSignals() == 0 && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertThat(running.terminalSignals()).as("the running synthesis ended too").isEqualTo(1);
+    RecordingSubscriber<TtsChunk> late = RecordingSubscriber.unbounded();
+    own.synthesize(TtsRequest.of("late")).subscribe(late);
+    assertThat(late.awaitError(Duration.ofSeconds(30))).hasMessageContaining("closed");
+  }
 }

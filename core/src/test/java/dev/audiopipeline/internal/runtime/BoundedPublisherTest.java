@@ -184,4 +184,131 @@ class BoundedPublisherTest {
     assertThat(r.take(1)).containsExactly("COMPLETE");
     assertThat(Duration.ZERO).isZero();
   }
+
+  // Single-subscriber mode (BoundedPublisher.unicast), as the text-to-speech streams use it.
+
+  private BoundedPublisher<String> unicast(int capacity, Runnable onFirst, Runnable onCancel) {
+    return BoundedPublisher.unicast(executor, capacity, "test", onFirst, onCancel);
+  }
+
+  @Test
+  void unicastKeepsItemsSubmittedBeforeTheSubscriberAndRefusesBeyondItsCapacity() throws Exception {
+    BoundedPublisher<String> p = unicast(2, () -> {}, () -> {});
+    assertThat(p.submit("a")).isTrue();
+    assertThat(p.submit("b")).isTrue();
+    assertThat(p.submit("c")).as("full: refused, not queued").isFalse();
+    Recorder r = new Recorder();
+    p.subscribe(r);
+    r.request(1);
+    assertThat(r.take(1)).containsExactly("a");
+    assertThat(p.submit("c")).isTrue();
+    assertThat(p.submit("d")).as("b and c wait: full").isFalse();
+    p.complete();
+    r.request(5);
+    assertThat(r.take(3)).containsExactly("b", "c", "COMPLETE");
+  }
+
+  @Test
+  void unicastRejectsASecondSubscriberWithAnError() throws Exception {
+    BoundedPublisher<String> p = unicast(4, () -> {}, () -> {});
+    Recorder first = new Recorder();
+    Recorder second = new Recorder();
+    p.subscribe(first);
+    p.subscribe(second);
+    assertThat(second.take(1)).containsExactly("ERROR");
+    assertThat(second.error)
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("one subscriber");
+    p.submit("x");
+    first.request(1);
+    assertThat(first.take(1)).containsExactly("x");
+  }
+
+  @Test
+  void unicastRunsTheFirstRequestHookOnceAndTheCancelHookOnce() throws Exception {
+    List<String> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
+    BoundedPublisher<String> p = unicast(4, () -> calls.add("first"), () -> calls.add("cancel"));
+    Recorder r = new Recorder();
+    p.subscribe(r);
+    assertThat(r.subscribed.getCount()).as("onSubscribe before subscribe() returned").isZero();
+    assertThat(calls).isEmpty();
+    r.request(1);
+    r.request(1);
+    assertThat(calls).containsExactly("first");
+    r.subscription.cancel();
+    r.subscription.cancel();
+    assertThat(calls).containsExactly("first", "cancel");
+    assertThat(p.isCancelled()).isTrue();
+    assertThat(p.awaitDemand()).as("the producer stops").isFalse();
+  }
+
+  @Test
+  void unicastRuleViolationStopsTheProducerAndFailsTheSubscriber() throws Exception {
+    List<String> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
+    BoundedPublisher<String> p = unicast(4, () -> {}, () -> calls.add("cancel"));
+    Recorder r = new Recorder();
+    p.subscribe(r);
+    r.request(0);
+    assertThat(r.take(1)).containsExactly("ERROR");
+    assertThat(r.error).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("3.9");
+    assertThat(calls).containsExactly("cancel");
+  }
+
+  @Test
+  void unicastAwaitDemandReturnsOnlyWhenTheSubscriberWantsMoreThanIsQueued() throws Exception {
+    BoundedPublisher<String> p = unicast(4, () -> {}, () -> {});
+    Recorder r = new Recorder();
+    p.subscribe(r);
+    CountDownLatch returned = new CountDownLatch(1);
+    Thread producer =
+        NamedThreadFactory.thread(
+            "test-producer",
+            () -> {
+              try {
+                if (p.awaitDemand()) {
+                  returned.countDown();
+                }
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            });
+    producer.start();
+    assertThat(returned.await(200, TimeUnit.MILLISECONDS)).as("no demand yet").isFalse();
+    r.request(1);
+    assertThat(returned.await(5, TimeUnit.SECONDS)).isTrue();
+    producer.join(5_000);
+  }
+
+  @Test
+  void unicastErrorGoesOutWithoutWaitingForDemandAfterWhatDemandAllowed() throws Exception {
+    BoundedPublisher<String> p = unicast(8, () -> {}, () -> {});
+    Recorder r = new Recorder();
+    p.subscribe(r);
+    r.request(1);
+    p.submit("a");
+    p.submit("b");
+    p.fail(new AudioPipelineException("socket dropped"));
+    assertThat(r.take(2)).containsExactly("a", "ERROR");
+    assertThat(r.error).hasMessage("socket dropped");
+    assertThat(r.signals.poll(200, TimeUnit.MILLISECONDS)).isNull();
+  }
+
+  @Test
+  void failNowAndCompleteNowDiscardWhatIsQueued() throws Exception {
+    BoundedPublisher<String> failing = unicast(8, () -> {}, () -> {});
+    Recorder f = new Recorder();
+    failing.subscribe(f);
+    failing.submit("a");
+    failing.failNow(new OverflowException("too slow", 8));
+    assertThat(f.take(1)).containsExactly("ERROR");
+    assertThat(f.error).isInstanceOf(OverflowException.class);
+
+    BoundedPublisher<String> stopped = publisher(8);
+    Recorder c = new Recorder();
+    stopped.subscribe(c);
+    stopped.submit("f1");
+    stopped.completeNow();
+    assertThat(c.take(1)).containsExactly("COMPLETE");
+    assertThat(c.signals.poll(200, TimeUnit.MILLISECONDS)).isNull();
+  }
 }

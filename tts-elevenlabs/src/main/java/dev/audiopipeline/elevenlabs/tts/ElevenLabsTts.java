@@ -8,6 +8,9 @@ import dev.audiopipeline.TtsChunk;
 import dev.audiopipeline.TtsRequest;
 import dev.audiopipeline.TtsStream;
 import dev.audiopipeline.internal.runtime.NamedThreadFactory;
+import dev.audiopipeline.okhttp.NoDelaySocketFactory;
+import dev.audiopipeline.okhttp.OkHttpWebSocketTransport;
+import dev.audiopipeline.spi.ReconnectPolicy;
 import dev.audiopipeline.spi.Secrets;
 import java.time.Clock;
 import java.time.Duration;
@@ -39,7 +42,7 @@ import org.slf4j.LoggerFactory;
  *       Builder#alignment(boolean)} is on). Each subscription is one request. The response body
  *       is read only while the subscriber has demand, so a slow subscriber slows the socket rather
  *       than filling memory. Rate limits (429) and server errors before the first byte are retried
- *       up to {@link Builder#maxRetries} times, honouring {@code retry-after}.
+ *       under the {@link Builder#retryPolicy} (jittered backoff), honouring {@code retry-after}.
  *   <li>{@link #openStream} speaks text that arrives in pieces over the multi-context WebSocket
  *       ({@code /multi-stream-input}): one connection per voice is shared by up to 5 utterances
  *       (contexts), kept alive while text is awaited, and closed when idle.
@@ -60,38 +63,26 @@ public final class ElevenLabsTts implements StreamingTtsProvider {
   /** {@value} ("Rachel", a premade voice every account has). */
   public static final String DEFAULT_VOICE = "21m00Tcm4TlvDq8ikWAM";
 
-  final String apiKey;
-  final HttpUrl baseUrl;
-  final HttpUrl webSocketBaseUrl;
-  final String voiceId;
-  final String modelId;
-  final OutputFormat outputFormat;
-  final VoiceSettings voiceSettings;
-  final @Nullable String languageCode;
-  final boolean enableLogging;
-  final boolean alignment;
-  final @Nullable String applyTextNormalization;
-  final @Nullable Long seed;
-  final @Nullable Integer optimizeStreamingLatency;
-  final int maxRetries;
-  final Duration maxRetryDelay;
-  final Duration synthesisTimeout;
-  final Sleeper sleeper;
-  final Clock clock;
-  final PipelineListener listener;
-  final Duration inactivityTimeout;
-  final Duration keepAliveInterval;
-  final Duration finalTimeout;
-  final @Nullable List<Integer> chunkLengthSchedule;
-  final boolean autoMode;
-  final int maxBufferedChunks;
-  final Duration connectionIdleTimeout;
-  final int maxContextsPerConnection;
-  final OkHttpClient client;
+  /**
+   * The default HTTP retry policy: 2 retries, 500 ms doubling to 8 s, ±20 % jitter (see {@link
+   * Builder#retryPolicy}).
+   */
+  public static final ReconnectPolicy DEFAULT_RETRY_POLICY =
+      ReconnectPolicy.builder()
+          .initialDelay(Duration.ofMillis(500))
+          .maxDelay(Duration.ofSeconds(8))
+          .multiplier(2.0)
+          .jitter(0.2)
+          .maxAttempts(2)
+          .build();
+
+  private final TtsConfig config;
+  private final OkHttpClient client;
+  private final OkHttpWebSocketTransport transport;
   private final boolean ownsClient;
-  final ExecutorService executor;
-  final ObjectMapper json = new ObjectMapper();
-  final String instanceName;
+  private final ExecutorService executor;
+  private final ObjectMapper json = new ObjectMapper();
+  private final String instanceName;
 
   private final AtomicBoolean closed = new AtomicBoolean();
   private final Object connectionsLock = new Object();
@@ -104,37 +95,11 @@ public final class ElevenLabsTts implements StreamingTtsProvider {
   private final java.util.Set<HttpSynthesis> activeSyntheses =
       java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-  private ElevenLabsTts(Builder b) {
-    this.apiKey = Objects.requireNonNull(b.apiKey, "apiKey");
-    this.baseUrl = b.baseUrl;
-    this.webSocketBaseUrl = b.webSocketBaseUrl != null ? b.webSocketBaseUrl : b.baseUrl;
-    this.voiceId = b.voiceId;
-    this.modelId = b.modelId;
-    this.outputFormat = b.outputFormat;
-    this.voiceSettings = b.voiceSettings;
-    this.languageCode = b.languageCode;
-    this.enableLogging = b.enableLogging;
-    this.alignment = b.alignment;
-    this.applyTextNormalization = b.applyTextNormalization;
-    this.seed = b.seed;
-    this.optimizeStreamingLatency = b.optimizeStreamingLatency;
-    this.maxRetries = b.maxRetries;
-    this.maxRetryDelay = b.maxRetryDelay;
-    this.synthesisTimeout = b.synthesisTimeout;
-    this.sleeper = b.sleeper;
-    this.clock = b.clock;
-    this.listener = b.listener;
-    this.inactivityTimeout = b.inactivityTimeout;
-    this.keepAliveInterval = b.keepAliveInterval;
-    this.finalTimeout = b.finalTimeout;
-    this.chunkLengthSchedule = b.chunkLengthSchedule;
-    this.autoMode = b.autoMode;
-    this.maxBufferedChunks = b.maxBufferedChunks;
-    this.connectionIdleTimeout = b.connectionIdleTimeout;
-    this.maxContextsPerConnection = b.maxContextsPerConnection;
+  private ElevenLabsTts(TtsConfig config, @Nullable OkHttpClient givenClient) {
+    this.config = config;
     this.instanceName = "elevenlabs-tts-" + INSTANCES.incrementAndGet();
-    if (b.client != null) {
-      this.client = b.client;
+    if (givenClient != null) {
+      this.client = givenClient;
       this.ownsClient = false;
     } else {
       this.client =
@@ -146,6 +111,7 @@ public final class ElevenLabsTts implements StreamingTtsProvider {
               .build();
       this.ownsClient = true;
     }
+    this.transport = new OkHttpWebSocketTransport(client);
     ThreadPoolExecutor pool =
         new ThreadPoolExecutor(
             0,
@@ -178,33 +144,33 @@ public final class ElevenLabsTts implements StreamingTtsProvider {
    */
   public Builder newBuilder() {
     Builder b = new Builder();
-    b.apiKey = apiKey;
-    b.baseUrl = baseUrl;
-    b.webSocketBaseUrl = webSocketBaseUrl;
-    b.voiceId = voiceId;
-    b.modelId = modelId;
-    b.outputFormat = outputFormat;
-    b.voiceSettings = voiceSettings;
-    b.languageCode = languageCode;
-    b.enableLogging = enableLogging;
-    b.alignment = alignment;
-    b.applyTextNormalization = applyTextNormalization;
-    b.seed = seed;
-    b.optimizeStreamingLatency = optimizeStreamingLatency;
-    b.maxRetries = maxRetries;
-    b.maxRetryDelay = maxRetryDelay;
-    b.synthesisTimeout = synthesisTimeout;
-    b.sleeper = sleeper;
-    b.clock = clock;
-    b.listener = listener;
-    b.inactivityTimeout = inactivityTimeout;
-    b.keepAliveInterval = keepAliveInterval;
-    b.finalTimeout = finalTimeout;
-    b.chunkLengthSchedule = chunkLengthSchedule;
-    b.autoMode = autoMode;
-    b.maxBufferedChunks = maxBufferedChunks;
-    b.connectionIdleTimeout = connectionIdleTimeout;
-    b.maxContextsPerConnection = maxContextsPerConnection;
+    TtsConfig c = config;
+    b.apiKey = c.apiKey();
+    b.baseUrl = c.baseUrl();
+    b.webSocketBaseUrl = c.webSocketBaseUrl();
+    b.voiceId = c.voiceId();
+    b.modelId = c.modelId();
+    b.outputFormat = c.outputFormat();
+    b.voiceSettings = c.voiceSettings();
+    b.languageCode = c.languageCode();
+    b.enableLogging = c.enableLogging();
+    b.alignment = c.alignment();
+    b.applyTextNormalization = c.applyTextNormalization();
+    b.seed = c.seed();
+    b.optimizeStreamingLatency = c.optimizeStreamingLatency();
+    b.retryPolicy = c.retryPolicy();
+    b.maxRetryDelay = c.maxRetryDelay();
+    b.synthesisTimeout = c.synthesisTimeout();
+    b.clock = c.clock();
+    b.listener = c.listener();
+    b.inactivityTimeout = c.inactivityTimeout();
+    b.keepAliveInterval = c.keepAliveInterval();
+    b.finalTimeout = c.finalTimeout();
+    b.chunkLengthSchedule = c.chunkLengthSchedule();
+    b.autoMode = c.autoMode();
+    b.maxBufferedChunks = c.maxBufferedChunks();
+    b.connectionIdleTimeout = c.connectionIdleTimeout();
+    b.maxContextsPerConnection = c.maxContextsPerConnection();
     b.client = client;
     return b;
   }
@@ -216,17 +182,17 @@ public final class ElevenLabsTts implements StreamingTtsProvider {
 
   @Override
   public AudioFormat outputFormat() {
-    return outputFormat.pcmFormat();
+    return config.outputFormat().pcmFormat();
   }
 
   /** The voice used when a request names none. */
   public String voiceId() {
-    return voiceId;
+    return config.voiceId();
   }
 
   /** The model id sent with every request. */
   public String modelId() {
-    return modelId;
+    return config.modelId();
   }
 
   @Override
@@ -236,13 +202,13 @@ public final class ElevenLabsTts implements StreamingTtsProvider {
     if (request.voice() != null && request.voice().isBlank()) {
       throw new IllegalArgumentException("request voice is blank: give a voice id or null for the default");
     }
-    return subscriber -> new HttpSynthesis(this, request, subscriber).start();
+    return subscriber -> new HttpSynthesis(this, config, request, subscriber).start();
   }
 
   @Override
   public TtsStream openStream(@Nullable String voice) {
     checkOpen();
-    String v = voice == null ? voiceId : voice;
+    String v = voice == null ? config.voiceId() : voice;
     if (v.isBlank()) {
       throw new IllegalArgumentException("voice is blank: give a voice id or null for the default");
     }
@@ -257,14 +223,14 @@ public final class ElevenLabsTts implements StreamingTtsProvider {
         }
       }
       if (conn == null) {
-        conn = new WsConnection(this, v, connectionIds.incrementAndGet());
+        conn = new WsConnection(this, config, v, connectionIds.incrementAndGet());
         if (!conn.tryReserve()) {
           throw new IllegalStateException("maxContextsPerConnection is 0");
         }
         connections.add(conn);
         conn.connect();
       }
-      stream = new WsStream(this, conn);
+      stream = new WsStream(this, config, conn);
     }
     stream.open();
     return stream;
@@ -319,6 +285,35 @@ public final class ElevenLabsTts implements StreamingTtsProvider {
     return closed.get();
   }
 
+  /** The frozen configuration this instance was built with. */
+  TtsConfig config() {
+    return config;
+  }
+
+  /** The HTTP client (the builder's, or this instance's own). */
+  OkHttpClient client() {
+    return client;
+  }
+
+  /** The project's WebSocket transport, over {@link #client()}: opens the stream-input sockets. */
+  OkHttpWebSocketTransport transport() {
+    return transport;
+  }
+
+  /** The worker pool HTTP syntheses run on. */
+  ExecutorService executor() {
+    return executor;
+  }
+
+  ObjectMapper json() {
+    return json;
+  }
+
+  /** For thread and connection names: {@code elevenlabs-tts-<n>}. */
+  String instanceName() {
+    return instanceName;
+  }
+
   private void checkOpen() {
     if (closed.get()) {
       throw new IllegalStateException("this ElevenLabsTts is closed");
@@ -371,13 +366,13 @@ public final class ElevenLabsTts implements StreamingTtsProvider {
   @Override
   public String toString() {
     return "ElevenLabsTts{voice="
-        + voiceId
+        + config.voiceId()
         + ", model="
-        + modelId
+        + config.modelId()
         + ", format="
-        + outputFormat
+        + config.outputFormat()
         + ", baseUrl="
-        + Secrets.safeUrl(baseUrl.toString())
+        + Secrets.safeUrl(config.baseUrl().toString())
         + ", apiKey="
         + Secrets.MASK
         + "}";
@@ -398,10 +393,9 @@ public final class ElevenLabsTts implements StreamingTtsProvider {
     private @Nullable String applyTextNormalization;
     private @Nullable Long seed;
     private @Nullable Integer optimizeStreamingLatency;
-    private int maxRetries = 2;
+    private ReconnectPolicy retryPolicy = DEFAULT_RETRY_POLICY;
     private Duration maxRetryDelay = Duration.ofSeconds(30);
     private Duration synthesisTimeout = Duration.ofMinutes(5);
-    private Sleeper sleeper = Sleeper.SYSTEM;
     private Clock clock = Clock.systemUTC();
     private PipelineListener listener = PipelineListener.NONE;
     private Duration inactivityTimeout = Duration.ofSeconds(60);
@@ -555,12 +549,34 @@ public final class ElevenLabsTts implements StreamingTtsProvider {
       return this;
     }
 
-    /** Retries of a request refused with 429/5xx or failing to connect, before audio. Default 2. */
+    /**
+     * Retries of a request refused with 429/5xx or failing to connect, before audio. Default 2.
+     * Shorthand for a {@link #retryPolicy} with this many attempts.
+     */
     public Builder maxRetries(int maxRetries) {
       if (maxRetries < 0 || maxRetries > 10) {
         throw new IllegalArgumentException("maxRetries " + maxRetries + " is out of range: accepted 0..10");
       }
-      this.maxRetries = maxRetries;
+      this.retryPolicy = retryPolicy.toBuilder().maxAttempts(maxRetries).build();
+      return this;
+    }
+
+    /**
+     * How an HTTP synthesis refused with 429/5xx or failing to connect, before any audio, is tried
+     * again: the project's one retry policy, the one the recognisers reconnect with. Its {@link
+     * ReconnectPolicy#maxAttempts()} is the number of retries (accepted 0..10); the delay before
+     * retry {@code n} is the policy's, with jitter, unless the server sends {@code retry-after},
+     * which is honoured instead (see {@link #maxRetryDelay}). The stable-period and
+     * quick-failure settings do not apply (no connection stays open). Default {@link
+     * #DEFAULT_RETRY_POLICY}.
+     */
+    public Builder retryPolicy(ReconnectPolicy policy) {
+      Objects.requireNonNull(policy, "retryPolicy == null");
+      if (policy.maxAttempts() > 10) {
+        throw new IllegalArgumentException(
+            "retryPolicy maxAttempts " + policy.maxAttempts() + " is out of range: accepted 0..10");
+      }
+      this.retryPolicy = policy;
       return this;
     }
 
@@ -585,12 +601,6 @@ public final class ElevenLabsTts implements StreamingTtsProvider {
             "synthesisTimeout " + timeout + " is out of range: accepted 1 s to 1 h (default 5 min)");
       }
       this.synthesisTimeout = timeout;
-      return this;
-    }
-
-    /** How retries wait (inject to test without waiting). */
-    public Builder sleeper(Sleeper sleeper) {
-      this.sleeper = Objects.requireNonNull(sleeper, "sleeper == null");
       return this;
     }
 
@@ -709,7 +719,35 @@ public final class ElevenLabsTts implements StreamingTtsProvider {
                 + " must be shorter than inactivityTimeout "
                 + inactivityTimeout);
       }
-      return new ElevenLabsTts(this);
+      TtsConfig config =
+          new TtsConfig(
+              apiKey,
+              baseUrl,
+              webSocketBaseUrl != null ? webSocketBaseUrl : baseUrl,
+              voiceId,
+              modelId,
+              outputFormat,
+              voiceSettings,
+              languageCode,
+              enableLogging,
+              alignment,
+              applyTextNormalization,
+              seed,
+              optimizeStreamingLatency,
+              retryPolicy,
+              maxRetryDelay,
+              synthesisTimeout,
+              clock,
+              listener,
+              inactivityTimeout,
+              keepAliveInterval,
+              finalTimeout,
+              chunkLengthSchedule,
+              autoMode,
+              maxBufferedChunks,
+              connectionIdleTimeout,
+              maxContextsPerConnection);
+      return new ElevenLabsTts(config, client);
     }
 
     private static HttpUrl parseUrl(String name, String url) {

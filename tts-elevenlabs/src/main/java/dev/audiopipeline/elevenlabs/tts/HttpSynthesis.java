@@ -10,6 +10,8 @@ import dev.audiopipeline.ProviderException;
 import dev.audiopipeline.TtsChunk;
 import dev.audiopipeline.TtsChunk.CharTiming;
 import dev.audiopipeline.TtsRequest;
+import dev.audiopipeline.internal.runtime.Backoff;
+import dev.audiopipeline.internal.runtime.BoundedPublisher;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.time.Duration;
@@ -21,6 +23,7 @@ import java.util.List;
 import java.util.concurrent.Flow;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import okhttp3.Call;
 import okhttp3.HttpUrl;
@@ -53,9 +56,10 @@ final class HttpSynthesis implements Runnable {
   private static final int READ_BYTES = 8192;
 
   private final ElevenLabsTts tts;
+  private final TtsConfig cfg;
   private final TtsRequest request;
   private final Flow.Subscriber<? super TtsChunk> subscriber;
-  private final ChunkBuffer<TtsChunk> buffer;
+  private final BoundedPublisher<TtsChunk> buffer;
   private volatile @Nullable Call call;
   private volatile @Nullable Thread sleeping;
   private volatile boolean cancelled;
@@ -68,15 +72,23 @@ final class HttpSynthesis implements Runnable {
   private @Nullable ScheduledFuture<?> watchdog; // touched by the worker, then by the watchdog
   private final Object watchdogLock = new Object();
 
-  HttpSynthesis(ElevenLabsTts tts, TtsRequest request, Flow.Subscriber<? super TtsChunk> subscriber) {
+  HttpSynthesis(
+      ElevenLabsTts tts,
+      TtsConfig cfg,
+      TtsRequest request,
+      Flow.Subscriber<? super TtsChunk> subscriber) {
     this.tts = tts;
+    this.cfg = cfg;
     this.request = request;
     this.subscriber = subscriber;
-    this.buffer = new ChunkBuffer<>(2, this::begin, this::onCancel);
+    // two chunks at most: the reader waits for demand before each read (backpressure to TCP)
+    this.buffer =
+        BoundedPublisher.unicast(
+            tts.executor(), 2, tts.instanceName() + "-http", this::begin, this::onCancel);
   }
 
   void start() {
-    buffer.attach(subscriber);
+    buffer.subscribe(subscriber);
   }
 
   private void begin() {
@@ -86,7 +98,7 @@ final class HttpSynthesis implements Runnable {
       return;
     }
     try {
-      tts.executor.execute(this);
+      tts.executor().execute(this);
     } catch (RejectedExecutionException e) {
       tts.unregister(this);
       buffer.fail(new AudioPipelineException("elevenlabs: the provider is closed", e));
@@ -121,8 +133,8 @@ final class HttpSynthesis implements Runnable {
 
   @Override
   public void run() {
-    deadlineNanos = startNanos + tts.synthesisTimeout.toNanos();
-    armWatchdog(tts.synthesisTimeout.toNanos());
+    deadlineNanos = startNanos + cfg.synthesisTimeout().toNanos();
+    armWatchdog(cfg.synthesisTimeout().toNanos());
     try {
       execute();
     } catch (InterruptedException e) {
@@ -209,19 +221,20 @@ final class HttpSynthesis implements Runnable {
   private ConnectionException deadlineError(long wireBytes, @Nullable IOException cause) {
     return new ConnectionException(
         "elevenlabs: the synthesis did not finish within its deadline of "
-            + tts.synthesisTimeout.toMillis() + " ms of network time (synthesisTimeout) after "
+            + cfg.synthesisTimeout().toMillis() + " ms of network time (synthesisTimeout) after "
             + wireBytes + " bytes of audio",
         cause != null ? cause : new InterruptedIOException("synthesisTimeout passed"));
   }
 
   private void execute() throws InterruptedException {
-    int attempt = 0;
+    Backoff backoff = new Backoff(cfg.retryPolicy(), ThreadLocalRandom.current());
+    int retries = cfg.retryPolicy().maxAttempts();
     while (!cancelled) {
       if (timedOut) {
         buffer.fail(deadlineError(0, null));
         return;
       }
-      Call c = tts.client.newCall(buildRequest());
+      Call c = tts.client().newCall(buildRequest());
       call = c;
       if (cancelled) {
         c.cancel();
@@ -241,10 +254,11 @@ final class HttpSynthesis implements Runnable {
           buffer.fail(deadlineError(0, e));
           return;
         }
-        if (attempt < tts.maxRetries) {
-          attempt++;
-          Duration d = backoff(attempt);
-          log.warn("elevenlabs: request failed ({}); retry {} of {} in {} ms", Errors.redact(e.toString(), tts.apiKey), attempt, tts.maxRetries, d.toMillis());
+        Backoff.Decision next = backoff.onDrop(System.nanoTime(), null);
+        if (next.retry()) {
+          Duration d = next.delay();
+          log.warn("elevenlabs: request failed ({}); retry {} of {} in {} ms",
+              Errors.redact(e.toString(), cfg.apiKey()), next.attempt(), retries, d.toMillis());
           waitBeforeRetry(d);
           continue;
         }
@@ -254,20 +268,21 @@ final class HttpSynthesis implements Runnable {
       try (response) {
         if (!response.isSuccessful()) {
           ProviderException error =
-              Errors.fromHttp(tts.json, response.code(), bodyText(response), tts.apiKey);
-          if (error.isRetryable() && attempt < tts.maxRetries) {
+              Errors.fromHttp(tts.json(), response.code(), bodyText(response), cfg.apiKey());
+          Backoff.Decision next =
+              error.isRetryable() ? backoff.onDrop(System.nanoTime(), null) : null;
+          if (next != null && next.retry()) {
             Duration d = retryAfter(response);
             if (d == null) {
-              d = backoff(attempt + 1);
+              d = next.delay();
             }
-            if (d.compareTo(tts.maxRetryDelay) <= 0 && d.toNanos() < deadlineNanos - System.nanoTime()) {
-              attempt++;
+            if (d.compareTo(cfg.maxRetryDelay()) <= 0 && d.toNanos() < deadlineNanos - System.nanoTime()) {
               log.warn(
                   "elevenlabs: HTTP {} [{}]; retry {} of {} in {} ms",
                   response.code(),
                   error.errorType(),
-                  attempt,
-                  tts.maxRetries,
+                  next.attempt(),
+                  retries,
                   d.toMillis());
               response.close();
               waitBeforeRetry(d);
@@ -289,7 +304,7 @@ final class HttpSynthesis implements Runnable {
       if (cancelled || timedOut) {
         return;
       }
-      tts.sleeper.sleep(d);
+      Thread.sleep(d.toMillis(), (int) (d.toNanos() % 1_000_000));
     } catch (InterruptedException e) {
       if (cancelled || timedOut) {
         return;
@@ -298,10 +313,6 @@ final class HttpSynthesis implements Runnable {
     } finally {
       sleeping = null;
     }
-  }
-
-  private static Duration backoff(int attempt) {
-    return Duration.ofMillis(Math.min(8_000, 500L << Math.min(attempt - 1, 4)));
   }
 
   /** {@code retry-after} as seconds (possibly fractional) or an HTTP date; null if absent. */
@@ -317,7 +328,7 @@ final class HttpSynthesis implements Runnable {
     } catch (NumberFormatException notSeconds) {
       try {
         ZonedDateTime at = ZonedDateTime.parse(h, DateTimeFormatter.RFC_1123_DATE_TIME);
-        Duration d = Duration.between(tts.clock.instant(), at.toInstant());
+        Duration d = Duration.between(cfg.clock().instant(), at.toInstant());
         return d.isNegative() ? Duration.ZERO : d;
       } catch (DateTimeParseException e) {
         return null;
@@ -338,29 +349,29 @@ final class HttpSynthesis implements Runnable {
   }
 
   private Request buildRequest() {
-    String voice = request.voice() != null ? request.voice() : tts.voiceId;
+    String voice = request.voice() != null ? request.voice() : cfg.voiceId();
     HttpUrl.Builder url =
-        tts.baseUrl
+        cfg.baseUrl()
             .newBuilder()
             .addPathSegments("v1/text-to-speech")
             .addPathSegment(voice)
             .addPathSegment("stream");
-    if (tts.alignment) {
+    if (cfg.alignment()) {
       url.addPathSegment("with-timestamps");
     }
-    url.addQueryParameter("output_format", tts.outputFormat.value());
-    url.addQueryParameter("enable_logging", Boolean.toString(tts.enableLogging));
-    if (tts.optimizeStreamingLatency != null) {
-      url.addQueryParameter("optimize_streaming_latency", tts.optimizeStreamingLatency.toString());
+    url.addQueryParameter("output_format", cfg.outputFormat().value());
+    url.addQueryParameter("enable_logging", Boolean.toString(cfg.enableLogging()));
+    if (cfg.optimizeStreamingLatency() != null) {
+      url.addQueryParameter("optimize_streaming_latency", cfg.optimizeStreamingLatency().toString());
     }
-    ObjectNode body = tts.json.createObjectNode();
+    ObjectNode body = tts.json().createObjectNode();
     body.put("text", request.text());
-    body.put("model_id", tts.modelId);
-    if (!tts.voiceSettings.isEmpty()) {
-      body.set("voice_settings", Json.voiceSettings(tts.json, tts.voiceSettings));
+    body.put("model_id", cfg.modelId());
+    if (!cfg.voiceSettings().isEmpty()) {
+      body.set("voice_settings", Json.voiceSettings(tts.json(), cfg.voiceSettings()));
     }
-    if (tts.languageCode != null) {
-      body.put("language_code", tts.languageCode);
+    if (cfg.languageCode() != null) {
+      body.put("language_code", cfg.languageCode());
     }
     if (request.previousText() != null) {
       body.put("previous_text", request.previousText());
@@ -368,15 +379,15 @@ final class HttpSynthesis implements Runnable {
     if (request.nextText() != null) {
       body.put("next_text", request.nextText());
     }
-    if (tts.seed != null) {
-      body.put("seed", tts.seed);
+    if (cfg.seed() != null) {
+      body.put("seed", cfg.seed());
     }
-    if (tts.applyTextNormalization != null) {
-      body.put("apply_text_normalization", tts.applyTextNormalization);
+    if (cfg.applyTextNormalization() != null) {
+      body.put("apply_text_normalization", cfg.applyTextNormalization());
     }
     return new Request.Builder()
         .url(url.build())
-        .header("xi-api-key", tts.apiKey)
+        .header("xi-api-key", cfg.apiKey())
         .post(RequestBody.create(body.toString(), JSON))
         .build();
   }
@@ -384,7 +395,7 @@ final class HttpSynthesis implements Runnable {
   private void stream(Response response) throws InterruptedException {
     ResponseBody body = response.body();
     MediaType type = body.contentType();
-    if (!tts.alignment
+    if (!cfg.alignment()
         && type != null
         && !"audio".equals(type.type())
         && !"octet-stream".equals(type.subtype())) {
@@ -394,15 +405,15 @@ final class HttpSynthesis implements Runnable {
       return;
     }
     String requestId = response.header("request-id");
-    log.debug("elevenlabs: streaming {} (request-id {})", tts.outputFormat,
-        Errors.redact(String.valueOf(requestId), tts.apiKey));
-    AudioFormat format = tts.outputFormat.pcmFormat();
-    AudioDecoder decoder = new AudioDecoder(tts.outputFormat);
+    log.debug("elevenlabs: streaming {} (request-id {})", cfg.outputFormat(),
+        Errors.redact(String.valueOf(requestId), cfg.apiKey()));
+    AudioFormat format = cfg.outputFormat().pcmFormat();
+    AudioDecoder decoder = new AudioDecoder(cfg.outputFormat());
     BufferedSource source = body.source();
     long wireBytes = 0;
     boolean first = true;
     try {
-      if (tts.alignment) {
+      if (cfg.alignment()) {
         while (awaitDemand()) {
           String line = source.readUtf8Line();
           if (line == null) {
@@ -413,7 +424,7 @@ final class HttpSynthesis implements Runnable {
           }
           JsonNode node;
           try {
-            node = tts.json.readTree(line);
+            node = tts.json().readTree(line);
           } catch (IOException e) {
             log.debug("elevenlabs: skipping a line that is not JSON ({} chars)", line.length());
             continue;
@@ -430,7 +441,7 @@ final class HttpSynthesis implements Runnable {
             first = false;
             firstByte();
           }
-          buffer.offer(new TtsChunk(format, pcm, alignment));
+          buffer.submit(new TtsChunk(format, pcm, alignment));
         }
       } else {
         byte[] buf = new byte[READ_BYTES];
@@ -448,7 +459,7 @@ final class HttpSynthesis implements Runnable {
             first = false;
             firstByte();
           }
-          buffer.offer(new TtsChunk(format, pcm, List.of()));
+          buffer.submit(new TtsChunk(format, pcm, List.of()));
         }
       }
     } catch (InterruptedIOException e) {
@@ -471,7 +482,7 @@ final class HttpSynthesis implements Runnable {
       buffer.fail(new ProtocolException("elevenlabs: bad audio_base64 in the stream", e));
       return;
     }
-    if (buffer.isDone()) {
+    if (buffer.isTerminated() || buffer.isCancelled()) {
       return; // cancelled: the call is closed by try-with-resources
     }
     if (decoder.hasPartialSample()) {
@@ -483,7 +494,7 @@ final class HttpSynthesis implements Runnable {
   private void firstByte() {
     Duration latency = Duration.ofNanos(System.nanoTime() - startNanos);
     try {
-      tts.listener.ttsFirstByte(Errors.PROVIDER, latency);
+      cfg.listener().ttsFirstByte(Errors.PROVIDER, latency);
     } catch (RuntimeException e) {
       log.debug("listener threw from ttsFirstByte", e);
     }

@@ -5,7 +5,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.audiopipeline.AudioPipelineException;
 import dev.audiopipeline.ConnectionException;
 import dev.audiopipeline.ProviderException;
+import dev.audiopipeline.spi.WebSocketConnection;
+import dev.audiopipeline.spi.WebSocketHandler;
+import dev.audiopipeline.spi.WebSocketRequest;
 import java.io.IOException;
+import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -16,10 +20,6 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import okhttp3.HttpUrl;
-import okhttp3.Request;
-import okhttp3.Response;
-import okhttp3.WebSocket;
-import okhttp3.WebSocketListener;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,12 +29,14 @@ import org.slf4j.LoggerFactory;
  * maxContextsPerConnection} utterances ({@link WsStream}s, one context each). Routes audio and
  * {@code isFinal} by {@code context_id} (or the older {@code contextId}); a close or failure fails
  * every open utterance once. Sends keep-alives for utterances waiting for text, and closes itself
- * after {@code connectionIdleTimeout} without utterances.
+ * after {@code connectionIdleTimeout} without utterances. The socket is the project's one
+ * WebSocket transport ({@code OkHttpWebSocketTransport}); this class is its handler.
  */
-final class WsConnection extends WebSocketListener {
+final class WsConnection implements WebSocketHandler {
   private static final Logger log = LoggerFactory.getLogger(WsConnection.class);
 
   private final ElevenLabsTts tts;
+  private final TtsConfig cfg;
   private final String voiceId;
   private final String name;
   private final Object lock = new Object();
@@ -49,13 +51,14 @@ final class WsConnection extends WebSocketListener {
   private @Nullable ScheduledFuture<?> idleClose;
   private @Nullable ScheduledFuture<?> keepAlive;
 
-  private volatile @Nullable WebSocket socket;
+  private volatile @Nullable WebSocketConnection socket;
   private long connectStartNanos;
 
-  WsConnection(ElevenLabsTts tts, String voiceId, int id) {
+  WsConnection(ElevenLabsTts tts, TtsConfig cfg, String voiceId, int id) {
     this.tts = tts;
+    this.cfg = cfg;
     this.voiceId = voiceId;
-    this.name = tts.instanceName + "-ws-" + id;
+    this.name = tts.instanceName() + "-ws-" + id;
   }
 
   String voiceId() {
@@ -65,7 +68,7 @@ final class WsConnection extends WebSocketListener {
   /** Takes a context slot if this connection is open and not full. */
   boolean tryReserve() {
     synchronized (lock) {
-      if (closed || reserved >= tts.maxContextsPerConnection) {
+      if (closed || reserved >= cfg.maxContextsPerConnection()) {
         return false;
       }
       reserved++;
@@ -105,7 +108,7 @@ final class WsConnection extends WebSocketListener {
               tts.scheduler()
                   .schedule(
                       this::closeIfIdle,
-                      tts.connectionIdleTimeout.toNanos(),
+                      cfg.connectionIdleTimeout().toNanos(),
                       TimeUnit.NANOSECONDS);
         } catch (RejectedExecutionException e) {
           // the provider is closing: shutdown() closes this connection
@@ -116,33 +119,36 @@ final class WsConnection extends WebSocketListener {
 
   void connect() {
     HttpUrl.Builder url =
-        tts.webSocketBaseUrl
+        cfg.webSocketBaseUrl()
             .newBuilder()
             .addPathSegments("v1/text-to-speech")
             .addPathSegment(voiceId)
             .addPathSegment("multi-stream-input")
-            .addQueryParameter("model_id", tts.modelId)
-            .addQueryParameter("output_format", tts.outputFormat.value())
-            .addQueryParameter("inactivity_timeout", Long.toString(tts.inactivityTimeout.getSeconds()))
+            .addQueryParameter("model_id", cfg.modelId())
+            .addQueryParameter("output_format", cfg.outputFormat().value())
+            .addQueryParameter("inactivity_timeout", Long.toString(cfg.inactivityTimeout().getSeconds()))
             .addQueryParameter("sync_alignment", "true")
-            .addQueryParameter("auto_mode", Boolean.toString(tts.autoMode))
-            .addQueryParameter("enable_logging", Boolean.toString(tts.enableLogging));
-    if (tts.languageCode != null) {
-      url.addQueryParameter("language_code", tts.languageCode);
+            .addQueryParameter("auto_mode", Boolean.toString(cfg.autoMode()))
+            .addQueryParameter("enable_logging", Boolean.toString(cfg.enableLogging()));
+    if (cfg.languageCode() != null) {
+      url.addQueryParameter("language_code", cfg.languageCode());
     }
-    if (tts.applyTextNormalization != null) {
-      url.addQueryParameter("apply_text_normalization", tts.applyTextNormalization);
+    if (cfg.applyTextNormalization() != null) {
+      url.addQueryParameter("apply_text_normalization", cfg.applyTextNormalization());
     }
-    if (tts.seed != null) {
-      url.addQueryParameter("seed", tts.seed.toString());
+    if (cfg.seed() != null) {
+      url.addQueryParameter("seed", cfg.seed().toString());
     }
-    Request request = new Request.Builder().url(url.build()).header("xi-api-key", tts.apiKey).build();
+    HttpUrl http = url.build();
+    // the transport speaks ws(s); OkHttp maps them back to http(s) for the upgrade request
+    URI uri = URI.create((http.isHttps() ? "wss" : "ws") + http.toString().substring(http.scheme().length()));
+    WebSocketRequest request = WebSocketRequest.of(uri, Map.of("xi-api-key", cfg.apiKey()));
     connectStartNanos = System.nanoTime();
-    listenerCall(() -> tts.listener.connectStart(Errors.PROVIDER, name));
-    log.debug("{}: connecting to {}", name, url.build().redact());
-    socket = tts.client.newWebSocket(request, this);
-    if (!tts.keepAliveInterval.isZero()) {
-      long period = Math.max(TimeUnit.MILLISECONDS.toNanos(10), tts.keepAliveInterval.toNanos() / 2);
+    listenerCall(() -> cfg.listener().connectStart(Errors.PROVIDER, name));
+    log.debug("{}: connecting to {}", name, http.redact());
+    socket = tts.transport().open(request, this);
+    if (!cfg.keepAliveInterval().isZero()) {
+      long period = Math.max(TimeUnit.MILLISECONDS.toNanos(10), cfg.keepAliveInterval().toNanos() / 2);
       synchronized (lock) {
         try {
           keepAlive =
@@ -179,7 +185,7 @@ final class WsConnection extends WebSocketListener {
 
   /** Sends one JSON message. */
   Sent send(ObjectNode message) {
-    WebSocket ws = socket;
+    WebSocketConnection ws = socket;
     if (ws == null) {
       return Sent.CLOSED;
     }
@@ -189,7 +195,7 @@ final class WsConnection extends WebSocketListener {
       }
     }
     String text = message.toString();
-    if (ws.send(text)) {
+    if (ws.sendText(text)) {
       return Sent.SENT;
     }
     long bytes = text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
@@ -206,7 +212,7 @@ final class WsConnection extends WebSocketListener {
     }
     long now = System.nanoTime();
     for (WsStream s : open) {
-      s.keepAliveIfIdle(now, tts.keepAliveInterval.toNanos());
+      s.keepAliveIfIdle(now, cfg.keepAliveInterval().toNanos());
     }
   }
 
@@ -237,13 +243,13 @@ final class WsConnection extends WebSocketListener {
         return;
       }
       if (onlyIfIdle) {
-        log.debug("{}: idle for {} ms, closing", name, tts.connectionIdleTimeout.toMillis());
+        log.debug("{}: idle for {} ms, closing", name, cfg.connectionIdleTimeout().toMillis());
       }
-      ObjectNode bye = tts.json.createObjectNode();
+      ObjectNode bye = tts.json().createObjectNode();
       bye.put("close_socket", true);
-      WebSocket ws = socket;
+      WebSocketConnection ws = socket;
       if (ws != null) {
-        ws.send(bye.toString());
+        ws.sendText(bye.toString());
         ws.close(1000, reason);
       }
       orphans = markClosed(new AudioPipelineException("elevenlabs: connection closed: " + reason));
@@ -288,17 +294,25 @@ final class WsConnection extends WebSocketListener {
   }
 
   @Override
-  public void onOpen(WebSocket webSocket, Response response) {
+  public void onOpen(WebSocketConnection connection, Map<String, String> responseHeaders) {
+    if (socket == null) {
+      socket = connection;
+    }
     Duration took = Duration.ofNanos(System.nanoTime() - connectStartNanos);
     log.info("{}: connected to ElevenLabs TTS (voice {}) in {} ms", name, voiceId, took.toMillis());
-    listenerCall(() -> tts.listener.connectEnd(Errors.PROVIDER, name, took));
+    listenerCall(() -> cfg.listener().connectEnd(Errors.PROVIDER, name, took));
   }
 
   @Override
-  public void onMessage(WebSocket webSocket, String text) {
+  public void onBinary(byte[] data) {
+    log.debug("{}: skipping a binary message ({} bytes): the protocol speaks JSON", name, data.length);
+  }
+
+  @Override
+  public void onText(String text) {
     JsonNode m;
     try {
-      m = tts.json.readTree(text);
+      m = tts.json().readTree(text);
     } catch (IOException e) {
       log.debug("{}: skipping a message that is not JSON ({} chars)", name, text.length());
       return;
@@ -317,8 +331,8 @@ final class WsConnection extends WebSocketListener {
       String type = Errors.textOrNull(m.get("error"));
       String message = Errors.textOrNull(m.get("message"));
       log.debug("{}: error message [{}] for context {}", name,
-          type == null ? null : Errors.redact(type, tts.apiKey),
-          ctx == null ? null : Errors.redact(ctx, tts.apiKey));
+          type == null ? null : Errors.redact(type, cfg.apiKey()),
+          ctx == null ? null : Errors.redact(ctx, cfg.apiKey()));
       WsStream target;
       synchronized (lock) {
         lastErrorType = type;
@@ -327,7 +341,7 @@ final class WsConnection extends WebSocketListener {
       }
       if (target != null) {
         target.fail(
-            Errors.fromClose(ProviderException.NONE, "", type, message, tts.apiKey));
+            Errors.fromClose(ProviderException.NONE, "", type, message, cfg.apiKey()));
       }
       return;
     }
@@ -339,7 +353,7 @@ final class WsConnection extends WebSocketListener {
       stream = ctx != null ? contexts.get(ctx) : contexts.size() == 1 ? contexts.values().iterator().next() : null;
     }
     if (stream == null) {
-      log.trace("{}: message for context {} that is no longer open", name, Errors.redact(String.valueOf(ctx), tts.apiKey));
+      log.trace("{}: message for context {} that is no longer open", name, Errors.redact(String.valueOf(ctx), cfg.apiKey()));
       return;
     }
     if (hasAudio) {
@@ -361,16 +375,15 @@ final class WsConnection extends WebSocketListener {
   }
 
   @Override
-  public void onClosing(WebSocket webSocket, int code, String reason) {
-    // Record the server's reason first: once we answer the close, send() returns false, and a
-    // stream sending at that moment must see this connection closed (and the server's error),
-    // not report a send failure of its own.
+  public void onClosing(int code, String reason) {
+    // The transport has answered the close, so send() already returns false: a stream sending
+    // now sees Sent.CLOSED (not a full queue) and leaves the reporting to this callback, which
+    // hands every open utterance the server's reason.
     onServerClose(code, reason);
-    webSocket.close(1000, null);
   }
 
   @Override
-  public void onClosed(WebSocket webSocket, int code, String reason) {
+  public void onClosed(int code, String reason) {
     onServerClose(code, reason);
   }
 
@@ -384,26 +397,20 @@ final class WsConnection extends WebSocketListener {
       type = lastErrorType;
       message = lastErrorMessage;
     }
-    ProviderException e = Errors.fromClose(code, reason, type, message, tts.apiKey);
+    ProviderException e = Errors.fromClose(code, reason, type, message, cfg.apiKey());
     log.info("{}: closed by ElevenLabs with code {}", name, code);
     failAll(e);
   }
 
   @Override
-  public void onFailure(WebSocket webSocket, Throwable t, @Nullable Response response) {
+  public void onFailure(Throwable t, WebSocketHandler.@Nullable HttpFailure response) {
     AudioPipelineException e;
-    if (response != null && response.code() != 101) {
-      String body = "";
-      try {
-        body = response.body().string();
-      } catch (IOException | IllegalStateException ignored) {
-        // the body may be gone already; the status says enough
-      }
-      e = Errors.fromHandshake(tts.json, response.code(), body, tts.apiKey);
+    if (response != null) {
+      e = Errors.fromHandshake(tts.json(), response.status(), response.body(), cfg.apiKey());
     } else if (t instanceof IOException) {
       e =
           new ConnectionException(
-              "elevenlabs: WebSocket failed: " + Errors.redact(String.valueOf(t.getMessage()), tts.apiKey),
+              "elevenlabs: WebSocket failed: " + Errors.redact(String.valueOf(t.getMessage()), cfg.apiKey()),
               (IOException) t);
     } else {
       e = new AudioPipelineException("elevenlabs: WebSocket failed: " + t, t);

@@ -10,6 +10,7 @@ import dev.audiopipeline.OverflowException;
 import dev.audiopipeline.TtsChunk;
 import dev.audiopipeline.TtsChunk.CharTiming;
 import dev.audiopipeline.TtsStream;
+import dev.audiopipeline.internal.runtime.BoundedPublisher;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
@@ -27,9 +28,10 @@ import org.slf4j.LoggerFactory;
  * rest with {@code flush:true}; {@link #finish()} flushes and sends {@code close_context}, after
  * which the server sends the remaining audio and {@code isFinal}.
  *
- * <p>Audio: the socket cannot be paused, so chunks wait for demand in a buffer of {@code
- * maxBufferedChunks}; a subscriber that falls further behind fails the utterance with {@link
- * OverflowException}. Cancelling or {@link #close()} sends {@code close_context} at once and drops
+ * <p>Audio: the socket cannot be paused, so chunks wait for demand in a single-subscriber {@code
+ * BoundedPublisher} of {@code maxBufferedChunks}, handed to the subscriber on the provider's worker
+ * threads (never on the socket's reader thread); a subscriber that falls further behind fails the
+ * utterance with {@link OverflowException}. Cancelling or {@link #close()} sends {@code close_context} at once and drops
  * later audio for this context; the shared connection stays open for other utterances.
  */
 final class WsStream implements TtsStream {
@@ -37,9 +39,10 @@ final class WsStream implements TtsStream {
   private static final AtomicLong IDS = new AtomicLong();
 
   private final ElevenLabsTts tts;
+  private final TtsConfig cfg;
   private final WsConnection conn;
   private final String contextId;
-  private final ChunkBuffer<TtsChunk> buffer;
+  private final BoundedPublisher<TtsChunk> buffer;
   private final AudioFormat format;
   private final AudioDecoder decoder;
 
@@ -58,13 +61,20 @@ final class WsStream implements TtsStream {
   private volatile long lastReceivedNanos = System.nanoTime();
   private volatile long firstTextNanos = -1;
 
-  WsStream(ElevenLabsTts tts, WsConnection conn) {
+  WsStream(ElevenLabsTts tts, TtsConfig cfg, WsConnection conn) {
     this.tts = tts;
+    this.cfg = cfg;
     this.conn = conn;
     this.contextId = "ctx-" + Long.toString(IDS.incrementAndGet(), 36);
-    this.buffer = new ChunkBuffer<>(tts.maxBufferedChunks, () -> {}, this::onSubscriberCancel);
-    this.format = tts.outputFormat.pcmFormat();
-    this.decoder = new AudioDecoder(tts.outputFormat);
+    this.buffer =
+        BoundedPublisher.unicast(
+            tts.executor(),
+            cfg.maxBufferedChunks(),
+            tts.instanceName() + "-" + contextId,
+            () -> {},
+            this::onSubscriberCancel);
+    this.format = cfg.outputFormat().pcmFormat();
+    this.decoder = new AudioDecoder(cfg.outputFormat());
   }
 
   String contextId() {
@@ -78,12 +88,12 @@ final class WsStream implements TtsStream {
     }
     ObjectNode init = message();
     init.put("text", " ");
-    if (!tts.voiceSettings.isEmpty()) {
-      init.set("voice_settings", Json.voiceSettings(tts.json, tts.voiceSettings));
+    if (!cfg.voiceSettings().isEmpty()) {
+      init.set("voice_settings", Json.voiceSettings(tts.json(), cfg.voiceSettings()));
     }
-    if (tts.chunkLengthSchedule != null) {
+    if (cfg.chunkLengthSchedule() != null) {
       ArrayNode schedule = init.putObject("generation_config").putArray("chunk_length_schedule");
-      tts.chunkLengthSchedule.forEach(schedule::add);
+      cfg.chunkLengthSchedule().forEach(schedule::add);
     }
     synchronized (this) {
       send(init);
@@ -149,7 +159,7 @@ final class WsStream implements TtsStream {
 
   @Override
   public Flow.Publisher<TtsChunk> audio() {
-    return buffer::attach;
+    return buffer;
   }
 
   @Override
@@ -191,14 +201,14 @@ final class WsStream implements TtsStream {
       stalled =
           closeContextSent
               && nowNanos - Math.max(lastReceivedNanos, lastSentNanos)
-                  > tts.finalTimeout.toNanos();
+                  > cfg.finalTimeout().toNanos();
     }
     if (stalled) {
       fail(
           new dev.audiopipeline.ProviderException(
               Errors.PROVIDER,
               "no audio and no isFinal for "
-                  + tts.finalTimeout.toMillis()
+                  + cfg.finalTimeout().toMillis()
                   + " ms after the end of the text (finalTimeout)",
               dev.audiopipeline.ProviderException.NONE,
               dev.audiopipeline.ProviderException.NONE,
@@ -224,7 +234,7 @@ final class WsStream implements TtsStream {
   /** Audio for this context (reader thread). */
   void onAudio(byte[] wire, JsonNode message) {
     lastReceivedNanos = System.nanoTime();
-    if (buffer.isDone()) {
+    if (buffer.isTerminated() || buffer.isCancelled()) {
       return;
     }
     byte[] pcm = decoder.decode(wire, wire.length);
@@ -237,7 +247,7 @@ final class WsStream implements TtsStream {
       if (t0 >= 0) {
         Duration latency = Duration.ofNanos(System.nanoTime() - t0);
         try {
-          tts.listener.ttsFirstByte(Errors.PROVIDER, latency);
+          cfg.listener().ttsFirstByte(Errors.PROVIDER, latency);
         } catch (RuntimeException e) {
           log.debug("listener threw from ttsFirstByte", e);
         }
@@ -246,13 +256,13 @@ final class WsStream implements TtsStream {
     if (pcm.length == 0 && alignment.isEmpty()) {
       return;
     }
-    if (!buffer.offer(new TtsChunk(format, pcm, alignment))) {
+    if (!buffer.submit(new TtsChunk(format, pcm, alignment))) {
       fail(
           new OverflowException(
               "elevenlabs: the audio subscriber fell behind by more than "
-                  + tts.maxBufferedChunks
+                  + cfg.maxBufferedChunks()
                   + " chunks (maxBufferedChunks); the utterance was stopped",
-              tts.maxBufferedChunks));
+              cfg.maxBufferedChunks()));
     }
   }
 
@@ -330,7 +340,7 @@ final class WsStream implements TtsStream {
   }
 
   private ObjectNode message() {
-    ObjectNode m = tts.json.createObjectNode();
+    ObjectNode m = tts.json().createObjectNode();
     m.put("context_id", contextId);
     return m;
   }

@@ -13,6 +13,7 @@ import dev.audiopipeline.QuotaExceededException;
 import dev.audiopipeline.TtsChunk;
 import dev.audiopipeline.TtsChunk.CharTiming;
 import dev.audiopipeline.TtsRequest;
+import dev.audiopipeline.spi.ReconnectPolicy;
 import dev.audiopipeline.testing.FakeElevenLabsTtsServer;
 import dev.audiopipeline.testing.FakeElevenLabsTtsServer.HttpFault;
 import dev.audiopipeline.testing.FakeElevenLabsTtsServer.HttpStream;
@@ -35,7 +36,13 @@ class ElevenLabsTtsHttpTest {
 
   FakeElevenLabsTtsServer fake;
   ElevenLabsTts tts;
-  final List<Duration> sleeps = new CopyOnWriteArrayList<>();
+  /** Retries after a millisecond or two: tests never wait for the default backoff. */
+  static final ReconnectPolicy QUICK_RETRIES =
+      ReconnectPolicy.builder()
+          .initialDelay(Duration.ofMillis(1))
+          .maxDelay(Duration.ofMillis(2))
+          .maxAttempts(2)
+          .build();
   final BlockingQueue<Duration> firstBytes = new LinkedBlockingQueue<>();
 
   @BeforeEach
@@ -58,7 +65,7 @@ class ElevenLabsTtsHttpTest {
         .baseUrl(fake.httpBaseUrl())
         .webSocketBaseUrl(fake.webSocketBaseUrl())
         .outputFormat(OutputFormat.PCM_16000)
-        .sleeper(sleeps::add)
+        .retryPolicy(QUICK_RETRIES)
         .listener(
             new PipelineListener() {
               @Override
@@ -213,7 +220,7 @@ class ElevenLabsTtsHttpTest {
     assertThat(a.errorType()).isEqualTo("invalid_api_key");
     assertThat(a.isRetryable()).isFalse();
     assertThat(a.getMessage()).contains("Invalid API key").doesNotContain("wrong-key-456");
-    assertThat(sleeps).as("not retried").isEmpty();
+    assertThat(fake.httpRequests()).as("not retried").hasSize(1);
   }
 
   @Test
@@ -227,18 +234,20 @@ class ElevenLabsTtsHttpTest {
     assertThat(((QuotaExceededException) e).errorType()).isEqualTo("quota_exceeded");
     assertThat(((QuotaExceededException) e).httpStatus()).isEqualTo(401);
     assertThat(e.getMessage()).contains("exceeds your quota").doesNotContain(KEY);
-    assertThat(sleeps).isEmpty();
+    assertThat(fake.httpRequests()).as("not retried").hasSize(1);
   }
 
   @Test
   void rateLimitHonoursRetryAfterThenSucceeds() throws Exception {
     tts = builder().build();
-    fake.enqueueHttpFault(HttpFault.rateLimited(Duration.ofSeconds(3)));
+    fake.enqueueHttpFault(HttpFault.rateLimited(Duration.ofMillis(300)));
 
+    long start = System.nanoTime();
     Recorder r = speak("Hello");
     r.awaitComplete(WAIT);
 
-    assertThat(sleeps).containsExactly(Duration.ofSeconds(3));
+    // the policy would have waited 2 ms at most: the wait was the server's
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(300));
     assertThat(fake.httpRequests()).hasSize(2);
     assertThat(r.pcm().length).isEqualTo(5 * fake.voice().samplesPerChar(16_000) * 2);
   }
@@ -246,12 +255,14 @@ class ElevenLabsTtsHttpTest {
   @Test
   void rateLimitWithoutRetriesLeftIsARetryableProviderException() throws Exception {
     tts = builder().maxRetries(1).build();
-    fake.enqueueHttpFault(HttpFault.rateLimited(Duration.ofSeconds(2)));
-    fake.enqueueHttpFault(HttpFault.rateLimited(Duration.ofSeconds(4)));
+    fake.enqueueHttpFault(HttpFault.rateLimited(Duration.ofMillis(200)));
+    fake.enqueueHttpFault(HttpFault.rateLimited(Duration.ofMillis(400)));
 
+    long start = System.nanoTime();
     Throwable e = speak("Hello").awaitError(WAIT);
 
-    assertThat(sleeps).containsExactly(Duration.ofSeconds(2));
+    assertThat(fake.httpRequests()).as("one retry, after the first retry-after").hasSize(2);
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(200));
     assertThat(e).isExactlyInstanceOf(ProviderException.class);
     ProviderException p = (ProviderException) e;
     assertThat(p.httpStatus()).isEqualTo(429);
@@ -267,8 +278,40 @@ class ElevenLabsTtsHttpTest {
 
     Throwable e = speak("Hello").awaitError(WAIT);
 
-    assertThat(sleeps).isEmpty();
+    assertThat(fake.httpRequests()).as("not retried").hasSize(1);
     assertThat(((ProviderException) e).httpStatus()).isEqualTo(429);
+  }
+
+  @Test
+  void serverErrorsAreRetriedAfterThePolicysJitteredDelay() throws Exception {
+    ReconnectPolicy policy =
+        ReconnectPolicy.builder()
+            .initialDelay(Duration.ofMillis(200))
+            .maxDelay(Duration.ofMillis(400))
+            .jitter(0.2)
+            .maxAttempts(2)
+            .build();
+    tts = builder().retryPolicy(policy).build();
+    fake.enqueueHttpFault(HttpFault.status(503, "service_unavailable", "Try again"));
+    fake.enqueueHttpFault(HttpFault.status(503, "service_unavailable", "Try again"));
+
+    long start = System.nanoTime();
+    Recorder r = speak("Hello");
+    r.awaitComplete(WAIT);
+
+    assertThat(fake.httpRequests()).hasSize(3);
+    // 200 ms then 400 ms, each at least 80 % of it
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(480));
+    assertThat(r.pcm().length).isEqualTo(5 * fake.voice().samplesPerChar(16_000) * 2);
+  }
+
+  @Test
+  void retryPolicyOutOfRangeIsRefused() {
+    assertThatThrownBy(
+            () -> ElevenLabsTts.builder().retryPolicy(ReconnectPolicy.builder().maxAttempts(11).build()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("maxAttempts 11")
+        .hasMessageContaining("accepted 0..10");
   }
 
   @Test
@@ -405,7 +448,7 @@ class ElevenLabsTtsHttpTest {
     try (ElevenLabsTts ulaw = tts.newBuilder().outputFormat(OutputFormat.ULAW_8000).build()) {
       assertThat(ulaw.modelId()).isEqualTo("eleven_turbo_v2_5");
       assertThat(ulaw.outputFormat()).isEqualTo(AudioFormat.mono(8_000));
-      assertThat(ulaw.client).isSameAs(tts.client);
+      assertThat(ulaw.client()).isSameAs(tts.client());
       Recorder r = Recorder.unbounded();
       ulaw.synthesize(TtsRequest.of("Variant")).subscribe(r);
       r.awaitComplete(WAIT);

@@ -57,7 +57,7 @@ class KeyRedactionTest {
                 .baseUrl(fake.httpBaseUrl())
                 .webSocketBaseUrl(fake.webSocketBaseUrl())
                 .outputFormat(OutputFormat.PCM_16000)
-                .sleeper(d -> {})
+                .retryPolicy(ElevenLabsTtsHttpTest.QUICK_RETRIES)
                 .build();
         try {
           // HTTP: success (or 401), quota, 429 twice then give up, drop mid-stream
@@ -67,9 +67,9 @@ class KeyRedactionTest {
           collect(ok, errors);
           if (key.equals(KEY)) {
             fake.enqueueHttpFault(HttpFault.quotaExceeded());
-            fake.enqueueHttpFault(HttpFault.rateLimited(Duration.ofSeconds(1)));
-            fake.enqueueHttpFault(HttpFault.rateLimited(Duration.ofSeconds(1)));
-            fake.enqueueHttpFault(HttpFault.rateLimited(Duration.ofSeconds(1)));
+            fake.enqueueHttpFault(HttpFault.rateLimited(Duration.ofMillis(10)));
+            fake.enqueueHttpFault(HttpFault.rateLimited(Duration.ofMillis(10)));
+            fake.enqueueHttpFault(HttpFault.rateLimited(Duration.ofMillis(10)));
             fake.enqueueHttpFault(HttpFault.dropAfterBytes(40_000));
             for (int i = 0; i < 3; i++) {
               Recorder r = Recorder.unbounded();

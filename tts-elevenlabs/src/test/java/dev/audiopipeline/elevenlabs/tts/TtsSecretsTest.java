@@ -77,7 +77,7 @@ class TtsSecretsTest {
     try (FakeElevenLabsTtsServer fake = FakeElevenLabsTtsServer.builder().apiKey(KEY).start();
         ElevenLabsTts tts = ElevenLabsTts.builder().apiKey(KEY)
             .baseUrl(fake.httpBaseUrl()).webSocketBaseUrl(fake.webSocketBaseUrl())
-            .outputFormat(OutputFormat.PCM_16000).maxRetries(0).sleeper(d -> { }).build()) {
+            .outputFormat(OutputFormat.PCM_16000).maxRetries(0).build()) {
       Recorder r = Recorder.unbounded();
       if (fault instanceof HttpFault h) {
         fake.enqueueHttpFault(h);

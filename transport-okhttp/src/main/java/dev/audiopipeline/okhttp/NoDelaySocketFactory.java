@@ -1,4 +1,4 @@
-package dev.audiopipeline.elevenlabs.tts;
+package dev.audiopipeline.okhttp;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -6,11 +6,12 @@ import java.net.Socket;
 import javax.net.SocketFactory;
 
 /**
- * Sockets with Nagle's algorithm off. The WebSocket protocol sends several small frames in a row
- * (context init, text, flush); with Nagle on, the second waits for the peer's delayed ACK, which
- * adds tens of milliseconds to the time to first audio.
+ * Sockets with Nagle's algorithm off ({@code TCP_NODELAY}), for {@link
+ * okhttp3.OkHttpClient.Builder#socketFactory}. A streaming protocol that sends several small frames
+ * in a row (the ElevenLabs TTS context init, text, flush) otherwise has the second wait for the
+ * peer's delayed ACK, which adds tens of milliseconds to the time to the first answer.
  */
-final class NoDelaySocketFactory extends SocketFactory {
+public final class NoDelaySocketFactory extends SocketFactory {
   private final SocketFactory delegate = SocketFactory.getDefault();
 
   private static Socket noDelay(Socket s) throws IOException {
