@@ -17,6 +17,7 @@ module dev.audiopipeline.core {
   exports dev.audiopipeline.internal.runtime to
       dev.audiopipeline.stt.deepgram,
       dev.audiopipeline.stt.elevenlabs,
+      dev.audiopipeline.stt.sphinx, // an automatic module: its recogniser's clock (TimeMap)
       dev.audiopipeline.tts.elevenlabs,
       dev.audiopipeline.tts.freetts,
       dev.audiopipeline.livekit;
