@@ -5,8 +5,9 @@ import java.util.Arrays;
 /**
  * The time model: one piecewise-linear, monotone map from an <em>input</em> clock to an
  * <em>output</em> clock, and the one threshold policy that decides where the pieces break. Every
- * time in a {@code Transcript} passes through two of these maps, and source timestamps are judged
- * by its policy. The three clocks (see {@code docs/DESIGN.md}, "Time model"):
+ * time in a {@code Transcript} passes through the speaker's map and, before it, the recogniser's
+ * own (a connection's, a fallback provider's, the embedded recogniser's), and source timestamps are
+ * judged by its policy. The three clocks (core README, "Time: three clocks, one model"):
  *
  * <ol>
  *   <li><b>Source time</b>: the microsecond stamp a source puts on each write ({@code AudioSink},
@@ -24,7 +25,9 @@ import java.util.Arrays;
  *       (output; the speaker's sent audio): the connection starts where its replay began, keep-alive
  *       silence advances only the input ({@link #insert}), audio lost beyond the replay buffer only
  *       the output ({@link #jumpTo}). A {@code FallbackSttProvider} places each provider's session
- *       at the position its replay began the same way.
+ *       at the position its replay began the same way; the embedded recogniser ({@code
+ *       SphinxSession}) maps what it decoded to what it was sent, jumping over audio its full
+ *       buffer dropped.
  * </ol>
  *
  * <p>Between anchors both clocks run at 1:1. An input time maps to {@code anchor.out + (t -
