@@ -16,6 +16,7 @@ module dev.audiopipeline.core {
   exports dev.audiopipeline.spi;
   exports dev.audiopipeline.internal.runtime to
       dev.audiopipeline.okhttp,
+      dev.audiopipeline.stt.sphinx,
       dev.audiopipeline.tts.elevenlabs,
       dev.audiopipeline.tts.freetts,
       dev.audiopipeline.livekit;

@@ -2,6 +2,7 @@ package dev.audiopipeline;
 
 import dev.audiopipeline.audio.AudioFormat;
 import dev.audiopipeline.internal.runtime.ReplayBuffer;
+import dev.audiopipeline.internal.runtime.TimeMap;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -519,13 +520,17 @@ public final class FallbackSttProvider implements SttProvider {
           return;
         }
         if (e instanceof TranscriptEvent.Result r) {
-          long off = in.offset / channels * 1000 / sampleRate;
+          // this provider's session began at in.offset of ours: the time model places it there
+          TimeMap t = in.time;
           List<Word> words = new ArrayList<>(r.words().size());
           for (Word w : r.words()) {
-            words.add(w.shift(off));
+            long ws = t.toOutputMs(w.startMs());
+            words.add(new Word(w.text(), ws, Math.max(ws, t.toOutputMs(w.endMs())),
+                w.confidence()));
           }
+          long start = t.toOutputMs(r.startMs());
           TranscriptEvent.Result shifted = new TranscriptEvent.Result(r.isFinal(), r.text(),
-              r.startMs() + off, r.endMs() + off, r.language(), r.confidence(), words,
+              start, Math.max(start, t.toOutputMs(r.endMs())), r.language(), r.confidence(), words,
               "p" + in.generation + "-" + r.segmentId());
           if (r.isFinal()) {
             watermark = Math.max(watermark, shifted.endMs() * sampleRate / 1000 * channels);
@@ -710,7 +715,7 @@ public final class FallbackSttProvider implements SttProvider {
         }
         probe = null;
         long replayFrom = Math.max(watermark, buffer.start());
-        in.offset = replayFrom;
+        in.placeAt(replayFrom);
         retire(a);
         active = in;
         downSince = null;
@@ -741,12 +746,21 @@ public final class FallbackSttProvider implements SttProvider {
       final java.util.concurrent.CountDownLatch retiredLatch =
           new java.util.concurrent.CountDownLatch(1);
       long offset; // session samples where this session's audio starts
+      /** This provider's session time to ours: it starts at {@link #offset}. */
+      volatile TimeMap time;
       @Nullable SttSession session;
 
       Inner(int index, int generation, long offset) {
         this.index = index;
         this.generation = generation;
         this.offset = offset;
+        this.time = new TimeMap(sampleRate, offset / channels);
+      }
+
+      /** The session starts at {@code from} (session samples): before any audio was sent to it. */
+      void placeAt(long from) {
+        offset = from;
+        time = new TimeMap(sampleRate, from / channels);
       }
 
       SttSession session() {

@@ -20,7 +20,11 @@ import dev.audiopipeline.SpeakerStream;
  *
  * <p>Timestamps are microseconds on the source's timeline (0 = when the source started). The sink
  * uses them to place each speaker's audio on the session's shared timeline and to detect gaps (a
- * muted track, dropped frames).
+ * muted track, dropped frames, a speaker whose first frame comes late): a write stamped more than
+ * 20 ms after the time the samples written before it predict starts a new stretch at its stamp; a
+ * stamp behind that time is taken as continuous. Stamp by sample count where the capture clock is
+ * known (a file, a device); a source that knows only when frames arrive stamps them with {@link
+ * ArrivalClock}.
  */
 public interface AudioSink {
   /**

@@ -1,5 +1,6 @@
 package dev.audiopipeline.livekit;
 
+import dev.audiopipeline.audio.ArrivalClock;
 import dev.audiopipeline.audio.AudioFormat;
 import dev.audiopipeline.audio.AudioSink;
 import dev.audiopipeline.SpeakerStream;
@@ -20,8 +21,6 @@ import org.jspecify.annotations.Nullable;
 final class RemoteAudioStream implements SpeakerStream, AudioTrackSink {
   static final AudioFormat FORMAT = AudioFormat.MONO_48K;
   private static final long FRAME_MICROS = 10_000;
-  /** Arrival drifting this far from the sample count re-anchors the timeline (a real gap). */
-  private static final long REANCHOR_MICROS = 200_000;
 
   private final String trackSid;
   private final String identity;
@@ -35,7 +34,8 @@ final class RemoteAudioStream implements SpeakerStream, AudioTrackSink {
   private final AtomicInteger inFlight = new AtomicInteger();
 
   // written by the audio thread only
-  private long nextTimestampMicros = -1;
+  /** Stamps frames by sample count, by arrival beyond core's jitter tolerance (the time model). */
+  private final ArrivalClock clock = new ArrivalClock(FORMAT.sampleRate());
   private short[] mono = new short[480];
 
   private final AtomicLong frames = new AtomicLong();
@@ -148,12 +148,7 @@ final class RemoteAudioStream implements SpeakerStream, AudioTrackSink {
         unsupported.incrementAndGet();
         return;
       }
-      long arrival = (now - sourceStartNanos) / 1_000;
-      long ts = nextTimestampMicros;
-      if (ts < 0 || Math.abs(arrival - ts) > REANCHOR_MICROS) {
-        ts = arrival;
-      }
-      nextTimestampMicros = ts + FRAME_MICROS * frameCount / 480;
+      long ts = clock.stamp((now - sourceStartNanos) / 1_000, frameCount);
       boolean accepted;
       if (channels == 1) {
         accepted = s.offerBytes(data, 0, frameCount * 2, ts);

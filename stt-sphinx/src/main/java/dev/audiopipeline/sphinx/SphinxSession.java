@@ -5,6 +5,7 @@ import dev.audiopipeline.SttSession;
 import dev.audiopipeline.SttSessionOptions;
 import dev.audiopipeline.TranscriptEvent;
 import dev.audiopipeline.Word;
+import dev.audiopipeline.internal.runtime.TimeMap;
 import edu.cmu.sphinx.result.Result;
 import edu.cmu.sphinx.result.WordResult;
 import java.time.Duration;
@@ -23,7 +24,9 @@ import org.slf4j.LoggerFactory;
  * samples into a bounded {@link PcmPipe}; the session's own thread ({@code
  * audio-pipeline-sphinx-<stream>}) borrows a recogniser (loading one if none is idle), decodes
  * utterance after utterance (Sphinx4's own speech end-pointing splits them) and reports partials
- * and finals with times on the audio sent to this session.
+ * and finals with times on the audio sent to this session: the recogniser counts only the audio it
+ * decoded, so audio dropped from a full buffer is a jump of the session's {@link TimeMap} (decoded
+ * audio to sent audio), and every result time goes through it.
  */
 final class SphinxSession implements SttSession {
   private static final Logger log = LoggerFactory.getLogger(SphinxSession.class);
@@ -41,6 +44,8 @@ final class SphinxSession implements SttSession {
   private int segment; // worker thread only
   private @Nullable String lastPartial; // worker thread only
   private long droppedReported; // drain thread only
+  /** Decoded audio (what Sphinx counts) to the audio sent to this session, 16 kHz frames. */
+  private final TimeMap time = new TimeMap(16_000);
 
   SphinxSession(SphinxSttProvider provider, SttSessionOptions options, Listener listener) {
     this.provider = provider;
@@ -72,7 +77,12 @@ final class SphinxSession implements SttSession {
               + ": send() is accepted only before finish() and close()");
     }
     try {
-      pipe.write(samples, offset, length, maxSendWaitNanos);
+      int accepted = pipe.write(samples, offset, length, maxSendWaitNanos);
+      time.advance(accepted);
+      if (accepted < length) {
+        // the recogniser never hears the rest: what it decodes next was sent after it
+        time.jumpTo(time.outputFrames() + (length - accepted));
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return;
@@ -214,7 +224,14 @@ final class SphinxSession implements SttSession {
       end = Math.max(0, result.getCollectTime());
       start = end;
     }
-    emit(new TranscriptEvent.Result(isFinal, text, start, end, "en", null, words, id));
+    List<Word> placed = new ArrayList<>(words.size());
+    for (Word w : words) {
+      long ws = time.toOutputMs(w.startMs());
+      placed.add(new Word(w.text(), ws, Math.max(ws, time.toOutputMs(w.endMs())), w.confidence()));
+    }
+    long s = time.toOutputMs(start);
+    emit(new TranscriptEvent.Result(isFinal, text, s, Math.max(s, time.toOutputMs(end)), "en", null,
+        placed, id));
   }
 
   /** Longest span a single word may have; longer alignments are noise absorbed into the word. */

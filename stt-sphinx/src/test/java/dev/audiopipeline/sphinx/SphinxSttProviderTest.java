@@ -113,6 +113,41 @@ class SphinxSttProviderTest {
     assertThat(finals.get(0).startMs()).isBetween(1_900L, 2_600L);
   }
 
+  @Test
+  void audioDroppedFromAFullBufferDoesNotMoveLaterTimesOffTheSessionAudio() throws Exception {
+    // a fresh provider: its first session's recogniser is still loading when 3 s of silence
+    // arrive at once into a 1 s buffer that may not wait, so about 2 s never reach Sphinx
+    SphinxSttProvider slow = provider.toBuilder().bufferDuration(Duration.ofSeconds(1))
+        .maxSendWait(Duration.ZERO).build();
+    try {
+      List<TranscriptEvent> events = new CopyOnWriteArrayList<>();
+      SttSession session = slow.openSession(SttSessionOptions.of("d"), events::add);
+      session.send(new short[3 * 16_000], 0, 3 * 16_000);
+      assertThat(events).anySatisfy(e -> assertThat(e).isInstanceOf(TranscriptEvent.AudioDropped.class));
+      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (slow.loadedRecognizers() == 0 && System.nanoTime() < until) {
+        Thread.sleep(50);
+      }
+      // loaded: the speech goes in at about real time, 100 ms every 100 ms
+      short[] audio = new short[speech.length + 16_000];
+      System.arraycopy(speech, 0, audio, 0, speech.length);
+      for (int off = 0; off < audio.length; off += 1_600) {
+        session.send(audio, off, Math.min(1_600, audio.length - off));
+        Thread.sleep(100);
+      }
+      session.finish(Duration.ofSeconds(60)).toCompletableFuture().get(90, TimeUnit.SECONDS);
+      session.close();
+      List<TranscriptEvent.Result> finals = finals(events);
+      assertThat(finals).isNotEmpty();
+      // the speech was sent 3 s into the session (flite leaves ~100 ms of lead-in): Sphinx heard
+      // it 1 s in, and the session's time map puts it back where it was sent
+      assertThat(finals.get(0).startMs()).isBetween(2_900L, 3_600L);
+      assertThat(finals.get(0).words().get(0).startMs()).isEqualTo(finals.get(0).startMs());
+    } finally {
+      slow.close();
+    }
+  }
+
   /** Runs one session of the shared provider over {@code audio}, 10 ms at a time: its finals. */
   static List<TranscriptEvent.Result> finalsOf(short[] audio) throws Exception {
     return finalsOf(provider, audio);

@@ -2,7 +2,9 @@ package dev.audiopipeline.internal.runtime;
 
 /**
  * A fixed single-producer/single-consumer queue of timeline anchors (ring index, source timestamp,
- * converter reset), pre-allocated so that marking a gap on a real-time thread allocates nothing.
+ * converter reset), pre-allocated so that marking a gap on a real-time thread allocates nothing. It
+ * carries the gaps the producer finds ({@link TimeMap#isGap}) to the drain thread, which applies
+ * them to the speaker's {@link TimeMap} when it reaches their ring index.
  * The producer publishes an entry with a volatile write of {@code tail} after filling it; the
  * consumer frees it with a volatile write of {@code head} after reading it.
  *

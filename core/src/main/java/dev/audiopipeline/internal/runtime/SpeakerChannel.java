@@ -37,10 +37,6 @@ import org.slf4j.LoggerFactory;
 public final class SpeakerChannel implements AudioSink {
   private static final Logger log = LoggerFactory.getLogger(SpeakerChannel.class);
 
-  /** A jump in source timestamps beyond this re-anchors the speaker's timeline. */
-  static final long GAP_MICROS = 100_000;
-  /** A gap this long also resets the converter (the audio around it is unrelated). */
-  static final long RESET_MICROS = 1_000_000;
   /** Gaps the producer can mark before the drain thread has caught up with them. */
   static final int ANCHORS = 256;
 
@@ -66,7 +62,8 @@ public final class SpeakerChannel implements AudioSink {
   private final AudioFormat format;
   private final SampleRingBuffer ring;
   private final AnchorRing anchors = new AnchorRing(ANCHORS);
-  private final SpeakerTimeline timeline = new SpeakerTimeline();
+  /** Sent audio (input frames) to the speaker's timeline (source time in input frames). */
+  private final TimeMap timeline;
   private final AudioConverter converter;
   private final Thread drainThread;
   private final CountDownLatch done = new CountDownLatch(1);
@@ -113,6 +110,7 @@ public final class SpeakerChannel implements AudioSink {
     this.finishTimeout = finishTimeout;
     this.format = stream.format();
     this.converter = AudioConverter.create(format, provider.inputFormat());
+    this.timeline = new TimeMap(format.sampleRate());
     int samples = format.samplesIn(bufferDuration.toNanos() / 1_000);
     this.ring = new SampleRingBuffer(SampleRingBuffer.capacityFor(Math.max(samples, 4096)));
     this.drainThread =
@@ -257,7 +255,8 @@ public final class SpeakerChannel implements AudioSink {
 
   /**
    * Places the write that starts at the ring's current end on the timeline: the first write and
-   * every jump in timestamps beyond {@link #GAP_MICROS} leave an anchor for the drain thread.
+   * every gap ({@link TimeMap#isGap}) leave an anchor for the drain thread. A stamp behind the
+   * sample count is taken as continuous (the timeline never goes back).
    *
    * @return {@code false} if an anchor was needed and the anchor ring is full (the write must be
    *     refused: it could not be placed on the timeline)
@@ -275,8 +274,8 @@ public final class SpeakerChannel implements AudioSink {
     long expected =
         anchorMicros + (index - anchorIndex) / format.channels() * 1_000_000L / format.sampleRate();
     long gap = timestampMicros - expected;
-    if (gap > GAP_MICROS) {
-      if (!anchors.offer(index, timestampMicros, gap >= RESET_MICROS)) {
+    if (TimeMap.isGap(gap)) {
+      if (!anchors.offer(index, timestampMicros, TimeMap.resetsConverter(gap))) {
         return false;
       }
       anchorIndex = index;
@@ -378,8 +377,7 @@ public final class SpeakerChannel implements AudioSink {
             long micros = anchors.nextMicros();
             boolean reset = anchors.nextReset();
             anchors.remove();
-            long audioMs = readIndex / ch * 1000 / format.sampleRate();
-            timeline.anchor(audioMs, micros / 1000);
+            timeline.jumpTo(micros * format.sampleRate() / 1_000_000L);
             if (reset && readIndex > 0) {
               sendSkipping(s, out, converter.drain(out, 0)); // drain() also resets
               skip = converter.delayFrames();
@@ -392,6 +390,7 @@ public final class SpeakerChannel implements AudioSink {
         if (n > 0) {
           int m = converter.convert(in, 0, n, out, 0);
           readIndex += n;
+          timeline.advance(n / ch); // before sending: a result may come back at once
           if (!firstResultSeen) {
             markSent(readIndex / ch * 1000 / format.sampleRate());
           }
@@ -605,12 +604,12 @@ public final class SpeakerChannel implements AudioSink {
   }
 
   private Transcript toTranscript(TranscriptEvent.Result r) {
-    long start = timeline.toTimeline(r.startMs());
-    long end = Math.max(start, timeline.toTimeline(r.endMs()));
+    long start = timeline.toOutputMs(r.startMs());
+    long end = Math.max(start, timeline.toOutputMs(r.endMs()));
     List<Word> words = new ArrayList<>(r.words().size());
     for (Word w : r.words()) {
-      long ws = timeline.toTimeline(w.startMs());
-      words.add(new Word(w.text(), ws, Math.max(ws, timeline.toTimeline(w.endMs())),
+      long ws = timeline.toOutputMs(w.startMs());
+      words.add(new Word(w.text(), ws, Math.max(ws, timeline.toOutputMs(w.endMs())),
           w.confidence()));
     }
     return new Transcript(

@@ -79,8 +79,6 @@ import org.slf4j.LoggerFactory;
 public final class StreamingSttSession implements SttSession {
   private static final Logger log = LoggerFactory.getLogger(StreamingSttSession.class);
   private static final int MAX_DEFERRED = 4096;
-  /** A result timed this far beyond the audio sent on its connection is refused (dropped, WARN). */
-  private static final long MAX_RESULT_AHEAD_MS = 600_000;
   /**
    * Below this much audio a server may legitimately stay silent (nothing to commit, a tail after a
    * final): the watchdog and the end-of-stream "no answer" check need at least this much.
@@ -547,7 +545,7 @@ public final class StreamingSttSession implements SttSession {
       if (c.sentPos < buffer.start()) {
         // audio that never went out was dropped: jump, keeping the clock on the session timeline
         c.sentPos = buffer.start();
-        c.clock.jumpTo(c.sentPos);
+        c.clock.jumpTo(c.sentPos / channels);
         continue;
       }
       int n = (int) Math.min(chunkSamples, buffer.end() - c.sentPos);
@@ -571,7 +569,7 @@ public final class StreamingSttSession implements SttSession {
         return; // closing; the close callback takes over
       }
       c.sentPos += n;
-      c.clock.audio(n / channels);
+      c.clock.advance(n / channels);
       c.audioSent = true;
       c.callerAudioSent = true;
       c.lastSendNanos = now();
@@ -590,7 +588,7 @@ public final class StreamingSttSession implements SttSession {
     }
     double elapsedS = (now() - c.readyNanos) / 1e9;
     double allowedS = config.replayBurst().toNanos() / 1e9 + factor * elapsedS;
-    double afterS = (double) (c.clock.providerSamples() + n / channels) / sampleRate;
+    double afterS = (double) (c.clock.inputFrames() + n / channels) / sampleRate;
     return afterS <= allowedS;
   }
 
@@ -694,7 +692,7 @@ public final class StreamingSttSession implements SttSession {
       int n = silenceMs * sampleRate / 1000 * channels;
       byte[] zeros = new byte[2 * n];
       if (c.codec.sendAudio(ws, zeros, 0, zeros.length)) {
-        c.clock.silence(n / channels);
+        c.clock.insert(n / channels);
         c.audioSent = true;
       }
       log.trace("{} keep-alive: {} ms of silence", logPrefix, silenceMs);
@@ -912,19 +910,19 @@ public final class StreamingSttSession implements SttSession {
       return;
     }
     long latest = r.words().stream().mapToLong(Word::endMs).reduce(r.endMs(), Math::max);
-    if (latest > c.clock.providerMs() + MAX_RESULT_AHEAD_MS) { // a provider's absurd times
+    if (latest > c.clock.inputMs() + TimeMap.MAX_RESULT_AHEAD_MS) { // a provider's absurd times
       log.warn("{} skipped a result timed up to {} ms: this connection has sent {} ms of audio",
-          logPrefix, latest, c.clock.providerMs());
+          logPrefix, latest, c.clock.inputMs());
       return;
     }
     // provider times are clamped to the audio this connection carried: a hostile or broken
     // server's huge or negative numbers cannot move results off the timeline
-    long start = c.clock.toSessionMs(c.clamp(r.startMs()));
-    long end = Math.max(start, c.clock.toSessionMs(c.clamp(r.endMs())));
+    long start = c.clock.toOutputMs(c.clamp(r.startMs()));
+    long end = Math.max(start, c.clock.toOutputMs(c.clamp(r.endMs())));
     List<Word> words = new ArrayList<>(r.words().size());
     for (Word w : r.words()) {
-      long ws = c.clock.toSessionMs(c.clamp(w.startMs()));
-      words.add(new Word(w.text(), ws, Math.max(ws, c.clock.toSessionMs(c.clamp(w.endMs()))),
+      long ws = c.clock.toOutputMs(c.clamp(w.startMs()));
+      words.add(new Word(w.text(), ws, Math.max(ws, c.clock.toOutputMs(c.clamp(w.endMs()))),
           w.confidence()));
     }
     TranscriptEvent.Result mapped = new TranscriptEvent.Result(r.isFinal(), r.text(), start, end,
@@ -941,7 +939,7 @@ public final class StreamingSttSession implements SttSession {
     if (conn != c) {
       return;
     }
-    long sessionSamples = c.clock.toSessionMs(c.clamp(providerMs)) * sampleRate / 1000 * channels;
+    long sessionSamples = c.clock.toOutputMs(c.clamp(providerMs)) * sampleRate / 1000 * channels;
     long pos = Math.min(sessionSamples, c.sentPos);
     if (pos > watermark) {
       watermark = pos;
@@ -1042,7 +1040,8 @@ public final class StreamingSttSession implements SttSession {
     final int index;
     final ProtocolCodec codec;
     final WebSocketRequest request;
-    final ConnectionClock clock;
+    /** This connection's audio (what the provider counts) to the session's sent audio. */
+    final TimeMap clock;
     final long startedNanos;
     @Nullable WebSocketConnection ws;
     @Nullable WebSocketConnection pendingHandle;
@@ -1066,7 +1065,7 @@ public final class StreamingSttSession implements SttSession {
       this.codec = codec;
       this.request = codec.request();
       this.sentPos = from;
-      this.clock = new ConnectionClock(sampleRate, from / channels);
+      this.clock = new TimeMap(sampleRate, from / channels);
       this.startedNanos = now();
     }
 
@@ -1076,7 +1075,7 @@ public final class StreamingSttSession implements SttSession {
 
     /** {@code providerMs} within [0, audio sent on this connection]. */
     long clamp(long providerMs) {
-      return Math.max(0, Math.min(providerMs, clock.providerMs()));
+      return Math.max(0, Math.min(providerMs, clock.inputMs()));
     }
 
     /** A server message arrived (under the lock): the watchdog rests, the audio is answered. */
@@ -1268,7 +1267,7 @@ public final class StreamingSttSession implements SttSession {
 
     @Override
     public long audioSentMs() {
-      return clock.providerMs();
+      return clock.inputMs();
     }
   }
 }
