@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.audiopipeline.audio.AudioFormat;
 import dev.audiopipeline.SttProvider;
+import dev.audiopipeline.examples.cli.ExitStatus;
 import dev.audiopipeline.io.WavFile;
 import dev.audiopipeline.testing.FakeElevenLabsSttServer;
 import dev.audiopipeline.testing.SpeechSegmentRecognizer;
@@ -69,7 +70,7 @@ class TranscribeInterviewCliTest {
     Path out = dir.resolve("out");
     Run r = run(Map.of(), "--fast", "--recruiter-wav", a.toString(), "--candidate-wav",
         b.toString(), "--out", out.toString());
-    oneLine(r, TranscribeInterview.EXIT_NOTHING, "nothing was transcribed", "no files");
+    oneLine(r, ExitStatus.NOTHING, "nothing was transcribed", "no files");
     try (var listing = Files.list(out)) {
       assertThat(listing).as("no empty transcript files").isEmpty();
     }
