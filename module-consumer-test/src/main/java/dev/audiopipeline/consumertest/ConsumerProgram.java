@@ -96,6 +96,7 @@ public final class ConsumerProgram {
         .room("consumer-room")
         .build();
     System.out.println("livekit: room " + room.room() + " as " + room.identity());
+    room.close();
     System.out.println("done");
   }
 
