@@ -6,6 +6,7 @@ import dev.audiopipeline.audio.AudioFormat;
 import dev.audiopipeline.SttProvider;
 import dev.audiopipeline.examples.cli.ExitStatus;
 import dev.audiopipeline.io.WavFile;
+import dev.audiopipeline.testing.Audio;
 import dev.audiopipeline.testing.FakeElevenLabsSttServer;
 import dev.audiopipeline.testing.SpeechSegmentRecognizer;
 import java.io.ByteArrayOutputStream;
@@ -55,12 +56,9 @@ class TranscribeInterviewCliTest {
     return p;
   }
 
+  /** {@code totalMs} of 16 kHz audio, the test tone from {@code fromMs} to {@code toMs}. */
   static short[] toneAt(int fromMs, int toMs, int totalMs) {
-    short[] a = new short[16 * totalMs];
-    for (int i = fromMs * 16; i < toMs * 16; i++) {
-      a[i] = (short) (8000 * Math.sin(2 * Math.PI * 440 * i / 16_000.0));
-    }
-    return a;
+    return new Audio().silence(fromMs).tone(toMs - fromMs).silence(totalMs - toMs).samples();
   }
 
   @Test
