@@ -8,7 +8,13 @@ module dev.audiopipeline.livekit {
   requires webrtc.java;
   requires livekit.server; // LiveKit's protocol messages; automatic name from its jar
   requires com.google.protobuf;
+  // the LiveKit SDK is an automatic module and cannot require the JWT library it mints tokens
+  // with: without this line com.auth0.jwt is not resolved on the module path
+  requires com.auth0.jwt;
   requires okio;
+  // OkHttp and Okio are automatic modules and cannot require the Kotlin runtime they need: without
+  // this line kotlin.stdlib is not resolved on the module path (ModulePathConsumerTest)
+  requires kotlin.stdlib;
   requires org.slf4j;
 
   exports dev.audiopipeline.livekit;

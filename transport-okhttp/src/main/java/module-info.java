@@ -5,6 +5,9 @@ module dev.audiopipeline.okhttp {
   requires transitive dev.audiopipeline.core;
   requires transitive okhttp3;
   requires okio;
+  // OkHttp and Okio are automatic modules and cannot require the Kotlin runtime they need: without
+  // this line kotlin.stdlib is not resolved on the module path (ModulePathConsumerTest)
+  requires kotlin.stdlib;
   requires org.slf4j;
 
   exports dev.audiopipeline.okhttp;

@@ -7,6 +7,9 @@ module dev.audiopipeline.tts.elevenlabs {
   requires transitive okhttp3;
   requires com.fasterxml.jackson.databind;
   requires okio;
+  // OkHttp and Okio are automatic modules and cannot require the Kotlin runtime they need: without
+  // this line kotlin.stdlib is not resolved on the module path (ModulePathConsumerTest)
+  requires kotlin.stdlib;
   requires org.slf4j;
 
   exports dev.audiopipeline.elevenlabs.tts;

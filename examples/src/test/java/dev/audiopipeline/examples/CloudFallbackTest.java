@@ -9,6 +9,7 @@ import dev.audiopipeline.SttSessionOptions;
 import dev.audiopipeline.TranscriptEvent;
 import dev.audiopipeline.deepgram.DeepgramSttProvider;
 import dev.audiopipeline.elevenlabs.stt.ElevenLabsSttProvider;
+import dev.audiopipeline.testing.Audio;
 import dev.audiopipeline.testing.FakeDeepgramServer;
 import dev.audiopipeline.testing.FakeElevenLabsSttServer;
 import dev.audiopipeline.testing.FakeFault;
@@ -34,9 +35,8 @@ class CloudFallbackTest {
           "{\"message_type\":\"quota_exceeded\",\"error\":\"You have exceeded your quota.\"}"));
       LinkedBlockingQueue<TranscriptEvent> events = new LinkedBlockingQueue<>();
       SttSession s = fallback.openSession(SttSessionOptions.of("alice"), events::add);
-      short[] audio = new short[16 * 3000];
-      tone(audio, 300, 800);
-      tone(audio, 1400, 2000);
+      short[] audio = new Audio().silence(300).tone(500).silence(600).tone(600).silence(1000)
+          .samples();
       for (int i = 0; i < audio.length; i += 320) {
         s.send(audio, i, 320);
       }
@@ -62,12 +62,6 @@ class CloudFallbackTest {
       assertThat(finals.get(1).startMs()).isCloseTo(1400, within(20L));
       assertThat(finals.get(1).endMs()).isCloseTo(2000, within(20L));
       assertThat(all).noneMatch(e -> e instanceof TranscriptEvent.Failed);
-    }
-  }
-
-  private static void tone(short[] a, int fromMs, int toMs) {
-    for (int i = fromMs * 16; i < toMs * 16; i++) {
-      a[i] = (short) (8000 * Math.sin(2 * Math.PI * 440 * i / 16_000.0));
     }
   }
 }

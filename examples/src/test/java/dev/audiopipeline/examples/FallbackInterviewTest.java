@@ -3,6 +3,7 @@ package dev.audiopipeline.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.audiopipeline.Transcript;
+import dev.audiopipeline.examples.cli.Outcome;
 import dev.audiopipeline.testing.FakeDeepgramServer;
 import dev.audiopipeline.testing.FakeElevenLabsSttServer;
 import java.io.ByteArrayOutputStream;
@@ -28,7 +29,7 @@ class FallbackInterviewTest {
           "DEEPGRAM_API_KEY", "not-the-dg-key", "DEEPGRAM_BASE_URL", dg.baseUrl());
       ByteArrayOutputStream out = new ByteArrayOutputStream();
       ByteArrayOutputStream err = new ByteArrayOutputStream();
-      List<TranscribeInterview.Outcome> outcomes = new ArrayList<>();
+      List<Outcome> outcomes = new ArrayList<>();
       int code = TranscribeInterview.run(new String[] {"--fast"},
           new PrintStream(out, true, StandardCharsets.UTF_8),
           new PrintStream(err, true, StandardCharsets.UTF_8),

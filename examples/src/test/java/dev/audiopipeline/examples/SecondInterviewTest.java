@@ -9,7 +9,7 @@ import dev.audiopipeline.SttSessionOptions;
 import dev.audiopipeline.Transcript;
 import dev.audiopipeline.TranscriptEvent;
 import dev.audiopipeline.io.WavFile;
-import dev.audiopipeline.examples.TranscribeInterview.Outcome;
+import dev.audiopipeline.examples.cli.Outcome;
 import dev.audiopipeline.sphinx.SphinxSttProvider;
 import dev.audiopipeline.testing.WordErrorRate;
 import java.io.ByteArrayOutputStream;
@@ -43,7 +43,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class SecondInterviewTest {
   static final List<String> SPEAKERS =
-      List.of(TranscribeInterview.RECRUITER, TranscribeInterview.CANDIDATE);
+      List.of(BundledInterview.RECRUITER, BundledInterview.CANDIDATE);
 
   static SphinxSttProvider sphinx;
   static final Map<String, String> reference = new ConcurrentHashMap<>();
@@ -96,8 +96,8 @@ class SecondInterviewTest {
       }
     }, "test-direct-recruiter");
     t.start();
-    direct.put(TranscribeInterview.CANDIDATE, decodeDirectly(dir.resolve("candidate.wav")));
-    direct.put(TranscribeInterview.RECRUITER, recruiter.get(5, TimeUnit.MINUTES));
+    direct.put(BundledInterview.CANDIDATE, decodeDirectly(dir.resolve("candidate.wav")));
+    direct.put(BundledInterview.RECRUITER, recruiter.get(5, TimeUnit.MINUTES));
     t.join();
   }
 

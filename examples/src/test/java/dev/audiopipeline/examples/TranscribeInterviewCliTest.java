@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.audiopipeline.audio.AudioFormat;
 import dev.audiopipeline.SttProvider;
+import dev.audiopipeline.examples.cli.ExitStatus;
 import dev.audiopipeline.io.WavFile;
+import dev.audiopipeline.testing.Audio;
 import dev.audiopipeline.testing.FakeElevenLabsSttServer;
 import dev.audiopipeline.testing.SpeechSegmentRecognizer;
 import java.io.ByteArrayOutputStream;
@@ -54,12 +56,9 @@ class TranscribeInterviewCliTest {
     return p;
   }
 
+  /** {@code totalMs} of 16 kHz audio, the test tone from {@code fromMs} to {@code toMs}. */
   static short[] toneAt(int fromMs, int toMs, int totalMs) {
-    short[] a = new short[16 * totalMs];
-    for (int i = fromMs * 16; i < toMs * 16; i++) {
-      a[i] = (short) (8000 * Math.sin(2 * Math.PI * 440 * i / 16_000.0));
-    }
-    return a;
+    return new Audio().silence(fromMs).tone(toMs - fromMs).silence(totalMs - toMs).samples();
   }
 
   @Test
@@ -69,7 +68,7 @@ class TranscribeInterviewCliTest {
     Path out = dir.resolve("out");
     Run r = run(Map.of(), "--fast", "--recruiter-wav", a.toString(), "--candidate-wav",
         b.toString(), "--out", out.toString());
-    oneLine(r, TranscribeInterview.EXIT_NOTHING, "nothing was transcribed", "no files");
+    oneLine(r, ExitStatus.NOTHING, "nothing was transcribed", "no files");
     try (var listing = Files.list(out)) {
       assertThat(listing).as("no empty transcript files").isEmpty();
     }

@@ -9,8 +9,9 @@ import dev.audiopipeline.SttSessionOptions;
 import dev.audiopipeline.Transcript;
 import dev.audiopipeline.TranscriptEvent;
 import dev.audiopipeline.io.WavFile;
-import dev.audiopipeline.examples.TranscribeInterview.Outcome;
-import dev.audiopipeline.examples.TranscribeInterview.ScriptLine;
+import dev.audiopipeline.examples.cli.Outcome;
+import dev.audiopipeline.examples.BundledInterview.ScriptLine;
+import dev.audiopipeline.examples.cli.TranscriptSummary;
 import dev.audiopipeline.sphinx.SphinxSttProvider;
 import dev.audiopipeline.testing.LibraryThreads;
 import dev.audiopipeline.testing.WordErrorRate;
@@ -81,7 +82,7 @@ class TranscribeInterviewTest {
     threadsBefore = LibraryThreads.alive();
     sphinx = SphinxSttProvider.create();
     sphinx.preload(2);
-    script = TranscribeInterview.bundledScript();
+    script = BundledInterview.script();
     outDir = dir.resolve("out");
     ByteArrayOutputStream buf = new ByteArrayOutputStream();
     AtomicReference<Outcome> o = new AtomicReference<>();
@@ -111,15 +112,15 @@ class TranscribeInterviewTest {
 
   /** Total edits over total reference words, both speakers. */
   static double wer(String recruiterHyp, String candidateHyp) {
-    String rr = reference(TranscribeInterview.RECRUITER);
-    String cr = reference(TranscribeInterview.CANDIDATE);
+    String rr = reference(BundledInterview.RECRUITER);
+    String cr = reference(BundledInterview.CANDIDATE);
     int edits = WordErrorRate.edits(rr, recruiterHyp) + WordErrorRate.edits(cr, candidateHyp);
     return (double) edits / (WordErrorRate.words(rr).length + WordErrorRate.words(cr).length);
   }
 
   static double pipelineWer() {
-    return wer(hypothesis(outcome.finals(), TranscribeInterview.RECRUITER),
-        hypothesis(outcome.finals(), TranscribeInterview.CANDIDATE));
+    return wer(hypothesis(outcome.finals(), BundledInterview.RECRUITER),
+        hypothesis(outcome.finals(), BundledInterview.CANDIDATE));
   }
 
   /** The same recogniser fed the original files directly, without the pipeline. */
@@ -158,9 +159,9 @@ class TranscribeInterviewTest {
         .contains("    ... "); // partials are printed, marked apart from finals
     assertThat(outcome.partials()).isPositive();
     // the interview alternates: 6 turns each
-    assertThat(TranscribeInterview.turns(outcome.finals()))
-        .containsEntry(TranscribeInterview.RECRUITER, 6)
-        .containsEntry(TranscribeInterview.CANDIDATE, 6);
+    assertThat(TranscriptSummary.turns(outcome.finals()))
+        .containsEntry(BundledInterview.RECRUITER, 6)
+        .containsEntry(BundledInterview.CANDIDATE, 6);
   }
 
   @Test
@@ -200,13 +201,13 @@ class TranscribeInterviewTest {
     CompletableFuture<String> recruiter = new CompletableFuture<>();
     Thread t = new Thread(() -> {
       try {
-        recruiter.complete(direct(TranscribeInterview.RECRUITER));
+        recruiter.complete(direct(BundledInterview.RECRUITER));
       } catch (Exception | AssertionError e) {
         recruiter.completeExceptionally(e);
       }
     }, "test-direct-recruiter");
     t.start();
-    String candidate = direct(TranscribeInterview.CANDIDATE);
+    String candidate = direct(BundledInterview.CANDIDATE);
     double direct = wer(recruiter.get(5, TimeUnit.MINUTES), candidate);
     assertThat(pipelineWer()).as("pipeline vs direct %.3f", direct)
         .isLessThanOrEqualTo(direct + 0.01);

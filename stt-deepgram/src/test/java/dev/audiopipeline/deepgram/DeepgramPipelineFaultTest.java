@@ -11,6 +11,7 @@ import dev.audiopipeline.TranscriptionSession;
 import dev.audiopipeline.io.WavFile;
 import dev.audiopipeline.io.WavFileSource;
 import dev.audiopipeline.spi.ReconnectPolicy;
+import dev.audiopipeline.testing.Audio;
 import dev.audiopipeline.testing.FakeConnection;
 import dev.audiopipeline.testing.FakeDeepgramServer;
 import dev.audiopipeline.testing.FakeFault;

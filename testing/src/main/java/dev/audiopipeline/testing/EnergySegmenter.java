@@ -3,16 +3,30 @@ package dev.audiopipeline.testing;
 import java.util.Arrays;
 
 /**
- * Streaming energy-based speech segmentation for the fakes: 10 ms blocks, a block is speech when its
- * RMS is at or above {@code thresholdDbfs}; a segment ends after {@code hangoverMs} of silence. Keeps
- * the audio of the running segment (at most 120 s, then it is cut). Not thread-safe.
+ * The one energy-based speech segmenter of the test kit, behind the fake provider servers and
+ * {@link SpeechSegmentRecognizer}: 10 ms blocks; a block is speech when its RMS is at or above
+ * {@code thresholdDbfs}; a segment runs from its first speech block to the end of its last one and
+ * ends after {@code hangoverMs} of silence (or by {@link #force}). When it keeps audio, it keeps
+ * the running segment's samples (at most 120 s, then the segment is cut). Not thread-safe.
  */
 final class EnergySegmenter {
-  /** A finished segment, positions in samples on the connection. */
-  record Segment(long start, long end, short[] samples) {}
+  /**
+   * A finished segment, positions in samples on the stream.
+   *
+   * @param speechBlocks how many of its 10 ms blocks were speech
+   * @param samples its audio, empty when the segmenter keeps none
+   */
+  record Segment(long start, long end, int speechBlocks, short[] samples) {}
 
+  /** Receives segments, and (optionally) each analysed block. */
   interface Sink {
     void segment(Segment s);
+
+    /**
+     * After each 10 ms block, once any segment it ended was delivered. The segmenter's state
+     * ({@link #inSpeech()}, {@link #lastSpeechEnd()}, ...) already includes the block.
+     */
+    default void block(boolean speech) {}
   }
 
   private static final int MAX_SEGMENT_SECONDS = 120;
@@ -20,21 +34,30 @@ final class EnergySegmenter {
   private final int block;
   private final double threshold;
   private final int hangoverSamples;
+  private final boolean keepAudio;
   private final short[] pending;
   private int pendingLen;
   private long pos; // samples analysed
   private boolean inSpeech;
   private long speechStart;
   private long lastSpeechEnd;
-  private short[] seg = new short[16_000];
+  private int speechBlocks;
+  private short[] seg;
   private int segLen;
   private final int maxSeg;
 
+  /** A segmenter that keeps each segment's audio. */
   EnergySegmenter(int sampleRate, double thresholdDbfs, int hangoverMs) {
+    this(sampleRate, thresholdDbfs, hangoverMs, true);
+  }
+
+  EnergySegmenter(int sampleRate, double thresholdDbfs, int hangoverMs, boolean keepAudio) {
     this.block = sampleRate / 100;
     this.threshold = 32768.0 * Math.pow(10, thresholdDbfs / 20);
     this.hangoverSamples = hangoverMs * sampleRate / 1000;
+    this.keepAudio = keepAudio;
     this.pending = new short[block];
+    this.seg = new short[keepAudio ? 16_000 : 0];
     this.maxSeg = MAX_SEGMENT_SECONDS * sampleRate;
   }
 
@@ -43,8 +66,19 @@ final class EnergySegmenter {
     for (int i = off; i + 1 < off + len; i += 2) {
       pending[pendingLen++] = (short) ((pcm[i] & 0xff) | (pcm[i + 1] << 8));
       if (pendingLen == block) {
-        analyse(sink);
         pendingLen = 0;
+        analyse(sink);
+      }
+    }
+  }
+
+  /** Feeds samples. */
+  void feed(short[] samples, int off, int len, Sink sink) {
+    for (int i = off; i < off + len; i++) {
+      pending[pendingLen++] = samples[i];
+      if (pendingLen == block) {
+        pendingLen = 0;
+        analyse(sink);
       }
     }
   }
@@ -54,23 +88,28 @@ final class EnergySegmenter {
     for (int i = 0; i < block; i++) {
       sum += (double) pending[i] * pending[i];
     }
-    double rms = Math.sqrt(sum / block);
+    boolean speech = Math.sqrt(sum / block) >= threshold;
     long blockStart = pos;
     pos += block;
-    if (rms >= threshold) {
+    if (speech) {
       if (!inSpeech) {
         inSpeech = true;
         speechStart = blockStart;
+        speechBlocks = 0;
         segLen = 0;
       }
       lastSpeechEnd = pos;
+      speechBlocks++;
     }
     if (inSpeech) {
-      append(pending, block);
+      if (keepAudio) {
+        append(pending, block);
+      }
       if (pos - lastSpeechEnd >= hangoverSamples || segLen >= maxSeg) {
         sink.segment(cut());
       }
     }
+    sink.block(speech);
   }
 
   private void append(short[] s, int n) {
@@ -83,14 +122,14 @@ final class EnergySegmenter {
 
   private Segment cut() {
     int speechLen = (int) (lastSpeechEnd - speechStart);
-    Segment s = new Segment(speechStart, lastSpeechEnd,
+    Segment s = new Segment(speechStart, lastSpeechEnd, speechBlocks,
         Arrays.copyOf(seg, Math.min(speechLen, segLen)));
     inSpeech = false;
     segLen = 0;
     return s;
   }
 
-  /** Ends a running segment now (Finalize, commit, close). */
+  /** Ends a running segment now (Finalize, commit, flush, close). */
   void force(Sink sink) {
     if (inSpeech) {
       sink.segment(cut());
@@ -101,8 +140,19 @@ final class EnergySegmenter {
     return inSpeech;
   }
 
+  /** Start of the running (or last) segment, in samples. */
   long speechStart() {
     return speechStart;
+  }
+
+  /** End of the last speech block of the running (or last) segment, in samples. */
+  long lastSpeechEnd() {
+    return lastSpeechEnd;
+  }
+
+  /** Speech blocks in the running (or last) segment. */
+  int speechBlocks() {
+    return speechBlocks;
   }
 
   /** Samples analysed so far. */
@@ -110,7 +160,7 @@ final class EnergySegmenter {
     return pos;
   }
 
-  /** Audio of the running segment so far. */
+  /** Audio of the running segment so far (empty when the segmenter keeps none). */
   short[] running() {
     return Arrays.copyOf(seg, segLen);
   }

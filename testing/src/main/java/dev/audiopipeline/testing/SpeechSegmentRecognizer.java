@@ -18,7 +18,8 @@ import org.jspecify.annotations.Nullable;
  * A deterministic recogniser for tests: it finds speech by energy and turns each speech segment
  * into one final (preceded by partials while the segment goes on), with the segment's exact times.
  *
- * <p>Audio is analysed in 10 ms blocks of 16 kHz mono. A block is speech when its RMS level is at
+ * <p>Audio is analysed in 10 ms blocks of 16 kHz mono by the same energy segmenter as the fake
+ * provider servers. A block is speech when its RMS level is at
  * or above the threshold (default -40 dBFS); a segment ends after a run of silence of the hangover
  * (default 400 ms) and is kept if it lasted at least the minimum (default 100 ms). Its final's
  * {@code startMs} is the first speech block, {@code endMs} the end of the last speech block. A
@@ -44,8 +45,8 @@ public final class SpeechSegmentRecognizer implements SttProvider {
 
   private static final int BLOCK = 160; // 10 ms at 16 kHz
 
-  private final double threshold;
-  private final int hangoverBlocks;
+  private final double thresholdDbfs;
+  private final int hangoverMs;
   private final int minBlocks;
   private final TextFunction text;
   private final @Nullable Duration failAfter;
@@ -53,8 +54,8 @@ public final class SpeechSegmentRecognizer implements SttProvider {
   private final AtomicInteger sessions = new AtomicInteger();
 
   private SpeechSegmentRecognizer(Builder b) {
-    this.threshold = 32768.0 * Math.pow(10, b.thresholdDbfs / 20);
-    this.hangoverBlocks = (int) (b.hangover.toMillis() / 10);
+    this.thresholdDbfs = b.thresholdDbfs;
+    this.hangoverMs = (int) (b.hangover.toMillis() / 10 * 10); // whole 10 ms blocks
     this.minBlocks = (int) Math.max(1, b.minSpeech.toMillis() / 10);
     this.text = b.text;
     this.failAfter = b.failAfter;
@@ -92,16 +93,12 @@ public final class SpeechSegmentRecognizer implements SttProvider {
     return new Session(options.streamId(), listener);
   }
 
-  private final class Session implements SttSession {
+  private final class Session implements SttSession, EnergySegmenter.Sink {
     private final String streamId;
     private final SttSession.Listener listener;
-    private final short[] block = new short[BLOCK];
-    private int blockFill;
-    private long blocks; // 10 ms blocks analysed
-    private long segStart = -1; // block index
-    private long lastSpeech = -1;
-    private long speechBlocks;
-    private long lastPartialAt;
+    private final EnergySegmenter segmenter =
+        new EnergySegmenter(16_000, thresholdDbfs, hangoverMs, false);
+    private long lastPartialAt; // block index
     private int segments;
     private boolean finished;
     private boolean failed;
@@ -123,65 +120,52 @@ public final class SpeechSegmentRecognizer implements SttProvider {
       if (failed) {
         return;
       }
-      for (int i = 0; i < length; i++) {
-        block[blockFill++] = samples[offset + i];
-        if (blockFill == BLOCK) {
-          blockFill = 0;
-          analyse();
-          if (failAfter != null && failure != null && blocks * 10 >= failAfter.toMillis()) {
-            failed = true;
-            listener.onEvent(new TranscriptEvent.Failed(failure));
-            return;
-          }
-        }
-      }
+      segmenter.feed(samples, offset, length, this);
     }
 
-    private void analyse() {
-      double sum = 0;
-      for (short s : block) {
-        sum += (double) s * s;
+    @Override
+    public void block(boolean speech) {
+      if (failed) {
+        return; // the rest of the audio after the scripted failure is ignored
       }
-      boolean speech = Math.sqrt(sum / BLOCK) >= threshold;
-      long i = blocks++;
+      long i = segmenter.position() / BLOCK - 1;
       if (speech) {
-        if (segStart < 0) {
-          segStart = i;
-          speechBlocks = 0;
-          lastPartialAt = i;
+        if (segmenter.speechStart() / BLOCK == i) {
+          lastPartialAt = i; // a segment starts
         }
-        lastSpeech = i;
-        speechBlocks++;
-        if (i - lastPartialAt >= 30 && speechBlocks >= minBlocks) {
+        if (i - lastPartialAt >= 30 && segmenter.speechBlocks() >= minBlocks) {
           lastPartialAt = i;
-          emit(false);
+          emit(false, segmenter.speechStart(), segmenter.lastSpeechEnd());
         }
-      } else if (segStart >= 0 && i - lastSpeech >= hangoverBlocks) {
-        endSegment();
+      }
+      if (failAfter != null && failure != null && (i + 1) * 10 >= failAfter.toMillis()) {
+        failed = true;
+        listener.onEvent(new TranscriptEvent.Failed(failure));
       }
     }
 
-    private void endSegment() {
-      if (segStart >= 0 && speechBlocks >= minBlocks) {
-        emit(true);
+    @Override
+    public void segment(EnergySegmenter.Segment s) {
+      if (!failed && s.speechBlocks() >= minBlocks) {
+        emit(true, s.start(), s.end());
       }
-      segStart = -1;
     }
 
-    private void emit(boolean isFinal) {
+    /** Start and end in samples at 16 kHz. */
+    private void emit(boolean isFinal, long start, long end) {
       int index = isFinal ? ++segments : segments + 1;
-      long start = segStart * 10;
-      long end = (lastSpeech + 1) * 10;
-      String t = text.text(streamId, index, start, end);
+      long startMs = start / 16;
+      long endMs = end / 16;
+      String t = text.text(streamId, index, startMs, endMs);
       listener.onEvent(
           new TranscriptEvent.Result(
-              isFinal, t, start, end, null, isFinal ? 1.0 : null, List.of(), "seg" + index));
+              isFinal, t, startMs, endMs, null, isFinal ? 1.0 : null, List.of(), "seg" + index));
     }
 
     @Override
     public synchronized void flush() {
       if (!failed) {
-        endSegment();
+        segmenter.force(this);
       }
     }
 

@@ -19,6 +19,7 @@ import dev.audiopipeline.testing.FakeElevenLabsTtsServer.HttpFault;
 import dev.audiopipeline.testing.FakeElevenLabsTtsServer.HttpStream;
 import dev.audiopipeline.testing.FakeElevenLabsTtsServer.RecordedHttpRequest;
 import dev.audiopipeline.testing.FakeTtsVoice;
+import dev.audiopipeline.testing.Signals;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;

@@ -18,6 +18,7 @@ import dev.audiopipeline.testing.FakeElevenLabsTtsServer.RecordedWsMessage;
 import dev.audiopipeline.testing.FakeElevenLabsTtsServer.WebSocketFault;
 import dev.audiopipeline.testing.FakeElevenLabsTtsServer.WsClose;
 import dev.audiopipeline.testing.FakeTtsVoice;
+import dev.audiopipeline.testing.Signals;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
