@@ -164,6 +164,43 @@ public final class SampleRingBuffer {
     return n;
   }
 
+  /** Reads samples in place: called with one or two ranges of the ring's own array. */
+  @FunctionalInterface
+  public interface Reader {
+    /**
+     * Takes {@code array[offset, offset + length)}; must not keep the array nor write into it. The
+     * range is a whole number of {@code quantum} samples (see {@link #poll(Reader, int, int)}).
+     */
+    void read(short[] array, int offset, int length);
+  }
+
+  /**
+   * Consumer: hands up to {@code max} samples to {@code reader} where they lie in the ring (no
+   * copy): one call, or two when the samples wrap around the end of the array. Each call covers a
+   * multiple of {@code quantum} samples (e.g. the channel count, so no call splits a sample frame);
+   * {@code quantum} must divide the capacity. The samples are released to the producer after the
+   * reader returned.
+   *
+   * @return the number of samples read (0 if empty)
+   */
+  public int poll(Reader reader, int max, int quantum) {
+    long h = (long) HEAD.getOpaque(this);
+    long t = (long) TAIL.getAcquire(this);
+    int n = (int) Math.min(max, t - h);
+    n -= n % quantum;
+    if (n <= 0) {
+      return 0;
+    }
+    int start = (int) (h & mask);
+    int first = Math.min(n, buffer.length - start);
+    reader.read(buffer, start, first);
+    if (first < n) {
+      reader.read(buffer, 0, n - first);
+    }
+    HEAD.setRelease(this, h + n);
+    return n;
+  }
+
   /**
    * Producer: room for this many more samples right now. Only grows until the producer writes, so a
    * producer that sees room for {@code n} samples can write {@code n} without a refusal.
