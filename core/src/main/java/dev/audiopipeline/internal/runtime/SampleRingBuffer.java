@@ -12,21 +12,20 @@ import java.lang.invoke.VarHandle;
  * with release/acquire semantics, so each side sees the other's data before it sees the moved
  * position.
  *
- * <p>Overflow policy: a write that does not fit is refused whole (drop newest), counted in {@link
- * #droppedSamples()}, and the method returns {@code false}. Samples already in the buffer are never
- * overwritten: the consumer owns them until it reads them.
+ * <p>Overflow policy: a write that does not fit is refused whole (drop newest) and the method
+ * returns {@code false}; the caller counts it (one count of refused audio per speaker, in {@link
+ * SpeakerChannel}). Samples already in the buffer are never overwritten: the consumer owns them
+ * until it reads them.
  */
 public final class SampleRingBuffer {
   private static final VarHandle HEAD;
   private static final VarHandle TAIL;
-  private static final VarHandle DROPPED;
 
   static {
     try {
       MethodHandles.Lookup lookup = MethodHandles.lookup();
       HEAD = lookup.findVarHandle(SampleRingBuffer.class, "head", long.class);
       TAIL = lookup.findVarHandle(SampleRingBuffer.class, "tail", long.class);
-      DROPPED = lookup.findVarHandle(SampleRingBuffer.class, "dropped", long.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -51,9 +50,6 @@ public final class SampleRingBuffer {
 
   @SuppressWarnings("unused")
   private long p21, p22, p23, p24, p25, p26, p27;
-
-  /** Samples refused because the buffer was full. Written by the producer only. */
-  private volatile long dropped;
 
   /** Producer-local cache of {@link #head}, refreshed only when the buffer looks full. */
   private long headCache;
@@ -92,7 +88,6 @@ public final class SampleRingBuffer {
     if (t + length - headCache > buffer.length) {
       headCache = (long) HEAD.getAcquire(this);
       if (t + length - headCache > buffer.length) {
-        DROPPED.setRelease(this, (long) DROPPED.getOpaque(this) + length);
         return false;
       }
     }
@@ -102,7 +97,7 @@ public final class SampleRingBuffer {
   /**
    * Producer: appends {@code src[offset, offset + length)} if all of it fits.
    *
-   * @return {@code false} if it did not fit (nothing written, the samples counted as dropped)
+   * @return {@code false} if it did not fit (nothing written)
    */
   public boolean offer(short[] src, int offset, int length) {
     if (!reserve(length)) {
@@ -123,7 +118,7 @@ public final class SampleRingBuffer {
    * Producer: appends signed 16-bit little-endian PCM bytes {@code src[offset, offset + byteLength)}
    * if all of it fits. {@code byteLength} must be even.
    *
-   * @return {@code false} if it did not fit (nothing written, the samples counted as dropped)
+   * @return {@code false} if it did not fit (nothing written)
    */
   public boolean offerBytes(byte[] src, int offset, int byteLength) {
     int length = byteLength >> 1;
@@ -226,14 +221,8 @@ public final class SampleRingBuffer {
     return (long) HEAD.getAcquire(this);
   }
 
-  /** Total samples refused because the buffer was full. */
-  public long droppedSamples() {
-    return (long) DROPPED.getAcquire(this);
-  }
-
   @Override
   public String toString() {
-    return "SampleRingBuffer{capacity=" + buffer.length + ", size=" + size()
-        + ", dropped=" + droppedSamples() + "}";
+    return "SampleRingBuffer{capacity=" + buffer.length + ", size=" + size() + "}";
   }
 }

@@ -87,8 +87,11 @@ public final class SpeakerChannel implements AudioSink {
   private long anchorMicros;
   /** Samples refused because the stream had left or the session closed; producer-written. */
   private volatile long refusedClosed;
-  /** Samples refused because the anchor ring was full; producer-written. */
-  private volatile long refusedAnchors;
+  /**
+   * Samples refused because the ring buffer or its gap marks were full (policy: drop newest): the
+   * one count of this speaker's dropped input; producer-written, reported by the drain thread.
+   */
+  private volatile long dropped;
   /** Set by the drain thread before it parks, so the producer unparks only a waiting thread. */
   private volatile boolean drainWaiting;
   /** The thread waiting in {@link #put} for room, if any: the drain unparks it after a read. */
@@ -210,7 +213,7 @@ public final class SpeakerChannel implements AudioSink {
 
   /** Interleaved input samples dropped because the ring buffer (or its gap marks) was full. */
   public long droppedSamples() {
-    return ring.droppedSamples() + refusedAnchors;
+    return dropped;
   }
 
   /** Interleaved input samples refused because the stream had left or the session had closed. */
@@ -327,12 +330,9 @@ public final class SpeakerChannel implements AudioSink {
     if (isClosed()) {
       return refuseClosed(length);
     }
-    if (!markTime(timestampMicros)) {
-      refusedAnchors += length; // single producer
+    if (!markTime(timestampMicros) || !ring.offer(samples, offset, length)) {
+      dropped += length; // single producer; the drain thread reports it
       return false;
-    }
-    if (!ring.offer(samples, offset, length)) {
-      return false; // counted by the ring; the drain thread reports it
     }
     wakeDrain();
     return true;
@@ -356,12 +356,9 @@ public final class SpeakerChannel implements AudioSink {
     if (isClosed()) {
       return refuseClosed(length / 2);
     }
-    if (!markTime(timestampMicros)) {
-      refusedAnchors += length / 2; // single producer
+    if (!markTime(timestampMicros) || !ring.offerBytes(pcm, offset, length)) {
+      dropped += length / 2; // single producer; the drain thread reports it
       return false;
-    }
-    if (!ring.offerBytes(pcm, offset, length)) {
-      return false; // counted by the ring; the drain thread reports it
     }
     wakeDrain();
     return true;
