@@ -1,5 +1,9 @@
 package dev.audiopipeline.internal.runtime;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+
 /**
  * A fixed-capacity ring of samples addressed by absolute position (0 = first sample of the
  * session). It keeps the most recent {@code capacity} samples: the audio a reconnect replays and
@@ -12,6 +16,10 @@ package dev.audiopipeline.internal.runtime;
  * conversion: {@link #append} is the only copy between the caller's samples and the transport.
  */
 public final class ReplayBuffer {
+  /** A short at a byte offset, little-endian: one store (or load) per sample. */
+  private static final VarHandle S16LE =
+      MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
+
   /** Two bytes per sample, little-endian. */
   private final byte[] ring;
   private final int cap;
@@ -67,9 +75,7 @@ public final class ReplayBuffer {
 
   private static void encode(short[] src, int offset, byte[] dst, int at, int length) {
     for (int i = 0; i < length; i++) {
-      short v = src[offset + i];
-      dst[at + 2 * i] = (byte) v;
-      dst[at + 2 * i + 1] = (byte) (v >> 8);
+      S16LE.set(dst, at + 2 * i, src[offset + i]);
     }
   }
 
@@ -98,7 +104,7 @@ public final class ReplayBuffer {
 
   private static void decode(byte[] src, int at, short[] dst, int offset, int length) {
     for (int i = 0; i < length; i++) {
-      dst[offset + i] = (short) ((src[at + 2 * i + 1] << 8) | (src[at + 2 * i] & 0xff));
+      dst[offset + i] = (short) S16LE.get(src, at + 2 * i);
     }
   }
 

@@ -2,6 +2,7 @@ package dev.audiopipeline.internal.runtime;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 
 /**
  * A single-producer/single-consumer lock-free ring buffer of 16-bit PCM samples.
@@ -20,6 +21,9 @@ import java.lang.invoke.VarHandle;
 public final class SampleRingBuffer {
   private static final VarHandle HEAD;
   private static final VarHandle TAIL;
+  /** s16le samples read straight out of a byte array (one load each, no shifts). */
+  private static final VarHandle S16LE =
+      MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
 
   static {
     try {
@@ -126,15 +130,24 @@ public final class SampleRingBuffer {
       return false;
     }
     long t = (long) TAIL.getOpaque(this);
-    int m = mask;
-    short[] b = buffer;
-    for (int i = 0; i < length; i++) {
-      int lo = src[offset + 2 * i] & 0xff;
-      int hi = src[offset + 2 * i + 1];
-      b[(int) ((t + i) & m)] = (short) ((hi << 8) | lo);
+    int start = (int) (t & mask);
+    int first = Math.min(length, buffer.length - start);
+    decode(src, offset, buffer, start, first);
+    if (first < length) {
+      decode(src, offset + 2 * first, buffer, 0, length - first);
     }
     TAIL.setRelease(this, t + length);
     return true;
+  }
+
+  private static void decode(byte[] src, int offset, short[] dst, int at, int length) {
+    if (offset < 0 || offset + 2 * length > src.length) {
+      throw new IndexOutOfBoundsException(
+          "bytes [" + offset + ", " + (offset + 2 * length) + ") outside " + src.length);
+    }
+    for (int i = 0; i < length; i++) {
+      dst[at + i] = (short) S16LE.get(src, offset + 2 * i);
+    }
   }
 
   /**

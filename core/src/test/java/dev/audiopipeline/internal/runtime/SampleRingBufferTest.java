@@ -47,6 +47,21 @@ class SampleRingBufferTest {
     assertThat(out).containsExactly((short) 0x1234, (short) -1, Short.MIN_VALUE);
   }
 
+  @Test
+  void decodesLittleEndianBytesAcrossTheEndOfTheArray() {
+    SampleRingBuffer ring = new SampleRingBuffer(4);
+    short[] out = new short[4];
+    ring.offer(new short[] {9, 9, 9}, 0, 3);
+    ring.poll(out, 0, 3); // the next write starts at index 3 and wraps
+    byte[] pcm = {0x00, 0x00, 0x34, 0x12, (byte) 0xff, (byte) 0xff, 0x00, (byte) 0x80};
+    assertThat(ring.offerBytes(pcm, 2, 6)).isTrue();
+    assertThat(ring.poll(out, 0, 4)).isEqualTo(3);
+    assertThat(out).startsWith((short) 0x1234, (short) -1, Short.MIN_VALUE);
+    assertThat(ring.offerBytes(pcm, 0, 10 - 2)).isTrue();
+    assertThat(ring.offerBytes(pcm, 0, 2)).isFalse(); // full: refused whole
+    assertThat(ring.written()).isEqualTo(10);
+  }
+
   /**
    * Pushes 10^7 samples from one thread to another through a small buffer: every sample arrives,
    * in order, and the checksums of both sides match.
