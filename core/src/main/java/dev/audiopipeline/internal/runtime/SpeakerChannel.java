@@ -421,6 +421,7 @@ public final class SpeakerChannel implements AudioSink {
             long micros = anchors.nextMicros();
             boolean reset = anchors.nextReset();
             anchors.remove();
+            wakePutter(); // a put() may be waiting for room among the gap marks
             long audioMs = readIndex / ch * 1000 / format.sampleRate();
             timeline.anchor(audioMs, micros / 1000);
             if (reset && readIndex > 0) {
