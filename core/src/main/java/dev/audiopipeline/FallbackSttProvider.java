@@ -1,6 +1,7 @@
 package dev.audiopipeline;
 
 import dev.audiopipeline.audio.AudioFormat;
+import dev.audiopipeline.internal.runtime.NamedThreadFactory;
 import dev.audiopipeline.internal.runtime.ReplayBuffer;
 import dev.audiopipeline.internal.runtime.TimeMap;
 import java.time.Duration;
@@ -77,12 +78,8 @@ public final class FallbackSttProvider implements SttProvider {
     this.probeInterval = b.probeInterval;
     this.replayBuffer = b.replayBuffer;
     this.nanoTime = b.nanoTime;
-    String name = "audio-pipeline-fallback-" + INSTANCES.incrementAndGet();
-    ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
-      Thread th = new Thread(r, name);
-      th.setDaemon(true);
-      return th;
-    });
+    ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(
+        1, new NamedThreadFactory("fallback-" + INSTANCES.incrementAndGet()));
     t.setRemoveOnCancelPolicy(true);
     this.timer = t;
   }

@@ -61,7 +61,7 @@ public class SampleRingBufferBenchmark {
     }
   }
 
-  /** Offers one 10 ms frame; false when the buffer is full (the frame is dropped and counted). */
+  /** Offers one 10 ms frame; false when the buffer is full (the frame is refused). */
   @Benchmark
   @Group("spsc")
   @GroupThreads(1)

@@ -30,7 +30,13 @@ public interface ProtocolCodec {
     return true;
   }
 
-  /** Sends one chunk of 16-bit little-endian PCM. Returns what the connection's send returned. */
+  /**
+   * Sends one chunk of 16-bit little-endian PCM. Returns what the connection's send returned.
+   *
+   * <p>{@code pcm} is the session's own buffer, lent for the call: read {@code [offset, offset +
+   * length)} before returning, never keep nor write it ({@link WebSocketConnection#sendBinary}
+   * copies, so passing the range on is fine).
+   */
   boolean sendAudio(WebSocketConnection connection, byte[] pcm, int offset, int length);
 
   /** Idle time after which {@link #keepAliveSilenceMs}/{@link #sendKeepAlive} are used. */

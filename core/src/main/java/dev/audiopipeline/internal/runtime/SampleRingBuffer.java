@@ -2,6 +2,7 @@ package dev.audiopipeline.internal.runtime;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 
 /**
  * A single-producer/single-consumer lock-free ring buffer of 16-bit PCM samples.
@@ -12,21 +13,23 @@ import java.lang.invoke.VarHandle;
  * with release/acquire semantics, so each side sees the other's data before it sees the moved
  * position.
  *
- * <p>Overflow policy: a write that does not fit is refused whole (drop newest), counted in {@link
- * #droppedSamples()}, and the method returns {@code false}. Samples already in the buffer are never
- * overwritten: the consumer owns them until it reads them.
+ * <p>Overflow policy: a write that does not fit is refused whole (drop newest) and the method
+ * returns {@code false}; the caller counts it (one count of refused audio per speaker, in {@link
+ * SpeakerChannel}). Samples already in the buffer are never overwritten: the consumer owns them
+ * until it reads them.
  */
 public final class SampleRingBuffer {
   private static final VarHandle HEAD;
   private static final VarHandle TAIL;
-  private static final VarHandle DROPPED;
+  /** s16le samples read straight out of a byte array (one load each, no shifts). */
+  private static final VarHandle S16LE =
+      MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
 
   static {
     try {
       MethodHandles.Lookup lookup = MethodHandles.lookup();
       HEAD = lookup.findVarHandle(SampleRingBuffer.class, "head", long.class);
       TAIL = lookup.findVarHandle(SampleRingBuffer.class, "tail", long.class);
-      DROPPED = lookup.findVarHandle(SampleRingBuffer.class, "dropped", long.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -51,9 +54,6 @@ public final class SampleRingBuffer {
 
   @SuppressWarnings("unused")
   private long p21, p22, p23, p24, p25, p26, p27;
-
-  /** Samples refused because the buffer was full. Written by the producer only. */
-  private volatile long dropped;
 
   /** Producer-local cache of {@link #head}, refreshed only when the buffer looks full. */
   private long headCache;
@@ -92,7 +92,6 @@ public final class SampleRingBuffer {
     if (t + length - headCache > buffer.length) {
       headCache = (long) HEAD.getAcquire(this);
       if (t + length - headCache > buffer.length) {
-        DROPPED.setRelease(this, (long) DROPPED.getOpaque(this) + length);
         return false;
       }
     }
@@ -102,7 +101,7 @@ public final class SampleRingBuffer {
   /**
    * Producer: appends {@code src[offset, offset + length)} if all of it fits.
    *
-   * @return {@code false} if it did not fit (nothing written, the samples counted as dropped)
+   * @return {@code false} if it did not fit (nothing written)
    */
   public boolean offer(short[] src, int offset, int length) {
     if (!reserve(length)) {
@@ -123,7 +122,7 @@ public final class SampleRingBuffer {
    * Producer: appends signed 16-bit little-endian PCM bytes {@code src[offset, offset + byteLength)}
    * if all of it fits. {@code byteLength} must be even.
    *
-   * @return {@code false} if it did not fit (nothing written, the samples counted as dropped)
+   * @return {@code false} if it did not fit (nothing written)
    */
   public boolean offerBytes(byte[] src, int offset, int byteLength) {
     int length = byteLength >> 1;
@@ -131,15 +130,24 @@ public final class SampleRingBuffer {
       return false;
     }
     long t = (long) TAIL.getOpaque(this);
-    int m = mask;
-    short[] b = buffer;
-    for (int i = 0; i < length; i++) {
-      int lo = src[offset + 2 * i] & 0xff;
-      int hi = src[offset + 2 * i + 1];
-      b[(int) ((t + i) & m)] = (short) ((hi << 8) | lo);
+    int start = (int) (t & mask);
+    int first = Math.min(length, buffer.length - start);
+    decode(src, offset, buffer, start, first);
+    if (first < length) {
+      decode(src, offset + 2 * first, buffer, 0, length - first);
     }
     TAIL.setRelease(this, t + length);
     return true;
+  }
+
+  private static void decode(byte[] src, int offset, short[] dst, int at, int length) {
+    if (offset < 0 || offset + 2 * length > src.length) {
+      throw new IndexOutOfBoundsException(
+          "bytes [" + offset + ", " + (offset + 2 * length) + ") outside " + src.length);
+    }
+    for (int i = 0; i < length; i++) {
+      dst[at + i] = (short) S16LE.get(src, offset + 2 * i);
+    }
   }
 
   /**
@@ -159,6 +167,43 @@ public final class SampleRingBuffer {
     System.arraycopy(buffer, start, dst, offset, first);
     if (first < n) {
       System.arraycopy(buffer, 0, dst, offset + first, n - first);
+    }
+    HEAD.setRelease(this, h + n);
+    return n;
+  }
+
+  /** Reads samples in place: called with one or two ranges of the ring's own array. */
+  @FunctionalInterface
+  public interface Reader {
+    /**
+     * Takes {@code array[offset, offset + length)}; must not keep the array nor write into it. The
+     * range is a whole number of {@code quantum} samples (see {@link #poll(Reader, int, int)}).
+     */
+    void read(short[] array, int offset, int length);
+  }
+
+  /**
+   * Consumer: hands up to {@code max} samples to {@code reader} where they lie in the ring (no
+   * copy): one call, or two when the samples wrap around the end of the array. Each call covers a
+   * multiple of {@code quantum} samples (e.g. the channel count, so no call splits a sample frame);
+   * {@code quantum} must divide the capacity. The samples are released to the producer after the
+   * reader returned.
+   *
+   * @return the number of samples read (0 if empty)
+   */
+  public int poll(Reader reader, int max, int quantum) {
+    long h = (long) HEAD.getOpaque(this);
+    long t = (long) TAIL.getAcquire(this);
+    int n = (int) Math.min(max, t - h);
+    n -= n % quantum;
+    if (n <= 0) {
+      return 0;
+    }
+    int start = (int) (h & mask);
+    int first = Math.min(n, buffer.length - start);
+    reader.read(buffer, start, first);
+    if (first < n) {
+      reader.read(buffer, 0, n - first);
     }
     HEAD.setRelease(this, h + n);
     return n;
@@ -189,14 +234,8 @@ public final class SampleRingBuffer {
     return (long) HEAD.getAcquire(this);
   }
 
-  /** Total samples refused because the buffer was full. */
-  public long droppedSamples() {
-    return (long) DROPPED.getAcquire(this);
-  }
-
   @Override
   public String toString() {
-    return "SampleRingBuffer{capacity=" + buffer.length + ", size=" + size()
-        + ", dropped=" + droppedSamples() + "}";
+    return "SampleRingBuffer{capacity=" + buffer.length + ", size=" + size() + "}";
   }
 }

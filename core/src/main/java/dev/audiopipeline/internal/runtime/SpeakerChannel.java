@@ -12,6 +12,7 @@ import dev.audiopipeline.SttSessionOptions;
 import dev.audiopipeline.Transcript;
 import dev.audiopipeline.TranscriptEvent;
 import dev.audiopipeline.Word;
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,6 +34,14 @@ import org.slf4j.LoggerFactory;
  * (WebRTC's audio thread feeds every track): it copies into the ring buffer and the pre-allocated
  * anchor ring, counts what it refuses, and returns. It never blocks, locks, logs, allocates or calls
  * the user's listener; the drain thread reports drops (listener and a rate-limited WARN).
+ *
+ * <p>Waking: the drain thread parks without a timeout when there is nothing to do, and the
+ * producer unparks it after a write only if it is parked (a flag and a fence on each side, so no
+ * wake-up is lost and the ring stays lock-free). A source that can wait ({@link #put}) parks
+ * likewise until the drain has made room, and the drain unparks it after each read. The drain
+ * thread reads the audio where it lies in the ring and converts it from there (no copy), and is a
+ * platform thread, or a virtual thread on Java 21+ when {@link NamedThreadFactory#VIRTUAL_PROPERTY}
+ * asks for one.
  */
 public final class SpeakerChannel implements AudioSink {
   private static final Logger log = LoggerFactory.getLogger(SpeakerChannel.class);
@@ -75,10 +84,15 @@ public final class SpeakerChannel implements AudioSink {
   private long anchorMicros;
   /** Samples refused because the stream had left or the session closed; producer-written. */
   private volatile long refusedClosed;
-  /** Samples refused because the anchor ring was full; producer-written. */
-  private volatile long refusedAnchors;
+  /**
+   * Samples refused because the ring buffer or its gap marks were full (policy: drop newest): the
+   * one count of this speaker's dropped input; producer-written, reported by the drain thread.
+   */
+  private volatile long dropped;
   /** Set by the drain thread before it parks, so the producer unparks only a waiting thread. */
   private volatile boolean drainWaiting;
+  /** The thread waiting in {@link #put} for room, if any: the drain unparks it after a read. */
+  private volatile @Nullable Thread putWaiter;
 
   // Drain-side reporting state.
   private long reportedDropped;
@@ -114,7 +128,7 @@ public final class SpeakerChannel implements AudioSink {
     int samples = format.samplesIn(bufferDuration.toNanos() / 1_000);
     this.ring = new SampleRingBuffer(SampleRingBuffer.capacityFor(Math.max(samples, 4096)));
     this.drainThread =
-        NamedThreadFactory.thread("drain-" + sessionId + "-" + stream.id(), this::drainLoop);
+        NamedThreadFactory.drainThread("drain-" + sessionId + "-" + stream.id(), this::drainLoop);
   }
 
   public SpeakerStream stream() {
@@ -167,6 +181,7 @@ public final class SpeakerChannel implements AudioSink {
   public void leave() {
     leaving = true;
     LockSupport.unpark(drainThread);
+    wakePutter();
   }
 
   /** Stops at once: no more input, the recogniser session is closed without waiting. */
@@ -178,6 +193,7 @@ public final class SpeakerChannel implements AudioSink {
       s.close();
     }
     LockSupport.unpark(drainThread);
+    wakePutter();
   }
 
   /** Waits for the drain thread to end. */
@@ -195,7 +211,7 @@ public final class SpeakerChannel implements AudioSink {
 
   /** Interleaved input samples dropped because the ring buffer (or its gap marks) was full. */
   public long droppedSamples() {
-    return ring.droppedSamples() + refusedAnchors;
+    return dropped;
   }
 
   /** Interleaved input samples refused because the stream had left or the session had closed. */
@@ -232,6 +248,7 @@ public final class SpeakerChannel implements AudioSink {
     return false;
   }
 
+  /** The one check of a write, before anything is touched. */
   private void checkRange(int arrayLength, int offset, int length) {
     if (length <= 0) {
       throw new IllegalArgumentException(
@@ -241,6 +258,11 @@ public final class SpeakerChannel implements AudioSink {
       throw new IndexOutOfBoundsException(
           "range [" + offset + ", " + (offset + length) + ") is outside an array of " + arrayLength);
     }
+    checkLength(length);
+  }
+
+  /** Whole sample frames that fit in the ring. */
+  private void checkLength(int length) {
     if (length % format.channels() != 0) {
       throw new IllegalArgumentException(
           "length " + length + " is not a multiple of " + format.channels()
@@ -284,9 +306,20 @@ public final class SpeakerChannel implements AudioSink {
     return true;
   }
 
+  /** Producer, after publishing a write: unparks the drain thread only if it parked. */
   private void wakeDrain() {
+    VarHandle.fullFence(); // the write is visible before drainWaiting is read (pairs with park)
     if (drainWaiting) {
       LockSupport.unpark(drainThread);
+    }
+  }
+
+  /** Drain thread, after a read (or at the end): unparks a producer waiting in put(). */
+  private void wakePutter() {
+    VarHandle.fullFence(); // the read is visible before putWaiter is read (pairs with put)
+    Thread t = putWaiter;
+    if (t != null) {
+      LockSupport.unpark(t);
     }
   }
 
@@ -296,12 +329,9 @@ public final class SpeakerChannel implements AudioSink {
     if (isClosed()) {
       return refuseClosed(length);
     }
-    if (!markTime(timestampMicros)) {
-      refusedAnchors += length; // single producer
+    if (!markTime(timestampMicros) || !ring.offer(samples, offset, length)) {
+      dropped += length; // single producer; the drain thread reports it
       return false;
-    }
-    if (!ring.offer(samples, offset, length)) {
-      return false; // counted by the ring; the drain thread reports it
     }
     wakeDrain();
     return true;
@@ -321,16 +351,13 @@ public final class SpeakerChannel implements AudioSink {
       throw new IllegalArgumentException(
           "odd byte count " + length + ": s16le PCM has 2 bytes per sample");
     }
-    checkRange(length / 2, 0, length / 2);
+    checkLength(length / 2);
     if (isClosed()) {
       return refuseClosed(length / 2);
     }
-    if (!markTime(timestampMicros)) {
-      refusedAnchors += length / 2; // single producer
+    if (!markTime(timestampMicros) || !ring.offerBytes(pcm, offset, length)) {
+      dropped += length / 2; // single producer; the drain thread reports it
       return false;
-    }
-    if (!ring.offerBytes(pcm, offset, length)) {
-      return false; // counted by the ring; the drain thread reports it
     }
     wakeDrain();
     return true;
@@ -341,17 +368,29 @@ public final class SpeakerChannel implements AudioSink {
       throws InterruptedException {
     checkOpen();
     checkRange(samples.length, offset, length);
-    while (ring.remaining() < length || !anchors.hasRoom()) {
-      if (Thread.interrupted()) {
-        throw new InterruptedException();
+    if (ring.remaining() < length || !anchors.hasRoom()) {
+      Thread me = Thread.currentThread();
+      putWaiter = me;
+      try {
+        while (true) {
+          VarHandle.fullFence(); // putWaiter is visible before the room is read (pairs with drain)
+          if (ring.remaining() >= length && anchors.hasRoom()) {
+            break;
+          }
+          if (Thread.interrupted()) {
+            throw new InterruptedException();
+          }
+          checkOpen();
+          LockSupport.unpark(drainThread);
+          LockSupport.park(this); // the drain unparks after each read; leave/abort/close too
+        }
+      } finally {
+        putWaiter = null;
       }
-      checkOpen();
-      LockSupport.unpark(drainThread);
-      LockSupport.parkNanos(this, 1_000_000);
     }
     markTime(timestampMicros); // room checked above: cannot refuse
     ring.offer(samples, offset, length);
-    LockSupport.unpark(drainThread);
+    wakeDrain();
   }
 
   // ---------------------------------------------------------------- consumer side (drain thread)
@@ -361,10 +400,14 @@ public final class SpeakerChannel implements AudioSink {
     try {
       int ch = format.channels();
       int chunk = Math.max(ch, format.samplesIn(20_000));
-      short[] in = new short[chunk];
+      // the converter reads the ring in place; a copy only where a frame could wrap the array
+      boolean inPlace = ring.capacity() % ch == 0;
+      short[] in = inPlace ? new short[0] : new short[chunk];
       short[] out =
           new short[Math.max(converter.maxOutputLength(chunk), converter.maxDrainLength())];
-      long readIndex = 0;
+      drainOut = out;
+      drainSession = s;
+      SampleRingBuffer.Reader reader = this::convertAndSend;
       // The filter delays its output by delayFrames(): drop that many leading samples so that
       // sent-audio time equals input time, and drain the tail at every discontinuity and the end.
       skip = converter.delayFrames();
@@ -377,6 +420,7 @@ public final class SpeakerChannel implements AudioSink {
             long micros = anchors.nextMicros();
             boolean reset = anchors.nextReset();
             anchors.remove();
+            wakePutter(); // a put() may be waiting for room among the gap marks
             timeline.jumpTo(micros * format.sampleRate() / 1_000_000L);
             if (reset && readIndex > 0) {
               sendSkipping(s, out, converter.drain(out, 0)); // drain() also resets
@@ -386,15 +430,12 @@ public final class SpeakerChannel implements AudioSink {
           }
           max = (int) Math.min(max, at - readIndex);
         }
-        int n = ring.poll(in, 0, max);
+        int n = inPlace ? ring.poll(reader, max, ch) : ring.poll(in, 0, max);
         if (n > 0) {
-          int m = converter.convert(in, 0, n, out, 0);
-          readIndex += n;
-          timeline.advance(n / ch); // before sending: a result may come back at once
-          if (!firstResultSeen) {
-            markSent(readIndex / ch * 1000 / format.sampleRate());
+          if (!inPlace) {
+            convertAndSend(in, 0, n);
           }
-          sendSkipping(s, out, m);
+          wakePutter();
           sentMs = readIndex / ch * 1000 / format.sampleRate();
           continue;
         }
@@ -402,13 +443,15 @@ public final class SpeakerChannel implements AudioSink {
           break;
         }
         drainWaiting = true;
+        VarHandle.fullFence(); // drainWaiting is visible before the ring is read (pairs with offer)
         if (ring.size() == 0 && !anchors.hasNext() && !leaving && !aborted) {
-          LockSupport.parkNanos(this, 20_000_000);
+          LockSupport.park(this); // the producer unparks after a write; leave/abort too
         }
         drainWaiting = false;
       }
       reportDrops();
       closedForInput = true;
+      wakePutter();
       if (!aborted && s != null && readIndex > 0) {
         sendSkipping(s, out, converter.drain(out, 0));
       }
@@ -461,6 +504,7 @@ public final class SpeakerChannel implements AudioSink {
       }
     } finally {
       closedForInput = true;
+      wakePutter(); // a put() waiting for room sees the closed channel
       if (aborted && s != null) {
         s.close(); // idempotent; covers an abort() that came before the session was opened
       }
@@ -556,6 +600,27 @@ public final class SpeakerChannel implements AudioSink {
 
   /** Output samples still to drop for the converter's delay (drain thread only). */
   private int skip;
+  /** Input samples taken from the ring so far (drain thread only). */
+  private long readIndex;
+  /** The converter's output buffer and the session it goes to (drain thread only). */
+  private short @Nullable [] drainOut;
+  private @Nullable SttSession drainSession;
+
+  /** Drain thread: converts input where it lies (the ring's array) and sends the result. */
+  private void convertAndSend(short[] in, int offset, int length) {
+    short[] out = drainOut;
+    SttSession s = drainSession;
+    if (out == null || s == null) {
+      throw new IllegalStateException("not draining");
+    }
+    int m = converter.convert(in, offset, length, out, 0);
+    readIndex += length;
+    timeline.advance(length / format.channels()); // before sending: a result may come back at once
+    if (!firstResultSeen) {
+      markSent(readIndex / format.channels() * 1000 / format.sampleRate());
+    }
+    sendSkipping(s, out, m);
+  }
 
   private void sendSkipping(SttSession s, short[] out, int m) {
     int off = Math.min(skip, m);

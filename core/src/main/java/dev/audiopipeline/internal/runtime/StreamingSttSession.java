@@ -113,8 +113,10 @@ public final class StreamingSttSession implements SttSession {
   private final long waitAheadSamples;
   private final long responseTimeoutNanos;
   private final long minAnswerSamples;
-  private final short[] chunkScratch;
+  /** A chunk that wraps around the replay buffer's end is sent from here. */
   private final byte[] byteScratch;
+  /** Keep-alive silence, made on first use. */
+  private byte @Nullable [] zeros;
   private final CompletableFuture<Void> finished = new CompletableFuture<>();
 
   // guarded by lock
@@ -171,8 +173,7 @@ public final class StreamingSttSession implements SttSession {
     this.responseTimeoutNanos = config.responseTimeout().toNanos();
     this.minAnswerSamples = MIN_AUDIO_FOR_ANSWER_MS * sampleRate / 1000 * channels;
     this.backoff = new Backoff(config.reconnectPolicy(), config.random());
-    this.chunkScratch = new short[Math.max(chunkSamples, 1)];
-    this.byteScratch = new byte[chunkScratch.length * 2];
+    this.byteScratch = new byte[Math.max(chunkSamples, 1) * 2];
     this.createdNanos = config.nanoTime().getAsLong();
   }
 
@@ -559,13 +560,13 @@ public final class StreamingSttSession implements SttSession {
         stalled(c);
         return;
       }
-      buffer.copy(c.sentPos, chunkScratch, 0, n);
-      for (int i = 0; i < n; i++) {
-        short s = chunkScratch[i];
-        byteScratch[2 * i] = (byte) s;
-        byteScratch[2 * i + 1] = (byte) (s >> 8);
+      // the buffer holds the wire format: a slice of it, copied only when it wraps around
+      boolean inPlace = buffer.isContiguous(c.sentPos, n);
+      if (!inPlace) {
+        buffer.copyBytes(c.sentPos, byteScratch, 0, n);
       }
-      if (!c.codec.sendAudio(ws, byteScratch, 0, 2 * n)) {
+      byte[] pcm = inPlace ? buffer.bytes() : byteScratch;
+      if (!c.codec.sendAudio(ws, pcm, inPlace ? buffer.byteOffset(c.sentPos) : 0, 2 * n)) {
         return; // closing; the close callback takes over
       }
       c.sentPos += n;
@@ -690,8 +691,12 @@ public final class StreamingSttSession implements SttSession {
     int silenceMs = c.codec.keepAliveSilenceMs(c.audioSent);
     if (silenceMs > 0) {
       int n = silenceMs * sampleRate / 1000 * channels;
-      byte[] zeros = new byte[2 * n];
-      if (c.codec.sendAudio(ws, zeros, 0, zeros.length)) {
+      byte[] z = zeros;
+      if (z == null || z.length < 2 * n) {
+        z = new byte[2 * n];
+        zeros = z;
+      }
+      if (c.codec.sendAudio(ws, z, 0, 2 * n)) {
         c.clock.insert(n / channels);
         c.audioSent = true;
       }

@@ -51,4 +51,25 @@ class ReplayBufferTest {
     b.discardBefore(100);
     assertThat(b.start()).isEqualTo(6);
   }
+
+  @Test
+  void keepsTheWireFormatSoThatSendingIsASlice() {
+    ReplayBuffer b = new ReplayBuffer(4);
+    b.append(new short[] {0x1234, -1, Short.MIN_VALUE}, 0, 3);
+    assertThat(b.isContiguous(0, 3)).isTrue();
+    int at = b.byteOffset(0);
+    assertThat(java.util.Arrays.copyOfRange(b.bytes(), at, at + 6))
+        .containsExactly(0x34, 0x12, 0xff, 0xff, 0x00, 0x80);
+    // two more wrap around: [3, 5) lies at the end and the start of the array
+    b.append(new short[] {0x0102, 0x0304}, 0, 2);
+    assertThat(b.isContiguous(3, 2)).isFalse();
+    assertThat(b.isContiguous(4, 1)).isTrue();
+    byte[] wrapped = new byte[7];
+    b.copyBytes(2, wrapped, 1, 3);
+    assertThat(wrapped).containsExactly(0, 0x00, 0x80, 0x02, 0x01, 0x04, 0x03);
+    short[] out = new short[3];
+    b.copy(2, out, 0, 3);
+    assertThat(out).containsExactly(Short.MIN_VALUE, (short) 0x0102, (short) 0x0304);
+    assertThatThrownBy(() -> b.byteOffset(0)).isInstanceOf(IndexOutOfBoundsException.class);
+  }
 }

@@ -26,7 +26,7 @@ class SampleRingBufferTest {
     SampleRingBuffer ring = new SampleRingBuffer(8);
     assertThat(ring.offer(new short[] {1, 2, 3, 4, 5, 6}, 0, 6)).isTrue();
     assertThat(ring.offer(new short[] {7, 8, 9}, 0, 3)).isFalse();
-    assertThat(ring.droppedSamples()).isEqualTo(3);
+    assertThat(ring.written()).isEqualTo(6); // nothing of the refused write went in
     assertThat(ring.size()).isEqualTo(6);
     short[] out = new short[8];
     assertThat(ring.poll(out, 0, 8)).isEqualTo(6);
@@ -45,6 +45,21 @@ class SampleRingBufferTest {
     short[] out = new short[3];
     ring.poll(out, 0, 3);
     assertThat(out).containsExactly((short) 0x1234, (short) -1, Short.MIN_VALUE);
+  }
+
+  @Test
+  void decodesLittleEndianBytesAcrossTheEndOfTheArray() {
+    SampleRingBuffer ring = new SampleRingBuffer(4);
+    short[] out = new short[4];
+    ring.offer(new short[] {9, 9, 9}, 0, 3);
+    ring.poll(out, 0, 3); // the next write starts at index 3 and wraps
+    byte[] pcm = {0x00, 0x00, 0x34, 0x12, (byte) 0xff, (byte) 0xff, 0x00, (byte) 0x80};
+    assertThat(ring.offerBytes(pcm, 2, 6)).isTrue();
+    assertThat(ring.poll(out, 0, 4)).isEqualTo(3);
+    assertThat(out).startsWith((short) 0x1234, (short) -1, Short.MIN_VALUE);
+    assertThat(ring.offerBytes(pcm, 0, 10 - 2)).isTrue();
+    assertThat(ring.offerBytes(pcm, 0, 2)).isFalse(); // full: refused whole
+    assertThat(ring.written()).isEqualTo(10);
   }
 
   /**
@@ -110,5 +125,88 @@ class SampleRingBufferTest {
     assertThat(consumerSum).isEqualTo(producerSum.get());
     assertThat(ring.written()).isEqualTo(total);
     assertThat(ring.read()).isEqualTo(total);
+  }
+
+  @Test
+  void inPlaceReadHandsTheRingsOwnRangesWholeFramesAtATime() {
+    SampleRingBuffer ring = new SampleRingBuffer(8);
+    ring.offer(new short[] {1, 2, 3, 4, 5, 6}, 0, 6);
+    short[] out = new short[6];
+    ring.poll(out, 0, 6); // the next write wraps around the end of the array
+    ring.offer(new short[] {7, 8, 9, 10, 11, 12}, 0, 6);
+    java.util.List<String> ranges = new java.util.ArrayList<>();
+    StringBuilder seen = new StringBuilder();
+    SampleRingBuffer.Reader reader =
+        (a, off, len) -> {
+          ranges.add(off + "+" + len);
+          for (int i = off; i < off + len; i++) {
+            seen.append(a[i]).append(' ');
+          }
+        };
+    // at most 5 in whole frames of 2: 4 samples, in two ranges (2 before the end, 2 after)
+    assertThat(ring.poll(reader, 5, 2)).isEqualTo(4);
+    assertThat(ranges).containsExactly("6+2", "0+2");
+    assertThat(seen.toString()).isEqualTo("7 8 9 10 ");
+    assertThat(ring.size()).isEqualTo(2);
+    assertThat(ring.poll(reader, 8, 2)).isEqualTo(2);
+    assertThat(seen.toString()).isEqualTo("7 8 9 10 11 12 ");
+    assertThat(ring.poll(reader, 8, 2)).isZero();
+    assertThat(ring.read()).isEqualTo(12);
+  }
+
+  /** The in-place read keeps the SPSC guarantees: 10^7 samples in order between two threads. */
+  @Test
+  void inPlaceReadTransfersTenMillionSamplesInOrderBetweenTwoThreads() throws Exception {
+    final long total = 10_000_000L;
+    SampleRingBuffer ring = new SampleRingBuffer(4096);
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    Thread producer =
+        new Thread(
+            () -> {
+              short[] chunk = new short[480];
+              long next = 0;
+              int size = 2;
+              while (next < total) {
+                int n = (int) Math.min(size, total - next);
+                for (int i = 0; i < n; i++) {
+                  chunk[i] = (short) (next + i);
+                }
+                if (ring.offer(chunk, 0, n)) {
+                  next += n;
+                  size = size % 478 + 2; // even sizes (stereo frames), 2..478
+                } else {
+                  Thread.onSpinWait();
+                }
+              }
+            },
+            "ring-producer");
+    long[] expected = {0};
+    SampleRingBuffer.Reader check =
+        (a, off, len) -> {
+          if (len % 2 != 0) {
+            throw new AssertionError("a range of " + len + " samples splits a frame");
+          }
+          for (int i = off; i < off + len; i++) {
+            if (a[i] != (short) expected[0]) {
+              throw new AssertionError("sample " + expected[0] + " arrived as " + a[i]);
+            }
+            expected[0]++;
+          }
+        };
+    producer.setUncaughtExceptionHandler((t, e) -> failure.set(e));
+    producer.start();
+    long received = 0;
+    long deadline = System.nanoTime() + 120_000_000_000L;
+    while (received < total && System.nanoTime() < deadline) {
+      int n = ring.poll(check, 2 + 2 * (int) (received % 499), 2);
+      if (n == 0) {
+        LockSupport.parkNanos(1000);
+      }
+      received += n;
+    }
+    producer.join(10_000);
+    assertThat(failure.get()).isNull();
+    assertThat(received).isEqualTo(total);
+    assertThat(expected[0]).isEqualTo(total);
   }
 }

@@ -12,12 +12,10 @@ import dev.audiopipeline.spi.Secrets;
 import dev.audiopipeline.spi.WebSocketConnection;
 import dev.audiopipeline.spi.WebSocketHandler;
 import dev.audiopipeline.spi.WebSocketRequest;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -108,10 +106,61 @@ final class ElevenLabsSttCodec implements ProtocolCodec {
     return 2.0; // no published ingest limit; replay at twice real time after the burst
   }
 
+  private static final byte[] BASE64 =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+          .getBytes(StandardCharsets.ISO_8859_1);
+
+  /** The audio message as ASCII bytes, reused: prefix, base64 of the chunk, suffix. */
+  private byte[] message = new byte[0];
+  private byte @Nullable [] suffixBytes;
+
+  /**
+   * Builds {@code chunkPrefix + base64(pcm) + chunkSuffix} in one reused array and makes the one
+   * String the connection takes from it (no intermediate buffers, char arrays or concatenations).
+   */
+  String audioMessage(byte[] pcm, int offset, int length) {
+    byte[] suffix = suffixBytes;
+    if (suffix == null) {
+      suffix = chunkSuffix.getBytes(StandardCharsets.ISO_8859_1);
+      suffixBytes = suffix;
+    }
+    int prefix = chunkPrefix.length();
+    int encoded = 4 * ((length + 2) / 3);
+    int total = prefix + encoded + suffix.length;
+    byte[] m = message;
+    if (m.length < total) {
+      m = new byte[total];
+      byte[] p = chunkPrefix.getBytes(StandardCharsets.ISO_8859_1);
+      System.arraycopy(p, 0, m, 0, prefix);
+      message = m;
+    }
+    int o = prefix;
+    int end = offset + length - length % 3;
+    int i = offset;
+    for (; i < end; i += 3) {
+      int v = (pcm[i] & 0xff) << 16 | (pcm[i + 1] & 0xff) << 8 | (pcm[i + 2] & 0xff);
+      m[o] = BASE64[v >>> 18];
+      m[o + 1] = BASE64[(v >>> 12) & 63];
+      m[o + 2] = BASE64[(v >>> 6) & 63];
+      m[o + 3] = BASE64[v & 63];
+      o += 4;
+    }
+    int rest = offset + length - i;
+    if (rest > 0) {
+      int v = (pcm[i] & 0xff) << 16 | (rest == 2 ? (pcm[i + 1] & 0xff) << 8 : 0);
+      m[o] = BASE64[v >>> 18];
+      m[o + 1] = BASE64[(v >>> 12) & 63];
+      m[o + 2] = rest == 2 ? BASE64[(v >>> 6) & 63] : (byte) '=';
+      m[o + 3] = '=';
+      o += 4;
+    }
+    System.arraycopy(suffix, 0, m, o, suffix.length);
+    return new String(m, 0, total, StandardCharsets.ISO_8859_1);
+  }
+
   @Override
   public boolean sendAudio(WebSocketConnection connection, byte[] pcm, int offset, int length) {
-    ByteBuffer b64 = Base64.getEncoder().encode(ByteBuffer.wrap(pcm, offset, length));
-    String json = chunkPrefix + StandardCharsets.ISO_8859_1.decode(b64) + chunkSuffix;
+    String json = audioMessage(pcm, offset, length);
     if (!connection.sendText(json)) {
       return false;
     }
