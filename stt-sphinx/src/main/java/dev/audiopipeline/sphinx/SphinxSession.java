@@ -1,5 +1,6 @@
 package dev.audiopipeline.sphinx;
 
+import dev.audiopipeline.internal.runtime.NamedThreadFactory;
 import dev.audiopipeline.AudioPipelineException;
 import dev.audiopipeline.SttSession;
 import dev.audiopipeline.SttSessionOptions;
@@ -54,8 +55,7 @@ final class SphinxSession implements SttSession {
     SphinxSttProvider.Settings s = provider.settings();
     this.pipe = new PcmPipe((int) (s.bufferDuration().toMillis() * 16));
     this.maxSendWaitNanos = s.maxSendWait().toNanos();
-    this.worker = new Thread(this::run, "audio-pipeline-sphinx-" + options.streamId());
-    this.worker.setDaemon(true);
+    this.worker = NamedThreadFactory.thread("sphinx-" + options.streamId(), this::run);
   }
 
   void start() {
