@@ -37,12 +37,11 @@ import java.util.stream.Stream;
  * packages the module exports to everyone, and each of its public or protected constructors,
  * methods and fields, with generic signatures and JSpecify {@code @Nullable} marks.
  *
- * <p>Exported packages come from {@code module-info.class} (qualified exports are not public
- * API); a module without a descriptor (an automatic module) exports every package except those
- * with an {@code internal} segment. Types are loaded without initialisation; the listing is
- * built from reflection only (no {@code toString()} of the JDK's), so it reads the same on every
- * JDK from 17 on. Types, then members within a type, are sorted, so moving code inside a file
- * changes nothing.
+ * <p>Exported packages come from {@code module-info.class} (qualified exports are not public API);
+ * a module without a descriptor (an automatic module) exports every package except those with an
+ * {@code internal} segment. Types are loaded without initialisation; the listing is built from
+ * reflection only (no {@code toString()} of the JDK's), so it reads the same on every JDK from 17
+ * on. Types, then members within a type, are sorted, so moving code inside a file changes nothing.
  *
  * <p>Command line: {@code ApiListing check|update ROOT MODULE...} compares (or rewrites) {@code
  * ROOT/api/MODULE.api} against {@code ROOT/MODULE/target/classes}.
@@ -124,8 +123,7 @@ public final class ApiListing {
     }
   }
 
-  private static String listing(String title, Path classes, ClassLoader loader)
-      throws IOException {
+  private static String listing(String title, Path classes, ClassLoader loader) throws IOException {
     if (!Files.isDirectory(classes)) {
       throw new IllegalArgumentException(
           classes + " is not a directory of compiled classes: build the module first");
@@ -196,8 +194,8 @@ public final class ApiListing {
 
   /**
    * The given class directories first, then the caller's class path (third-party types): the
-   * listing always reads the classes just compiled, never an older jar of the same module that
-   * the class path may hold.
+   * listing always reads the classes just compiled, never an older jar of the same module that the
+   * class path may hold.
    */
   private static URLClassLoader loader(List<Path> dirs) {
     URL[] urls = new URL[dirs.size()];
@@ -300,7 +298,10 @@ public final class ApiListing {
     if (type.isSealed()) {
       s.append("sealed ");
     }
-    s.append(kind).append(' ').append(type.getName()).append(typeParameters(type.getTypeParameters()));
+    s.append(kind)
+        .append(' ')
+        .append(type.getName())
+        .append(typeParameters(type.getTypeParameters()));
     AnnotatedType superclass = type.getAnnotatedSuperclass();
     if (superclass != null
         && !type.isEnum()
@@ -318,7 +319,10 @@ public final class ApiListing {
       if (permitted != null) {
         s.append(" permits ")
             .append(
-                Arrays.stream(permitted).map(Class::getName).sorted().collect(Collectors.joining(", ")));
+                Arrays.stream(permitted)
+                    .map(Class::getName)
+                    .sorted()
+                    .collect(Collectors.joining(", ")));
       }
     }
     return s.toString();
@@ -357,14 +361,16 @@ public final class ApiListing {
     AnnotatedType[] exceptions = e.getAnnotatedExceptionTypes();
     if (exceptions.length > 0) {
       s.append(" throws ")
-          .append(Arrays.stream(exceptions).map(ApiListing::type).collect(Collectors.joining(", ")));
+          .append(
+              Arrays.stream(exceptions).map(ApiListing::type).collect(Collectors.joining(", ")));
     }
     return s.toString();
   }
 
   /** Access first (public or protected), then the given other modifiers in the JLS order. */
   private static String modifiers(int others, int all) {
-    String access = Modifier.isPublic(all) ? "public " : Modifier.isProtected(all) ? "protected " : "";
+    String access =
+        Modifier.isPublic(all) ? "public " : Modifier.isProtected(all) ? "protected " : "";
     String rest = Modifier.toString(others);
     return access + (rest.isEmpty() ? "" : rest + " ");
   }

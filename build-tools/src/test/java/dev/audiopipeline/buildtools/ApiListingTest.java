@@ -73,7 +73,9 @@ class ApiListingTest {
     Path v2 =
         compile(
             "v2",
-            Map.of("demo/api/Meter.java", API_V1.replace("long read(int channel)", "long read(long channel)")),
+            Map.of(
+                "demo/api/Meter.java",
+                API_V1.replace("long read(int channel)", "long read(long channel)")),
             true);
 
     String before = ApiListing.listing("demo", v1);
@@ -107,8 +109,10 @@ class ApiListingTest {
   @Test
   void movingMembersInsideAFileChangesNothing() throws IOException {
     String reordered =
-        API_V1.replace("  public long read(int channel) { return channel; }\n", "")
-            .replace("  @Override public void close() {}\n",
+        API_V1
+            .replace("  public long read(int channel) { return channel; }\n", "")
+            .replace(
+                "  @Override public void close() {}\n",
                 "  @Override public void close() {}\n  public long read(int channel) { return channel; }\n");
     Path v1 = compile("v1", Map.of("demo/api/Meter.java", API_V1), true);
     Path moved = compile("moved", Map.of("demo/api/Meter.java", reordered), true);
@@ -133,7 +137,8 @@ class ApiListingTest {
         .hasMessageContaining("is not a directory of compiled classes");
   }
 
-  private Path compile(String name, Map<String, String> api, boolean descriptor) throws IOException {
+  private Path compile(String name, Map<String, String> api, boolean descriptor)
+      throws IOException {
     Path src = dir.resolve(name + "-src");
     Path out = dir.resolve(name + "-classes");
     Files.createDirectories(out);
