@@ -49,8 +49,8 @@ import java.util.stream.Stream;
 public final class ApiListing {
   /** How to accept a change, printed with every mismatch. */
   public static final String HOW_TO_ACCEPT =
-      "If the change is intended, accept it with: ./mvnw -o verify -Dapi.update=true"
-          + " (or: ./mvnw -o -pl build-tools -am verify -DskipTests -Dapi.update=true)"
+      "If the change is intended, accept it with"
+          + " ./mvnw -o clean verify -DskipTests -Dapi.update=true"
           + " and commit api/*.api with the change.";
 
   private static final String NULLABLE = "org.jspecify.annotations.Nullable";
@@ -147,7 +147,7 @@ public final class ApiListing {
         .append(title)
         .append(": public API of ")
         .append(String.join(", ", exported))
-        .append(" (generated: ./mvnw -o verify -Dapi.update=true)\n");
+        .append(" (regenerate: ./mvnw -o clean verify -DskipTests -Dapi.update=true)\n");
     types.values().forEach(lines -> lines.forEach(l -> out.append(l).append('\n')));
     return out.toString();
   }
@@ -349,6 +349,15 @@ public final class ApiListing {
       s.append(ctor);
     }
     AnnotatedType[] parameters = e.getAnnotatedParameterTypes();
+    Class<?> owner = e.getDeclaringClass();
+    if (e instanceof Constructor
+        && owner.isMemberClass()
+        && !Modifier.isStatic(owner.getModifiers())
+        && parameters.length == e.getParameterCount()
+        && parameters.length > 0) {
+      // an inner class's constructor: older JDKs include the implicit outer instance here
+      parameters = Arrays.copyOfRange(parameters, 1, parameters.length);
+    }
     List<String> rendered = new ArrayList<>();
     for (int i = 0; i < parameters.length; i++) {
       String p = type(parameters[i]);
@@ -450,10 +459,24 @@ public final class ApiListing {
       if (line.startsWith(" ")) {
         out.add(type + " { " + line.trim() + " }");
       } else {
-        type = line;
+        type = typeName(line);
         out.add(line);
       }
     }
     return out;
+  }
+
+  /** The type's name in its header line (so a changed header does not repeat every member). */
+  private static String typeName(String header) {
+    List<String> words = Arrays.asList(header.split(" ", -1));
+    for (String kind : List.of("class", "interface", "enum", "record", "@interface")) {
+      int i = words.indexOf(kind);
+      if (i >= 0 && i + 1 < words.size()) {
+        String name = words.get(i + 1);
+        int generic = name.indexOf('<');
+        return generic < 0 ? name : name.substring(0, generic);
+      }
+    }
+    return header;
   }
 }
