@@ -358,9 +358,18 @@ public final class ApiListing {
       // an inner class's constructor: older JDKs include the implicit outer instance here
       parameters = Arrays.copyOfRange(parameters, 1, parameters.length);
     }
+    // The generic signature as written, when it lines up with the parameters: a JDK's reflection
+    // can drop the generics of parameters that a newer javac marked as mandated (a record's
+    // canonical constructor read on JDK 17 after javac 25 compiled it).
+    Type[] generic = e.getGenericParameterTypes();
     List<String> rendered = new ArrayList<>();
     for (int i = 0; i < parameters.length; i++) {
       String p = type(parameters[i]);
+      if (generic.length == parameters.length
+          && parameters[i].getType() instanceof Class<?>
+          && !(generic[i] instanceof Class<?>)) {
+        p = (p.startsWith("@Nullable ") ? "@Nullable " : "") + generic[i].getTypeName();
+      }
       if (e.isVarArgs() && i == parameters.length - 1 && p.endsWith("[]")) {
         p = p.substring(0, p.length() - 2) + "...";
       }
