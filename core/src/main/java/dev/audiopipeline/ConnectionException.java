@@ -1,6 +1,7 @@
 package dev.audiopipeline;
 
 import java.io.IOException;
+import java.util.Objects;
 
 /** A network failure: connect, read or write failed. Wraps the {@link IOException}. */
 public class ConnectionException extends AudioPipelineException {
@@ -12,6 +13,7 @@ public class ConnectionException extends AudioPipelineException {
 
   @Override
   public synchronized IOException getCause() {
-    return (IOException) super.getCause();
+    // never null: the constructor takes a non-null IOException
+    return (IOException) Objects.requireNonNull(super.getCause());
   }
 }

@@ -56,6 +56,8 @@ public final class SttChoice {
    * @throws IllegalArgumentException for an unknown name (the message lists the accepted ones)
    * @throws IllegalStateException when the chosen cloud recogniser's key is not set
    */
+  // env.apply(URL variable) is called for its check only: a bad URL fails now
+  @SuppressWarnings("ReturnValueIgnored")
   public static Supplier<SttProvider> factory(String name, Function<String, @Nullable String> env0) {
     Function<String, @Nullable String> env = webSocketUrls(env0);
     switch (name) {

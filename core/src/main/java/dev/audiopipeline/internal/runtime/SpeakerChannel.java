@@ -16,6 +16,7 @@ import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -479,7 +480,9 @@ public final class SpeakerChannel implements AudioSink {
           // A recogniser that failed while finishing: the speaker's last audio has no final. The
           // session must end with this error, never as an empty success.
           s.close();
-          owner.failed(this, BoundedPublisher.asPipelineException(e.getCause()));
+          owner.failed(
+              this,
+              BoundedPublisher.asPipelineException(Objects.requireNonNullElse(e.getCause(), e)));
         }
       }
     } catch (InterruptedException e) {
