@@ -1,8 +1,7 @@
 /**
  * Audio Pipeline's core: the API ({@code dev.audiopipeline}), audio formats, sources and the
- * converter ({@code .audio}), WAV, microphone and transcript files ({@code .io}) and the
- * provider SPI ({@code .spi}). Implementation packages are exported only to this project's own
- * modules.
+ * converter ({@code .audio}), WAV, microphone and transcript files ({@code .io}) and the provider
+ * SPI ({@code .spi}). Implementation packages are exported only to this project's own modules.
  */
 @SuppressWarnings("module") // qualified exports name modules built after this one
 module dev.audiopipeline.core {

@@ -1,5 +1,8 @@
 /** LiveKit rooms as an audio source: signaling, WebRTC subscription, per-participant audio. */
-@SuppressWarnings({"requires-automatic", "requires-transitive-automatic"}) // OkHttp, FreeTTS and LiveKit name their modules only in the manifest or the jar name
+@SuppressWarnings({
+  "requires-automatic",
+  "requires-transitive-automatic"
+}) // OkHttp, FreeTTS and LiveKit name their modules only in the manifest or the jar name
 module dev.audiopipeline.livekit {
   requires static org.jspecify;
   requires transitive dev.audiopipeline.core;

@@ -1,7 +1,7 @@
 /**
- * A consumer of the published modules, as a user's modular application would be: it requires
- * the API modules only and reaches nothing but what they export. Run by {@code
- * ModulePathConsumerTest} on the module path and on the class path.
+ * A consumer of the published modules, as a user's modular application would be: it requires the
+ * API modules only and reaches nothing but what they export. Run by {@code ModulePathConsumerTest}
+ * on the module path and on the class path.
  */
 module dev.audiopipeline.consumertest {
   requires dev.audiopipeline.core;

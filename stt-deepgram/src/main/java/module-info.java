@@ -1,5 +1,8 @@
 /** Deepgram live streaming speech-to-text. */
-@SuppressWarnings({"requires-automatic", "requires-transitive-automatic"}) // OkHttp and Okio name their modules only in the manifest
+@SuppressWarnings({
+  "requires-automatic",
+  "requires-transitive-automatic"
+}) // OkHttp and Okio name their modules only in the manifest
 module dev.audiopipeline.stt.deepgram {
   requires static org.jspecify;
   requires transitive dev.audiopipeline.core;

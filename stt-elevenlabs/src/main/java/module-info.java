@@ -1,5 +1,8 @@
 /** ElevenLabs realtime speech-to-text. */
-@SuppressWarnings({"requires-automatic", "requires-transitive-automatic"}) // OkHttp and Okio name their modules only in the manifest
+@SuppressWarnings({
+  "requires-automatic",
+  "requires-transitive-automatic"
+}) // OkHttp and Okio name their modules only in the manifest
 module dev.audiopipeline.stt.elevenlabs {
   requires static org.jspecify;
   requires transitive dev.audiopipeline.core;

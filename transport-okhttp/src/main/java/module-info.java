@@ -1,5 +1,8 @@
 /** The OkHttp WebSocket transport behind the cloud providers. */
-@SuppressWarnings({"requires-automatic", "requires-transitive-automatic"}) // OkHttp, FreeTTS and LiveKit name their modules only in the manifest or the jar name
+@SuppressWarnings({
+  "requires-automatic",
+  "requires-transitive-automatic"
+}) // OkHttp, FreeTTS and LiveKit name their modules only in the manifest or the jar name
 module dev.audiopipeline.okhttp {
   requires static org.jspecify;
   requires transitive dev.audiopipeline.core;

@@ -1,5 +1,8 @@
 /** ElevenLabs text-to-speech, over HTTP streaming and the stream-input WebSocket. */
-@SuppressWarnings({"requires-automatic", "requires-transitive-automatic"}) // OkHttp, FreeTTS and LiveKit name their modules only in the manifest or the jar name
+@SuppressWarnings({
+  "requires-automatic",
+  "requires-transitive-automatic"
+}) // OkHttp, FreeTTS and LiveKit name their modules only in the manifest or the jar name
 module dev.audiopipeline.tts.elevenlabs {
   requires static org.jspecify;
   requires transitive dev.audiopipeline.core;

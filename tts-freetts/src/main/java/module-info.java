@@ -1,5 +1,8 @@
 /** The embedded FreeTTS voice: offline text-to-speech without a key. */
-@SuppressWarnings({"requires-automatic", "requires-transitive-automatic"}) // OkHttp, FreeTTS and LiveKit name their modules only in the manifest or the jar name
+@SuppressWarnings({
+  "requires-automatic",
+  "requires-transitive-automatic"
+}) // OkHttp, FreeTTS and LiveKit name their modules only in the manifest or the jar name
 module dev.audiopipeline.tts.freetts {
   requires static org.jspecify;
   requires transitive dev.audiopipeline.core;

@@ -1,7 +1,6 @@
 package dev.audiopipeline;
 
 import dev.audiopipeline.audio.AudioSource;
-import dev.audiopipeline.io.WavFileSource;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -83,8 +82,13 @@ public final class AudioPipeline {
 
   @Override
   public String toString() {
-    return "AudioPipeline{provider=" + provider().name() + ", speakers=" + config.speakerMap
-        + ", language=" + config.language + "}";
+    return "AudioPipeline{provider="
+        + provider().name()
+        + ", speakers="
+        + config.speakerMap
+        + ", language="
+        + config.language
+        + "}";
   }
 
   /**
@@ -178,9 +182,9 @@ public final class AudioPipeline {
 
     /**
      * How long {@code close()} and a speaker leaving wait for the recogniser's last finals (default
-     * 15 s, accepted 0 to 5 min). Generous on purpose: a cloud recogniser may take seconds to answer
-     * the end of a long utterance, and a final dropped here is lost. A recogniser that does not
-     * answer within it fails the speaker with a typed error (never an empty success).
+     * 15 s, accepted 0 to 5 min). Generous on purpose: a cloud recogniser may take seconds to
+     * answer the end of a long utterance, and a final dropped here is lost. A recogniser that does
+     * not answer within it fails the speaker with a typed error (never an empty success).
      */
     public Builder closeTimeout(Duration timeout) {
       Objects.requireNonNull(timeout, "timeout == null");

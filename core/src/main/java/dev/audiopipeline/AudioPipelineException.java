@@ -14,9 +14,9 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Never carries a secret: the message is {@linkplain Secrets#redact redacted} (registered keys
  * and tokens, credential-shaped values) and the cause chain is {@linkplain Secrets#sanitize
- * sanitised} (a cause whose message holds a secret, such as OkHttp's "Unexpected char ... in
- * header value: ...", is replaced by a copy with the redacted message, the original class name
- * and stack trace).
+ * sanitised} (a cause whose message holds a secret, such as OkHttp's "Unexpected char ... in header
+ * value: ...", is replaced by a copy with the redacted message, the original class name and stack
+ * trace).
  */
 public class AudioPipelineException extends RuntimeException {
   private static final long serialVersionUID = 1L;

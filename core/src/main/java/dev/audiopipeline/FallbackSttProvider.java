@@ -41,22 +41,22 @@ import org.slf4j.LoggerFactory;
  *       again, and the finals come from it. A finish stage that fails counts as a failure;
  *   <li>if more audio than the replay buffer had no final when a provider stopped, the part that
  *       cannot be replayed is reported as a {@link TranscriptEvent.AudioDropped}, never silently;
- *   <li>a sender that can wait is made to wait rather than lose audio: while the active
- *       provider is making its first connection and the replay buffer would otherwise push out
- *       audio that has no final, {@link SttSession#send} waits (at most {@link
- *       Builder#switchAfter}, at least 1 s, per provider) for it to connect or fail. The
- *       pipeline's drain thread is such a sender: a file read in batch mode then waits for the
- *       refusals of providers with a bad key and loses nothing, while a live source's ring buffer
- *       drops its newest frames meanwhile (audio it would have lost here anyway);
+ *   <li>a sender that can wait is made to wait rather than lose audio: while the active provider is
+ *       making its first connection and the replay buffer would otherwise push out audio that has
+ *       no final, {@link SttSession#send} waits (at most {@link Builder#switchAfter}, at least 1 s,
+ *       per provider) for it to connect or fail. The pipeline's drain thread is such a sender: a
+ *       file read in batch mode then waits for the refusals of providers with a bad key and loses
+ *       nothing, while a live source's ring buffer drops its newest frames meanwhile (audio it
+ *       would have lost here anyway);
  *   <li>every switch is reported as a {@link TranscriptEvent.ProviderSwitched};
  *   <li>while it runs on a less preferred provider it probes the preferred one every {@link
- *       Builder#probeInterval} with a real session and switches back once that connects
- *       (providers that failed with a non-retryable error, such as a bad key, are not probed).
+ *       Builder#probeInterval} with a real session and switches back once that connects (providers
+ *       that failed with a non-retryable error, such as a bad key, are not probed).
  * </ul>
  *
- * <p>It lives in core because it only composes {@link SttProvider}s. It owns one named daemon
- * timer thread, stopped by {@link #close()}; it does not close the providers it was given (their
- * creator does).
+ * <p>It lives in core because it only composes {@link SttProvider}s. It owns one named daemon timer
+ * thread, stopped by {@link #close()}; it does not close the providers it was given (their creator
+ * does).
  */
 public final class FallbackSttProvider implements SttProvider {
   private static final Logger log = LoggerFactory.getLogger(FallbackSttProvider.class);
@@ -78,8 +78,9 @@ public final class FallbackSttProvider implements SttProvider {
     this.probeInterval = b.probeInterval;
     this.replayBuffer = b.replayBuffer;
     this.nanoTime = b.nanoTime;
-    ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(
-        1, new NamedThreadFactory("fallback-" + INSTANCES.incrementAndGet()));
+    ScheduledThreadPoolExecutor t =
+        new ScheduledThreadPoolExecutor(
+            1, new NamedThreadFactory("fallback-" + INSTANCES.incrementAndGet()));
     t.setRemoveOnCancelPolicy(true);
     this.timer = t;
   }
@@ -159,8 +160,10 @@ public final class FallbackSttProvider implements SttProvider {
     private int generation;
     private long watermark; // session samples covered by finals of the active provider
     private long reportedLostTo; // session samples up to which unreplayable audio was reported
+
     /** Signalled when the active provider shows life, changes, or the session ends. */
     private final java.util.concurrent.locks.Condition changed = lock.newCondition();
+
     private @Nullable Long downSince;
     private @Nullable ScheduledFuture<?> downCheck;
     private @Nullable ScheduledFuture<?> probeTask;
@@ -178,8 +181,9 @@ public final class FallbackSttProvider implements SttProvider {
       // One second more than the replay bound: the samples of a send() are appended here before
       // the inner session takes them, so an inner whose own buffer (typically the same 30 s) makes
       // the sender wait must not cost audio here first.
-      this.buffer = new ReplayBuffer(
-          (int) ((replayBuffer.toMillis() + 1_000) * f.sampleRate() / 1000 * f.channels()));
+      this.buffer =
+          new ReplayBuffer(
+              (int) ((replayBuffer.toMillis() + 1_000) * f.sampleRate() / 1000 * f.channels()));
     }
 
     /**
@@ -196,12 +200,15 @@ public final class FallbackSttProvider implements SttProvider {
           try {
             active = open(i, 0);
             if (i > 0) {
-              String reason = providers.get(i - 1).name() + " could not open a session: "
-                  + (last == null ? "" : last.getMessage());
-              log.warn("{} starting on {}: {}", options.streamId(), providers.get(i).name(),
-                  reason);
-              emit(new TranscriptEvent.ProviderSwitched(providers.get(i - 1).name(),
-                  providers.get(i).name(), reason));
+              String reason =
+                  providers.get(i - 1).name()
+                      + " could not open a session: "
+                      + (last == null ? "" : last.getMessage());
+              log.warn(
+                  "{} starting on {}: {}", options.streamId(), providers.get(i).name(), reason);
+              emit(
+                  new TranscriptEvent.ProviderSwitched(
+                      providers.get(i - 1).name(), providers.get(i).name(), reason));
               scheduleProbe();
             }
             return;
@@ -223,9 +230,15 @@ public final class FallbackSttProvider implements SttProvider {
     }
 
     private AudioPipelineException openError(int index, RuntimeException e) {
-      return e instanceof AudioPipelineException ape ? ape
-          : new AudioPipelineException(providers.get(index).name() + " could not open a session for "
-              + options.streamId() + ": " + e.getMessage(), e);
+      return e instanceof AudioPipelineException ape
+          ? ape
+          : new AudioPipelineException(
+              providers.get(index).name()
+                  + " could not open a session for "
+                  + options.streamId()
+                  + ": "
+                  + e.getMessage(),
+              e);
     }
 
     /** Opens provider {@code index}, replaying the buffer from {@code from} (session samples). */
@@ -233,8 +246,13 @@ public final class FallbackSttProvider implements SttProvider {
       Inner in = new Inner(index, ++generation, from);
       // a file source's backpressure reaches the inner session too: it waits out a reconnect
       // instead of dropping (a retire closes it, which wakes a waiting send)
-      SttSessionOptions o = new SttSessionOptions(options.streamId(), options.speaker(),
-          options.language(), in, options.sourceCanWait());
+      SttSessionOptions o =
+          new SttSessionOptions(
+              options.streamId(),
+              options.speaker(),
+              options.language(),
+              in,
+              options.sourceCanWait());
       in.session = providers.get(index).openSession(o, in);
       return in;
     }
@@ -252,7 +270,10 @@ public final class FallbackSttProvider implements SttProvider {
       try {
         in.session().close();
       } catch (RuntimeException e) {
-        log.debug("{} closing {} failed: {}", options.streamId(), providers.get(in.index).name(),
+        log.debug(
+            "{} closing {} failed: {}",
+            options.streamId(),
+            providers.get(in.index).name(),
             e.toString());
       }
     }
@@ -274,8 +295,8 @@ public final class FallbackSttProvider implements SttProvider {
     public void send(short[] samples, int offset, int length) {
       Objects.requireNonNull(samples, "samples == null");
       if (length <= 0 || length % channels != 0) {
-        throw new IllegalArgumentException("length " + length + ": send a positive multiple of "
-            + channels + " samples");
+        throw new IllegalArgumentException(
+            "length " + length + ": send a positive multiple of " + channels + " samples");
       }
       Objects.checkFromIndexSize(offset, length, samples.length);
       Inner a;
@@ -312,10 +333,10 @@ public final class FallbackSttProvider implements SttProvider {
     /**
      * Backpressure for a sender that can wait (the pipeline's drain thread; a file source then
      * waits for it): while the active provider is making its first connection (it reported
-     * connectStart, not yet connectEnd; embedded providers never do) and appending would push
-     * audio that has no final out of the replay buffer, wait, at most {@code switchAfter} (at least
-     * a second) per provider, for it to connect, to fail (and the next one to take over), or for
-     * the session to end. A provider that refuses at once (batch transcription with a bad key) thus
+     * connectStart, not yet connectEnd; embedded providers never do) and appending would push audio
+     * that has no final out of the replay buffer, wait, at most {@code switchAfter} (at least a
+     * second) per provider, for it to connect, to fail (and the next one to take over), or for the
+     * session to end. A provider that refuses at once (batch transcription with a bad key) thus
      * costs no audio. A live source's ring buffer drops the newest frames meanwhile, which it would
      * have lost from here anyway. Under the lock.
      */
@@ -366,9 +387,12 @@ public final class FallbackSttProvider implements SttProvider {
         if (done || a.retired || active != a) {
           return;
         }
-        failed(a, e instanceof AudioPipelineException ape ? ape
-            : new AudioPipelineException(providers.get(a.index).name() + " refused audio: "
-                + e.getMessage(), e));
+        failed(
+            a,
+            e instanceof AudioPipelineException ape
+                ? ape
+                : new AudioPipelineException(
+                    providers.get(a.index).name() + " refused audio: " + e.getMessage(), e));
       } finally {
         lock.unlock();
       }
@@ -408,27 +432,39 @@ public final class FallbackSttProvider implements SttProvider {
     }
 
     private void finishInner(Inner a, Duration timeout) {
-      a.session().finish(timeout).whenComplete((v, err) -> {
-        lock.lock();
-        try {
-          if (done || a.retired || active != a) {
-            return; // switched away (its close completes this stage): the next provider finishes
-          }
-          if (err == null) {
-            end(null);
-          } else {
-            // A failed finish without (or before) a Failed event: the same as Failed.
-            Throwable cause = err instanceof java.util.concurrent.CompletionException
-                && err.getCause() != null ? err.getCause() : err;
-            AudioPipelineException error = cause instanceof AudioPipelineException ape ? ape
-                : new AudioPipelineException(providers.get(a.index).name()
-                    + " failed while finishing: " + cause.getMessage(), cause);
-            failed(a, error);
-          }
-        } finally {
-          lock.unlock();
-        }
-      });
+      a.session()
+          .finish(timeout)
+          .whenComplete(
+              (v, err) -> {
+                lock.lock();
+                try {
+                  if (done || a.retired || active != a) {
+                    return; // switched away (its close completes this stage): the next provider
+                    // finishes
+                  }
+                  if (err == null) {
+                    end(null);
+                  } else {
+                    // A failed finish without (or before) a Failed event: the same as Failed.
+                    Throwable cause =
+                        err instanceof java.util.concurrent.CompletionException
+                                && err.getCause() != null
+                            ? err.getCause()
+                            : err;
+                    AudioPipelineException error =
+                        cause instanceof AudioPipelineException ape
+                            ? ape
+                            : new AudioPipelineException(
+                                providers.get(a.index).name()
+                                    + " failed while finishing: "
+                                    + cause.getMessage(),
+                                cause);
+                    failed(a, error);
+                  }
+                } finally {
+                  lock.unlock();
+                }
+              });
     }
 
     @Override
@@ -522,13 +558,20 @@ public final class FallbackSttProvider implements SttProvider {
           List<Word> words = new ArrayList<>(r.words().size());
           for (Word w : r.words()) {
             long ws = t.toOutputMs(w.startMs());
-            words.add(new Word(w.text(), ws, Math.max(ws, t.toOutputMs(w.endMs())),
-                w.confidence()));
+            words.add(
+                new Word(w.text(), ws, Math.max(ws, t.toOutputMs(w.endMs())), w.confidence()));
           }
           long start = t.toOutputMs(r.startMs());
-          TranscriptEvent.Result shifted = new TranscriptEvent.Result(r.isFinal(), r.text(),
-              start, Math.max(start, t.toOutputMs(r.endMs())), r.language(), r.confidence(), words,
-              "p" + in.generation + "-" + r.segmentId());
+          TranscriptEvent.Result shifted =
+              new TranscriptEvent.Result(
+                  r.isFinal(),
+                  r.text(),
+                  start,
+                  Math.max(start, t.toOutputMs(r.endMs())),
+                  r.language(),
+                  r.confidence(),
+                  words,
+                  "p" + in.generation + "-" + r.segmentId());
           if (r.isFinal()) {
             watermark = Math.max(watermark, shifted.endMs() * sampleRate / 1000 * channels);
           }
@@ -537,8 +580,8 @@ public final class FallbackSttProvider implements SttProvider {
           if (downSince == null) {
             downSince = nanoTime.getAsLong();
             cancel(downCheck);
-            downCheck = timer.schedule(() -> checkDown(in), switchAfter.toNanos(),
-                TimeUnit.NANOSECONDS);
+            downCheck =
+                timer.schedule(() -> checkDown(in), switchAfter.toNanos(), TimeUnit.NANOSECONDS);
           }
           emit(rc);
         } else if (e instanceof TranscriptEvent.Reconnected rc) {
@@ -562,8 +605,10 @@ public final class FallbackSttProvider implements SttProvider {
     }
 
     private void markFatal(int index, AudioPipelineException error) {
-      boolean retryable = error instanceof ProviderException p ? p.isRetryable()
-          : error instanceof ConnectionException;
+      boolean retryable =
+          error instanceof ProviderException p
+              ? p.isRetryable()
+              : error instanceof ConnectionException;
       if (!retryable) {
         fatal[index] = true;
       }
@@ -584,9 +629,9 @@ public final class FallbackSttProvider implements SttProvider {
     }
 
     /**
-     * Moves from {@code from} to the next usable provider after it, also while finishing: the
-     * audio without a final is replayed there and that provider finishes the session. A provider
-     * that cannot even open a session is passed over.
+     * Moves from {@code from} to the next usable provider after it, also while finishing: the audio
+     * without a final is replayed there and that provider finishes the session. A provider that
+     * cannot even open a session is passed over.
      */
     private void switchFrom(Inner from, String reason, @Nullable AudioPipelineException error) {
       downSince = null;
@@ -607,17 +652,28 @@ public final class FallbackSttProvider implements SttProvider {
         } catch (RuntimeException e) {
           AudioPipelineException openFailure = openError(next, e);
           markFatal(next, openFailure);
-          log.warn("{} {} could not open a session either: {}", options.streamId(),
-              providers.get(next).name(), openFailure.getMessage());
+          log.warn(
+              "{} {} could not open a session either: {}",
+              options.streamId(),
+              providers.get(next).name(),
+              openFailure.getMessage());
           if (last != null && last != openFailure) {
             openFailure.addSuppressed(last);
           }
           last = openFailure;
         }
       }
-      AudioPipelineException e = last != null ? last : new ProviderException(
-          a, reason + "; no fallback provider left",
-          ProviderException.NONE, ProviderException.NONE, null, false, null);
+      AudioPipelineException e =
+          last != null
+              ? last
+              : new ProviderException(
+                  a,
+                  reason + "; no fallback provider left",
+                  ProviderException.NONE,
+                  ProviderException.NONE,
+                  null,
+                  false,
+                  null);
       emit(new TranscriptEvent.Failed(e));
       end(e);
     }
@@ -635,11 +691,22 @@ public final class FallbackSttProvider implements SttProvider {
       if (lostFrom < buffer.start()) {
         long lostMs = (buffer.start() - lostFrom) / channels * 1000 / sampleRate;
         reportedLostTo = buffer.start();
-        log.warn("{} {} ms of audio had no final from {} and is older than the replay buffer of"
-            + " {} s: it cannot be replayed into {}", options.streamId(), lostMs, a,
-            replayBuffer.toSeconds(), b);
-        emit(new TranscriptEvent.AudioDropped(lostMs, "more than the fallback's replay buffer of "
-            + replayBuffer.toSeconds() + " s had no final when " + a + " stopped"));
+        log.warn(
+            "{} {} ms of audio had no final from {} and is older than the replay buffer of"
+                + " {} s: it cannot be replayed into {}",
+            options.streamId(),
+            lostMs,
+            a,
+            replayBuffer.toSeconds(),
+            b);
+        emit(
+            new TranscriptEvent.AudioDropped(
+                lostMs,
+                "more than the fallback's replay buffer of "
+                    + replayBuffer.toSeconds()
+                    + " s had no final when "
+                    + a
+                    + " stopped"));
       }
       long replayed;
       try {
@@ -732,19 +799,26 @@ public final class FallbackSttProvider implements SttProvider {
     private final class Inner implements Listener, PipelineListener {
       final int index;
       final int generation;
+
       /** Switched away from or closed: its late events and finish stage are ignored. */
       volatile boolean retired;
+
       /** A connection attempt is under way and none has succeeded yet (guarded by the lock). */
       boolean connecting;
+
       /** A connection succeeded since it was opened (guarded by the lock). */
       boolean connected;
+
       /** How long the sender has waited for this provider to show life (guarded by the lock). */
       long waitedNanos;
+
       final java.util.concurrent.CountDownLatch retiredLatch =
           new java.util.concurrent.CountDownLatch(1);
       long offset; // session samples where this session's audio starts
+
       /** This provider's session time to ours: it starts at {@link #offset}. */
       volatile TimeMap time;
+
       @Nullable SttSession session;
 
       Inner(int index, int generation, long offset) {
@@ -868,14 +942,25 @@ public final class FallbackSttProvider implements SttProvider {
       AudioFormat f = providers.get(0).inputFormat();
       for (SttProvider p : providers) {
         if (!p.inputFormat().equals(f)) {
-          throw new IllegalArgumentException("all providers must take the same input format: "
-              + providers.get(0).name() + " takes " + f + ", " + p.name() + " takes "
-              + p.inputFormat());
+          throw new IllegalArgumentException(
+              "all providers must take the same input format: "
+                  + providers.get(0).name()
+                  + " takes "
+                  + f
+                  + ", "
+                  + p.name()
+                  + " takes "
+                  + p.inputFormat());
         }
       }
       if (switchAfter.isNegative() || probeInterval.isNegative() || probeInterval.isZero()) {
-        throw new IllegalArgumentException("switchAfter " + switchAfter + " must be >= 0 and"
-            + " probeInterval " + probeInterval + " > 0");
+        throw new IllegalArgumentException(
+            "switchAfter "
+                + switchAfter
+                + " must be >= 0 and"
+                + " probeInterval "
+                + probeInterval
+                + " > 0");
       }
       if (replayBuffer.compareTo(Duration.ofSeconds(1)) < 0) {
         throw new IllegalArgumentException(

@@ -28,8 +28,8 @@ public interface PipelineListener {
   default void reconnect(String provider, String streamId, int attempt, Throwable cause) {}
 
   /**
-   * First result (partial or final) of a stream: {@code latency} runs from when the pipeline
-   * handed the recogniser the audio up to the result's end to when the result arrived.
+   * First result (partial or final) of a stream: {@code latency} runs from when the pipeline handed
+   * the recogniser the audio up to the result's end to when the result arrived.
    */
   default void firstTranscript(String streamId, Duration latency) {}
 

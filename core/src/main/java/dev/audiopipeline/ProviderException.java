@@ -4,8 +4,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * A speech provider (recogniser or voice) refused or failed a request. Carries what the provider
- * said: its name, the HTTP status or WebSocket close code, and the provider's own error type.
- * Never carries an API key or token: the message and the error type are {@linkplain
+ * said: its name, the HTTP status or WebSocket close code, and the provider's own error type. Never
+ * carries an API key or token: the message and the error type are {@linkplain
  * dev.audiopipeline.spi.Secrets#redact redacted} (see {@link AudioPipelineException}), and the
  * error type, which is server text, is cut to 100 characters.
  */

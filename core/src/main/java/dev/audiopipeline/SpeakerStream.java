@@ -9,9 +9,9 @@ import dev.audiopipeline.audio.AudioSource;
  * channel of a stereo recording.
  *
  * <p>The consumer (usually {@link AudioPipeline}) calls {@link #start(AudioSink)} once, from inside
- * {@link AudioSource.Listener#speakerJoined}; from then on the source writes the stream's audio into
- * that sink until it reports {@link AudioSource.Listener#speakerLeft}. Audio written before {@code
- * speakerLeft} is processed to the end: nothing accepted is lost.
+ * {@link AudioSource.Listener#speakerJoined}; from then on the source writes the stream's audio
+ * into that sink until it reports {@link AudioSource.Listener#speakerLeft}. Audio written before
+ * {@code speakerLeft} is processed to the end: nothing accepted is lost.
  */
 public interface SpeakerStream {
   /** Unique within the source for its lifetime, e.g. a LiveKit track SID or a file name. */

@@ -23,11 +23,11 @@ public interface SttSession extends AutoCloseable {
   void flush();
 
   /**
-   * Graceful end: flushes, waits at most {@code timeout} for the last finals, then closes. The stage
-   * completes when the session is closed; events for all audio sent have been delivered by then.
-   * It completes exceptionally (with the error also delivered as {@link TranscriptEvent.Failed})
-   * when the session failed, including (streaming recognisers) when the last finals did not come
-   * within {@code timeout}.
+   * Graceful end: flushes, waits at most {@code timeout} for the last finals, then closes. The
+   * stage completes when the session is closed; events for all audio sent have been delivered by
+   * then. It completes exceptionally (with the error also delivered as {@link
+   * TranscriptEvent.Failed}) when the session failed, including (streaming recognisers) when the
+   * last finals did not come within {@code timeout}.
    */
   CompletionStage<Void> finish(Duration timeout);
 

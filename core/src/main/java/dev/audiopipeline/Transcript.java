@@ -8,8 +8,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * Who said what, when. Immutable.
  *
- * <p>Times are milliseconds on ONE timeline shared by all speakers of a session: 0 is the instant the
- * session started, so transcripts of different speakers order correctly by {@code startMs}.
+ * <p>Times are milliseconds on ONE timeline shared by all speakers of a session: 0 is the instant
+ * the session started, so transcripts of different speakers order correctly by {@code startMs}.
  *
  * <p>A segment (one utterance of one speaker) produces zero or more partials and then exactly one
  * final, all with the same {@code segmentId}. A partial is the recogniser's current guess and is
@@ -50,8 +50,8 @@ public record Transcript(
 
   /**
    * Latest time accepted anywhere on a timeline, in milliseconds: about 100 years. Far beyond any
-   * session, and far enough below {@code Long.MAX_VALUE} that no arithmetic on it overflows; what
-   * a provider reports beyond it (say {@code "start": 1e308}) is refused.
+   * session, and far enough below {@code Long.MAX_VALUE} that no arithmetic on it overflows; what a
+   * provider reports beyond it (say {@code "start": 1e308}) is refused.
    */
   public static final long MAX_TIME_MS = 100L * 36_525 * 86_400_000 / 100;
 

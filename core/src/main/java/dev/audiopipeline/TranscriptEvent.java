@@ -18,9 +18,8 @@ public sealed interface TranscriptEvent {
    *
    * <p>Made from what a provider sent, so it is checked as {@link Transcript} is: the text and
    * language are cleaned for display, times must lie in {@code 0..}{@link Transcript#MAX_TIME_MS}
-   * (a codec that builds a result from absurd times throws, and the session skips that message
-   * with a WARN), a confidence that is not a number becomes {@code null}, one outside 0..1 is
-   * clamped.
+   * (a codec that builds a result from absurd times throws, and the session skips that message with
+   * a WARN), a confidence that is not a number becomes {@code null}, one outside 0..1 is clamped.
    *
    * @param segmentId unique within the session; a partial and its final share it
    */

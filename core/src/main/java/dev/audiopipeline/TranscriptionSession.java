@@ -25,19 +25,19 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A running transcription: a {@code Flow.Publisher<Transcript>} of every speaker's partial and final
- * transcripts, merged on one timeline, and the owner of everything that produces them.
+ * A running transcription: a {@code Flow.Publisher<Transcript>} of every speaker's partial and
+ * final transcripts, merged on one timeline, and the owner of everything that produces them.
  *
  * <p><b>Starting.</b> Capture starts when the first subscriber subscribes (to the session or to
  * {@link #events()}), or at {@link #start()}, so the first subscriber misses nothing. A subscriber
  * that arrives later receives what is published after it subscribed.
  *
  * <p><b>Ending.</b> A finite source (files) ends the session by itself: when every speaker's last
- * final has been delivered, subscribers get {@code onComplete}. {@link #close()} ends it at any time:
- * it stops the source, lets each recogniser deliver the finals for audio already accepted (bounded
- * by the pipeline's close timeout), completes subscribers and stops every library thread. A fatal
- * error (bad credentials, a failed source) reaches each subscriber as exactly one {@code onError}
- * carrying an {@link AudioPipelineException}, and the session closes itself.
+ * final has been delivered, subscribers get {@code onComplete}. {@link #close()} ends it at any
+ * time: it stops the source, lets each recogniser deliver the finals for audio already accepted
+ * (bounded by the pipeline's close timeout), completes subscribers and stops every library thread.
+ * A fatal error (bad credentials, a failed source) reaches each subscriber as exactly one {@code
+ * onError} carrying an {@link AudioPipelineException}, and the session closes itself.
  *
  * <p><b>Slow subscribers.</b> Each subscriber has a bounded buffer ({@link
  * AudioPipeline.Builder#subscriberBufferSize(int)}) and is called from its own delivery thread
@@ -52,13 +52,13 @@ import org.slf4j.LoggerFactory;
  * for each subscriber to take its queued items; a subscriber that has not requested them by then is
  * ended with {@link OverflowException} instead of being left without a terminal signal. {@code
  * close()} may be called from inside {@code onNext} (for example after the first final): it then
- * returns at once, and the session closes on its own {@code audio-pipeline-close-...} thread, so the
- * subscriber's remaining signals, and every other subscriber's, are still delivered.
+ * returns at once, and the session closes on its own {@code audio-pipeline-close-...} thread, so
+ * the subscriber's remaining signals, and every other subscriber's, are still delivered.
  *
  * <p><b>Failures.</b> A speaker whose recogniser session cannot be opened (bad configuration,
  * refused credentials), fails, or fails while finishing fails the whole session at once with that
- * error, whichever speaker it is and whenever it joined: the other speakers' recogniser sessions are
- * closed without waiting for their finals, and {@link #completion()} completes exceptionally.
+ * error, whichever speaker it is and whenever it joined: the other speakers' recogniser sessions
+ * are closed without waiting for their finals, and {@link #completion()} completes exceptionally.
  */
 public final class TranscriptionSession implements Flow.Publisher<Transcript>, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(TranscriptionSession.class);
@@ -82,6 +82,7 @@ public final class TranscriptionSession implements Flow.Publisher<Transcript>, A
   private volatile boolean sourceEnded;
   private volatile long startNanos;
   private volatile @Nullable Thread closer;
+
   /** The delivery pool's threads, so that close() knows when it is called from a callback. */
   private final java.util.Set<Thread> deliveryThreads = ConcurrentHashMap.newKeySet();
 
@@ -261,11 +262,13 @@ public final class TranscriptionSession implements Flow.Publisher<Transcript>, A
     try {
       long until = System.nanoTime() + deliverNanos;
       boolean delivered = transcripts.awaitDelivered(deliverNanos, TimeUnit.NANOSECONDS);
-      delivered &= events.awaitDelivered(
-          Math.max(0, until - System.nanoTime()), TimeUnit.NANOSECONDS);
+      delivered &=
+          events.awaitDelivered(Math.max(0, until - System.nanoTime()), TimeUnit.NANOSECONDS);
       if (!delivered) {
-        String why = "session closed and its close timeout of " + config.closeTimeout.toMillis()
-            + " ms ran out";
+        String why =
+            "session closed and its close timeout of "
+                + config.closeTimeout.toMillis()
+                + " ms ran out";
         transcripts.abandon(why);
         events.abandon(why);
       }
@@ -383,7 +386,10 @@ public final class TranscriptionSession implements Flow.Publisher<Transcript>, A
       }
       String label = speakerMap.labelFor(stream.identity()).orElse(null);
       if (label == null) {
-        log.debug("{} - ignoring {} ({}): no label and policy IGNORE", id, stream.id(),
+        log.debug(
+            "{} - ignoring {} ({}): no label and policy IGNORE",
+            id,
+            stream.id(),
             stream.identity());
         stream.start(new DiscardingSink(stream.format()));
         return;
@@ -403,8 +409,9 @@ public final class TranscriptionSession implements Flow.Publisher<Transcript>, A
                 config.bufferDuration,
                 config.closeTimeout);
       } catch (IllegalArgumentException e) {
-        fail(new AudioPipelineException(
-            "speaker " + stream.identity() + " (" + stream.id() + "): " + e.getMessage(), e));
+        fail(
+            new AudioPipelineException(
+                "speaker " + stream.identity() + " (" + stream.id() + "): " + e.getMessage(), e));
         return;
       }
       synchronized (lock) {
@@ -422,12 +429,20 @@ public final class TranscriptionSession implements Flow.Publisher<Transcript>, A
       events.submit(new PipelineEvent.SpeakerJoined(stream.id(), stream.identity(), label, now));
       safe(() -> listener.speakerJoined(stream.id(), label));
       try {
-        channel.start(now); // a provider that cannot open a session fails the session through failed()
+        channel.start(
+            now); // a provider that cannot open a session fails the session through failed()
       } catch (RuntimeException e) {
         // the source's stream refused the sink (a source bug): fail loudly rather than hang
         channel.abort();
-        fail(new AudioPipelineException("speaker " + label + " (" + stream.id()
-            + "): the source's stream could not start: " + e.getMessage(), e));
+        fail(
+            new AudioPipelineException(
+                "speaker "
+                    + label
+                    + " ("
+                    + stream.id()
+                    + "): the source's stream could not start: "
+                    + e.getMessage(),
+                e));
       }
     }
 
@@ -458,8 +473,7 @@ public final class TranscriptionSession implements Flow.Publisher<Transcript>, A
 
     @Override
     public void providerEvent(SpeakerChannel channel, TranscriptEvent event) {
-      events.submit(
-          new PipelineEvent.ProviderEvent(channel.stream().id(), channel.label(), event));
+      events.submit(new PipelineEvent.ProviderEvent(channel.stream().id(), channel.label(), event));
     }
 
     @Override
@@ -471,8 +485,7 @@ public final class TranscriptionSession implements Flow.Publisher<Transcript>, A
     public void done(SpeakerChannel channel) {
       SpeakerStream s = channel.stream();
       channels.remove(s.id(), channel);
-      events.submit(
-          new PipelineEvent.SpeakerLeft(s.id(), s.identity(), channel.label(), nowMs()));
+      events.submit(new PipelineEvent.SpeakerLeft(s.id(), s.identity(), channel.label(), nowMs()));
       safe(() -> listener.speakerLeft(s.id(), channel.label()));
       log.info("{} - speaker {} ({}) done", id, channel.label(), s.id());
       maybeComplete();
@@ -516,7 +529,12 @@ public final class TranscriptionSession implements Flow.Publisher<Transcript>, A
 
   @Override
   public String toString() {
-    return "TranscriptionSession{" + id + ", provider=" + provider.name() + ", speakers="
-        + activeSpeakers() + "}";
+    return "TranscriptionSession{"
+        + id
+        + ", provider="
+        + provider.name()
+        + ", speakers="
+        + activeSpeakers()
+        + "}";
   }
 }

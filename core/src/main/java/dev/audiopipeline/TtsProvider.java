@@ -4,7 +4,8 @@ import dev.audiopipeline.audio.AudioFormat;
 import java.util.concurrent.Flow;
 
 /**
- * A voice: text in, PCM out as it is produced. Thread-safe and long-lived, like {@link SttProvider}.
+ * A voice: text in, PCM out as it is produced. Thread-safe and long-lived, like {@link
+ * SttProvider}.
  */
 public interface TtsProvider extends AutoCloseable {
   /** Short lowercase name, e.g. {@code "elevenlabs"}. */

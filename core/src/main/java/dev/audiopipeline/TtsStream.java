@@ -21,19 +21,17 @@ public interface TtsStream extends AutoCloseable {
   void append(CharSequence text);
 
   /**
-   * Asks for everything appended so far to be spoken now, without waiting for more text (the end
-   * of a sentence or a turn). The utterance goes on: later text continues the same audio stream.
+   * Asks for everything appended so far to be spoken now, without waiting for more text (the end of
+   * a sentence or a turn). The utterance goes on: later text continues the same audio stream.
    */
   void flush();
 
-  /**
-   * No more text: the rest is spoken and then the audio publisher completes. Idempotent.
-   */
+  /** No more text: the rest is spoken and then the audio publisher completes. Idempotent. */
   void finish();
 
   /**
-   * The utterance's audio, in the provider's {@link TtsProvider#outputFormat()}. One subscriber;
-   * a second one gets {@code onError(IllegalStateException)}. Errors arrive once, as an {@link
+   * The utterance's audio, in the provider's {@link TtsProvider#outputFormat()}. One subscriber; a
+   * second one gets {@code onError(IllegalStateException)}. Errors arrive once, as an {@link
    * AudioPipelineException}.
    */
   Flow.Publisher<TtsChunk> audio();

@@ -7,10 +7,9 @@ import org.jspecify.annotations.Nullable;
 /**
  * One recognised word with its times.
  *
- * <p>The text is cleaned for display when the word is made (escape sequences and control
- * characters removed, see {@link Transcript}); times must lie in {@code 0..}{@link
- * Transcript#MAX_TIME_MS}; a confidence that is not a number becomes {@code null} and one outside
- * 0..1 is clamped.
+ * <p>The text is cleaned for display when the word is made (escape sequences and control characters
+ * removed, see {@link Transcript}); times must lie in {@code 0..}{@link Transcript#MAX_TIME_MS}; a
+ * confidence that is not a number becomes {@code null} and one outside 0..1 is clamped.
  *
  * @param text the word as the provider wrote it (with punctuation if the provider adds it)
  * @param startMs start, in milliseconds; on the session timeline in a {@link Transcript}, on the

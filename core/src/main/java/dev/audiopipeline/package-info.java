@@ -3,8 +3,8 @@
  *
  * <p>Start with {@link dev.audiopipeline.AudioPipeline}: give it an {@link
  * dev.audiopipeline.audio.AudioSource} (a LiveKit room, WAV files, the microphone) and an {@link
- * dev.audiopipeline.SttProvider}, call {@code startTranscription()}, and subscribe to the
- * returned {@link dev.audiopipeline.TranscriptionSession}, a {@code Flow.Publisher<Transcript>}.
+ * dev.audiopipeline.SttProvider}, call {@code startTranscription()}, and subscribe to the returned
+ * {@link dev.audiopipeline.TranscriptionSession}, a {@code Flow.Publisher<Transcript>}.
  *
  * <p>Everything in this package is non-null unless annotated {@code @Nullable}.
  */

@@ -1,9 +1,9 @@
 package dev.audiopipeline;
 
-import dev.audiopipeline.io.TranscriptWriter;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.audiopipeline.io.TranscriptWriter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,21 +19,36 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class TranscriptSafetyTest {
   /** Colour, a bell, a window-title OSC, CR LF, a tab, a right-to-left override, a C1 CSI. */
-  static final String HOSTILE = "\u001b[31mred\u001b[0m alert\u0007 \u001b]0;pwned\u0007title\r\n"
-      + "next\tline \u202eevil\u202c \u009b2J done";
+  static final String HOSTILE =
+      "\u001b[31mred\u001b[0m alert\u0007 \u001b]0;pwned\u0007title\r\n"
+          + "next\tline \u202eevil\u202c \u009b2J done";
+
   static final String CLEANED = "red alert title  next line evil  done";
 
   private static Transcript transcript(String text, List<Word> words) {
-    return new Transcript("rec\u001b[2Jruiter", "id\u0000-\u001b[1m7", text, 1000, 2000, true,
-        "en\u0085", 0.9, words, "seg\n1", "deepgram");
+    return new Transcript(
+        "rec\u001b[2Jruiter",
+        "id\u0000-\u001b[1m7",
+        text,
+        1000,
+        2000,
+        true,
+        "en\u0085",
+        0.9,
+        words,
+        "seg\n1",
+        "deepgram");
   }
 
   /** No character a terminal acts on: C0 (but none kept either), DEL, C1, bidi controls. */
   private static void assertPrintable(String s) {
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
-      assertThat(c < 0x20 || (c >= 0x7f && c <= 0x9f) || (c >= '\u202a' && c <= '\u202e')
-              || (c >= '\u2066' && c <= '\u2069'))
+      assertThat(
+              c < 0x20
+                  || (c >= 0x7f && c <= 0x9f)
+                  || (c >= '\u202a' && c <= '\u202e')
+                  || (c >= '\u2066' && c <= '\u2069'))
           .as("char %04x at %d of %s", (int) c, i, s)
           .isFalse();
     }
@@ -41,8 +56,12 @@ class TranscriptSafetyTest {
 
   @Test
   void escapeSequencesAndControlCharactersAreRemovedFromEverythingShown() {
-    Transcript t = transcript(HOSTILE, List.of(new Word("\u001b[31mred\u001b[0m", 1000, 1200,
-        null), new Word("ti\u0008\u0008tle", 1200, 1400, null)));
+    Transcript t =
+        transcript(
+            HOSTILE,
+            List.of(
+                new Word("\u001b[31mred\u001b[0m", 1000, 1200, null),
+                new Word("ti\u0008\u0008tle", 1200, 1400, null)));
     assertThat(t.text()).isEqualTo(CLEANED);
     assertThat(t.speaker()).isEqualTo("recruiter");
     assertThat(t.participantIdentity()).isEqualTo("id-7");
@@ -51,8 +70,9 @@ class TranscriptSafetyTest {
     assertThat(t.words()).extracting(Word::text).containsExactly("red", "title");
     assertPrintable(t.toString());
 
-    TranscriptEvent.Result r = new TranscriptEvent.Result(true, HOSTILE, 0, 10, "e\u001b[5mn",
-        null, List.of(), "s\u001b[1");
+    TranscriptEvent.Result r =
+        new TranscriptEvent.Result(
+            true, HOSTILE, 0, 10, "e\u001b[5mn", null, List.of(), "s\u001b[1");
     assertThat(r.text()).isEqualTo(CLEANED);
     assertThat(r.language()).isEqualTo("en");
     assertPrintable(r.toString());
@@ -100,8 +120,20 @@ class TranscriptSafetyTest {
             () -> new TranscriptEvent.Result(true, "x", 0, huge, null, null, List.of(), "s"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("beyond");
-    assertThatThrownBy(() -> new Transcript("a", "b", "x", 0, Transcript.MAX_TIME_MS + 1, true,
-        null, null, List.of(), "s", "p"))
+    assertThatThrownBy(
+            () ->
+                new Transcript(
+                    "a",
+                    "b",
+                    "x",
+                    0,
+                    Transcript.MAX_TIME_MS + 1,
+                    true,
+                    null,
+                    null,
+                    List.of(),
+                    "s",
+                    "p"))
         .isInstanceOf(IllegalArgumentException.class);
     // NaN seconds round to 0 ms in the codecs: a deterministic, valid time
     assertThat(new Word("x", Math.round(Double.NaN * 1000), 5, null).startMs()).isZero();
@@ -112,17 +144,30 @@ class TranscriptSafetyTest {
     assertThat(new Word("x", 0, 1, Double.NaN).confidence()).isNull();
     assertThat(new Word("x", 0, 1, 1.5).confidence()).isEqualTo(1.0);
     assertThat(new Word("x", 0, 1, -0.5).confidence()).isEqualTo(0.0);
-    assertThat(new TranscriptEvent.Result(true, "x", 0, 1, null, Double.POSITIVE_INFINITY,
-        List.of(), "s").confidence()).isEqualTo(1.0);
+    assertThat(
+            new TranscriptEvent.Result(
+                    true, "x", 0, 1, null, Double.POSITIVE_INFINITY, List.of(), "s")
+                .confidence())
+        .isEqualTo(1.0);
     assertThat(transcript("x", List.of()).confidence()).isEqualTo(0.9);
   }
 
   @Test
   void captionFilesGetCleanOneLineCuesWithTheirFormatsEscapes(@TempDir Path dir)
       throws IOException {
-    Transcript t = new Transcript("rec\u001b[1m", "rec-1",
-        HOSTILE + " a --> b <b>bold</b> & c\n\n5\n00:00:00,000 --> 00:00:09,000", 1000, 2000, true,
-        "en", null, List.of(), "s/1", "deepgram");
+    Transcript t =
+        new Transcript(
+            "rec\u001b[1m",
+            "rec-1",
+            HOSTILE + " a --> b <b>bold</b> & c\n\n5\n00:00:00,000 --> 00:00:09,000",
+            1000,
+            2000,
+            true,
+            "en",
+            null,
+            List.of(),
+            "s/1",
+            "deepgram");
     Path srt = dir.resolve("t.srt");
     Path vtt = dir.resolve("t.vtt");
     Path jsonl = dir.resolve("t.jsonl");
@@ -132,11 +177,17 @@ class TranscriptSafetyTest {
       }
     }
     String s = Files.readString(srt);
-    assertThat(s).isEqualTo("1\n00:00:01,000 --> 00:00:02,000\n[rec] " + CLEANED
-        + " a -> b <b>bold</b> & c  5 00:00:00,000 -> 00:00:09,000\n\n");
+    assertThat(s)
+        .isEqualTo(
+            "1\n00:00:01,000 --> 00:00:02,000\n[rec] "
+                + CLEANED
+                + " a -> b <b>bold</b> & c  5 00:00:00,000 -> 00:00:09,000\n\n");
     String v = Files.readString(vtt);
-    assertThat(v).isEqualTo("WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n<v rec>" + CLEANED
-        + " a --&gt; b &lt;b&gt;bold&lt;/b&gt; &amp; c  5 00:00:00,000 --&gt; 00:00:09,000\n\n");
+    assertThat(v)
+        .isEqualTo(
+            "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n<v rec>"
+                + CLEANED
+                + " a --&gt; b &lt;b&gt;bold&lt;/b&gt; &amp; c  5 00:00:00,000 --&gt; 00:00:09,000\n\n");
     String j = Files.readString(jsonl);
     assertThat(j.lines()).hasSize(1);
     for (String out : List.of(s, v, j)) {

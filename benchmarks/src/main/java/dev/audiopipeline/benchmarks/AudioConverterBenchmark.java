@@ -55,8 +55,9 @@ public class AudioConverterBenchmark {
     double smooth = 0;
     for (int i = 0; i < input.length; i += in.channels()) {
       smooth = 0.9 * smooth + 0.1 * rnd.nextGaussian();
-      double v = 6000 * Math.sin(2 * Math.PI * 220 * (i / in.channels()) / in.sampleRate())
-          + 20000 * smooth;
+      double v =
+          6000 * Math.sin(2 * Math.PI * 220 * (i / in.channels()) / in.sampleRate())
+              + 20000 * smooth;
       for (int c = 0; c < in.channels(); c++) {
         input[i + c] = (short) Math.max(-32768, Math.min(32767, Math.round(v)));
       }

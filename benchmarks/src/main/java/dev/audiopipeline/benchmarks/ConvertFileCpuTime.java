@@ -15,8 +15,8 @@ import java.util.Locale;
 /**
  * The Java twin of the C reference harness ({@code rsbench.c} in {@code shared/bench/resampler}):
  * streams a raw 48 kHz stereo s16le file through {@link AudioConverter} to 16 kHz mono in 10 ms
- * frames and prints the thread's CPU time per frame, so both sides are measured the same way on
- * the same file. CPU time rather than wall time, because this machine is shared.
+ * frames and prints the thread's CPU time per frame, so both sides are measured the same way on the
+ * same file. CPU time rather than wall time, because this machine is shared.
  *
  * <pre>
  * java -Xmx1g -cp benchmarks/target/benchmarks.jar \

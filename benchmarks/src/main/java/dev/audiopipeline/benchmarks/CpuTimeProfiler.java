@@ -12,8 +12,8 @@ import org.openjdk.jmh.results.Result;
 import org.openjdk.jmh.results.ScalarResult;
 
 /**
- * JMH profiler that reports the forked JVM's CPU time per operation ({@code cpu.time.norm},
- * ns/op) next to the wall-clock score. On a shared machine the wall clock also counts the time the
+ * JMH profiler that reports the forked JVM's CPU time per operation ({@code cpu.time.norm}, ns/op)
+ * next to the wall-clock score. On a shared machine the wall clock also counts the time the
  * benchmark thread waits for a core; CPU time does not, which is also how the C reference harness
  * measures. It includes every thread of the fork (JIT, GC), so it is an upper bound for the
  * benchmark thread itself.

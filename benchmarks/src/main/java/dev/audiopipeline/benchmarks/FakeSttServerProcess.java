@@ -14,9 +14,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * threads and heap are not counted in the measured JVM. Started by the harness with the same class
  * path; not meant to be run by hand.
  *
- * <p>Listens on 127.0.0.1 only (the fakes bind there), prints {@code FAKE-STT-URL ws://127.0.0.1:<port>}
- * on standard output once it accepts connections, and runs until its standard input reaches end of
- * file (the harness closes it, or dies: either way the fake does not outlive it).
+ * <p>Listens on 127.0.0.1 only (the fakes bind there), prints {@code FAKE-STT-URL
+ * ws://127.0.0.1:<port>} on standard output once it accepts connections, and runs until its
+ * standard input reaches end of file (the harness closes it, or dies: either way the fake does not
+ * outlive it).
  *
  * <p>Every transcript text it sends carries a tag {@link LatencyTag#format} with a sequence number
  * unique in this process and the wall-clock time (epoch microseconds) when the text was made, so
@@ -35,20 +36,30 @@ public final class FakeSttServerProcess {
       System.exit(64);
     }
     AtomicLong seq = new AtomicLong();
-    FakeTranscriber tagging = (index, startMs, endMs, samples) ->
-        "speech " + index + " " + LatencyTag.format(seq.incrementAndGet(), wallMicros());
+    FakeTranscriber tagging =
+        (index, startMs, endMs, samples) ->
+            "speech " + index + " " + LatencyTag.format(seq.incrementAndGet(), wallMicros());
     AutoCloseable server;
     String url;
     switch (args[0]) {
       case "deepgram" -> {
-        FakeDeepgramServer s = FakeDeepgramServer.builder().apiKey(args[1])
-            .maxRecordedBytes(0).idleTimeout(Duration.ofSeconds(30)).transcriber(tagging).build();
+        FakeDeepgramServer s =
+            FakeDeepgramServer.builder()
+                .apiKey(args[1])
+                .maxRecordedBytes(0)
+                .idleTimeout(Duration.ofSeconds(30))
+                .transcriber(tagging)
+                .build();
         server = s;
         url = s.baseUrl();
       }
       case "elevenlabs" -> {
-        FakeElevenLabsSttServer s = FakeElevenLabsSttServer.builder().apiKey(args[1])
-            .maxRecordedBytes(0).transcriber(tagging).build();
+        FakeElevenLabsSttServer s =
+            FakeElevenLabsSttServer.builder()
+                .apiKey(args[1])
+                .maxRecordedBytes(0)
+                .transcriber(tagging)
+                .build();
         server = s;
         url = s.baseUrl();
       }

@@ -48,9 +48,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * figure is the path's own cost without a thread hand-off. The "before" figures in
  * docs/BENCHMARKS.md come from this class as first committed, whose drain copied the ring into a
  * buffer first ({@code ring.poll(in, 0, in.length)}, then {@code convert(in, ...)}), as {@code
- * SpeakerChannel} did then, run on the core of that time.
- * The fake connection answers every second of audio with a final (as a provider does), so the
- * replay buffer discards finalized audio and the server-silence watchdog stays quiet.
+ * SpeakerChannel} did then, run on the core of that time. The fake connection answers every second
+ * of audio with a final (as a provider does), so the replay buffer discards finalized audio and the
+ * server-silence watchdog stays quiet.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)

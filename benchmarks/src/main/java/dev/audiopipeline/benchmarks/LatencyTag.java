@@ -110,8 +110,8 @@ final class LatencyTag {
 
   /**
    * Finds tags in one connection's incoming bytes, across read boundaries. Looks only for {@code
-   * zq<digits>x}: the sequence number is enough to find the message again. Not thread-safe (one
-   * per socket, fed by its reader).
+   * zq<digits>x}: the sequence number is enough to find the message again. Not thread-safe (one per
+   * socket, fed by its reader).
    */
   static final class Scanner {
     private final Arrivals arrivals;

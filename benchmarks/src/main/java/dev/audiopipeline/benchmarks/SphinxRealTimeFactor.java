@@ -45,8 +45,9 @@ public final class SphinxRealTimeFactor {
       switch (args[i]) {
         case "--speakers" -> speakers = Integer.parseInt(args[++i]);
         case "--dir" -> dir = Path.of(args[++i]);
-        default -> throw new IllegalArgumentException(
-            "unknown option " + args[i] + ": accepted --speakers 1|2, --dir DIR");
+        default ->
+            throw new IllegalArgumentException(
+                "unknown option " + args[i] + ": accepted --speakers 1|2, --dir DIR");
       }
     }
     if (speakers < 1 || speakers > 2) {
@@ -56,9 +57,13 @@ public final class SphinxRealTimeFactor {
     List<String> script = Files.readAllLines(dir.resolve("script.tsv"), StandardCharsets.UTF_8);
     var mem = ManagementFactory.getMemoryMXBean();
     ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-    System.out.printf(Locale.ROOT, "java %s, %d cores, max heap %d MB, speakers %s%n",
-        System.getProperty("java.version"), Runtime.getRuntime().availableProcessors(),
-        Runtime.getRuntime().maxMemory() >> 20, names);
+    System.out.printf(
+        Locale.ROOT,
+        "java %s, %d cores, max heap %d MB, speakers %s%n",
+        System.getProperty("java.version"),
+        Runtime.getRuntime().availableProcessors(),
+        Runtime.getRuntime().maxMemory() >> 20,
+        names);
 
     try (SphinxSttProvider stt = SphinxSttProvider.create()) {
       System.gc();
@@ -68,21 +73,28 @@ public final class SphinxRealTimeFactor {
       double load = (System.nanoTime() - t0) / 1e9;
       System.gc();
       long loaded = mem.getHeapMemoryUsage().getUsed();
-      System.out.printf(Locale.ROOT,
+      System.out.printf(
+          Locale.ROOT,
           "load: %.1f s for %d recogniser(s); heap after GC %d MB (%d MB over the empty JVM)%n",
-          load, names.size(), loaded >> 20, (loaded - base) >> 20);
+          load,
+          names.size(),
+          loaded >> 20,
+          (loaded - base) >> 20);
 
       long[] peak = {0};
-      Thread sampler = new Thread(() -> {
-        while (!Thread.currentThread().isInterrupted()) {
-          peak[0] = Math.max(peak[0], mem.getHeapMemoryUsage().getUsed());
-          try {
-            Thread.sleep(50);
-          } catch (InterruptedException e) {
-            return;
-          }
-        }
-      }, "rtf-heap-sampler");
+      Thread sampler =
+          new Thread(
+              () -> {
+                while (!Thread.currentThread().isInterrupted()) {
+                  peak[0] = Math.max(peak[0], mem.getHeapMemoryUsage().getUsed());
+                  try {
+                    Thread.sleep(50);
+                  } catch (InterruptedException e) {
+                    return;
+                  }
+                }
+              },
+              "rtf-heap-sampler");
       sampler.setDaemon(true);
       sampler.start();
       long gc0 = gcMillis();
@@ -97,13 +109,16 @@ public final class SphinxRealTimeFactor {
         seconds.add(pcm.length / 16_000.0);
         CompletableFuture<String> f = new CompletableFuture<>();
         results.add(f);
-        Thread feeder = new Thread(() -> {
-          try {
-            f.complete(decode(stt, name, pcm, threads));
-          } catch (Exception e) {
-            f.completeExceptionally(e);
-          }
-        }, "rtf-feeder-" + name);
+        Thread feeder =
+            new Thread(
+                () -> {
+                  try {
+                    f.complete(decode(stt, name, pcm, threads));
+                  } catch (Exception e) {
+                    f.completeExceptionally(e);
+                  }
+                },
+                "rtf-feeder-" + name);
         feeder.start();
       }
       int edits = 0;
@@ -115,38 +130,58 @@ public final class SphinxRealTimeFactor {
         double cpu = Double.parseDouble(parts[1]);
         String hyp = parts[2];
         String name = names.get(i);
-        String ref = String.join(" ", script.stream().skip(1).map(l -> l.split("\t", 4))
-            .filter(f -> f[0].equals(name)).map(f -> f[3]).toList());
+        String ref =
+            String.join(
+                " ",
+                script.stream()
+                    .skip(1)
+                    .map(l -> l.split("\t", 4))
+                    .filter(f -> f[0].equals(name))
+                    .map(f -> f[3])
+                    .toList());
         int e = WordErrorRate.edits(ref, hyp);
         int n = WordErrorRate.words(ref).length;
         edits += e;
         words += n;
-        System.out.printf(Locale.ROOT,
+        System.out.printf(
+            Locale.ROOT,
             "%-9s audio %.1f s  RTF wall %.3f  RTF cpu %.3f  WER %.1f %% (%d/%d)%n",
-            name, seconds.get(i), wall / seconds.get(i), cpu / seconds.get(i),
-            100.0 * e / n, e, n);
+            name,
+            seconds.get(i),
+            wall / seconds.get(i),
+            cpu / seconds.get(i),
+            100.0 * e / n,
+            e,
+            n);
       }
       sampler.interrupt();
       long gcMs = gcMillis() - gc0;
       System.gc();
-      System.out.printf(Locale.ROOT,
+      System.out.printf(
+          Locale.ROOT,
           "overall WER %.1f %%; heap: peak used %d MB, after GC %d MB; GC time during run %d ms%n",
-          100.0 * edits / words, peak[0] >> 20, mem.getHeapMemoryUsage().getUsed() >> 20, gcMs);
+          100.0 * edits / words,
+          peak[0] >> 20,
+          mem.getHeapMemoryUsage().getUsed() >> 20,
+          gcMs);
     }
   }
 
   /** Feeds one file to one session as fast as it takes it; returns "wall\tcpu\ttext". */
-  private static String decode(SphinxSttProvider stt, String name, short[] pcm,
-      ThreadMXBean threads) throws Exception {
+  private static String decode(
+      SphinxSttProvider stt, String name, short[] pcm, ThreadMXBean threads) throws Exception {
     List<String> finals = new CopyOnWriteArrayList<>();
     long[] workerCpu = {0};
-    SttSession session = stt.openSession(SttSessionOptions.of(name), e -> {
-      if (e instanceof TranscriptEvent.Result r && r.isFinal()) {
-        finals.add(r.text());
-        // runs on the session's decoding thread
-        workerCpu[0] = threads.getCurrentThreadCpuTime();
-      }
-    });
+    SttSession session =
+        stt.openSession(
+            SttSessionOptions.of(name),
+            e -> {
+              if (e instanceof TranscriptEvent.Result r && r.isFinal()) {
+                finals.add(r.text());
+                // runs on the session's decoding thread
+                workerCpu[0] = threads.getCurrentThreadCpuTime();
+              }
+            });
     long t0 = System.nanoTime();
     for (int off = 0; off < pcm.length; off += 1600) {
       session.send(pcm, off, Math.min(1600, pcm.length - off));

@@ -1,8 +1,8 @@
 package dev.audiopipeline.benchmarks;
 
 import java.io.FilterInputStream;
-import java.io.IOException;
 import java.io.FilterOutputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -17,10 +17,9 @@ import org.jspecify.annotations.Nullable;
  * Every read is scanned for {@link LatencyTag} tags and their arrival recorded. The output side
  * follows the client's WebSocket frames and reports, for every binary (audio) frame, the
  * connection's audio byte count at its end and the time the write carrying it was handed to the
- * socket ({@link AudioWrites}). Given to the
- * provider through {@code okHttpClient(new OkHttpClient.Builder().socketFactory(...))}; OkHttp
- * opens plain {@code ws://} connections with {@link #createSocket()} and reads them through
- * {@link Socket#getInputStream()}.
+ * socket ({@link AudioWrites}). Given to the provider through {@code okHttpClient(new
+ * OkHttpClient.Builder().socketFactory(...))}; OkHttp opens plain {@code ws://} connections with
+ * {@link #createSocket()} and reads them through {@link Socket#getInputStream()}.
  */
 final class StampingSocketFactory extends SocketFactory {
   private final LatencyTag.Arrivals arrivals;
@@ -74,8 +73,8 @@ final class StampingSocketFactory extends SocketFactory {
   }
 
   @Override
-  public Socket createSocket(InetAddress address, int port, InetAddress localAddress,
-      int localPort) throws IOException {
+  public Socket createSocket(InetAddress address, int port, InetAddress localAddress, int localPort)
+      throws IOException {
     Socket s = createSocket();
     s.bind(new InetSocketAddress(localAddress, localPort));
     s.connect(new InetSocketAddress(address, port));
@@ -161,9 +160,9 @@ final class StampingSocketFactory extends SocketFactory {
   }
 
   /**
-   * Follows the frames a WebSocket client writes (RFC 6455 5.2: masked, any length), after the
-   * HTTP upgrade request (which ends with an empty line). Not thread-safe: one per socket, fed by
-   * its writer.
+   * Follows the frames a WebSocket client writes (RFC 6455 5.2: masked, any length), after the HTTP
+   * upgrade request (which ends with an empty line). Not thread-safe: one per socket, fed by its
+   * writer.
    */
   static final class ClientFrames {
     private static final int REQUEST = 0;
@@ -194,8 +193,8 @@ final class StampingSocketFactory extends SocketFactory {
         int c = b[i] & 0xff;
         switch (state) {
           case REQUEST -> {
-            requestTail = c == (requestTail % 2 == 0 ? '\r' : '\n') ? requestTail + 1
-                : (c == '\r' ? 1 : 0);
+            requestTail =
+                c == (requestTail % 2 == 0 ? '\r' : '\n') ? requestTail + 1 : (c == '\r' ? 1 : 0);
             if (requestTail == 4) {
               state = HEADER0;
             }

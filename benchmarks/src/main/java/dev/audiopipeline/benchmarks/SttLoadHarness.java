@@ -44,27 +44,27 @@ import okhttp3.OkHttpClient;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Load and latency harness for the cloud STT path: N concurrent speakers in ONE
- * {@link TranscriptionSession} (one JVM), each streaming real speech in real time (20 ms frames,
- * 16 kHz mono, offered to its {@link AudioSink} from one driver thread as a room's audio thread
- * would), through {@code DeepgramSttProvider} or {@code ElevenLabsSttProvider} to the
- * protocol-exact fake server, which runs in a <b>separate process</b> the harness starts and stops
- * ({@link FakeSttServerProcess}, same class path, 127.0.0.1 only), so the fake's CPU, threads and
- * heap are not counted here.
+ * Load and latency harness for the cloud STT path: N concurrent speakers in ONE {@link
+ * TranscriptionSession} (one JVM), each streaming real speech in real time (20 ms frames, 16 kHz
+ * mono, offered to its {@link AudioSink} from one driver thread as a room's audio thread would),
+ * through {@code DeepgramSttProvider} or {@code ElevenLabsSttProvider} to the protocol-exact fake
+ * server, which runs in a <b>separate process</b> the harness starts and stops ({@link
+ * FakeSttServerProcess}, same class path, 127.0.0.1 only), so the fake's CPU, threads and heap are
+ * not counted here.
  *
  * <p>Reports, over a fixed measured window after every speaker is connected and a warm-up:
  *
  * <ul>
  *   <li><b>latency the pipeline adds</b>: from the moment the provider's message is in our process
  *       (the client socket's {@code read} returns its bytes: {@link StampingSocketFactory}, before
- *       OkHttp parses the frame) to the subscriber's {@code onNext} with the transcript it produced,
- *       p50/p99/max, both instants from {@link System#nanoTime()} in this JVM. Messages are matched
- *       by a tag the fake writes into each transcript text ({@link LatencyTag}). For context also
- *       the fake's send → our socket read, and the fake's send → {@code onNext}: wall clock (epoch
- *       microseconds from {@link java.time.Instant#now()}, CLOCK_REALTIME, the same clock in both
- *       processes on one machine);
- *   <li><b>threads</b>: peak live threads of this JVM, and the live threads by name (digits
- *       folded to {@code #}) at the busiest sample;
+ *       OkHttp parses the frame) to the subscriber's {@code onNext} with the transcript it
+ *       produced, p50/p99/max, both instants from {@link System#nanoTime()} in this JVM. Messages
+ *       are matched by a tag the fake writes into each transcript text ({@link LatencyTag}). For
+ *       context also the fake's send → our socket read, and the fake's send → {@code onNext}: wall
+ *       clock (epoch microseconds from {@link java.time.Instant#now()}, CLOCK_REALTIME, the same
+ *       clock in both processes on one machine);
+ *   <li><b>threads</b>: peak live threads of this JVM, and the live threads by name (digits folded
+ *       to {@code #}) at the busiest sample;
  *   <li><b>heap per speaker</b>: used heap after a full GC at steady state (all speakers still
  *       streaming) minus the same before the session started, divided by N;
  *   <li>CPU of this JVM and of the fake's process over the window.
@@ -77,8 +77,8 @@ import org.jspecify.annotations.Nullable;
  * of the frames refused, a reconnect, or the driver short of real time).
  *
  * <p>Also measured (Deepgram, which sends binary frames): the send side, frame offered to the sink
- * → the chunk it completes written to the socket, by following the client's WebSocket frames.
- * The first frame of speaker {@code s} has every sample {@code 1000 + s}, which names the socket.
+ * → the chunk it completes written to the socket, by following the client's WebSocket frames. The
+ * first frame of speaker {@code s} has every sample {@code 1000 + s}, which names the socket.
  *
  * <pre>
  * ./mvnw -q -pl benchmarks -am package -DskipTests
@@ -99,8 +99,10 @@ public final class SttLoadHarness {
   private static final String API_KEY = "load-harness-made-up-key";
   static final int FAILED = 2;
   static final int OVERLOADED = 3;
+
   /** Above this share of refused frames (or with any reconnect) the run is "overloaded". */
   private static final double MAX_DROPPED = 0.01;
+
   static final int USAGE = 64;
 
   private SttLoadHarness() {}
@@ -139,8 +141,10 @@ public final class SttLoadHarness {
         }
       }
       if (o.seconds < 10) {
-        throw new IllegalArgumentException("--seconds " + o.seconds
-            + " is too short to say whether transcripts keep arriving; accepted: 10 or more");
+        throw new IllegalArgumentException(
+            "--seconds "
+                + o.seconds
+                + " is too short to say whether transcripts keep arriving; accepted: 10 or more");
       }
       if (o.warmup < 0) {
         throw new IllegalArgumentException("--warmup " + o.warmup + " is negative");
@@ -173,30 +177,37 @@ public final class SttLoadHarness {
    * @param fakePid the fake server's process, stopped when the run returns
    * @param overloaded why the pipeline did not keep up, or {@code null}
    */
-  record Result(long matched, int speakersHeard, int sendChunks, long fakePid,
-      @Nullable String overloaded) {}
+  record Result(
+      long matched, int speakersHeard, int sendChunks, long fakePid, @Nullable String overloaded) {}
 
   public static void main(String[] args) throws Exception {
     Options o;
     try {
       o = Options.parse(args);
     } catch (IllegalArgumentException e) {
-      System.err.println("SttLoadHarness: " + e.getMessage() + "\naccepted: --speakers N (200)"
-          + " --seconds S (60, >= 10) --warmup S (5) --connect-timeout S (120)"
-          + " --provider deepgram|elevenlabs (deepgram) --wav FILE (16 kHz mono s16 WAV; default"
-          + " the bundled interview, both voices mixed)");
+      System.err.println(
+          "SttLoadHarness: "
+              + e.getMessage()
+              + "\naccepted: --speakers N (200)"
+              + " --seconds S (60, >= 10) --warmup S (5) --connect-timeout S (120)"
+              + " --provider deepgram|elevenlabs (deepgram) --wav FILE (16 kHz mono s16 WAV; default"
+              + " the bundled interview, both voices mixed)");
       System.exit(USAGE);
       return;
     }
-    Thread watchdog = new Thread(() -> {
-      try {
-        Thread.sleep((o.connectTimeout + o.warmup + o.seconds + 120L) * 1000);
-        System.err.println("SttLoadHarness FAILED: still running after every phase's bound");
-        System.exit(FAILED);
-      } catch (InterruptedException e) {
-        // finished in time
-      }
-    }, "load-watchdog");
+    Thread watchdog =
+        new Thread(
+            () -> {
+              try {
+                Thread.sleep((o.connectTimeout + o.warmup + o.seconds + 120L) * 1000);
+                System.err.println(
+                    "SttLoadHarness FAILED: still running after every phase's bound");
+                System.exit(FAILED);
+              } catch (InterruptedException e) {
+                // finished in time
+              }
+            },
+            "load-watchdog");
     watchdog.setDaemon(true);
     watchdog.start();
     int status;
@@ -218,23 +229,36 @@ public final class SttLoadHarness {
   static Result run(Options o) throws Exception {
     short[] speech = o.wav != null ? readWav(o.wav) : bundledInterview();
     int n = o.speakers;
-    System.out.printf(Locale.ROOT, "SttLoadHarness: %s, %d speakers, %d s measured after %d s"
-            + " warm-up; %d cores, Java %s (%s), -Xmx %d MB, load average %.2f%n", o.provider, n,
-        o.seconds, o.warmup, Runtime.getRuntime().availableProcessors(),
-        System.getProperty("java.version"), System.getProperty("java.vm.name"),
+    System.out.printf(
+        Locale.ROOT,
+        "SttLoadHarness: %s, %d speakers, %d s measured after %d s"
+            + " warm-up; %d cores, Java %s (%s), -Xmx %d MB, load average %.2f%n",
+        o.provider,
+        n,
+        o.seconds,
+        o.warmup,
+        Runtime.getRuntime().availableProcessors(),
+        System.getProperty("java.version"),
+        System.getProperty("java.vm.name"),
         Runtime.getRuntime().maxMemory() >> 20,
         ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
     if (Runtime.getRuntime().maxMemory() < n * 2L * 1024 * 1024 + (256L << 20)) {
-      System.out.println("warning: -Xmx may be too small (each speaker keeps a 30 s replay buffer,"
-          + " about 1 MB); use about 2 MB per speaker + 256 MB");
+      System.out.println(
+          "warning: -Xmx may be too small (each speaker keeps a 30 s replay buffer,"
+              + " about 1 MB); use about 2 MB per speaker + 256 MB");
     }
     try (FakeProcess fake = FakeProcess.start(o.provider)) {
       System.out.println("fake " + o.provider + " server: pid " + fake.pid() + " at " + fake.url);
       LatencyTag.Arrivals arrivals = new LatencyTag.Arrivals();
-      SendSide send = new SendSide(n, (o.warmup + o.seconds + 10) * 50,
-          (int) Math.min(Integer.MAX_VALUE - 8, (long) n * o.seconds * 25 + 1024));
-      OkHttpClient client = new OkHttpClient.Builder()
-          .socketFactory(new StampingSocketFactory(arrivals, send)).build();
+      SendSide send =
+          new SendSide(
+              n,
+              (o.warmup + o.seconds + 10) * 50,
+              (int) Math.min(Integer.MAX_VALUE - 8, (long) n * o.seconds * 25 + 1024));
+      OkHttpClient client =
+          new OkHttpClient.Builder()
+              .socketFactory(new StampingSocketFactory(arrivals, send))
+              .build();
       try (SttProvider provider = provider(o.provider, fake.url, client)) {
         return measure(o, provider, speech, arrivals, send, fake);
       } finally {
@@ -245,15 +269,28 @@ public final class SttLoadHarness {
 
   private static SttProvider provider(String name, String url, OkHttpClient client) {
     if (name.equals("deepgram")) {
-      return DeepgramSttProvider.builder().apiKey(API_KEY).baseUrl(url).okHttpClient(client)
+      return DeepgramSttProvider.builder()
+          .apiKey(API_KEY)
+          .baseUrl(url)
+          .okHttpClient(client)
           .build();
     }
-    return ElevenLabsSttProvider.builder().apiKey(API_KEY).baseUrl(url).okHttpClient(client)
-        .vadSilenceThresholdSecs(0.5).build();
+    return ElevenLabsSttProvider.builder()
+        .apiKey(API_KEY)
+        .baseUrl(url)
+        .okHttpClient(client)
+        .vadSilenceThresholdSecs(0.5)
+        .build();
   }
 
-  private static Result measure(Options o, SttProvider provider, short[] speech,
-      LatencyTag.Arrivals arrivals, SendSide send, FakeProcess fake) throws Exception {
+  private static Result measure(
+      Options o,
+      SttProvider provider,
+      short[] speech,
+      LatencyTag.Arrivals arrivals,
+      SendSide send,
+      FakeProcess fake)
+      throws Exception {
     int n = o.speakers;
     int capacity = (int) Math.min(Integer.MAX_VALUE - 8, (long) n * o.seconds * 8 + 1024);
     Recorder rec = new Recorder(n, capacity, arrivals, o.seconds);
@@ -267,14 +304,21 @@ public final class SttLoadHarness {
 
     Metrics metrics = new Metrics();
     LoadSource source = new LoadSource(n);
-    TranscriptionSession session = AudioPipeline.builder().source(source).stt(provider)
-        .listener(metrics).build().startTranscription();
+    TranscriptionSession session =
+        AudioPipeline.builder()
+            .source(source)
+            .stt(provider)
+            .listener(metrics)
+            .build()
+            .startTranscription();
     long t0 = System.nanoTime();
     session.subscribe(rec);
 
     // every speaker connected before audio starts (a room whose participants are all in)
     long deadline = t0 + TimeUnit.SECONDS.toNanos(o.connectTimeout);
-    while (metrics.connected.size() < n && System.nanoTime() < deadline && rec.error.get() == null
+    while (metrics.connected.size() < n
+        && System.nanoTime() < deadline
+        && rec.error.get() == null
         && !session.completion().toCompletableFuture().isDone()) {
       Thread.sleep(50);
     }
@@ -282,17 +326,32 @@ public final class SttLoadHarness {
     int connected = metrics.connected.size();
     if (connected < n) {
       closeQuietly(session);
-      throw new HarnessFailure("only " + connected + " of " + n + " speakers"
-          + " connected within " + o.connectTimeout + " s" + errorSuffix(rec));
+      throw new HarnessFailure(
+          "only "
+              + connected
+              + " of "
+              + n
+              + " speakers"
+              + " connected within "
+              + o.connectTimeout
+              + " s"
+              + errorSuffix(rec));
     }
-    System.out.printf(Locale.ROOT, "connected %d/%d speakers in %.1f s (%d live threads)%n",
-        n, n, connectSecs, threads.getThreadCount());
+    System.out.printf(
+        Locale.ROOT,
+        "connected %d/%d speakers in %.1f s (%d live threads)%n",
+        n,
+        n,
+        connectSecs,
+        threads.getThreadCount());
 
-    ScheduledExecutorService driver = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "load-driver");
-      t.setDaemon(true);
-      return t;
-    });
+    ScheduledExecutorService driver =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "load-driver");
+              t.setDaemon(true);
+              return t;
+            });
     Driver d = new Driver(source, speech, System.nanoTime(), send);
     driver.scheduleAtFixedRate(d, 0, 20, TimeUnit.MILLISECONDS);
     ThreadCensus census = new ThreadCensus(threads);
@@ -326,25 +385,48 @@ public final class SttLoadHarness {
 
       Throwable error = rec.error.get();
       if (error != null || session.completion().toCompletableFuture().isDone()) {
-        throw new HarnessFailure("the session ended during the measurement"
-            + (error != null ? ": " + error : ""));
+        throw new HarnessFailure(
+            "the session ended during the measurement" + (error != null ? ": " + error : ""));
       }
       rec.check(n, o.seconds, metrics);
-      report(o, rec, metrics, census, threads.getPeakThreadCount(), threadsBase,
-          heapBase, heapSteady, cpu, fakeCpu, wall, offered, refused, send);
+      report(
+          o,
+          rec,
+          metrics,
+          census,
+          threads.getPeakThreadCount(),
+          threadsBase,
+          heapBase,
+          heapSteady,
+          cpu,
+          fakeCpu,
+          wall,
+          offered,
+          refused,
+          send);
       long expected = (long) n * wall / 20_000_000L;
       String overloaded = null;
-      if (refused > offered * MAX_DROPPED || metrics.reconnects.get() > 0
+      if (refused > offered * MAX_DROPPED
+          || metrics.reconnects.get() > 0
           || offered < expected * (1 - MAX_DROPPED)) {
-        overloaded = String.format(Locale.ROOT, "the pipeline did not keep up: %.1f %% of"
-                + " the audio frames in the window were refused by full buffers, %d reconnects,"
-                + " the driver offered %.1f %% of real time (its thread starved); the figures"
-                + " above are those of an overloaded JVM", 100.0 * refused / Math.max(1, offered),
-            metrics.reconnects.get(), 100.0 * offered / Math.max(1, expected));
+        overloaded =
+            String.format(
+                Locale.ROOT,
+                "the pipeline did not keep up: %.1f %% of"
+                    + " the audio frames in the window were refused by full buffers, %d reconnects,"
+                    + " the driver offered %.1f %% of real time (its thread starved); the figures"
+                    + " above are those of an overloaded JVM",
+                100.0 * refused / Math.max(1, offered),
+                metrics.reconnects.get(),
+                100.0 * offered / Math.max(1, expected));
       }
       boolean sendMeasured = refused == 0 && metrics.reconnects.get() == 0 && !send.broken();
-      return new Result(rec.samples(), rec.speakersHeard(), sendMeasured ? send.sorted().length : 0,
-          fake.pid(), overloaded);
+      return new Result(
+          rec.samples(),
+          rec.speakersHeard(),
+          sendMeasured ? send.sorted().length : 0,
+          fake.pid(),
+          overloaded);
     } finally {
       driver.shutdownNow();
       closeQuietly(session);
@@ -370,53 +452,116 @@ public final class SttLoadHarness {
     }
   }
 
-  private static void report(Options o, Recorder rec, Metrics metrics, ThreadCensus census,
-      int peakThreads, int threadsBase, long heapBase, long heapSteady, long cpu, long fakeCpu,
-      long wall, long offered, long refused, SendSide send) {
+  private static void report(
+      Options o,
+      Recorder rec,
+      Metrics metrics,
+      ThreadCensus census,
+      int peakThreads,
+      int threadsBase,
+      long heapBase,
+      long heapSteady,
+      long cpu,
+      long fakeCpu,
+      long wall,
+      long offered,
+      long refused,
+      SendSide send) {
     int n = o.speakers;
     long[] pipe = rec.pipelineNanos();
     long[] wire = rec.wireMicros();
     long[] e2e = rec.endToEndMicros();
-    System.out.printf(Locale.ROOT, "transcripts in the %d s window: %d (%d finals) from %d/%d"
-            + " speakers; matched to their message: %d, unmatched: %d%n", o.seconds,
-        rec.count.get(), rec.finals.get(), rec.speakersHeard(), n, pipe.length,
+    System.out.printf(
+        Locale.ROOT,
+        "transcripts in the %d s window: %d (%d finals) from %d/%d"
+            + " speakers; matched to their message: %d, unmatched: %d%n",
+        o.seconds,
+        rec.count.get(),
+        rec.finals.get(),
+        rec.speakersHeard(),
+        n,
+        pipe.length,
         rec.unmatched.get());
-    System.out.printf(Locale.ROOT, "pipeline adds (socket read of the provider's message ->"
-        + " onNext): p50 %.2f ms  p99 %.2f ms  max %.2f ms%n", pct(pipe, 0.50) / 1e6,
-        pct(pipe, 0.99) / 1e6, max(pipe) / 1e6);
-    System.out.printf(Locale.ROOT, "  for context, wall clock: fake's send -> socket read p50 %.2f"
-        + " p99 %.2f max %.2f ms; fake's send -> onNext p50 %.2f p99 %.2f max %.2f ms%n",
-        pct(wire, 0.50) / 1e3, pct(wire, 0.99) / 1e3, max(wire) / 1e3, pct(e2e, 0.50) / 1e3,
-        pct(e2e, 0.99) / 1e3, max(e2e) / 1e3);
+    System.out.printf(
+        Locale.ROOT,
+        "pipeline adds (socket read of the provider's message ->"
+            + " onNext): p50 %.2f ms  p99 %.2f ms  max %.2f ms%n",
+        pct(pipe, 0.50) / 1e6,
+        pct(pipe, 0.99) / 1e6,
+        max(pipe) / 1e6);
+    System.out.printf(
+        Locale.ROOT,
+        "  for context, wall clock: fake's send -> socket read p50 %.2f"
+            + " p99 %.2f max %.2f ms; fake's send -> onNext p50 %.2f p99 %.2f max %.2f ms%n",
+        pct(wire, 0.50) / 1e3,
+        pct(wire, 0.99) / 1e3,
+        max(wire) / 1e3,
+        pct(e2e, 0.50) / 1e3,
+        pct(e2e, 0.99) / 1e3,
+        max(e2e) / 1e3);
     long[] out = send.sorted();
     if (refused > 0 || metrics.reconnects.get() > 0 || send.broken()) {
-      System.out.println("send side (frame offered to the sink -> its audio written to the socket):"
-          + " not measured: " + (refused > 0 || metrics.reconnects.get() > 0
-          ? "frames were refused or a speaker reconnected" : send.why())
-          + " (socket byte counts are not audio positions)");
+      System.out.println(
+          "send side (frame offered to the sink -> its audio written to the socket):"
+              + " not measured: "
+              + (refused > 0 || metrics.reconnects.get() > 0
+                  ? "frames were refused or a speaker reconnected"
+                  : send.why())
+              + " (socket byte counts are not audio positions)");
     } else {
-      System.out.printf(Locale.ROOT, "send side (frame offered to the sink -> the audio chunk it"
-          + " completes written to the socket), %d chunks: min %.2f ms  p50 %.2f ms  p99 %.2f ms"
-          + "  max %.2f ms (driver tick of %d speakers: p99 %.2f ms)%n", out.length,
-          (out.length == 0 ? 0 : out[0]) / 1e6, pct(out, 0.50) / 1e6,
-          pct(out, 0.99) / 1e6, max(out) / 1e6, n, send.tickP99() / 1e6);
+      System.out.printf(
+          Locale.ROOT,
+          "send side (frame offered to the sink -> the audio chunk it"
+              + " completes written to the socket), %d chunks: min %.2f ms  p50 %.2f ms  p99 %.2f ms"
+              + "  max %.2f ms (driver tick of %d speakers: p99 %.2f ms)%n",
+          out.length,
+          (out.length == 0 ? 0 : out[0]) / 1e6,
+          pct(out, 0.50) / 1e6,
+          pct(out, 0.99) / 1e6,
+          max(out) / 1e6,
+          n,
+          send.tickP99() / 1e6);
     }
-    System.out.printf(Locale.ROOT, "threads: peak %d live (%d before the session); busiest"
-        + " sample %d: %s%n", peakThreads, threadsBase, census.busiestTotal, census.busiest());
-    System.out.printf(Locale.ROOT, "heap per speaker: %.2f MB (used after GC at steady state %d MB"
-            + " - before the session %d MB, / %d)%n", (heapSteady - heapBase) / 1e6 / n,
-        heapSteady >> 20, heapBase >> 20, n);
-    System.out.printf(Locale.ROOT, "load average at the end of the window: %.2f%n",
+    System.out.printf(
+        Locale.ROOT,
+        "threads: peak %d live (%d before the session); busiest" + " sample %d: %s%n",
+        peakThreads,
+        threadsBase,
+        census.busiestTotal,
+        census.busiest());
+    System.out.printf(
+        Locale.ROOT,
+        "heap per speaker: %.2f MB (used after GC at steady state %d MB"
+            + " - before the session %d MB, / %d)%n",
+        (heapSteady - heapBase) / 1e6 / n,
+        heapSteady >> 20,
+        heapBase >> 20,
+        n);
+    System.out.printf(
+        Locale.ROOT,
+        "load average at the end of the window: %.2f%n",
         ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
-    System.out.printf(Locale.ROOT, "CPU over the window: this JVM %.0f%% of one core, fake process"
+    System.out.printf(
+        Locale.ROOT,
+        "CPU over the window: this JVM %.0f%% of one core, fake process"
             + " %.0f%%; reconnects %d (whole run); frames refused by full buffers %d of %d offered"
             + " in the window (%.2f %%); samples the pipeline reported dropped (whole run): %s%n",
-        100.0 * cpu / wall, 100.0 * fakeCpu / wall, metrics.reconnects.get(), refused, offered,
-        100.0 * refused / Math.max(1, offered), new TreeMap<>(metrics.dropped));
+        100.0 * cpu / wall,
+        100.0 * fakeCpu / wall,
+        metrics.reconnects.get(),
+        refused,
+        offered,
+        100.0 * refused / Math.max(1, offered),
+        new TreeMap<>(metrics.dropped));
     double goal = n <= 200 ? 20 : 50;
     double p99 = pct(pipe, 0.99) / 1e6;
-    System.out.printf(Locale.ROOT, "goal p99 < %.0f ms at %d speakers: %s (%.2f ms)%n", goal, n,
-        p99 < goal ? "met" : "MISSED", p99);
+    System.out.printf(
+        Locale.ROOT,
+        "goal p99 < %.0f ms at %d speakers: %s (%.2f ms)%n",
+        goal,
+        n,
+        p99 < goal ? "met" : "MISSED",
+        p99);
   }
 
   private static long usedHeapAfterGc() throws InterruptedException {
@@ -554,34 +699,50 @@ public final class SttLoadHarness {
     void check(int n, int seconds, Metrics metrics) throws HarnessFailure {
       int heard = speakersHeard();
       if (heard < n) {
-        throw new HarnessFailure((n - heard) + " of " + n + " speakers got no transcript in the "
-            + seconds + " s window (" + metrics.connected.size() + " connected, "
-            + metrics.reconnects.get() + " reconnects)");
+        throw new HarnessFailure(
+            (n - heard)
+                + " of "
+                + n
+                + " speakers got no transcript in the "
+                + seconds
+                + " s window ("
+                + metrics.connected.size()
+                + " connected, "
+                + metrics.reconnects.get()
+                + " reconnects)");
       }
       int full = (int) (seconds * 1_000_000_000L / BUCKET_NANOS);
       for (int b = 0; b < full; b++) {
         if (perBucket.get(b) == 0) {
-          throw new HarnessFailure("transcripts stopped arriving: none between " + b * 5 + " s and "
-              + (b + 1) * 5 + " s of the window");
+          throw new HarnessFailure(
+              "transcripts stopped arriving: none between "
+                  + b * 5
+                  + " s and "
+                  + (b + 1) * 5
+                  + " s of the window");
         }
       }
       if (samples.get() == 0) {
-        throw new HarnessFailure("no transcript could be matched to its provider message ("
-            + unmatched.get() + " unmatched): the latency tag was not seen on the socket");
+        throw new HarnessFailure(
+            "no transcript could be matched to its provider message ("
+                + unmatched.get()
+                + " unmatched): the latency tag was not seen on the socket");
       }
       if (samples.get() > pipeline.length) {
-        throw new HarnessFailure("more transcripts than the " + pipeline.length
-            + " the recorder holds: raise its capacity");
+        throw new HarnessFailure(
+            "more transcripts than the "
+                + pipeline.length
+                + " the recorder holds: raise its capacity");
       }
     }
   }
 
   /**
-   * Send-side latency: driver frame {@code f} is offered to every speaker's sink at tick {@code
-   * f}; a connection's audio byte count at the end of each binary frame it writes gives the last
-   * driver frame in it (every connection's audio starts with frame 0: all speakers are connected
-   * before the driver starts, nothing is refused, nobody reconnects), and the chunk's latency is
-   * its write time minus that frame's tick. One chunk per 50 ms per speaker.
+   * Send-side latency: driver frame {@code f} is offered to every speaker's sink at tick {@code f};
+   * a connection's audio byte count at the end of each binary frame it writes gives the last driver
+   * frame in it (every connection's audio starts with frame 0: all speakers are connected before
+   * the driver starts, nothing is refused, nobody reconnects), and the chunk's latency is its write
+   * time minus that frame's tick. One chunk per 50 ms per speaker.
    */
   static final class SendSide implements StampingSocketFactory.AudioWrites {
     private final int speakers;
@@ -674,9 +835,11 @@ public final class SttLoadHarness {
     }
 
     String why() {
-      return compressed ? "frames were compressed" : negative
-          ? "audio was written for a frame not yet offered, or for no known speaker"
-          : "no binary audio frame seen (ElevenLabs sends audio as JSON text)";
+      return compressed
+          ? "frames were compressed"
+          : negative
+              ? "audio was written for a frame not yet offered, or for no known speaker"
+              : "no binary audio frame seen (ElevenLabs sends audio as JSON text)";
     }
 
     long[] sorted() {
@@ -697,6 +860,7 @@ public final class SttLoadHarness {
   static final class Metrics implements PipelineListener {
     final Set<String> connected = ConcurrentHashMap.newKeySet();
     final AtomicLong reconnects = new AtomicLong();
+
     /** Samples the pipeline reported dropped, by where (whole run). */
     final Map<String, AtomicLong> dropped = new ConcurrentHashMap<>();
 
@@ -744,27 +908,28 @@ public final class SttLoadHarness {
       startNanos = System.nanoTime();
       for (int i = 0; i < sinks.length; i++) {
         int k = i;
-        listener.speakerJoined(new SpeakerStream() {
-          @Override
-          public String id() {
-            return "s" + k;
-          }
+        listener.speakerJoined(
+            new SpeakerStream() {
+              @Override
+              public String id() {
+                return "s" + k;
+              }
 
-          @Override
-          public String identity() {
-            return PREFIX + k;
-          }
+              @Override
+              public String identity() {
+                return PREFIX + k;
+              }
 
-          @Override
-          public AudioFormat format() {
-            return FORMAT;
-          }
+              @Override
+              public AudioFormat format() {
+                return FORMAT;
+              }
 
-          @Override
-          public void start(AudioSink sink) {
-            sinks[k] = sink;
-          }
-        });
+              @Override
+              public void start(AudioSink sink) {
+                sinks[k] = sink;
+              }
+            });
       }
     }
 
@@ -862,7 +1027,9 @@ public final class SttLoadHarness {
       int other = 0;
       for (int i = 0; i < e.size(); i++) {
         if (i < 10) {
-          sb.append(i == 0 ? "" : ", ").append(e.get(i).getKey()).append(" ")
+          sb.append(i == 0 ? "" : ", ")
+              .append(e.get(i).getKey())
+              .append(" ")
               .append(e.get(i).getValue());
         } else {
           other += e.get(i).getValue();
@@ -891,27 +1058,38 @@ public final class SttLoadHarness {
 
     static FakeProcess start(String provider) throws IOException, HarnessFailure {
       String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-      ProcessBuilder pb = new ProcessBuilder(java, "-Xmx1g", "-cp",
-          System.getProperty("java.class.path"), FakeSttServerProcess.class.getName(), provider,
-          API_KEY).redirectErrorStream(true);
+      ProcessBuilder pb =
+          new ProcessBuilder(
+                  java,
+                  "-Xmx1g",
+                  "-cp",
+                  System.getProperty("java.class.path"),
+                  FakeSttServerProcess.class.getName(),
+                  provider,
+                  API_KEY)
+              .redirectErrorStream(true);
       Process p = pb.start();
       CompletableFuture<String> ready = new CompletableFuture<>();
-      Thread out = new Thread(() -> {
-        try (BufferedReader r = new BufferedReader(
-            new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-          String line;
-          while ((line = r.readLine()) != null) {
-            if (!ready.isDone() && line.startsWith(FakeSttServerProcess.READY)) {
-              ready.complete(line.substring(FakeSttServerProcess.READY.length()).trim());
-            } else if (!line.startsWith("SLF4J")) {
-              System.err.println("[fake] " + line);
-            }
-          }
-        } catch (IOException e) {
-          // the process is gone
-        }
-        ready.completeExceptionally(new IOException("the fake's output ended"));
-      }, "load-fake-output");
+      Thread out =
+          new Thread(
+              () -> {
+                try (BufferedReader r =
+                    new BufferedReader(
+                        new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                  String line;
+                  while ((line = r.readLine()) != null) {
+                    if (!ready.isDone() && line.startsWith(FakeSttServerProcess.READY)) {
+                      ready.complete(line.substring(FakeSttServerProcess.READY.length()).trim());
+                    } else if (!line.startsWith("SLF4J")) {
+                      System.err.println("[fake] " + line);
+                    }
+                  }
+                } catch (IOException e) {
+                  // the process is gone
+                }
+                ready.completeExceptionally(new IOException("the fake's output ended"));
+              },
+              "load-fake-output");
       out.setDaemon(true);
       out.start();
       try {
@@ -926,8 +1104,10 @@ public final class SttLoadHarness {
         if (e instanceof HarnessFailure h) {
           throw h;
         }
-        throw new HarnessFailure("the fake server process did not start within 60 s: " + e
-            + (p.isAlive() ? "" : " (exit status " + p.exitValue() + ")"));
+        throw new HarnessFailure(
+            "the fake server process did not start within 60 s: "
+                + e
+                + (p.isAlive() ? "" : " (exit status " + p.exitValue() + ")"));
       }
     }
 
@@ -986,7 +1166,9 @@ public final class SttLoadHarness {
       int size = ByteBuffer.wrap(b, pos + 4, 4).order(ByteOrder.LITTLE_ENDIAN).getInt();
       if (id.equals("data")) {
         short[] s = new short[Math.min(size, b.length - pos - 8) / 2];
-        ByteBuffer.wrap(b, pos + 8, s.length * 2).order(ByteOrder.LITTLE_ENDIAN).asShortBuffer()
+        ByteBuffer.wrap(b, pos + 8, s.length * 2)
+            .order(ByteOrder.LITTLE_ENDIAN)
+            .asShortBuffer()
             .get(s);
         if (s.length < RATE) {
           throw new IOException(wav + ": less than one second of audio");

@@ -12,17 +12,18 @@ class ClientFramesTest {
   private final List<long[]> seen = new ArrayList<>();
   private boolean compressed;
   private final StampingSocketFactory.ClientFrames frames =
-      new StampingSocketFactory.ClientFrames(new StampingSocketFactory.AudioWrites() {
-        @Override
-        public void written(int id, long audioBytes, long nanos) {
-          seen.add(new long[] {id, audioBytes, nanos});
-        }
+      new StampingSocketFactory.ClientFrames(
+          new StampingSocketFactory.AudioWrites() {
+            @Override
+            public void written(int id, long audioBytes, long nanos) {
+              seen.add(new long[] {id, audioBytes, nanos});
+            }
 
-        @Override
-        public void compressed() {
-          compressed = true;
-        }
-      });
+            @Override
+            public void compressed() {
+              compressed = true;
+            }
+          });
 
   /** A masked client frame (RFC 6455 5.2) with the given opcode and payload. */
   private static byte[] frame(int opcode, byte[] payload, boolean deflated) {

@@ -12,8 +12,9 @@ class LatencyTagTest {
   @Test
   void aTagSplitAcrossReadsIsStampedWithTheReadThatCompletedIt() {
     LatencyTag.Scanner scanner = new LatencyTag.Scanner(arrivals);
-    byte[] wire = ("{\"transcript\":\"speech 3 " + LatencyTag.format(4711, 1_700_000_000_000_000L)
-        + "\"}").getBytes(US_ASCII);
+    byte[] wire =
+        ("{\"transcript\":\"speech 3 " + LatencyTag.format(4711, 1_700_000_000_000_000L) + "\"}")
+            .getBytes(US_ASCII);
     int cut = new String(wire, US_ASCII).indexOf("47") + 1; // inside the sequence number
     scanner.scan(wire, 0, cut, 100, 1);
     assertThat(arrivals.lookup(4711, 1_000, out)).isFalse();
@@ -47,7 +48,8 @@ class LatencyTagTest {
 
   @Test
   void theTextGivesItsLastTag() {
-    String text = "speech 1 " + LatencyTag.format(5, 111) + " speech 2 " + LatencyTag.format(6, 222);
+    String text =
+        "speech 1 " + LatencyTag.format(5, 111) + " speech 2 " + LatencyTag.format(6, 222);
 
     assertThat(LatencyTag.lastSeq(text)).isEqualTo(6);
     assertThat(LatencyTag.lastMicros(text)).isEqualTo(222);

@@ -14,8 +14,8 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The load harness end to end on a few speakers: the fake in its own process, figures only for
- * work that happened, the fake gone afterwards. Each run takes about 15 s (10 s window).
+ * The load harness end to end on a few speakers: the fake in its own process, figures only for work
+ * that happened, the fake gone afterwards. Each run takes about 15 s (10 s window).
  */
 class SttLoadHarnessTest {
   @TempDir Path dir;
@@ -25,8 +25,14 @@ class SttLoadHarnessTest {
     int n = seconds * 16_000;
     ByteBuffer b = ByteBuffer.allocate(44 + 2 * n).order(ByteOrder.LITTLE_ENDIAN);
     b.put("RIFF".getBytes()).putInt(36 + 2 * n).put("WAVE".getBytes());
-    b.put("fmt ".getBytes()).putInt(16).putShort((short) 1).putShort((short) 1).putInt(16_000)
-        .putInt(32_000).putShort((short) 2).putShort((short) 16);
+    b.put("fmt ".getBytes())
+        .putInt(16)
+        .putShort((short) 1)
+        .putShort((short) 1)
+        .putInt(16_000)
+        .putInt(32_000)
+        .putShort((short) 2)
+        .putShort((short) 16);
     b.put("data".getBytes()).putInt(2 * n);
     for (int i = 0; i < n; i++) {
       boolean tone = !silent && (i % 24_000) < 16_000;
@@ -38,13 +44,25 @@ class SttLoadHarnessTest {
   }
 
   private static SttLoadHarness.Options options(Path wav, int speakers) {
-    return SttLoadHarness.Options.parse(new String[] {"--speakers", "" + speakers, "--seconds",
-        "10", "--warmup", "1", "--connect-timeout", "30", "--wav", wav.toString()});
+    return SttLoadHarness.Options.parse(
+        new String[] {
+          "--speakers",
+          "" + speakers,
+          "--seconds",
+          "10",
+          "--warmup",
+          "1",
+          "--connect-timeout",
+          "30",
+          "--wav",
+          wav.toString()
+        });
   }
 
   private static void assertGone(long pid) {
     Optional<ProcessHandle> h = ProcessHandle.of(pid);
-    assertThat(h.map(ProcessHandle::isAlive).orElse(false)).as("fake process %d alive", pid)
+    assertThat(h.map(ProcessHandle::isAlive).orElse(false))
+        .as("fake process %d alive", pid)
         .isFalse();
   }
 
@@ -69,16 +87,21 @@ class SttLoadHarnessTest {
     assertThatThrownBy(() -> SttLoadHarness.run(options(silence, 2)))
         .isInstanceOf(SttLoadHarness.HarnessFailure.class)
         .hasMessageContaining("2 of 2 speakers got no transcript");
-    assertThat(ProcessHandle.current().children().filter(ProcessHandle::isAlive)
-        .filter(p -> p.info().commandLine().orElse("").contains("FakeSttServerProcess")))
+    assertThat(
+            ProcessHandle.current()
+                .children()
+                .filter(ProcessHandle::isAlive)
+                .filter(p -> p.info().commandLine().orElse("").contains("FakeSttServerProcess")))
         .isEmpty();
   }
 
   @Test
   void refusesAWindowTooShortToJudge() {
     assertThatThrownBy(() -> SttLoadHarness.Options.parse(new String[] {"--seconds", "5"}))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("accepted: 10 or more");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("accepted: 10 or more");
     assertThatThrownBy(() -> SttLoadHarness.Options.parse(new String[] {"--provider", "x"}))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("deepgram, elevenlabs");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("deepgram, elevenlabs");
   }
 }

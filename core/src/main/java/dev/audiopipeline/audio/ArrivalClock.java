@@ -17,7 +17,9 @@ public final class ArrivalClock {
   private final int sampleRate;
   private long next = -1;
 
-  /** @param sampleRate the stream's sample rate (frames per second per channel) */
+  /**
+   * @param sampleRate the stream's sample rate (frames per second per channel)
+   */
   public ArrivalClock(int sampleRate) {
     if (sampleRate <= 0) {
       throw new IllegalArgumentException("sampleRate " + sampleRate + ": accepted > 0");

@@ -10,15 +10,14 @@ import java.util.Objects;
  * <p>Supported: every rate {@link AudioFormat} accepts (1 000 to 384 000 Hz) in and out, 1 to 8
  * input channels, mono output. That includes 8, 11.025, 12, 16, 22.05, 24, 32, 44.1, 48, 88.2, 96,
  * 176.4 and 192 kHz and any other integer rate; the one refusal is a ratio that reduces to no
- * integer between rates more than 70 times apart (e.g. 383 999 Hz to 5 kHz), whose filter would
- * not fit in 8 MiB ({@link #isSupported} says so before anything is built). The filter is designed
- * for each pair at {@link #create} (Kaiser window, rational ratio L/M): pass band flat to within
- * 0.08 dB up to 87.5 % of the lower Nyquist frequency (7 kHz for 16 kHz output), -3 dB near 93.3 %
- * (7.47 kHz), and about 100 dB of rejection from 106.25 % (8.5 kHz) on, so what would alias is
- * below the 16-bit floor. For 48 kHz to 16 kHz the converter holds 1.81 ms of audio (29 output
- * samples). Ratios with a large L (rates with no large common factor, such as 44 101 Hz) use the
- * same filter stored at 512 phases per input sample and interpolated between them, which measures
- * the same.
+ * integer between rates more than 70 times apart (e.g. 383 999 Hz to 5 kHz), whose filter would not
+ * fit in 8 MiB ({@link #isSupported} says so before anything is built). The filter is designed for
+ * each pair at {@link #create} (Kaiser window, rational ratio L/M): pass band flat to within 0.08
+ * dB up to 87.5 % of the lower Nyquist frequency (7 kHz for 16 kHz output), -3 dB near 93.3 % (7.47
+ * kHz), and about 100 dB of rejection from 106.25 % (8.5 kHz) on, so what would alias is below the
+ * 16-bit floor. For 48 kHz to 16 kHz the converter holds 1.81 ms of audio (29 output samples).
+ * Ratios with a large L (rates with no large common factor, such as 44 101 Hz) use the same filter
+ * stored at 512 phases per input sample and interpolated between them, which measures the same.
  *
  * <p>Streaming: the output is the same, sample for sample, whether the input arrives as one block,
  * 10 ms frames or odd sizes. After a gap in the input call {@link #reset()}; at the end of a stream
@@ -121,10 +120,10 @@ public final class AudioConverter {
   }
 
   /**
-   * Ends the stream: writes the samples the converter still holds, as if the input were followed
-   * by silence, then resets. Since the last reset the output then holds exactly {@link
-   * #delayFrames()} samples plus {@code ceil(inputFrames * outRate / inRate)}, so a caller that
-   * drops the first {@link #delayFrames()} samples gets the input's duration, aligned.
+   * Ends the stream: writes the samples the converter still holds, as if the input were followed by
+   * silence, then resets. Since the last reset the output then holds exactly {@link #delayFrames()}
+   * samples plus {@code ceil(inputFrames * outRate / inRate)}, so a caller that drops the first
+   * {@link #delayFrames()} samples gets the input's duration, aligned.
    *
    * @param out room for {@link #maxDrainLength()} samples from {@code outOffset}
    * @return the number of samples written

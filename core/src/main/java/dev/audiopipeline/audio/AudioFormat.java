@@ -11,8 +11,10 @@ package dev.audiopipeline.audio;
 public record AudioFormat(int sampleRate, int channels) {
   /** 16 kHz mono: what most recognisers want. */
   public static final AudioFormat MONO_16K = new AudioFormat(16_000, 1);
+
   /** 48 kHz mono: what WebRTC delivers. */
   public static final AudioFormat MONO_48K = new AudioFormat(48_000, 1);
+
   /** 48 kHz stereo. */
   public static final AudioFormat STEREO_48K = new AudioFormat(48_000, 2);
 

@@ -61,8 +61,8 @@ public interface AudioSink {
    * for real-time callbacks.
    *
    * @throws InterruptedException if interrupted while waiting; nothing of this call was written
-   * @throws IllegalStateException if the stream has left or the session is closed: nobody will
-   *     read the audio any more, so a waiting writer is told to stop (it should stop at the first)
+   * @throws IllegalStateException if the stream has left or the session is closed: nobody will read
+   *     the audio any more, so a waiting writer is told to stop (it should stop at the first)
    */
   void put(short[] samples, int offset, int length, long timestampMicros)
       throws InterruptedException;

@@ -69,8 +69,8 @@ public final class MicrophoneSource implements AudioSource {
     }
     line = l;
     SpeakerStream stream = new MicStream();
-    Thread t = NamedThreadFactory.thread("microphone-" + identity, () -> capture(l, listener,
-        stream));
+    Thread t =
+        NamedThreadFactory.thread("microphone-" + identity, () -> capture(l, listener, stream));
     thread = t;
     listener.speakerJoined(stream);
     l.start();

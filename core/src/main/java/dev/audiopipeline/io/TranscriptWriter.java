@@ -18,12 +18,12 @@ import java.util.Objects;
  * a JSONL writer was asked to keep them) in the order given; feed them in session order.
  *
  * <p>SRT and WebVTT cues carry the speaker label ({@code [recruiter] text} in SRT, a {@code <v
- * recruiter>} voice span in WebVTT). When a final has word times, long finals are split into cues of
- * at most {@value #MAX_CUE_CHARS} characters timed by their words.
+ * recruiter>} voice span in WebVTT). When a final has word times, long finals are split into cues
+ * of at most {@value #MAX_CUE_CHARS} characters timed by their words.
  *
- * <p>Cue text is one line: what {@link Transcript} already cleaned (no control characters or
- * escape sequences), with {@code -->} written {@code ->} in SRT, and {@code &}, {@code <}, {@code
- * >} as character references in WebVTT.
+ * <p>Cue text is one line: what {@link Transcript} already cleaned (no control characters or escape
+ * sequences), with {@code -->} written {@code ->} in SRT, and {@code &}, {@code <}, {@code >} as
+ * character references in WebVTT.
  *
  * <p>Not thread-safe: call from one thread, e.g. a subscriber's {@code onNext}. Closing the writer
  * closes the underlying {@link Writer}.
@@ -161,13 +161,27 @@ public abstract class TranscriptWriter implements AutoCloseable {
       for (int i = 0; i < s.length(); i++) {
         char c = s.charAt(i);
         switch (c) {
-          case '"': sb.append("\\\""); break;
-          case '\\': sb.append("\\\\"); break;
-          case '\n': sb.append("\\n"); break;
-          case '\r': sb.append("\\r"); break;
-          case '\t': sb.append("\\t"); break;
-          case '\b': sb.append("\\b"); break;
-          case '\f': sb.append("\\f"); break;
+          case '"':
+            sb.append("\\\"");
+            break;
+          case '\\':
+            sb.append("\\\\");
+            break;
+          case '\n':
+            sb.append("\\n");
+            break;
+          case '\r':
+            sb.append("\\r");
+            break;
+          case '\t':
+            sb.append("\\t");
+            break;
+          case '\b':
+            sb.append("\\b");
+            break;
+          case '\f':
+            sb.append("\\f");
+            break;
           default:
             if (c < 0x20 || c == '\u2028' || c == '\u2029') {
               sb.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
@@ -248,8 +262,18 @@ public abstract class TranscriptWriter implements AutoCloseable {
       }
       for (Cue c : cues(t)) {
         index++;
-        out.write(index + "\n" + time(c.startMs(), ',') + " --> " + time(c.endMs(), ',') + "\n"
-            + "[" + oneLine(c.speaker()) + "] " + oneLine(c.text()) + "\n\n");
+        out.write(
+            index
+                + "\n"
+                + time(c.startMs(), ',')
+                + " --> "
+                + time(c.endMs(), ',')
+                + "\n"
+                + "["
+                + oneLine(c.speaker())
+                + "] "
+                + oneLine(c.text())
+                + "\n\n");
       }
     }
 
@@ -271,7 +295,12 @@ public abstract class TranscriptWriter implements AutoCloseable {
     StringBuilder sb = null;
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
-      if (c == '\n' || c == '\r' || c == 0x0b || c == 0x0c || c == 0x85 || c == '\u2028'
+      if (c == '\n'
+          || c == '\r'
+          || c == 0x0b
+          || c == 0x0c
+          || c == 0x85
+          || c == '\u2028'
           || c == '\u2029') {
         if (sb == null) {
           sb = new StringBuilder(s);
@@ -303,8 +332,16 @@ public abstract class TranscriptWriter implements AutoCloseable {
         return;
       }
       for (Cue c : cues(t)) {
-        out.write(time(c.startMs(), '.') + " --> " + time(c.endMs(), '.') + "\n"
-            + "<v " + escape(c.speaker()) + ">" + escape(c.text()) + "\n\n");
+        out.write(
+            time(c.startMs(), '.')
+                + " --> "
+                + time(c.endMs(), '.')
+                + "\n"
+                + "<v "
+                + escape(c.speaker())
+                + ">"
+                + escape(c.text())
+                + "\n\n");
       }
     }
 

@@ -99,7 +99,9 @@ public final class WavFile {
         return -1;
       }
       remaining -= got;
-      ByteBuffer.wrap(buf, 0, got).order(ByteOrder.LITTLE_ENDIAN).asShortBuffer()
+      ByteBuffer.wrap(buf, 0, got)
+          .order(ByteOrder.LITTLE_ENDIAN)
+          .asShortBuffer()
           .get(dst, offset, got / 2);
       return got / 2;
     }
@@ -128,8 +130,11 @@ public final class WavFile {
     private void endedEarly(int got) {
       if (dataBytes >= 0 && remaining - got > 0 && !warned) {
         warned = true;
-        log.warn("{}: the header promises {} bytes of audio but the file ends after {}"
-            + " (truncated?); the audio read so far is kept", name, dataBytes,
+        log.warn(
+            "{}: the header promises {} bytes of audio but the file ends after {}"
+                + " (truncated?); the audio read so far is kept",
+            name,
+            dataBytes,
             dataBytes - remaining + got);
       }
       remaining = got;
@@ -185,10 +190,11 @@ public final class WavFile {
     Objects.requireNonNull(in, "in == null");
     Objects.requireNonNull(name, "name == null");
     byte[] riff = in.readNBytes(12);
-    if (riff.length < 12 || !(ascii(riff, 0, "RIFF") || ascii(riff, 0, "RF64"))
+    if (riff.length < 12
+        || !(ascii(riff, 0, "RIFF") || ascii(riff, 0, "RF64"))
         || !ascii(riff, 8, "WAVE")) {
-      throw new IllegalArgumentException(name + " is not a WAV file (no RIFF/WAVE header); "
-          + ACCEPTED);
+      throw new IllegalArgumentException(
+          name + " is not a WAV file (no RIFF/WAVE header); " + ACCEPTED);
     }
     long offset = 12;
     boolean rf64 = ascii(riff, 0, "RF64");
@@ -207,23 +213,34 @@ public final class WavFile {
         hdr = h;
       }
       if (hdr.length < 8) {
-        throw new IllegalArgumentException(name + " has no data chunk (the file ends at byte "
-            + (offset + hdr.length) + (seen.length() > 0 ? " after chunks " + seen : "")
-            + "); " + ACCEPTED);
+        throw new IllegalArgumentException(
+            name
+                + " has no data chunk (the file ends at byte "
+                + (offset + hdr.length)
+                + (seen.length() > 0 ? " after chunks " + seen : "")
+                + "); "
+                + ACCEPTED);
       }
       String id = chunkId(hdr);
       if (id == null) {
-        throw new IllegalArgumentException(name + ": malformed chunk header at byte " + offset
-            + " (id bytes " + hex(hdr, 4) + " are not a chunk name)"
-            + (seen.length() > 0 ? " after chunks " + seen : "") + "; " + ACCEPTED);
+        throw new IllegalArgumentException(
+            name
+                + ": malformed chunk header at byte "
+                + offset
+                + " (id bytes "
+                + hex(hdr, 4)
+                + " are not a chunk name)"
+                + (seen.length() > 0 ? " after chunks " + seen : "")
+                + "; "
+                + ACCEPTED);
       }
       long size = ByteBuffer.wrap(hdr, 4, 4).order(ByteOrder.LITTLE_ENDIAN).getInt() & 0xffffffffL;
       offset += 8;
       seen.append(seen.length() > 0 ? ", " : "").append('\'').append(id).append('\'');
       if (id.equals("fmt ")) {
         if (format != null) {
-          throw new IllegalArgumentException(name + ": second fmt chunk at byte " + (offset - 8)
-              + "; " + ACCEPTED);
+          throw new IllegalArgumentException(
+              name + ": second fmt chunk at byte " + (offset - 8) + "; " + ACCEPTED);
         }
         format = parseFmt(in, name, size);
         skipFully(in, size - Math.min(size, FMT_READ), name, id, size);
@@ -244,13 +261,19 @@ public final class WavFile {
         }
         long dataBytes = size;
         if (size == 0xffffffffL || (size == 0 && available != 0)) {
-          log.warn("{}: the data chunk does not give its length ({} bytes declared: a streamed"
-              + " WAV); reading to the end of the file", name, size);
+          log.warn(
+              "{}: the data chunk does not give its length ({} bytes declared: a streamed"
+                  + " WAV); reading to the end of the file",
+              name,
+              size);
           dataBytes = -1;
         } else if (available >= 0 && size > available) {
-          log.warn("{}: the header promises {} bytes of audio but the file holds {} after it"
-              + " (truncated, or still being written); reading to the end of the file",
-              name, size, available);
+          log.warn(
+              "{}: the header promises {} bytes of audio but the file holds {} after it"
+                  + " (truncated, or still being written); reading to the end of the file",
+              name,
+              size,
+              available);
           dataBytes = -1;
         }
         return new Reader(in, format, dataBytes, name);
@@ -270,8 +293,8 @@ public final class WavFile {
 
   private static AudioFormat parseFmt(InputStream in, String name, long size) throws IOException {
     if (size < 16) {
-      throw new IllegalArgumentException(name + ": malformed fmt chunk of " + size
-          + " bytes (at least 16 needed); " + ACCEPTED);
+      throw new IllegalArgumentException(
+          name + ": malformed fmt chunk of " + size + " bytes (at least 16 needed); " + ACCEPTED);
     }
     int n = (int) Math.min(size, FMT_READ);
     byte[] fmt = in.readNBytes(n);
@@ -288,8 +311,8 @@ public final class WavFile {
       tag = b.getShort(24) & 0xffff; // sub-format GUID starts with the format tag
     }
     if (tag != 1) {
-      throw new IllegalArgumentException(name + " uses WAV encoding " + describeTag(tag)
-          + "; " + ACCEPTED);
+      throw new IllegalArgumentException(
+          name + " uses WAV encoding " + describeTag(tag) + "; " + ACCEPTED);
     }
     if (bits != 16) {
       throw new IllegalArgumentException(name + " has " + bits + "-bit samples; " + ACCEPTED);
@@ -298,13 +321,20 @@ public final class WavFile {
       throw new IllegalArgumentException(name + " has " + channels + " channels; " + ACCEPTED);
     }
     if (rate < 1_000 || rate > 384_000) {
-      throw new IllegalArgumentException(name + " has a sample rate of " + rate + " Hz; "
-          + ACCEPTED);
+      throw new IllegalArgumentException(
+          name + " has a sample rate of " + rate + " Hz; " + ACCEPTED);
     }
     if (blockAlign != 2 * channels) {
-      throw new IllegalArgumentException(name + ": malformed fmt chunk: block align " + blockAlign
-          + " bytes, but " + channels + " channel(s) of 16-bit samples take " + 2 * channels
-          + "; " + ACCEPTED);
+      throw new IllegalArgumentException(
+          name
+              + ": malformed fmt chunk: block align "
+              + blockAlign
+              + " bytes, but "
+              + channels
+              + " channel(s) of 16-bit samples take "
+              + 2 * channels
+              + "; "
+              + ACCEPTED);
     }
     return new AudioFormat((int) rate, channels);
   }
@@ -332,10 +362,19 @@ public final class WavFile {
     }
   }
 
-  private static IllegalArgumentException endsInside(String name, String id, long size,
-      long present) {
-    return new IllegalArgumentException(name + " ends inside its '" + id + "' chunk before the"
-        + " audio (declared " + size + " bytes, " + present + " present); " + ACCEPTED);
+  private static IllegalArgumentException endsInside(
+      String name, String id, long size, long present) {
+    return new IllegalArgumentException(
+        name
+            + " ends inside its '"
+            + id
+            + "' chunk before the"
+            + " audio (declared "
+            + size
+            + " bytes, "
+            + present
+            + " present); "
+            + ACCEPTED);
   }
 
   /** The chunk id if its four bytes are printable ASCII (as RIFF ids are), else null. */
@@ -358,12 +397,18 @@ public final class WavFile {
 
   private static String describeTag(int tag) {
     switch (tag) {
-      case 3: return "3 (IEEE float)";
-      case 6: return "6 (A-law)";
-      case 7: return "7 (mu-law)";
-      case 2: return "2 (ADPCM)";
-      case 0x55: return "0x55 (MP3)";
-      default: return String.valueOf(tag);
+      case 3:
+        return "3 (IEEE float)";
+      case 6:
+        return "6 (A-law)";
+      case 7:
+        return "7 (mu-law)";
+      case 2:
+        return "2 (ADPCM)";
+      case 0x55:
+        return "0x55 (MP3)";
+      default:
+        return String.valueOf(tag);
     }
   }
 
@@ -384,15 +429,23 @@ public final class WavFile {
   }
 
   /** Writes a 16-bit PCM WAV stream: header plus {@code samples[offset, offset+length)}. */
-  public static void write(OutputStream out, AudioFormat format, short[] samples, int offset,
-      int length) throws IOException {
+  public static void write(
+      OutputStream out, AudioFormat format, short[] samples, int offset, int length)
+      throws IOException {
     int dataBytes = length * 2;
     ByteBuffer h = ByteBuffer.allocate(44).order(ByteOrder.LITTLE_ENDIAN);
-    h.put(new byte[] {'R', 'I', 'F', 'F'}).putInt(36 + dataBytes)
-        .put(new byte[] {'W', 'A', 'V', 'E', 'f', 'm', 't', ' '}).putInt(16)
-        .putShort((short) 1).putShort((short) format.channels()).putInt(format.sampleRate())
-        .putInt(format.bytesPerSecond()).putShort((short) (2 * format.channels()))
-        .putShort((short) 16).put(new byte[] {'d', 'a', 't', 'a'}).putInt(dataBytes);
+    h.put(new byte[] {'R', 'I', 'F', 'F'})
+        .putInt(36 + dataBytes)
+        .put(new byte[] {'W', 'A', 'V', 'E', 'f', 'm', 't', ' '})
+        .putInt(16)
+        .putShort((short) 1)
+        .putShort((short) format.channels())
+        .putInt(format.sampleRate())
+        .putInt(format.bytesPerSecond())
+        .putShort((short) (2 * format.channels()))
+        .putShort((short) 16)
+        .put(new byte[] {'d', 'a', 't', 'a'})
+        .putInt(dataBytes);
     out.write(h.array());
     ByteBuffer d = ByteBuffer.allocate(dataBytes).order(ByteOrder.LITTLE_ENDIAN);
     d.asShortBuffer().put(samples, offset, length);

@@ -95,8 +95,8 @@ public final class WavFileSource implements AudioSource {
     AudioFormat outFormat = split ? AudioFormat.mono(in.sampleRate()) : in;
     List<Stream> streams = new ArrayList<>();
     for (String identity : input.identities()) {
-      Stream s = new Stream(identity + "@" + input.path().getFileName(), identity, outFormat,
-          !realTime);
+      Stream s =
+          new Stream(identity + "@" + input.path().getFileName(), identity, outFormat, !realTime);
       streams.add(s);
       listener.speakerJoined(s);
     }
@@ -148,8 +148,7 @@ public final class WavFileSource implements AudioSource {
     }
   }
 
-  private void deliver(Stream s, short[] samples, int length, long ts)
-      throws InterruptedException {
+  private void deliver(Stream s, short[] samples, int length, long ts) throws InterruptedException {
     AudioSink sink = s.sink;
     if (sink == null) {
       return;
@@ -300,12 +299,13 @@ public final class WavFileSource implements AudioSource {
      * Checks every file and builds.
      *
      * @throws IllegalArgumentException if no speaker was given, or a file is missing, not WAV, or
-     *     not 16-bit PCM (the message names the file and what is accepted); a stereo split of a file
-     *     that is not two-channel
+     *     not 16-bit PCM (the message names the file and what is accepted); a stereo split of a
+     *     file that is not two-channel
      */
     public WavFileSource build() {
       if (files.isEmpty()) {
-        throw new IllegalArgumentException("no speakers: add speaker(identity, file) or stereo(...)");
+        throw new IllegalArgumentException(
+            "no speakers: add speaker(identity, file) or stereo(...)");
       }
       List<Input> inputs = new ArrayList<>();
       for (Map.Entry<Path, List<String>> e : files.entrySet()) {
@@ -320,7 +320,10 @@ public final class WavFileSource implements AudioSource {
         }
         if (e.getValue().size() > 1 && format.channels() != 2) {
           throw new IllegalArgumentException(
-              e.getKey() + " has " + format.channels() + " channel(s); a split needs a stereo file");
+              e.getKey()
+                  + " has "
+                  + format.channels()
+                  + " channel(s); a split needs a stereo file");
         }
         inputs.add(new Input(e.getKey(), e.getValue(), format));
       }

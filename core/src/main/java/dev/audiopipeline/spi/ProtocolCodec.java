@@ -9,8 +9,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The provider-specific part of a streaming session: one instance per connection (a fresh one for
- * every reconnect, so per-connection state such as commit bookkeeping starts clean). Called by
- * the session ({@link StreamingSessions#open}) under its lock, never concurrently; implementations
+ * every reconnect, so per-connection state such as commit bookkeeping starts clean). Called by the
+ * session ({@link StreamingSessions#open}) under its lock, never concurrently; implementations
  * never block.
  *
  * <p>All times a codec reports are milliseconds on this connection's audio (providers restart at 0
@@ -66,7 +66,9 @@ public interface ProtocolCodec {
    */
   void endOfStream(WebSocketConnection connection, Events events);
 
-  /** Handles one server text frame. Throwing means "malformed": logged, skipped, session goes on. */
+  /**
+   * Handles one server text frame. Throwing means "malformed": logged, skipped, session goes on.
+   */
   void onText(String text, Events events) throws Exception;
 
   /** Handles one server binary frame; the default ignores it. */
@@ -113,25 +115,32 @@ public interface ProtocolCodec {
   /**
    * Close codes that mean "your credentials or account", whatever the provider: {@code 4001}
    * (unauthorized), {@code 4003} (forbidden) and {@code 1008} (policy violation) whose reason
-   * speaks of credentials, a key, a token or authorization give an {@link
-   * AuthenticationException}; {@code 4002} (payment required) a {@link QuotaExceededException}.
-   * Neither is retried. Returns {@code null} for any other close.
+   * speaks of credentials, a key, a token or authorization give an {@link AuthenticationException};
+   * {@code 4002} (payment required) a {@link QuotaExceededException}. Neither is retried. Returns
+   * {@code null} for any other close.
    */
   static @Nullable ProviderException classifyAccountClose(
       String provider, int code, String reason, String message) {
     String r = reason.toLowerCase(java.util.Locale.ROOT);
-    boolean authReason = r.contains("credential") || r.contains("auth") || r.contains("api key")
-        || r.contains("api_key") || r.contains("apikey") || r.contains("token")
-        || r.contains("forbidden") || r.contains("permission");
-    // a short token-like reason ("auth_error") is the provider's error type; prose stays in the text
+    boolean authReason =
+        r.contains("credential")
+            || r.contains("auth")
+            || r.contains("api key")
+            || r.contains("api_key")
+            || r.contains("apikey")
+            || r.contains("token")
+            || r.contains("forbidden")
+            || r.contains("permission");
+    // a short token-like reason ("auth_error") is the provider's error type; prose stays in the
+    // text
     String type = reason.matches("[A-Za-z0-9_.-]{1,64}") ? reason : null;
     if (code == 4001 || code == 4003 || (code == 1008 && authReason)) {
-      return new AuthenticationException(provider, message, ProviderException.NONE, code, type,
-          null);
+      return new AuthenticationException(
+          provider, message, ProviderException.NONE, code, type, null);
     }
     if (code == 4002) {
-      return new QuotaExceededException(provider, message, ProviderException.NONE, code, type,
-          null);
+      return new QuotaExceededException(
+          provider, message, ProviderException.NONE, code, type, null);
     }
     return null;
   }

@@ -33,7 +33,8 @@ public final class ProviderEnv {
    * @param lookup a variable's value by name, {@code null} when unset ({@code System::getenv})
    */
   public static ProviderEnv of(String provider, Function<String, @Nullable String> lookup) {
-    return new ProviderEnv(Objects.requireNonNull(provider, "provider == null"),
+    return new ProviderEnv(
+        Objects.requireNonNull(provider, "provider == null"),
         Objects.requireNonNull(lookup, "lookup == null"));
   }
 
@@ -49,8 +50,8 @@ public final class ProviderEnv {
    * @param what what to export, e.g. {@code "Deepgram API key"}
    * @throws IllegalStateException when the variable is unset or blank: "{@code NAME} is not set:
    *     export your {@code what}, or use builder().apiKey(...)"
-   * @throws IllegalArgumentException when the value holds a character no key has (the message
-   *     names the character and its position, never the value)
+   * @throws IllegalArgumentException when the value holds a character no key has (the message names
+   *     the character and its position, never the value)
    */
   public String credential(String name, String what) {
     String v = get(name);
@@ -65,9 +66,9 @@ public final class ProviderEnv {
    * Checks a base URL read from variable {@code name} with {@link WebSocketRequest#checkBaseUrl}.
    *
    * @return {@code url}
-   * @throws AudioPipelineException when it is not accepted: a configuration error, the typed
-   *     error a caller handles like the provider's others, "{@code provider}: ..." naming the
-   *     variable and what is accepted
+   * @throws AudioPipelineException when it is not accepted: a configuration error, the typed error
+   *     a caller handles like the provider's others, "{@code provider}: ..." naming the variable
+   *     and what is accepted
    */
   public String baseUrl(String name, String url) {
     try {

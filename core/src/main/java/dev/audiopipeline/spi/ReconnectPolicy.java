@@ -8,15 +8,15 @@ import java.util.Random;
  * When and how often a dropped streaming connection is tried again. Immutable; build with {@link
  * #builder()}.
  *
- * <p>Delay before attempt {@code n} (1-based): {@code min(maxDelay, initialDelay * multiplier^(n-1))}
- * scaled by a random factor in {@code [1 - jitter, 1 + jitter]}. With {@link
+ * <p>Delay before attempt {@code n} (1-based): {@code min(maxDelay, initialDelay *
+ * multiplier^(n-1))} scaled by a random factor in {@code [1 - jitter, 1 + jitter]}. With {@link
  * #immediateFirstAttempt()} the first attempt is made at once and the sequence above starts at the
  * second ({@code initialDelay} before attempt 2, and so on), as LiveKit's SDKs do: a blip in the
  * network is usually over by the time a fresh connection is made. The attempt count resets once a
  * connection stayed up for {@link #stablePeriod()} ({@link Duration#ZERO}: after every connection
- * that opened). A quick-failure breaker gives up when {@link
- * #quickFailureLimit()} connections in a row died within {@link #quickFailureWindow()} of opening
- * (a server that accepts and then drops us at once is not coming back by retrying faster).
+ * that opened). A quick-failure breaker gives up when {@link #quickFailureLimit()} connections in a
+ * row died within {@link #quickFailureWindow()} of opening (a server that accepts and then drops us
+ * at once is not coming back by retrying faster).
  */
 public final class ReconnectPolicy {
   private static final ReconnectPolicy DEFAULTS = builder().build();
@@ -72,8 +72,8 @@ public final class ReconnectPolicy {
   }
 
   /**
-   * The delay before attempt {@code attempt} (1-based), drawing jitter from {@code random};
-   * {@link Duration#ZERO} for the first attempt when {@link #immediateFirstAttempt()}.
+   * The delay before attempt {@code attempt} (1-based), drawing jitter from {@code random}; {@link
+   * Duration#ZERO} for the first attempt when {@link #immediateFirstAttempt()}.
    */
   public Duration delay(int attempt, Random random) {
     if (attempt < 1) {
@@ -132,10 +132,24 @@ public final class ReconnectPolicy {
 
   @Override
   public String toString() {
-    return "ReconnectPolicy{initialDelay=" + initialDelay + ", maxDelay=" + maxDelay
-        + ", multiplier=" + multiplier + ", jitter=" + jitter + ", maxAttempts=" + maxAttempts
-        + ", stablePeriod=" + stablePeriod + ", quickFailures=" + quickFailureLimit + "/"
-        + quickFailureWindow + (immediateFirstAttempt ? ", immediateFirstAttempt" : "") + "}";
+    return "ReconnectPolicy{initialDelay="
+        + initialDelay
+        + ", maxDelay="
+        + maxDelay
+        + ", multiplier="
+        + multiplier
+        + ", jitter="
+        + jitter
+        + ", maxAttempts="
+        + maxAttempts
+        + ", stablePeriod="
+        + stablePeriod
+        + ", quickFailures="
+        + quickFailureLimit
+        + "/"
+        + quickFailureWindow
+        + (immediateFirstAttempt ? ", immediateFirstAttempt" : "")
+        + "}";
   }
 
   /** Builder; {@link #build()} validates every value. */

@@ -25,18 +25,18 @@ import org.jspecify.annotations.Nullable;
  *       #redact} replaces each registered secret, wherever it appears, with {@value #MASK}.
  *   <li><b>Generic patterns.</b> {@link #redact} also masks what looks like a credential even when
  *       nobody registered it: the value after {@code Authorization}, {@code xi-api-key}, {@code
- *       api_key}, {@code token}, {@code access_token}, {@code secret}, {@code password} (header, JSON
- *       or query-parameter form), {@code Bearer}/{@code Token}/{@code Basic} credentials, JWTs and
- *       the user-info part of URLs.
- *   <li><b>Server text is bounded.</b> {@link #serverText} redacts, replaces control characters
- *       (no forged log lines) and truncates to {@value #MAX_SERVER_TEXT} characters.
+ *       api_key}, {@code token}, {@code access_token}, {@code secret}, {@code password} (header,
+ *       JSON or query-parameter form), {@code Bearer}/{@code Token}/{@code Basic} credentials, JWTs
+ *       and the user-info part of URLs.
+ *   <li><b>Server text is bounded.</b> {@link #serverText} redacts, replaces control characters (no
+ *       forged log lines) and truncates to {@value #MAX_SERVER_TEXT} characters.
  *   <li><b>Exceptions.</b> {@link dev.audiopipeline.AudioPipelineException} redacts its message and
  *       passes its cause through {@link #sanitize}: a cause chain whose messages contain a secret
  *       (OkHttp echoes header values in its own messages) is replaced by copies with redacted
  *       messages that keep the original class name and stack trace.
  *   <li><b>Credentials are checked up front.</b> {@link #checkCredential} trims a key and refuses
- *       any character that is not printable ASCII, naming the character and its position, never
- *       the key.
+ *       any character that is not printable ASCII, naming the character and its position, never the
+ *       key.
  * </ol>
  *
  * <p>The registry is process-wide (any code that builds a message may hold a secret's text without
@@ -59,6 +59,7 @@ public final class Secrets {
 
   private static final Object LOCK = new Object();
   private static final LinkedHashSet<String> KNOWN = new LinkedHashSet<>();
+
   /** Snapshot of {@link #KNOWN}, longest first (a secret containing another is masked whole). */
   private static volatile String[] known = new String[0];
 
@@ -69,7 +70,9 @@ public final class Secrets {
   /** {@code name: value}, {@code name=value}, {@code "name":"value"}, {@code name value: value}. */
   private static final Pattern NAMED =
       Pattern.compile(
-          "(?i)(?<![a-z0-9_-])(" + NAMES + ")(\\s+value)?(\"?\\s*[:=]\\s*\"?\\s*)"
+          "(?i)(?<![a-z0-9_-])("
+              + NAMES
+              + ")(\\s+value)?(\"?\\s*[:=]\\s*\"?\\s*)"
               + "((?:bearer|token|basic)\\s+)?([^\\s\"'&<>,;)\\]}]+)");
 
   /** {@code Bearer x} with a credential-shaped value. */
@@ -81,8 +84,9 @@ public final class Secrets {
    * digit or underscore, so that prose ("token verification failed") survives.
    */
   private static final Pattern TOKEN_SCHEME =
-      Pattern.compile("(?<![A-Za-z0-9])(Token|Basic|token|basic|TOKEN|BASIC)\\s+"
-          + "(?=[A-Za-z0-9._~+/=-]*[0-9_])[A-Za-z0-9._~+/=-]{16,}");
+      Pattern.compile(
+          "(?<![A-Za-z0-9])(Token|Basic|token|basic|TOKEN|BASIC)\\s+"
+              + "(?=[A-Za-z0-9._~+/=-]*[0-9_])[A-Za-z0-9._~+/=-]{16,}");
 
   /** A JWT: base64url {@code {"...} header, payload, signature. */
   private static final Pattern JWT =
@@ -131,8 +135,16 @@ public final class Secrets {
         out = out.replace(s, MASK);
       }
     }
-    out = replace(NAMED, out, m -> m.group(1) + (m.group(2) == null ? "" : m.group(2)) + m.group(3)
-        + (m.group(4) == null ? "" : m.group(4)) + MASK);
+    out =
+        replace(
+            NAMED,
+            out,
+            m ->
+                m.group(1)
+                    + (m.group(2) == null ? "" : m.group(2))
+                    + m.group(3)
+                    + (m.group(4) == null ? "" : m.group(4))
+                    + MASK);
     out = replace(BEARER, out, m -> m.group(1) + " " + MASK);
     out = replace(TOKEN_SCHEME, out, m -> m.group(1) + " " + MASK);
     out = replace(JWT, out, m -> MASK);
@@ -158,9 +170,9 @@ public final class Secrets {
   }
 
   /**
-   * Text a peer sent (an error body, a close reason, a message we could not parse), made fit for
-   * a log line or an exception message: {@linkplain #redact redacted}, control characters replaced
-   * by spaces, cut to {@value #MAX_SERVER_TEXT} characters (with "…" when cut).
+   * Text a peer sent (an error body, a close reason, a message we could not parse), made fit for a
+   * log line or an exception message: {@linkplain #redact redacted}, control characters replaced by
+   * spaces, cut to {@value #MAX_SERVER_TEXT} characters (with "…" when cut).
    */
   public static String serverText(@Nullable String text) {
     if (text == null) {
@@ -183,8 +195,7 @@ public final class Secrets {
 
   /**
    * A URL fit to show: scheme, host, port and path only (no user info, query or fragment). Text
-   * that does not parse as a URI is cut at the first {@code ?} or {@code #}, redacted and
-   * bounded.
+   * that does not parse as a URI is cut at the first {@code ?} or {@code #}, redacted and bounded.
    */
   public static String safeUrl(@Nullable String url) {
     if (url == null) {
@@ -193,7 +204,10 @@ public final class Secrets {
     try {
       URI u = new URI(url.strip());
       if (u.getScheme() != null && u.getHost() != null) {
-        return u.getScheme() + "://" + u.getHost() + (u.getPort() >= 0 ? ":" + u.getPort() : "")
+        return u.getScheme()
+            + "://"
+            + u.getHost()
+            + (u.getPort() >= 0 ? ":" + u.getPort() : "")
             + (u.getRawPath() == null ? "" : serverText(u.getRawPath()));
       }
     } catch (java.net.URISyntaxException e) {
@@ -218,17 +232,16 @@ public final class Secrets {
   }
 
   /**
-   * Checks a credential before it is used: trims surrounding whitespace and refuses a value that
-   * is empty or contains anything but printable ASCII ({@code !} to {@code ~}): a space, a line
-   * break, a zero-width space pasted with it, a typographic quote. The message names the
-   * character, its code point and its position, never the value. The checked value is also
-   * {@linkplain #register registered}.
+   * Checks a credential before it is used: trims surrounding whitespace and refuses a value that is
+   * empty or contains anything but printable ASCII ({@code !} to {@code ~}): a space, a line break,
+   * a zero-width space pasted with it, a typographic quote. The message names the character, its
+   * code point and its position, never the value. The checked value is also {@linkplain #register
+   * registered}.
    *
    * @param name what the user set, e.g. {@code "DEEPGRAM_API_KEY"} or {@code "apiKey"}
    * @return the trimmed value
    * @throws NullPointerException if {@code value} is null
-   * @throws IllegalArgumentException if it is empty or contains a character outside printable
-   *     ASCII
+   * @throws IllegalArgumentException if it is empty or contains a character outside printable ASCII
    */
   public static String checkCredential(String name, @Nullable String value) {
     Objects.requireNonNull(value, name + " == null");
@@ -244,9 +257,17 @@ public final class Secrets {
       if (cp < 0x21 || cp > 0x7e) {
         int total = v.codePointCount(0, v.length());
         throw new IllegalArgumentException(
-            "your " + name + " contains " + describe(cp) + " ("
-                + String.format(Locale.ROOT, "U+%04X", cp) + " at position " + pos + " of "
-                + total + "); paste it again: keys and tokens are printable ASCII only");
+            "your "
+                + name
+                + " contains "
+                + describe(cp)
+                + " ("
+                + String.format(Locale.ROOT, "U+%04X", cp)
+                + " at position "
+                + pos
+                + " of "
+                + total
+                + "); paste it again: keys and tokens are printable ASCII only");
       }
     }
     return v;
@@ -257,19 +278,21 @@ public final class Secrets {
       return "a space or line break";
     }
     int type = Character.getType(cp);
-    if (Character.isISOControl(cp) || type == Character.FORMAT || type == Character.UNASSIGNED
-        || type == Character.PRIVATE_USE || type == Character.SURROGATE) {
+    if (Character.isISOControl(cp)
+        || type == Character.FORMAT
+        || type == Character.UNASSIGNED
+        || type == Character.PRIVATE_USE
+        || type == Character.SURROGATE) {
       return "an invisible character";
     }
     return "a character that is not printable ASCII";
   }
 
   /**
-   * The throwable itself when no message in its cause chain (suppressed included) needs
-   * redacting; otherwise a copy of the chain in which each throwable is replaced by one of the
-   * same kind ({@link IOException}, {@link RuntimeException} or {@link Exception}) with the
-   * redacted message, the original stack trace, and a {@code toString()} naming the original
-   * class.
+   * The throwable itself when no message in its cause chain (suppressed included) needs redacting;
+   * otherwise a copy of the chain in which each throwable is replaced by one of the same kind
+   * ({@link IOException}, {@link RuntimeException} or {@link Exception}) with the redacted message,
+   * the original stack trace, and a {@code toString()} naming the original class.
    */
   public static @Nullable Throwable sanitize(@Nullable Throwable t) {
     if (t == null || isClean(t, Collections.newSetFromMap(new IdentityHashMap<>()))) {
@@ -361,8 +384,7 @@ public final class Secrets {
     }
   }
 
-  private static final class RedactedRuntimeException extends RuntimeException
-      implements Redacted {
+  private static final class RedactedRuntimeException extends RuntimeException implements Redacted {
     private static final long serialVersionUID = 1L;
     private final String original;
 

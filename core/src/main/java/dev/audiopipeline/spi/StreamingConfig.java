@@ -146,8 +146,8 @@ public final class StreamingConfig {
    */
   public static Duration checkPingInterval(Duration pingInterval) {
     if (pingInterval.isNegative()) {
-      throw new IllegalArgumentException("pingInterval " + pingInterval.toMillis()
-          + " ms: accepted 0 (off) or more");
+      throw new IllegalArgumentException(
+          "pingInterval " + pingInterval.toMillis() + " ms: accepted 0 (off) or more");
     }
     return pingInterval;
   }
@@ -235,8 +235,8 @@ public final class StreamingConfig {
     /**
      * For sources that can wait ({@link dev.audiopipeline.SttSessionOptions#sourceCanWait()}): how
      * much audio may wait unsent in the session while it streams before {@code send} blocks (the
-     * backpressure that slows a file down to what the provider takes). Default 1 s; accepted 100
-     * ms up to the replay buffer.
+     * backpressure that slows a file down to what the provider takes). Default 1 s; accepted 100 ms
+     * up to the replay buffer.
      */
     public Builder waitAhead(Duration v) {
       this.waitAhead = Objects.requireNonNull(v, "waitAhead == null");
@@ -272,8 +272,10 @@ public final class StreamingConfig {
     }
 
     public StreamingConfig build() {
-      if (chunk.compareTo(Duration.ofMillis(10)) < 0 || chunk.compareTo(Duration.ofMillis(500)) > 0) {
-        throw new IllegalArgumentException("chunk " + chunk.toMillis() + " ms: accepted 10..500 ms");
+      if (chunk.compareTo(Duration.ofMillis(10)) < 0
+          || chunk.compareTo(Duration.ofMillis(500)) > 0) {
+        throw new IllegalArgumentException(
+            "chunk " + chunk.toMillis() + " ms: accepted 10..500 ms");
       }
       if (replayBuffer.compareTo(Duration.ofSeconds(1)) < 0
           || replayBuffer.compareTo(Duration.ofMinutes(10)) > 0) {
@@ -285,9 +287,14 @@ public final class StreamingConfig {
             "maxQueuedBytes " + maxQueuedBytes + ": accepted >= 65536");
       }
       checkResponseTimeout(responseTimeout);
-      if (waitAhead.compareTo(Duration.ofMillis(100)) < 0 || waitAhead.compareTo(replayBuffer) > 0) {
-        throw new IllegalArgumentException("waitAhead " + waitAhead.toMillis()
-            + " ms: accepted 100 ms..replayBuffer (" + replayBuffer.toMillis() + " ms)");
+      if (waitAhead.compareTo(Duration.ofMillis(100)) < 0
+          || waitAhead.compareTo(replayBuffer) > 0) {
+        throw new IllegalArgumentException(
+            "waitAhead "
+                + waitAhead.toMillis()
+                + " ms: accepted 100 ms..replayBuffer ("
+                + replayBuffer.toMillis()
+                + " ms)");
       }
       if (tick.isNegative() || tick.isZero()) {
         throw new IllegalArgumentException("tick " + tick + " must be positive");

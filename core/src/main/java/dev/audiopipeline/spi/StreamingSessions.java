@@ -15,8 +15,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
 
 /**
- * The entry point a streaming provider opens its sessions through: the shell every WebSocket
- * {@link SttProvider} shares, so that a provider writes only its codec and its configuration.
+ * The entry point a streaming provider opens its sessions through: the shell every WebSocket {@link
+ * SttProvider} shares, so that a provider writes only its codec and its configuration.
  *
  * <p>One instance per provider instance. It owns the provider's timer scheduler ({@code threads}
  * named daemon threads {@code audio-pipeline-<provider>-<n>}), passes it and the provider's
@@ -87,11 +87,11 @@ public final class StreamingSessions implements AutoCloseable {
    * Opens a session; the body of a streaming provider's {@link SttProvider#openSession}. Returns at
    * once: the session connects in the background, failures arrive as events.
    *
-   * @param configure sets what is the provider's own on a fresh {@link StreamingConfig.Builder}
-   *     for this provider and format: at least the {@link StreamingConfig.Builder#codecFactory
-   *     codec}, usually built from {@code options} (e.g. its language), and the provider's
-   *     streaming options. Called once, on the caller's thread. Transport and scheduler are set
-   *     by this class.
+   * @param configure sets what is the provider's own on a fresh {@link StreamingConfig.Builder} for
+   *     this provider and format: at least the {@link StreamingConfig.Builder#codecFactory codec},
+   *     usually built from {@code options} (e.g. its language), and the provider's streaming
+   *     options. Called once, on the caller's thread. Transport and scheduler are set by this
+   *     class.
    * @throws NullPointerException if an argument is null
    * @throws IllegalStateException after {@link #close()}
    * @throws IllegalArgumentException if the configuration is invalid (from {@link
@@ -151,7 +151,11 @@ public final class StreamingSessions implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "StreamingSessions{provider=" + provider + ", open=" + open.size()
-        + (closed.get() ? ", closed" : "") + "}";
+    return "StreamingSessions{provider="
+        + provider
+        + ", open="
+        + open.size()
+        + (closed.get() ? ", closed" : "")
+        + "}";
   }
 }

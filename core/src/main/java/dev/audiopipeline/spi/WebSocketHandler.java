@@ -42,11 +42,18 @@ public interface WebSocketHandler {
       headers = Map.copyOf(headers);
     }
 
-    /** Status, the body as {@link Secrets#serverText} (a proxy may echo keys), header names only. */
+    /**
+     * Status, the body as {@link Secrets#serverText} (a proxy may echo keys), header names only.
+     */
     @Override
     public String toString() {
-      return "HttpFailure{status=" + status + ", body=" + Secrets.serverText(body) + ", headers="
-          + new java.util.TreeSet<>(headers.keySet()) + "}";
+      return "HttpFailure{status="
+          + status
+          + ", body="
+          + Secrets.serverText(body)
+          + ", headers="
+          + new java.util.TreeSet<>(headers.keySet())
+          + "}";
     }
   }
 }

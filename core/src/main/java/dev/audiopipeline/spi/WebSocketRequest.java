@@ -30,7 +30,6 @@ public final class WebSocketRequest {
     return new WebSocketRequest(uri, headers, subprotocols);
   }
 
-
   /**
    * Checks a provider's base URL up front, before any session needs it: {@code ws://} or {@code
    * wss://}, a host, optional port and path, no whitespace, query, fragment or user info.
@@ -38,13 +37,14 @@ public final class WebSocketRequest {
    * @param option what the value is called where the user set it (a builder option or an
    *     environment variable), for the message
    * @return the parsed URI, without a trailing slash
-   * @throws IllegalArgumentException naming {@code option}, what is wrong and what is accepted
-   *     (the value is shown without any query or user info)
+   * @throws IllegalArgumentException naming {@code option}, what is wrong and what is accepted (the
+   *     value is shown without any query or user info)
    */
   public static URI checkBaseUrl(String option, String value) {
     String shown = Secrets.safeUrl(value);
-    String accepted = "; accepted: a ws:// or wss:// URL with a host and optional port and path,"
-        + " e.g. wss://api.example.com or ws://127.0.0.1:8080";
+    String accepted =
+        "; accepted: a ws:// or wss:// URL with a host and optional port and path,"
+            + " e.g. wss://api.example.com or ws://127.0.0.1:8080";
     String bad = option + " '" + shown + "' is not a usable base URL: ";
     if (value.isBlank()) {
       throw new IllegalArgumentException(option + " is empty" + accepted);
@@ -52,8 +52,8 @@ public final class WebSocketRequest {
     for (int i = 0; i < value.length(); i++) {
       char ch = value.charAt(i);
       if (Character.isWhitespace(ch) || Character.isISOControl(ch)) {
-        throw new IllegalArgumentException(bad + "it contains whitespace or a control character"
-            + " at index " + i + accepted);
+        throw new IllegalArgumentException(
+            bad + "it contains whitespace or a control character" + " at index " + i + accepted);
       }
     }
     URI uri;
@@ -70,8 +70,11 @@ public final class WebSocketRequest {
       throw new IllegalArgumentException(bad + "no host" + accepted);
     }
     if (uri.getRawQuery() != null || uri.getRawFragment() != null || uri.getRawUserInfo() != null) {
-      throw new IllegalArgumentException(bad + "a query, fragment or user info is not allowed"
-          + " (keys go in the provider's apiKey)" + accepted);
+      throw new IllegalArgumentException(
+          bad
+              + "a query, fragment or user info is not allowed"
+              + " (keys go in the provider's apiKey)"
+              + accepted);
     }
     return uri;
   }
@@ -90,7 +93,10 @@ public final class WebSocketRequest {
 
   /** Scheme, host, port and path only: no query, no header values. */
   public String redactedUri() {
-    return uri.getScheme() + "://" + uri.getHost() + (uri.getPort() > 0 ? ":" + uri.getPort() : "")
+    return uri.getScheme()
+        + "://"
+        + uri.getHost()
+        + (uri.getPort() > 0 ? ":" + uri.getPort() : "")
         + uri.getPath();
   }
 

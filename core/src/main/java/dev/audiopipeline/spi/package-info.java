@@ -6,10 +6,10 @@
  * to events), its configuration, and a {@link dev.audiopipeline.spi.WebSocketTransport} (usually
  * {@code OkHttpWebSocketTransport.forStreaming} from transport-okhttp). It opens every session
  * through {@link dev.audiopipeline.spi.StreamingSessions}, which runs the same state machine for
- * every provider: connecting → open → streaming → finalizing → closed, 50 ms chunking,
- * keep-alives, reconnects with {@link dev.audiopipeline.spi.ReconnectPolicy backoff and a
- * quick-failure breaker}, a bounded replay buffer and the per-connection audio clock that keeps
- * times on the speaker's timeline across reconnects.
+ * every provider: connecting → open → streaming → finalizing → closed, 50 ms chunking, keep-alives,
+ * reconnects with {@link dev.audiopipeline.spi.ReconnectPolicy backoff and a quick-failure
+ * breaker}, a bounded replay buffer and the per-connection audio clock that keeps times on the
+ * speaker's timeline across reconnects.
  *
  * <h2>Writing a provider</h2>
  *
@@ -31,9 +31,9 @@
  * </ol>
  *
  * <p>{@link dev.audiopipeline.spi.Secrets} is the library's one redaction rule: check a key with
- * {@code checkCredential} when it is configured, pass server text through {@code serverText}
- * before logging it; exceptions derived from {@link dev.audiopipeline.AudioPipelineException}
- * redact their message and cause chain themselves.
+ * {@code checkCredential} when it is configured, pass server text through {@code serverText} before
+ * logging it; exceptions derived from {@link dev.audiopipeline.AudioPipelineException} redact their
+ * message and cause chain themselves.
  *
  * <p>Core stays free of OkHttp and Jackson: this package speaks only JDK types.
  */

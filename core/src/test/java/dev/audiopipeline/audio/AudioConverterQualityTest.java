@@ -133,8 +133,7 @@ class AudioConverterQualityTest {
   void holdsAtMost3msAndTheImpulseLandsWhereTheDelaySays() {
     AudioConverter c = AudioConverter.create(IN, OUT);
     assertThat(c.delayMicros()).isLessThanOrEqualTo(3000);
-    assertThat(c.delayMicros())
-        .isCloseTo(c.delayFrames() * 1_000_000L / 16000, within(1L));
+    assertThat(c.delayMicros()).isCloseTo(c.delayFrames() * 1_000_000L / 16000, within(1L));
 
     short[] x = new short[48000 * 2];
     x[2 * 4800] = 30000;
@@ -170,10 +169,10 @@ class AudioConverterQualityTest {
   }
 
   /**
-   * The same bar, relative to the lower Nyquist frequency, for the rates added for issue #9 and
-   * the interpolated engine: pass band within ±0.1 dB up to 87.5 %; from 106.25 % to the input
-   * Nyquist frequency (down-sampling) every tone down by 90 dB, or (up-sampling) the image of every
-   * tone from 50 % to 87.5 % down by 90 dB.
+   * The same bar, relative to the lower Nyquist frequency, for the rates added for issue #9 and the
+   * interpolated engine: pass band within ±0.1 dB up to 87.5 %; from 106.25 % to the input Nyquist
+   * frequency (down-sampling) every tone down by 90 dB, or (up-sampling) the image of every tone
+   * from 50 % to 87.5 % down by 90 dB.
    */
   @ParameterizedTest(name = "{0} Hz -> {1} Hz")
   @CsvSource({
@@ -196,8 +195,10 @@ class AudioConverterQualityTest {
       double hz = 0.875 * nyquist * i / 24;
       AudioConverter c = AudioConverter.create(in, AudioFormat.mono(outRate));
       short[] y = convertAll(c, Signals.tone(in, hz, AMP, 0.2, 0.3));
-      double g = db(amplitude(y, c.delayFrames() + 100, y.length - c.delayFrames() - 100, hz,
-          outRate) / AMP);
+      double g =
+          db(
+              amplitude(y, c.delayFrames() + 100, y.length - c.delayFrames() - 100, hz, outRate)
+                  / AMP);
       assertThat(g).as("gain at %.0f Hz", hz).isBetween(-0.1, 0.1);
       passMin = Math.min(passMin, g);
       passMax = Math.max(passMax, g);
@@ -210,8 +211,10 @@ class AudioConverterQualityTest {
         AudioConverter c = AudioConverter.create(in, AudioFormat.mono(outRate));
         short[] x = Signals.tone(in, hz, AMP, 0.2, Math.PI / 4);
         short[] y = convertAll(c, x);
-        double out = db(rms(y, c.delayFrames() + 100, y.length - c.delayFrames() - 100)
-            / rms(x, 0, x.length));
+        double out =
+            db(
+                rms(y, c.delayFrames() + 100, y.length - c.delayFrames() - 100)
+                    / rms(x, 0, x.length));
         assertThat(out).as("tone %.0f Hz", hz).isLessThan(-90);
         worst = Math.max(worst, out);
       }
@@ -221,13 +224,22 @@ class AudioConverterQualityTest {
         double image = inRate - hz;
         AudioConverter c = AudioConverter.create(in, AudioFormat.mono(outRate));
         short[] y = convertAll(c, Signals.tone(in, hz, AMP, 0.2, 0.5));
-        double out = db(amplitude(y, c.delayFrames() + 100, y.length - c.delayFrames() - 100,
-            image, outRate, hz) / AMP);
+        double out =
+            db(
+                amplitude(
+                        y,
+                        c.delayFrames() + 100,
+                        y.length - c.delayFrames() - 100,
+                        image,
+                        outRate,
+                        hz)
+                    / AMP);
         assertThat(out).as("image of %.0f Hz at %.0f Hz", hz, image).isLessThan(-90);
         worst = Math.max(worst, out);
       }
     }
-    System.out.printf("%d -> %d Hz: pass band %.3f .. %.3f dB, worst stop band / image %.1f dB%n",
+    System.out.printf(
+        "%d -> %d Hz: pass band %.3f .. %.3f dB, worst stop band / image %.1f dB%n",
         inRate, outRate, passMin, passMax, worst);
   }
 }

@@ -19,8 +19,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 /** Streaming, every rate pair, lifecycle and bad input. */
 class AudioConverterTest {
   // the common rates, and 44 101 Hz: no large common factor with any output (interpolated table)
-  private static final int[] RATES = {8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 44101,
-      48000, 88200, 96000, 192000};
+  private static final int[] RATES = {
+    8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 44101, 48000, 88200, 96000, 192000
+  };
   private static final int[] OUT_RATES = {8000, 16000, 24000};
 
   static Stream<Arguments> pairs() {
@@ -168,8 +169,7 @@ class AudioConverterTest {
         // the wanted tone is still there
         assertThat(db(amplitude(y, from, to, hz, outRate, image) / 16384)).isBetween(-0.1, 0.1);
       }
-      assertThat(unwanted).as("%s Hz -> %s Hz, tone %.0f Hz", inRate, outRate, hz)
-          .isLessThan(-90);
+      assertThat(unwanted).as("%s Hz -> %s Hz, tone %.0f Hz", inRate, outRate, hz).isLessThan(-90);
     }
   }
 
@@ -280,7 +280,8 @@ class AudioConverterTest {
         .isInstanceOf(IndexOutOfBoundsException.class);
     assertThatThrownBy(() -> c.convert(new short[960], 100, 960, out, 0))
         .isInstanceOf(IndexOutOfBoundsException.class);
-    assertThatThrownBy(() -> c.drain(new short[1], 0)).isInstanceOf(IndexOutOfBoundsException.class);
+    assertThatThrownBy(() -> c.drain(new short[1], 0))
+        .isInstanceOf(IndexOutOfBoundsException.class);
     // nothing was consumed by the refused calls
     assertThat(convertAll(c, new short[960]))
         .hasSize(c.delayFrames() + 160)

@@ -1,15 +1,15 @@
 package dev.audiopipeline.io;
 
-import dev.audiopipeline.AudioPipelineException;
-import dev.audiopipeline.SpeakerStream;
-import dev.audiopipeline.audio.AudioFormat;
-import dev.audiopipeline.audio.AudioSink;
-import dev.audiopipeline.audio.AudioSource;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.audiopipeline.AudioPipelineException;
+import dev.audiopipeline.SpeakerStream;
+import dev.audiopipeline.audio.AudioFormat;
+import dev.audiopipeline.audio.AudioSink;
+import dev.audiopipeline.audio.AudioSource;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -36,32 +36,34 @@ class MicrophoneSourceTest {
     CountDownLatch frames = new CountDownLatch(20);
     AtomicLong samples = new AtomicLong();
     try (MicrophoneSource mic = new MicrophoneSource("me", FORMAT)) {
-      mic.start(new NoopListener() {
-        @Override
-        public void speakerJoined(SpeakerStream stream) {
-          stream.start(new AudioSink() {
+      mic.start(
+          new NoopListener() {
             @Override
-            public boolean offer(short[] s, int o, int l, long ts) {
-              return true;
-            }
+            public void speakerJoined(SpeakerStream stream) {
+              stream.start(
+                  new AudioSink() {
+                    @Override
+                    public boolean offer(short[] s, int o, int l, long ts) {
+                      return true;
+                    }
 
-            @Override
-            public boolean offerBytes(byte[] pcm, int o, int l, long ts) {
-              samples.addAndGet(l / 2);
-              frames.countDown();
-              return true;
-            }
+                    @Override
+                    public boolean offerBytes(byte[] pcm, int o, int l, long ts) {
+                      samples.addAndGet(l / 2);
+                      frames.countDown();
+                      return true;
+                    }
 
-            @Override
-            public void put(short[] s, int o, int l, long ts) {}
+                    @Override
+                    public void put(short[] s, int o, int l, long ts) {}
 
-            @Override
-            public AudioFormat format() {
-              return FORMAT;
+                    @Override
+                    public AudioFormat format() {
+                      return FORMAT;
+                    }
+                  });
             }
           });
-        }
-      });
       assertThat(frames.await(10, TimeUnit.SECONDS)).isTrue();
     }
     assertThat(samples.get()).isGreaterThanOrEqualTo(20 * 160);

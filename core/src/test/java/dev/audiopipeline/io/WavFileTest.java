@@ -1,10 +1,10 @@
 package dev.audiopipeline.io;
 
-import dev.audiopipeline.audio.AudioConverter;
-import dev.audiopipeline.audio.AudioFormat;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.audiopipeline.audio.AudioConverter;
+import dev.audiopipeline.audio.AudioFormat;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -64,8 +64,10 @@ class WavFileTest {
     ByteArrayOutputStream bos = new ByteArrayOutputStream();
     WavFile.write(bos, AudioFormat.MONO_16K, new short[4], 0, 4);
     byte[] b = bos.toByteArray();
-    ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putShort(20, (short) 3).putShort(34,
-        (short) 32);
+    ByteBuffer.wrap(b)
+        .order(ByteOrder.LITTLE_ENDIAN)
+        .putShort(20, (short) 3)
+        .putShort(34, (short) 32);
     Files.write(floatWav, b);
     assertThatThrownBy(() -> WavFile.open(floatWav))
         .isInstanceOf(IllegalArgumentException.class)
@@ -101,9 +103,10 @@ class WavFileTest {
 
   /** A chunk: id, then the unsigned 32-bit size (which may lie), then the body and its pad byte. */
   private static byte[] chunk(String id, long declaredSize, byte[] body) {
-    ByteBuffer b = ByteBuffer.allocate(8 + body.length + (body.length & 1))
-        .order(ByteOrder.LITTLE_ENDIAN);
-    b.put(id.getBytes(java.nio.charset.StandardCharsets.US_ASCII)).putInt((int) declaredSize)
+    ByteBuffer b =
+        ByteBuffer.allocate(8 + body.length + (body.length & 1)).order(ByteOrder.LITTLE_ENDIAN);
+    b.put(id.getBytes(java.nio.charset.StandardCharsets.US_ASCII))
+        .putInt((int) declaredSize)
         .put(body);
     return b.array();
   }
@@ -113,10 +116,17 @@ class WavFileTest {
   }
 
   private static byte[] fmt(int tag, int channels, long rate, int blockAlign, int bits) {
-    return chunk("fmt ", ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN)
-        .putShort((short) tag).putShort((short) channels).putInt((int) rate)
-        .putInt((int) (rate * blockAlign)).putShort((short) blockAlign).putShort((short) bits)
-        .array());
+    return chunk(
+        "fmt ",
+        ByteBuffer.allocate(16)
+            .order(ByteOrder.LITTLE_ENDIAN)
+            .putShort((short) tag)
+            .putShort((short) channels)
+            .putInt((int) rate)
+            .putInt((int) (rate * blockAlign))
+            .putShort((short) blockAlign)
+            .putShort((short) bits)
+            .array());
   }
 
   private static byte[] pcm(short... samples) {
@@ -157,12 +167,14 @@ class WavFileTest {
     // cover art in LIST and id3, a broadcast iXML, a big odd-sized JUNK (pad byte): all larger than
     // the 64 KB read buffer, which is where BufferedInputStream.skip stops short
     short[] audio = {1, -2, 3, -4, 5, -6};
-    byte[] bytes = wav(fmt(1, 2, 44_100, 4, 16),
-        chunk("LIST", fill(200 * 1024, 1)),
-        chunk("JUNK", fill(100_001, 2)),
-        chunk("iXML", fill(70_000, 3)),
-        chunk("id3 ", fill(300_000, 4)),
-        chunk("data", pcm(audio)));
+    byte[] bytes =
+        wav(
+            fmt(1, 2, 44_100, 4, 16),
+            chunk("LIST", fill(200 * 1024, 1)),
+            chunk("JUNK", fill(100_001, 2)),
+            chunk("iXML", fill(70_000, 3)),
+            chunk("id3 ", fill(300_000, 4)),
+            chunk("data", pcm(audio)));
     try (WavFile.Reader r = WavFile.open(file("tagged.wav", bytes))) {
       assertThat(r.format()).isEqualTo(new AudioFormat(44_100, 2));
       assertThat(r.frames()).isEqualTo(3);
@@ -199,22 +211,29 @@ class WavFileTest {
     AtomicLong skipped = new AtomicLong();
     InputStream body = new ZeroStream(junk, skipped);
     InputStream tail = new ByteArrayInputStream(chunk("data", pcm(audio)));
-    InputStream all = new SequenceInputStream(Collections.enumeration(List.of(
-        new ByteArrayInputStream(head), body, tail)));
-    InputStream stingy = new java.io.FilterInputStream(all) {
-      @Override
-      public long skip(long n) throws IOException {
-        return super.skip(Math.min(n, 1 << 20)); // skips less than asked, as streams may
-      }
-    };
+    InputStream all =
+        new SequenceInputStream(
+            Collections.enumeration(List.of(new ByteArrayInputStream(head), body, tail)));
+    InputStream stingy =
+        new java.io.FilterInputStream(all) {
+          @Override
+          public long skip(long n) throws IOException {
+            return super.skip(Math.min(n, 1 << 20)); // skips less than asked, as streams may
+          }
+        };
     try (WavFile.Reader r = WavFile.open(stingy, "huge.wav")) {
       assertThat(r.readAll()).containsExactly(audio);
     }
     assertThat(skipped.get()).isEqualTo(junk);
 
     // the same size on a small file: the file ends inside the chunk, said plainly, nothing loaded
-    Path small = file("liar.wav", wav(fmt(1, 1, 16_000, 2, 16), chunk("JUNK", junk, fill(10, 5)),
-        chunk("data", pcm(audio))));
+    Path small =
+        file(
+            "liar.wav",
+            wav(
+                fmt(1, 1, 16_000, 2, 16),
+                chunk("JUNK", junk, fill(10, 5)),
+                chunk("data", pcm(audio))));
     assertThatThrownBy(() -> WavFile.open(small))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("liar.wav")
@@ -226,15 +245,16 @@ class WavFileTest {
   void aStreamedOrTruncatedDataChunkIsReadToTheEnd() throws Exception {
     short[] audio = {10, 20, 30, 40, 50};
     // 0xFFFFFFFF: a streamed WAV whose header was never patched
-    Path streamed = file("streamed.wav",
-        wav(fmt(1, 1, 16_000, 2, 16), chunk("data", 0xFFFFFFFFL, pcm(audio))));
+    Path streamed =
+        file("streamed.wav", wav(fmt(1, 1, 16_000, 2, 16), chunk("data", 0xFFFFFFFFL, pcm(audio))));
     try (WavFile.Reader r = WavFile.open(streamed)) {
       assertThat(r.frames()).isEqualTo(-1);
       assertThat(r.readAll()).containsExactly(audio);
     }
     // 0: the same, from another writer
-    try (WavFile.Reader r = WavFile.open(file("zero.wav",
-        wav(fmt(1, 1, 16_000, 2, 16), chunk("data", 0, pcm(audio)))))) {
+    try (WavFile.Reader r =
+        WavFile.open(
+            file("zero.wav", wav(fmt(1, 1, 16_000, 2, 16), chunk("data", 0, pcm(audio)))))) {
       assertThat(r.readAll()).containsExactly(audio);
     }
     // the header promises a million bytes, the file holds ten (and an odd byte): what is there
@@ -258,10 +278,20 @@ class WavFileTest {
   @Test
   void rf64TakesTheDataSizeFromItsDs64Chunk() throws Exception {
     short[] audio = {1, 2, 3, 4};
-    byte[] ds64 = ByteBuffer.allocate(28).order(ByteOrder.LITTLE_ENDIAN)
-        .putLong(0).putLong(4).putLong(2).putInt(0).array(); // data size 4 bytes: 2 samples
-    byte[] bytes = wav("RF64", chunk("ds64", ds64), fmt(1, 1, 48_000, 2, 16),
-        chunk("data", 0xFFFFFFFFL, pcm(audio)));
+    byte[] ds64 =
+        ByteBuffer.allocate(28)
+            .order(ByteOrder.LITTLE_ENDIAN)
+            .putLong(0)
+            .putLong(4)
+            .putLong(2)
+            .putInt(0)
+            .array(); // data size 4 bytes: 2 samples
+    byte[] bytes =
+        wav(
+            "RF64",
+            chunk("ds64", ds64),
+            fmt(1, 1, 48_000, 2, 16),
+            chunk("data", 0xFFFFFFFFL, pcm(audio)));
     try (WavFile.Reader r = WavFile.open(file("big.rf64.wav", bytes))) {
       assertThat(r.frames()).isEqualTo(2);
       assertThat(r.readAll()).containsExactly((short) 1, (short) 2);
@@ -272,8 +302,8 @@ class WavFileTest {
   void malformedHeadersAreRefusedSayingWhatWasWrong() throws Exception {
     byte[] data = chunk("data", pcm((short) 1));
     // the rate field read as unsigned: 4294967295 Hz, not -1 Hz
-    assertThatThrownBy(() -> WavFile.open(file("rate.wav", wav(fmt(1, 1, 0xFFFFFFFFL, 2, 16),
-        data))))
+    assertThatThrownBy(
+            () -> WavFile.open(file("rate.wav", wav(fmt(1, 1, 0xFFFFFFFFL, 2, 16), data))))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("rate.wav")
         .hasMessageContaining("4294967295 Hz")
@@ -285,26 +315,31 @@ class WavFileTest {
     assertThatThrownBy(() -> WavFile.open(file("align.wav", wav(fmt(1, 2, 16_000, 2, 16), data))))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("block align 2");
-    assertThatThrownBy(() -> WavFile.open(file("short.wav", wav(chunk("fmt ", new byte[8]),
-        data))))
+    assertThatThrownBy(() -> WavFile.open(file("short.wav", wav(chunk("fmt ", new byte[8]), data))))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("malformed fmt chunk of 8 bytes");
     assertThatThrownBy(() -> WavFile.open(file("order.wav", wav(data, fmt(1, 1, 16_000, 2, 16)))))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("data chunk before fmt chunk");
-    assertThatThrownBy(() -> WavFile.open(file("nodata.wav", wav(fmt(1, 1, 16_000, 2, 16),
-        chunk("LIST", new byte[5])))))
+    assertThatThrownBy(
+            () ->
+                WavFile.open(
+                    file("nodata.wav", wav(fmt(1, 1, 16_000, 2, 16), chunk("LIST", new byte[5])))))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("no data chunk")
         .hasMessageContaining("'fmt ', 'LIST'");
-    byte[] garbage = wav(fmt(1, 1, 16_000, 2, 16), new byte[] {0, 1, 2, 3, 4, 0, 0, 0, 9, 9, 9, 9},
-        data);
+    byte[] garbage =
+        wav(fmt(1, 1, 16_000, 2, 16), new byte[] {0, 1, 2, 3, 4, 0, 0, 0, 9, 9, 9, 9}, data);
     assertThatThrownBy(() -> WavFile.open(file("garbage.wav", garbage)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("malformed chunk header at byte 36")
         .hasMessageContaining("00010203");
-    assertThatThrownBy(() -> WavFile.open(file("twofmt.wav", wav(fmt(1, 1, 16_000, 2, 16),
-        fmt(1, 2, 16_000, 4, 16), data))))
+    assertThatThrownBy(
+            () ->
+                WavFile.open(
+                    file(
+                        "twofmt.wav",
+                        wav(fmt(1, 1, 16_000, 2, 16), fmt(1, 2, 16_000, 4, 16), data))))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("second fmt chunk");
     assertThatThrownBy(() -> WavFile.open(file("empty.wav", new byte[0])))
@@ -317,14 +352,18 @@ class WavFileTest {
     // 11.025 and 96 kHz were accepted by the source and refused by the converter after the model
     // loaded; now the file's rate is the only check, at build time, and every rate it lets through
     // converts to every rate a recogniser asks for
-    for (int rate : new int[] {8_000, 11_025, 12_000, 16_000, 22_050, 32_000, 44_100, 48_000,
-        88_200, 96_000, 176_400, 192_000, 384_000}) {
+    for (int rate :
+        new int[] {
+          8_000, 11_025, 12_000, 16_000, 22_050, 32_000, 44_100, 48_000, 88_200, 96_000, 176_400,
+          192_000, 384_000
+        }) {
       Path p = dir.resolve(rate + ".wav");
       WavFile.write(p, new AudioFormat(rate, 2), new short[2 * rate / 100]);
       assertThat(WavFileSource.builder().stereo(p, "a", "b").build()).isNotNull();
       for (int out : new int[] {8_000, 16_000, 24_000, 48_000}) {
         assertThat(AudioConverter.isSupported(new AudioFormat(rate, 2), AudioFormat.mono(out)))
-            .as("%d Hz to %d Hz", rate, out).isTrue();
+            .as("%d Hz to %d Hz", rate, out)
+            .isTrue();
       }
     }
   }

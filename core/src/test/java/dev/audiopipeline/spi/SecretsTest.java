@@ -51,7 +51,8 @@ class SecretsTest {
         Arguments.of("Authorization: Token 0123456789abcdef0123", "Authorization: Token ***"),
         Arguments.of("authorization: Bearer abc.def.ghi", "authorization: Bearer ***"),
         Arguments.of("xi-api-key: unknownkey1234", "xi-api-key: ***"),
-        Arguments.of("{\"xi-api-key\":\"unknownkey1234\",\"a\":1}", "{\"xi-api-key\":\"***\",\"a\":1}"),
+        Arguments.of(
+            "{\"xi-api-key\":\"unknownkey1234\",\"a\":1}", "{\"xi-api-key\":\"***\",\"a\":1}"),
         Arguments.of("wss://h/rtc?access_token=abc123&x=1", "wss://h/rtc?access_token=***&x=1"),
         Arguments.of("GET /listen?token=abc123 HTTP/1.1", "GET /listen?token=*** HTTP/1.1"),
         Arguments.of("api_key=abc123; next", "api_key=***; next"),
@@ -71,13 +72,15 @@ class SecretsTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {
-      "token verification failed",
-      "server closed the connection: NET-0001 (no audio received)",
-      "keyterm=hello&max_tokens=5",
-      "Invalid API key",
-      "voice 21m00Tcm4TlvDq8ikWAM not found",
-      "ws://127.0.0.1:8080/v1/listen"})
+  @ValueSource(
+      strings = {
+        "token verification failed",
+        "server closed the connection: NET-0001 (no audio received)",
+        "keyterm=hello&max_tokens=5",
+        "Invalid API key",
+        "voice 21m00Tcm4TlvDq8ikWAM not found",
+        "ws://127.0.0.1:8080/v1/listen"
+      })
   void ordinaryProseSurvives(String text) {
     assertThat(Secrets.redact(text)).isEqualTo(text);
   }
@@ -112,8 +115,9 @@ class SecretsTest {
     String pasted = "sk_test_SEC\u200bRET_4242_zw";
     assertThatThrownBy(() -> Secrets.checkCredential("DEEPGRAM_API_KEY", pasted))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("your DEEPGRAM_API_KEY contains an invisible character (U+200B at position 12"
-            + " of 23); paste it again: keys and tokens are printable ASCII only")
+        .hasMessage(
+            "your DEEPGRAM_API_KEY contains an invisible character (U+200B at position 12"
+                + " of 23); paste it again: keys and tokens are printable ASCII only")
         .hasMessageNotContaining("sk_test")
         .hasMessageNotContaining("RET_4242");
   }
@@ -184,12 +188,26 @@ class SecretsTest {
     all.add(new AudioPipelineException("failed: " + KEY, okhttp));
     all.add(new ConnectionException("cannot open: " + KEY, new IOException(KEY, okhttp)));
     all.add(new ProtocolException("bad json near '" + KEY + "'", okhttp));
-    all.add(new ProviderException("deepgram", "page: Authorization: Token " + KEY, 401,
-        ProviderException.NONE, "type " + KEY, false, okhttp));
-    all.add(new AuthenticationException("elevenlabs", "<pre>xi-api-key: " + KEY + "</pre>", 401,
-        ProviderException.NONE, KEY, null));
-    all.add(new dev.audiopipeline.QuotaExceededException("elevenlabs", "quota for " + KEY,
-        ProviderException.NONE, 1008, null, okhttp));
+    all.add(
+        new ProviderException(
+            "deepgram",
+            "page: Authorization: Token " + KEY,
+            401,
+            ProviderException.NONE,
+            "type " + KEY,
+            false,
+            okhttp));
+    all.add(
+        new AuthenticationException(
+            "elevenlabs",
+            "<pre>xi-api-key: " + KEY + "</pre>",
+            401,
+            ProviderException.NONE,
+            KEY,
+            null));
+    all.add(
+        new dev.audiopipeline.QuotaExceededException(
+            "elevenlabs", "quota for " + KEY, ProviderException.NONE, 1008, null, okhttp));
     AudioPipelineException late = new AudioPipelineException("late cause");
     late.initCause(okhttp);
     all.add(late);
@@ -205,8 +223,11 @@ class SecretsTest {
 
   @Test
   void refusedUpgradeShowsNeitherEchoedKeyNorHeaderValues() {
-    WebSocketHandler.HttpFailure f = new WebSocketHandler.HttpFailure(401,
-        "<pre>authorization: Token " + KEY + "</pre>", java.util.Map.of("x-echo-key", KEY));
+    WebSocketHandler.HttpFailure f =
+        new WebSocketHandler.HttpFailure(
+            401,
+            "<pre>authorization: Token " + KEY + "</pre>",
+            java.util.Map.of("x-echo-key", KEY));
     assertThat(f.toString()).doesNotContain(KEY).contains("status=401").contains("x-echo-key");
     assertThat(f.body()).contains(KEY); // the codec still gets what the server said
   }

@@ -98,8 +98,11 @@ class StreamingSessionsTest {
   }
 
   private static List<String> acmeThreads() {
-    return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive)
-        .map(Thread::getName).filter(n -> n.startsWith("audio-pipeline-acme-")).toList();
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(Thread::isAlive)
+        .map(Thread::getName)
+        .filter(n -> n.startsWith("audio-pipeline-acme-"))
+        .toList();
   }
 
   @Test
@@ -109,12 +112,19 @@ class StreamingSessionsTest {
     StreamingSessions sessions =
         StreamingSessions.create("acme", AudioFormat.MONO_16K, transport, 1);
     List<SttSessionOptions> seen = new CopyOnWriteArrayList<>();
-    SttSession a = sessions.open(SttSessionOptions.of("a"), e -> { }, (o, config) -> {
-      seen.add(o);
-      config.transport(providersOwn).codecFactory(StreamingSessionsTest::codec);
-    });
-    SttSession b = sessions.open(SttSessionOptions.of("b"), e -> { },
-        (o, config) -> config.codecFactory(StreamingSessionsTest::codec));
+    SttSession a =
+        sessions.open(
+            SttSessionOptions.of("a"),
+            e -> {},
+            (o, config) -> {
+              seen.add(o);
+              config.transport(providersOwn).codecFactory(StreamingSessionsTest::codec);
+            });
+    SttSession b =
+        sessions.open(
+            SttSessionOptions.of("b"),
+            e -> {},
+            (o, config) -> config.codecFactory(StreamingSessionsTest::codec));
     assertThat(seen).extracting(SttSessionOptions::streamId).containsExactly("a");
     assertThat(transport.requests).extracting(WebSocketRequest::uri).containsExactly(URL, URL);
     assertThat(providersOwn.requests).as("transport and scheduler are the shell's").isEmpty();
@@ -128,9 +138,14 @@ class StreamingSessionsTest {
       assertThatThrownBy(() -> s.send(new short[160], 0, 160))
           .isInstanceOf(IllegalStateException.class);
     }
-    assertThatThrownBy(() -> sessions.open(SttSessionOptions.of("c"), e -> { },
-        (o, config) -> config.codecFactory(StreamingSessionsTest::codec)))
-        .isInstanceOf(IllegalStateException.class).hasMessage("acme provider is closed");
+    assertThatThrownBy(
+            () ->
+                sessions.open(
+                    SttSessionOptions.of("c"),
+                    e -> {},
+                    (o, config) -> config.codecFactory(StreamingSessionsTest::codec)))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("acme provider is closed");
     long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
     while (!acmeThreads().isEmpty() && System.nanoTime() < deadline) {
       Thread.sleep(20);
@@ -146,10 +161,12 @@ class StreamingSessionsTest {
         .hasMessage("schedulerThreads 0: accepted >= 1");
     try (StreamingSessions sessions =
         StreamingSessions.create("acme", AudioFormat.MONO_16K, transport, 1)) {
-      assertThatThrownBy(() -> sessions.open(null, e -> { }, (o, c) -> { }))
-          .isInstanceOf(NullPointerException.class).hasMessage("options == null");
-      assertThatThrownBy(() -> sessions.open(SttSessionOptions.of("x"), e -> { }, (o, c) -> { }))
-          .as("a configuration without a codec").isInstanceOf(NullPointerException.class)
+      assertThatThrownBy(() -> sessions.open(null, e -> {}, (o, c) -> {}))
+          .isInstanceOf(NullPointerException.class)
+          .hasMessage("options == null");
+      assertThatThrownBy(() -> sessions.open(SttSessionOptions.of("x"), e -> {}, (o, c) -> {}))
+          .as("a configuration without a codec")
+          .isInstanceOf(NullPointerException.class)
           .hasMessageContaining("codecFactory");
       assertThat(transport.requests).isEmpty();
     }
@@ -157,19 +174,27 @@ class StreamingSessionsTest {
 
   @Test
   void providerEnvNamesTheVariableNeverTheValue() {
-    Map<String, String> vars = Map.of("ACME_API_KEY", "made-up-key-1", "ACME_MODEL", "  ",
-        "ACME_BASE_URL", "https://api.acme.test");
+    Map<String, String> vars =
+        Map.of(
+            "ACME_API_KEY",
+            "made-up-key-1",
+            "ACME_MODEL",
+            "  ",
+            "ACME_BASE_URL",
+            "https://api.acme.test");
     ProviderEnv env = ProviderEnv.of("acme", vars::get);
     assertThat(env.credential("ACME_API_KEY", "Acme API key")).isEqualTo("made-up-key-1");
     assertThat(env.get("ACME_MODEL")).as("blank is unset").isNull();
     assertThat(env.get("ACME_LANGUAGE")).isNull();
     assertThatThrownBy(() -> env.credential("ACME_OTHER_KEY", "Acme API key"))
         .isInstanceOf(IllegalStateException.class)
-        .hasMessage("ACME_OTHER_KEY is not set: export your Acme API key, or use"
-            + " builder().apiKey(...)");
+        .hasMessage(
+            "ACME_OTHER_KEY is not set: export your Acme API key, or use"
+                + " builder().apiKey(...)");
     assertThatThrownBy(() -> env.baseUrl("ACME_BASE_URL", env.get("ACME_BASE_URL")))
         .isInstanceOf(dev.audiopipeline.AudioPipelineException.class)
-        .hasMessageContaining("acme: ").hasMessageContaining("ACME_BASE_URL")
+        .hasMessageContaining("acme: ")
+        .hasMessageContaining("ACME_BASE_URL")
         .hasMessageNotContaining("made-up-key-1");
     assertThat(env.baseUrl("ACME_BASE_URL", "wss://api.acme.test"))
         .isEqualTo("wss://api.acme.test");

@@ -62,9 +62,7 @@ public final class ConvertPcm {
     }
   }
 
-  /**
-   * Runs the tool on the given streams and returns the exit status. Does not close the streams.
-   */
+  /** Runs the tool on the given streams and returns the exit status. Does not close the streams. */
   static int run(String[] args, InputStream in, OutputStream out, PrintStream err)
       throws IOException {
     Options options;

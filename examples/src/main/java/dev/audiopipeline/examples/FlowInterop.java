@@ -17,8 +17,9 @@ import reactor.core.publisher.Flux;
  * The README's interop snippets, compiled: a {@link TranscriptionSession} is a plain {@code
  * java.util.concurrent.Flow.Publisher}, so Reactor and RxJava consume it through their adapters.
  *
- * <p>Run: {@code ./mvnw -q -pl examples exec:java -Dexec.mainClass=dev.audiopipeline.examples.FlowInterop
- * -Dexec.args="recruiter.wav candidate.wav"}
+ * <p>Run: {@code ./mvnw -q -pl examples exec:java
+ * -Dexec.mainClass=dev.audiopipeline.examples.FlowInterop -Dexec.args="recruiter.wav
+ * candidate.wav"}
  */
 public final class FlowInterop {
   private FlowInterop() {}
@@ -41,11 +42,12 @@ public final class FlowInterop {
     }
     WavFileSource files;
     try {
-      files = WavFileSource.builder()
-          .speaker("recruiter", Path.of(args[0]))
-          .speaker("candidate", Path.of(args[1]))
-          .realTime(false)
-          .build();
+      files =
+          WavFileSource.builder()
+              .speaker("recruiter", Path.of(args[0]))
+              .speaker("candidate", Path.of(args[1]))
+              .realTime(false)
+              .build();
     } catch (IllegalArgumentException e) {
       System.err.println("error: " + e.getMessage());
       System.exit(2);
@@ -54,8 +56,8 @@ public final class FlowInterop {
     try (SphinxSttProvider stt = SphinxSttProvider.create(); // any SttProvider
         TranscriptionSession session =
             AudioPipeline.builder().stt(stt).build().startTranscription(files)) {
-      List<Transcript> finals = finalsWithReactor(session).collectList()
-          .block(Duration.ofMinutes(10));
+      List<Transcript> finals =
+          finalsWithReactor(session).collectList().block(Duration.ofMinutes(10));
       for (Transcript t : finals) {
         System.out.printf("%8d ms  %-10s %s%n", t.startMs(), t.speaker(), t.text());
       }

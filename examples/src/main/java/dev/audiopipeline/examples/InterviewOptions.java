@@ -50,10 +50,13 @@ record InterviewOptions(
         case "--candidate-identity" -> candidateIdentity = identity(value(args, ++i, a), a);
         case "--duration" -> duration = seconds(value(args, ++i, a), a);
         case "--verbose", "--debug" -> verbose = true;
-        default -> throw new IllegalArgumentException(
-            "unknown option '" + a + "': accepted --fast, --out DIR, --recruiter-wav FILE,"
-                + " --candidate-wav FILE, --language CODE, --stt NAME, --recruiter-identity ID,"
-                + " --candidate-identity ID, --duration SECONDS, --verbose, --help");
+        default ->
+            throw new IllegalArgumentException(
+                "unknown option '"
+                    + a
+                    + "': accepted --fast, --out DIR, --recruiter-wav FILE,"
+                    + " --candidate-wav FILE, --language CODE, --stt NAME, --recruiter-identity ID,"
+                    + " --candidate-identity ID, --duration SECONDS, --verbose, --help");
       }
     }
     if ((recruiter == null) != (candidate == null)) {
@@ -62,8 +65,11 @@ record InterviewOptions(
               + " neither for the bundled interview");
     }
     if (stt != null && !SttChoice.NAMES.contains(stt)) {
-      throw new IllegalArgumentException("--stt '" + stt + "' is not a recogniser: accepted "
-          + String.join(", ", SttChoice.NAMES));
+      throw new IllegalArgumentException(
+          "--stt '"
+              + stt
+              + "' is not a recogniser: accepted "
+              + String.join(", ", SttChoice.NAMES));
     }
     if (language != null) {
       try {
@@ -74,15 +80,30 @@ record InterviewOptions(
     }
     boolean embedded = stt == null || stt.equals("sphinx");
     if (embedded && language != null && !embeddedAccepts(language)) {
-      throw new IllegalArgumentException("--language '" + language + "' is not supported by the"
-          + " embedded recogniser: accepted en, en-US");
+      throw new IllegalArgumentException(
+          "--language '"
+              + language
+              + "' is not supported by the"
+              + " embedded recogniser: accepted en, en-US");
     }
     if (recruiterIdentity.equals(candidateIdentity)) {
-      throw new IllegalArgumentException("--recruiter-identity and --candidate-identity are both '"
-          + recruiterIdentity + "': give each speaker their own identity");
+      throw new IllegalArgumentException(
+          "--recruiter-identity and --candidate-identity are both '"
+              + recruiterIdentity
+              + "': give each speaker their own identity");
     }
-    return new InterviewOptions(fast, out, recruiter, candidate, language, help, stt,
-        recruiterIdentity, candidateIdentity, duration, verbose);
+    return new InterviewOptions(
+        fast,
+        out,
+        recruiter,
+        candidate,
+        language,
+        help,
+        stt,
+        recruiterIdentity,
+        candidateIdentity,
+        duration,
+        verbose);
   }
 
   /** Whether the embedded model accepts {@code language} (en, en-US). */

@@ -1,16 +1,16 @@
 package dev.audiopipeline.examples;
 
-import dev.audiopipeline.audio.AudioFormat;
 import dev.audiopipeline.AudioPipelineException;
 import dev.audiopipeline.StreamingTtsProvider;
 import dev.audiopipeline.TtsChunk;
 import dev.audiopipeline.TtsProvider;
 import dev.audiopipeline.TtsRequest;
 import dev.audiopipeline.TtsStream;
-import dev.audiopipeline.io.WavFile;
+import dev.audiopipeline.audio.AudioFormat;
 import dev.audiopipeline.elevenlabs.tts.ElevenLabsTts;
 import dev.audiopipeline.elevenlabs.tts.OutputFormat;
 import dev.audiopipeline.freetts.FreeTtsProvider;
+import dev.audiopipeline.io.WavFile;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -118,9 +118,12 @@ public final class SpeakText {
             case "--verbose", "--debug" -> verbose = true;
             case "--help", "-h" -> help = true;
             case "--" -> options = false;
-            default -> throw new IllegalArgumentException("unknown option '" + a
-                + "': accepted --out FILE, --play, --stream, --tts NAME, --verbose, --help"
-                + " (put -- before text that starts with a dash)");
+            default ->
+                throw new IllegalArgumentException(
+                    "unknown option '"
+                        + a
+                        + "': accepted --out FILE, --play, --stream, --tts NAME, --verbose, --help"
+                        + " (put -- before text that starts with a dash)");
           }
         } else {
           words.add(a);
@@ -130,11 +133,17 @@ public final class SpeakText {
         throw new IllegalArgumentException("give --out FILE or --play, not both");
       }
       if (tts != null && !tts.equals("elevenlabs") && !tts.equals("freetts")) {
-        throw new IllegalArgumentException("--tts '" + tts + "' is not a voice: accepted"
-            + " elevenlabs, freetts");
+        throw new IllegalArgumentException(
+            "--tts '" + tts + "' is not a voice: accepted" + " elevenlabs, freetts");
       }
-      return new Options(out != null ? out : Path.of("speech.wav"), play, stream, tts, verbose,
-          help, words.isEmpty() ? null : String.join(" ", words));
+      return new Options(
+          out != null ? out : Path.of("speech.wav"),
+          play,
+          stream,
+          tts,
+          verbose,
+          help,
+          words.isEmpty() ? null : String.join(" ", words));
     }
 
     private static String value(String[] args, int i, String option) {
@@ -146,8 +155,8 @@ public final class SpeakText {
   }
 
   /** Runs the tool and returns the exit status; {@code env} stands for the environment. */
-  static int run(String[] args, InputStream in, PrintStream out, PrintStream err,
-      Map<String, String> env) {
+  static int run(
+      String[] args, InputStream in, PrintStream out, PrintStream err, Map<String, String> env) {
     Options o;
     try {
       o = Options.parse(args);
@@ -225,8 +234,11 @@ public final class SpeakText {
         result = pcm.get(30, TimeUnit.MINUTES);
       } catch (ExecutionException e) {
         Throwable cause = e.getCause();
-        err.println("error: speech synthesis failed: " + (cause instanceof AudioPipelineException
-            ? cause.getMessage() : String.valueOf(cause)));
+        err.println(
+            "error: speech synthesis failed: "
+                + (cause instanceof AudioPipelineException
+                    ? cause.getMessage()
+                    : String.valueOf(cause)));
         if (o.verbose()) {
           cause.printStackTrace(err);
         }
@@ -266,8 +278,9 @@ public final class SpeakText {
     String name = o.tts() != null ? o.tts() : hasKey ? "elevenlabs" : "freetts";
     if (name.equals("elevenlabs")) {
       if (!hasKey) {
-        throw new IllegalStateException("--tts elevenlabs needs ELEVENLABS_API_KEY in the"
-            + " environment (or use --tts freetts, the embedded offline voice)");
+        throw new IllegalStateException(
+            "--tts elevenlabs needs ELEVENLABS_API_KEY in the"
+                + " environment (or use --tts freetts, the embedded offline voice)");
       }
       Map<String, String> ttsEnv = new HashMap<>(env);
       ttsEnv.remove("ELEVENLABS_BASE_URL");
@@ -290,12 +303,16 @@ public final class SpeakText {
       return b.build();
     }
     if (o.stream()) {
-      throw new IllegalArgumentException("--stream needs a voice that takes text in pieces:"
-          + " --tts elevenlabs (with ELEVENLABS_API_KEY); the embedded voice speaks whole texts");
+      throw new IllegalArgumentException(
+          "--stream needs a voice that takes text in pieces:"
+              + " --tts elevenlabs (with ELEVENLABS_API_KEY); the embedded voice speaks whole texts");
     }
     if (o.tts() == null) {
-      err.println("ELEVENLABS_API_KEY is not set: speaking with the embedded offline voice"
-          + " (FreeTTS " + FreeTtsProvider.VOICE + ")");
+      err.println(
+          "ELEVENLABS_API_KEY is not set: speaking with the embedded offline voice"
+              + " (FreeTTS "
+              + FreeTtsProvider.VOICE
+              + ")");
     }
     return FreeTtsProvider.create();
   }
@@ -321,16 +338,25 @@ public final class SpeakText {
     } else if (lower.startsWith("ws://")) {
       mapped = "http://" + v.substring("ws://".length());
     } else {
-      throw new IllegalArgumentException(var + " '" + v + "' is not a base URL: accepted"
-          + " https://host[:port] or http://host[:port] (wss:// and ws:// mean the same)");
+      throw new IllegalArgumentException(
+          var
+              + " '"
+              + v
+              + "' is not a base URL: accepted"
+              + " https://host[:port] or http://host[:port] (wss:// and ws:// mean the same)");
     }
     try {
       if (new java.net.URI(mapped).getHost() == null) {
         throw new java.net.URISyntaxException(mapped, "no host");
       }
     } catch (java.net.URISyntaxException e) {
-      throw new IllegalArgumentException(var + " '" + v + "' is not a base URL: accepted"
-          + " https://host[:port] or http://host[:port]", e);
+      throw new IllegalArgumentException(
+          var
+              + " '"
+              + v
+              + "' is not a base URL: accepted"
+              + " https://host[:port] or http://host[:port]",
+          e);
     }
     return mapped;
   }
@@ -342,8 +368,8 @@ public final class SpeakText {
     }
     Path dir = out.toAbsolutePath().getParent();
     if (dir == null || !Files.isDirectory(dir)) {
-      throw new IllegalArgumentException("--out " + out + ": the directory " + dir
-          + " does not exist");
+      throw new IllegalArgumentException(
+          "--out " + out + ": the directory " + dir + " does not exist");
     }
     if (!Files.isWritable(dir) || (Files.exists(out) && !Files.isWritable(out))) {
       throw new IllegalArgumentException("--out " + out + " cannot be written: no permission");
@@ -379,14 +405,15 @@ public final class SpeakText {
   }
 
   /**
-   * Plays chunks on the default output line. Chunks are handed to a playback thread through a
-   * small queue (never block the thread that delivers them: for the WebSocket it is the socket
-   * reader); the playback thread requests the next chunk once it has written one.
+   * Plays chunks on the default output line. Chunks are handed to a playback thread through a small
+   * queue (never block the thread that delivers them: for the WebSocket it is the socket reader);
+   * the playback thread requests the next chunk once it has written one.
    */
   private static CompletableFuture<byte[]> play(Flow.Publisher<TtsChunk> audio, AudioFormat format)
       throws LineUnavailableException {
     javax.sound.sampled.AudioFormat lineFormat =
-        new javax.sound.sampled.AudioFormat(format.sampleRate(), 16, format.channels(), true, false);
+        new javax.sound.sampled.AudioFormat(
+            format.sampleRate(), 16, format.channels(), true, false);
     javax.sound.sampled.SourceDataLine line;
     try {
       line = javax.sound.sampled.AudioSystem.getSourceDataLine(lineFormat);
@@ -464,7 +491,8 @@ public final class SpeakText {
     Path dir = out.toAbsolutePath().getParent();
     // not Files.createTempFile: that makes the file owner-only (0600), and the rename would keep
     // it so; a plain new file gets the user's usual permissions (umask)
-    Path temp = dir.resolve("." + out.getFileName() + "." + ProcessHandle.current().pid() + ".part");
+    Path temp =
+        dir.resolve("." + out.getFileName() + "." + ProcessHandle.current().pid() + ".part");
     Files.deleteIfExists(temp);
     Files.createFile(temp);
     try {
@@ -477,7 +505,11 @@ public final class SpeakText {
     } finally {
       Files.deleteIfExists(temp);
     }
-    err.printf(Locale.ROOT, "wrote %s: %.2f s of %s%n", out,
-        samples.length / (double) format.sampleRate(), format);
+    err.printf(
+        Locale.ROOT,
+        "wrote %s: %.2f s of %s%n",
+        out,
+        samples.length / (double) format.sampleRate(),
+        format);
   }
 }

@@ -1,10 +1,10 @@
 package dev.audiopipeline.examples;
 
-import dev.audiopipeline.audio.AudioFormat;
 import dev.audiopipeline.FallbackSttProvider;
 import dev.audiopipeline.SttProvider;
 import dev.audiopipeline.SttSession;
 import dev.audiopipeline.SttSessionOptions;
+import dev.audiopipeline.audio.AudioFormat;
 import dev.audiopipeline.deepgram.DeepgramSttProvider;
 import dev.audiopipeline.elevenlabs.stt.ElevenLabsSttProvider;
 import dev.audiopipeline.sphinx.SphinxSttProvider;
@@ -15,8 +15,8 @@ import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Picks a recogniser by name for the examples' {@code --stt} option. Keys come from the
- * environment ({@code fromEnv()} style):
+ * Picks a recogniser by name for the examples' {@code --stt} option. Keys come from the environment
+ * ({@code fromEnv()} style):
  *
  * <table>
  *   <caption>--stt values</caption>
@@ -58,7 +58,8 @@ public final class SttChoice {
    */
   // env.apply(URL variable) is called for its check only: a bad URL fails now
   @SuppressWarnings("ReturnValueIgnored")
-  public static Supplier<SttProvider> factory(String name, Function<String, @Nullable String> env0) {
+  public static Supplier<SttProvider> factory(
+      String name, Function<String, @Nullable String> env0) {
     Function<String, @Nullable String> env = webSocketUrls(env0);
     switch (name) {
       case "sphinx":
@@ -83,8 +84,8 @@ public final class SttChoice {
 
   /**
    * The environment as the STT providers' {@code fromEnv} should see it: {@code
-   * ELEVENLABS_BASE_URL} answered from {@code ELEVENLABS_STT_BASE_URL} (else itself), and both
-   * base URLs mapped to WebSocket schemes.
+   * ELEVENLABS_BASE_URL} answered from {@code ELEVENLABS_STT_BASE_URL} (else itself), and both base
+   * URLs mapped to WebSocket schemes.
    *
    * @throws IllegalArgumentException (when a base URL is read) naming the variable and what is
    *     accepted
@@ -97,7 +98,8 @@ public final class SttChoice {
           return webSocketUrl("ELEVENLABS_STT_BASE_URL", stt);
         }
         String shared = env.apply("ELEVENLABS_BASE_URL");
-        return shared == null || shared.isBlank() ? null
+        return shared == null || shared.isBlank()
+            ? null
             : webSocketUrl("ELEVENLABS_BASE_URL", shared);
       }
       if (var.equals("DEEPGRAM_BASE_URL")) {
@@ -120,8 +122,12 @@ public final class SttChoice {
     } else if (lower.startsWith("http://")) {
       mapped = "ws://" + v.substring("http://".length());
     } else {
-      throw new IllegalArgumentException(var + " '" + v + "' is not a base URL: accepted"
-          + " wss://host[:port] or ws://host[:port] (https:// and http:// mean the same)");
+      throw new IllegalArgumentException(
+          var
+              + " '"
+              + v
+              + "' is not a base URL: accepted"
+              + " wss://host[:port] or ws://host[:port] (https:// and http:// mean the same)");
     }
     try {
       java.net.URI uri = new java.net.URI(mapped);
@@ -129,8 +135,13 @@ public final class SttChoice {
         throw new java.net.URISyntaxException(mapped, "no host, or a query");
       }
     } catch (java.net.URISyntaxException e) {
-      throw new IllegalArgumentException(var + " '" + v + "' is not a base URL: accepted"
-          + " wss://host[:port] or ws://host[:port] (no query)", e);
+      throw new IllegalArgumentException(
+          var
+              + " '"
+              + v
+              + "' is not a base URL: accepted"
+              + " wss://host[:port] or ws://host[:port] (no query)",
+          e);
     }
     return mapped;
   }

@@ -27,11 +27,11 @@ import java.util.function.Supplier;
  * ./mvnw -q -pl examples exec:java -Dexec.args="--fast --out out"
  * </pre>
  *
- * <p>Read top to bottom: check the options, choose the recogniser and the audio (the bundled
- * WAVs, your files, or a LiveKit room when {@code LIVEKIT_URL} is set), run the pipeline while a
- * {@link TranscriptRecorder} prints each transcript, then print the summary and write the files.
- * Ctrl-C and SIGTERM end it cleanly through {@link StopOnSignal}. The reusable pieces live in
- * {@code dev.audiopipeline.examples.cli}.
+ * <p>Read top to bottom: check the options, choose the recogniser and the audio (the bundled WAVs,
+ * your files, or a LiveKit room when {@code LIVEKIT_URL} is set), run the pipeline while a {@link
+ * TranscriptRecorder} prints each transcript, then print the summary and write the files. Ctrl-C
+ * and SIGTERM end it cleanly through {@link StopOnSignal}. The reusable pieces live in {@code
+ * dev.audiopipeline.examples.cli}.
  */
 public final class TranscribeInterview {
   private TranscribeInterview() {}
@@ -45,20 +45,31 @@ public final class TranscribeInterview {
   }
 
   /** Parses {@code args}, transcribes and prints; returns the exit status. */
-  static int run(String[] args, PrintStream out, PrintStream err,
+  static int run(
+      String[] args,
+      PrintStream out,
+      PrintStream err,
       Supplier<? extends SttProvider> providerFactory) {
     return run(args, out, err, providerFactory, o -> {}, System.getenv());
   }
 
   /** As above, handing the outcome to tests. */
-  static int run(String[] args, PrintStream out, PrintStream err,
-      Supplier<? extends SttProvider> providerFactory, Consumer<Outcome> outcomes) {
+  static int run(
+      String[] args,
+      PrintStream out,
+      PrintStream err,
+      Supplier<? extends SttProvider> providerFactory,
+      Consumer<Outcome> outcomes) {
     return run(args, out, err, providerFactory, outcomes, System.getenv());
   }
 
   /** The full form: {@code env} decides between files and a LiveKit room ({@code LIVEKIT_URL}). */
-  static int run(String[] args, PrintStream out, PrintStream err,
-      Supplier<? extends SttProvider> providerFactory, Consumer<Outcome> outcomes,
+  static int run(
+      String[] args,
+      PrintStream out,
+      PrintStream err,
+      Supplier<? extends SttProvider> providerFactory,
+      Consumer<Outcome> outcomes,
       Map<String, String> env) {
     InterviewOptions options;
     try {
@@ -83,8 +94,12 @@ public final class TranscribeInterview {
     }
   }
 
-  private static int transcribe(InterviewOptions options, PrintStream out, PrintStream err,
-      Supplier<? extends SttProvider> providerFactory, Consumer<Outcome> outcomes,
+  private static int transcribe(
+      InterviewOptions options,
+      PrintStream out,
+      PrintStream err,
+      Supplier<? extends SttProvider> providerFactory,
+      Consumer<Outcome> outcomes,
       Map<String, String> env) {
     // 1. everything the user can get wrong is checked before the recogniser loads (exit 2)
     InterviewInput input = null;
@@ -113,16 +128,24 @@ public final class TranscribeInterview {
         sphinx.preload(2);
         out.printf("ready in %.1f s.%n%n", (System.nanoTime() - t0) / 1e9);
       }
-      AudioPipeline pipeline = AudioPipeline.builder()
-          .stt(provider)
-          .speakerMap(input.speakers())
-          .language(options.language())
-          // in --fast mode the recogniser may be well behind the reader when a file ends
-          .closeTimeout(options.fast() ? Duration.ofMinutes(3) : Duration.ofSeconds(10))
-          .build();
+      AudioPipeline pipeline =
+          AudioPipeline.builder()
+              .stt(provider)
+              .speakerMap(input.speakers())
+              .language(options.language())
+              // in --fast mode the recogniser may be well behind the reader when a file ends
+              .closeTimeout(options.fast() ? Duration.ofMinutes(3) : Duration.ofSeconds(10))
+              .build();
       TranscriptRecorder recorder = new TranscriptRecorder(options.out(), out);
-      int code = SessionRunner.run(pipeline.startTranscription(input.source()), recorder::accept,
-          signals, options.duration(), err, options.verbose(), "transcribe-interview");
+      int code =
+          SessionRunner.run(
+              pipeline.startTranscription(input.source()),
+              recorder::accept,
+              signals,
+              options.duration(),
+              err,
+              options.verbose(),
+              "transcribe-interview");
       if (code == ExitStatus.FAILED && recorder.finals().isEmpty()) {
         return code; // the error is printed; there is nothing to report
       }
@@ -137,17 +160,25 @@ public final class TranscribeInterview {
         outcomes.accept(outcome);
         recorder.writeFiles(outcome);
       } catch (IOException | UncheckedIOException e) {
-        err.println("error: cannot write the transcript to " + options.out() + ": "
-            + e.getMessage() + (recorder.jsonlWritten()
-                ? " (the finals so far are in transcript.jsonl, in arrival order)" : ""));
+        err.println(
+            "error: cannot write the transcript to "
+                + options.out()
+                + ": "
+                + e.getMessage()
+                + (recorder.jsonlWritten()
+                    ? " (the finals so far are in transcript.jsonl, in arrival order)"
+                    : ""));
         return ExitStatus.FAILED;
       } finally {
         signals.written();
       }
       out.flush();
       if (code == ExitStatus.OK && outcome.finals().isEmpty()) {
-        err.println("error: nothing was transcribed: the recogniser returned no final transcript"
-            + " for this audio (" + outcome.partials() + " partials); no files were written");
+        err.println(
+            "error: nothing was transcribed: the recogniser returned no final transcript"
+                + " for this audio ("
+                + outcome.partials()
+                + " partials); no files were written");
         return ExitStatus.NOTHING;
       }
       return code;

@@ -26,17 +26,23 @@ class CloudFallbackTest {
   void quotaOnElevenLabsMovesTheSessionToDeepgramOnTheSameTimeline() throws Exception {
     try (FakeElevenLabsSttServer el = FakeElevenLabsSttServer.builder().apiKey("el-key").build();
         FakeDeepgramServer dg = FakeDeepgramServer.builder().apiKey("dg-key").build();
-        ElevenLabsSttProvider elevenlabs = ElevenLabsSttProvider.builder().apiKey("el-key")
-            .baseUrl(el.baseUrl()).vadSilenceThresholdSecs(0.5).build();
-        DeepgramSttProvider deepgram = DeepgramSttProvider.builder().apiKey("dg-key")
-            .baseUrl(dg.baseUrl()).build();
+        ElevenLabsSttProvider elevenlabs =
+            ElevenLabsSttProvider.builder()
+                .apiKey("el-key")
+                .baseUrl(el.baseUrl())
+                .vadSilenceThresholdSecs(0.5)
+                .build();
+        DeepgramSttProvider deepgram =
+            DeepgramSttProvider.builder().apiKey("dg-key").baseUrl(dg.baseUrl()).build();
         FallbackSttProvider fallback = FallbackSttProvider.of(elevenlabs, deepgram)) {
-      el.enqueue(FakeFault.sendAfterAudio(Duration.ofMillis(1500),
-          "{\"message_type\":\"quota_exceeded\",\"error\":\"You have exceeded your quota.\"}"));
+      el.enqueue(
+          FakeFault.sendAfterAudio(
+              Duration.ofMillis(1500),
+              "{\"message_type\":\"quota_exceeded\",\"error\":\"You have exceeded your quota.\"}"));
       LinkedBlockingQueue<TranscriptEvent> events = new LinkedBlockingQueue<>();
       SttSession s = fallback.openSession(SttSessionOptions.of("alice"), events::add);
-      short[] audio = new Audio().silence(300).tone(500).silence(600).tone(600).silence(1000)
-          .samples();
+      short[] audio =
+          new Audio().silence(300).tone(500).silence(600).tone(600).silence(1000).samples();
       for (int i = 0; i < audio.length; i += 320) {
         s.send(audio, i, 320);
       }

@@ -24,16 +24,27 @@ class FallbackInterviewTest {
   void bothCloudRecognisersRefusingInBatchModeLeaveTheWholeInterviewToSphinx() throws Exception {
     try (FakeElevenLabsSttServer el = FakeElevenLabsSttServer.builder().apiKey("el-key").build();
         FakeDeepgramServer dg = FakeDeepgramServer.builder().apiKey("dg-key").build()) {
-      Map<String, String> env = Map.of(
-          "ELEVENLABS_API_KEY", "not-the-el-key", "ELEVENLABS_BASE_URL", el.baseUrl(),
-          "DEEPGRAM_API_KEY", "not-the-dg-key", "DEEPGRAM_BASE_URL", dg.baseUrl());
+      Map<String, String> env =
+          Map.of(
+              "ELEVENLABS_API_KEY",
+              "not-the-el-key",
+              "ELEVENLABS_BASE_URL",
+              el.baseUrl(),
+              "DEEPGRAM_API_KEY",
+              "not-the-dg-key",
+              "DEEPGRAM_BASE_URL",
+              dg.baseUrl());
       ByteArrayOutputStream out = new ByteArrayOutputStream();
       ByteArrayOutputStream err = new ByteArrayOutputStream();
       List<Outcome> outcomes = new ArrayList<>();
-      int code = TranscribeInterview.run(new String[] {"--fast"},
-          new PrintStream(out, true, StandardCharsets.UTF_8),
-          new PrintStream(err, true, StandardCharsets.UTF_8),
-          SttChoice.factory("fallback", env::get), outcomes::add, Map.of());
+      int code =
+          TranscribeInterview.run(
+              new String[] {"--fast"},
+              new PrintStream(out, true, StandardCharsets.UTF_8),
+              new PrintStream(err, true, StandardCharsets.UTF_8),
+              SttChoice.factory("fallback", env::get),
+              outcomes::add,
+              Map.of());
 
       assertThat(code).as("stderr: %s", err.toString(StandardCharsets.UTF_8)).isZero();
       assertThat(el.connections()).isNotEmpty();

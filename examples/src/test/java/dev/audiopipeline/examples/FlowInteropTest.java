@@ -2,10 +2,10 @@ package dev.audiopipeline.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.audiopipeline.audio.AudioFormat;
 import dev.audiopipeline.AudioPipeline;
 import dev.audiopipeline.Transcript;
 import dev.audiopipeline.TranscriptionSession;
+import dev.audiopipeline.audio.AudioFormat;
 import dev.audiopipeline.io.WavFile;
 import dev.audiopipeline.io.WavFileSource;
 import dev.audiopipeline.testing.SpeechSegmentRecognizer;
@@ -26,15 +26,17 @@ class FlowInteropTest {
     }
     Path wav = dir.resolve("one.wav");
     WavFile.write(wav, AudioFormat.MONO_16K, audio);
-    return AudioPipeline.builder().stt(SpeechSegmentRecognizer.create()).build()
+    return AudioPipeline.builder()
+        .stt(SpeechSegmentRecognizer.create())
+        .build()
         .startTranscription(WavFileSource.builder().speaker("solo", wav).realTime(false).build());
   }
 
   @Test
   void reactorFluxGetsTheFinals() throws Exception {
     try (TranscriptionSession session = session()) {
-      List<Transcript> finals = FlowInterop.finalsWithReactor(session).collectList()
-          .block(Duration.ofSeconds(30));
+      List<Transcript> finals =
+          FlowInterop.finalsWithReactor(session).collectList().block(Duration.ofSeconds(30));
       assertThat(finals).hasSize(1);
       assertThat(finals.get(0).speaker()).isEqualTo("solo");
       assertThat(finals.get(0).startMs()).isBetween(470L, 530L);
@@ -44,8 +46,7 @@ class FlowInteropTest {
   @Test
   void rxJavaFlowableGetsTheFinals() throws Exception {
     try (TranscriptionSession session = session()) {
-      List<Transcript> finals = FlowInterop.finalsWithRxJava(session).toList()
-          .blockingGet();
+      List<Transcript> finals = FlowInterop.finalsWithRxJava(session).toList().blockingGet();
       assertThat(finals).extracting(Transcript::speaker).containsExactly("solo");
     }
   }

@@ -2,14 +2,14 @@ package dev.audiopipeline.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.audiopipeline.audio.AudioFormat;
 import dev.audiopipeline.SttProvider;
 import dev.audiopipeline.SttSession;
 import dev.audiopipeline.SttSessionOptions;
 import dev.audiopipeline.Transcript;
 import dev.audiopipeline.TranscriptEvent;
-import dev.audiopipeline.io.WavFile;
+import dev.audiopipeline.audio.AudioFormat;
 import dev.audiopipeline.examples.cli.Outcome;
+import dev.audiopipeline.io.WavFile;
 import dev.audiopipeline.sphinx.SphinxSttProvider;
 import dev.audiopipeline.testing.WordErrorRate;
 import java.io.ByteArrayOutputStream;
@@ -36,10 +36,10 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The second bundled interview ({@code interview2/}: other flite voices, {@code awb} and {@code
  * kal16}, and another text than the first) through {@code TranscribeInterview --fast} and, on the
- * same provider afterwards, fed to the recogniser directly. The pipeline must not cost words: on
- * 16 kHz mono files it hands the recogniser the very samples of the files, so both decodes must be
- * the same — also though the direct decode runs on recognisers that already decoded the other
- * path's streams (issue #9: the recogniser's normalisation state used to carry over).
+ * same provider afterwards, fed to the recogniser directly. The pipeline must not cost words: on 16
+ * kHz mono files it hands the recogniser the very samples of the files, so both decodes must be the
+ * same — also though the direct decode runs on recognisers that already decoded the other path's
+ * streams (issue #9: the recogniser's normalisation state used to carry over).
  */
 class SecondInterviewTest {
   static final List<String> SPEAKERS =
@@ -76,25 +76,42 @@ class SecondInterviewTest {
     sphinx = SphinxSttProvider.create();
     sphinx.preload(2);
     AtomicReference<Outcome> outcome = new AtomicReference<>();
-    exitCode = TranscribeInterview.run(
-        new String[] {"--fast", "--recruiter-wav", dir.resolve("recruiter.wav").toString(),
-            "--candidate-wav", dir.resolve("candidate.wav").toString()},
-        new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), System.err,
-        () -> shared(sphinx), outcome::set);
+    exitCode =
+        TranscribeInterview.run(
+            new String[] {
+              "--fast",
+              "--recruiter-wav",
+              dir.resolve("recruiter.wav").toString(),
+              "--candidate-wav",
+              dir.resolve("candidate.wav").toString()
+            },
+            new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+            System.err,
+            () -> shared(sphinx),
+            outcome::set);
     for (String speaker : SPEAKERS) {
-      pipeline.put(speaker, String.join(" ", outcome.get().finals().stream()
-          .filter(t -> t.speaker().equals(speaker)).map(Transcript::text).toList()));
+      pipeline.put(
+          speaker,
+          String.join(
+              " ",
+              outcome.get().finals().stream()
+                  .filter(t -> t.speaker().equals(speaker))
+                  .map(Transcript::text)
+                  .toList()));
     }
 
     // both speakers at once, as in the pipeline, on the recognisers the pipeline used
     CompletableFuture<String> recruiter = new CompletableFuture<>();
-    Thread t = new Thread(() -> {
-      try {
-        recruiter.complete(decodeDirectly(dir.resolve("recruiter.wav")));
-      } catch (RuntimeException | AssertionError e) {
-        recruiter.completeExceptionally(e);
-      }
-    }, "test-direct-recruiter");
+    Thread t =
+        new Thread(
+            () -> {
+              try {
+                recruiter.complete(decodeDirectly(dir.resolve("recruiter.wav")));
+              } catch (RuntimeException | AssertionError e) {
+                recruiter.completeExceptionally(e);
+              }
+            },
+            "test-direct-recruiter");
     t.start();
     direct.put(BundledInterview.CANDIDATE, decodeDirectly(dir.resolve("candidate.wav")));
     direct.put(BundledInterview.RECRUITER, recruiter.get(5, TimeUnit.MINUTES));
@@ -191,7 +208,8 @@ class SecondInterviewTest {
     // the same samples from the same starting state: the same words, utterance starts included
     assertThat(pipeline).isEqualTo(direct);
     // and the recogniser understands these voices too
-    assertThat((double) viaPipeline / referenceWords()).as("WER %s", pipeline)
+    assertThat((double) viaPipeline / referenceWords())
+        .as("WER %s", pipeline)
         .isLessThanOrEqualTo(0.15);
   }
 }

@@ -25,10 +25,15 @@ class SpeakTextTest {
   static Run withStdin(Map<String, String> env, String stdin, String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code = SpeakText.run(args, new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
-        new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8), env);
-    return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    int code =
+        SpeakText.run(
+            args,
+            new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
+            new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8),
+            env);
+    return new Run(
+        code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }
 
   static Run run(Map<String, String> env, String... args) {
@@ -46,8 +51,14 @@ class SpeakTextTest {
     boolean existed = Files.exists(defaultOut);
     Run r = run(Map.of(), "--help");
     assertThat(r.code()).isZero();
-    assertThat(r.out()).contains("Usage: SpeakText", "--out FILE", "--play", "--stream",
-        "ELEVENLABS_TTS_BASE_URL", "Exit status");
+    assertThat(r.out())
+        .contains(
+            "Usage: SpeakText",
+            "--out FILE",
+            "--play",
+            "--stream",
+            "ELEVENLABS_TTS_BASE_URL",
+            "Exit status");
     assertThat(Files.exists(defaultOut)).as("--help writes no speech.wav").isEqualTo(existed);
   }
 
@@ -59,13 +70,22 @@ class SpeakTextTest {
     usageError(run(Map.of(), "--tts", "espeak", "Hello"), "accepted elevenlabs, freetts");
     usageError(withStdin(Map.of(), "   "), "no text");
     usageError(run(Map.of(), "--tts", "elevenlabs", "Hello"), "ELEVENLABS_API_KEY");
-    usageError(run(Map.of(), "--stream", "--out", dir.resolve("a.wav").toString(), "Hello"),
-        "--stream needs", "--tts elevenlabs");
+    usageError(
+        run(Map.of(), "--stream", "--out", dir.resolve("a.wav").toString(), "Hello"),
+        "--stream needs",
+        "--tts elevenlabs");
     usageError(run(Map.of(), "--out", dir.toString(), "Hello"), "is a directory");
-    usageError(run(Map.of(), "--out", dir.resolve("no/such/dir/a.wav").toString(), "Hello"),
+    usageError(
+        run(Map.of(), "--out", dir.resolve("no/such/dir/a.wav").toString(), "Hello"),
         "does not exist");
-    usageError(run(Map.of("ELEVENLABS_API_KEY", KEY, "ELEVENLABS_TTS_BASE_URL", "ftp://h"),
-        "--out", dir.resolve("a.wav").toString(), "Hello"), "ELEVENLABS_TTS_BASE_URL", "https://");
+    usageError(
+        run(
+            Map.of("ELEVENLABS_API_KEY", KEY, "ELEVENLABS_TTS_BASE_URL", "ftp://h"),
+            "--out",
+            dir.resolve("a.wav").toString(),
+            "Hello"),
+        "ELEVENLABS_TTS_BASE_URL",
+        "https://");
     assertThat(dir.resolve("a.wav")).doesNotExist();
   }
 
@@ -73,8 +93,13 @@ class SpeakTextTest {
   void textAfterDoubleDashMayLookLikeAnOption(@TempDir Path dir) throws Exception {
     try (FakeElevenLabsTtsServer fake = FakeElevenLabsTtsServer.builder().apiKey(KEY).start()) {
       Path wav = dir.resolve("dash.wav");
-      Run r = run(env(fake, "ELEVENLABS_TTS_BASE_URL", fake.httpBaseUrl()),
-          "--out", wav.toString(), "--", "--help");
+      Run r =
+          run(
+              env(fake, "ELEVENLABS_TTS_BASE_URL", fake.httpBaseUrl()),
+              "--out",
+              wav.toString(),
+              "--",
+              "--help");
       assertThat(r.code()).as(r.err()).isZero();
       assertThat(fake.takeHttpRequest(java.time.Duration.ofSeconds(5)).body())
           .contains("\"text\":\"--help\"");
@@ -102,10 +127,19 @@ class SpeakTextTest {
       }
 
       Path b = dir.resolve("stream.wav");
-      r = run(Map.of("ELEVENLABS_API_KEY", fake.apiKey(),
-              "ELEVENLABS_TTS_BASE_URL", fake.httpBaseUrl(),
-              "ELEVENLABS_TTS_WS_BASE_URL", fake.webSocketBaseUrl()),
-          "Streamed word by word", "--stream", "--out", b.toString());
+      r =
+          run(
+              Map.of(
+                  "ELEVENLABS_API_KEY",
+                  fake.apiKey(),
+                  "ELEVENLABS_TTS_BASE_URL",
+                  fake.httpBaseUrl(),
+                  "ELEVENLABS_TTS_WS_BASE_URL",
+                  fake.webSocketBaseUrl()),
+              "Streamed word by word",
+              "--stream",
+              "--out",
+              b.toString());
       assertThat(r.code()).as(r.err()).isZero();
       assertThat(fake.webSocketConnectionCount()).isPositive();
       try (WavFile.Reader w = WavFile.open(b)) {
@@ -119,11 +153,17 @@ class SpeakTextTest {
     try (FakeElevenLabsTtsServer fake = FakeElevenLabsTtsServer.builder().apiKey(KEY).start()) {
       fake.enqueueHttpFault(HttpFault.unauthorized());
       Path wav = dir.resolve("never.wav");
-      Run r = run(env(fake, "ELEVENLABS_TTS_BASE_URL", fake.httpBaseUrl()),
-          "--out", wav.toString(), "Hello");
+      Run r =
+          run(
+              env(fake, "ELEVENLABS_TTS_BASE_URL", fake.httpBaseUrl()),
+              "--out",
+              wav.toString(),
+              "Hello");
       assertThat(r.code()).isEqualTo(1);
-      assertThat(r.err()).startsWith("error: speech synthesis failed: ")
-          .doesNotContain("\tat ").doesNotContain(KEY);
+      assertThat(r.err())
+          .startsWith("error: speech synthesis failed: ")
+          .doesNotContain("\tat ")
+          .doesNotContain(KEY);
       assertThat(r.err().strip().lines()).hasSize(1);
       assertThat(wav).doesNotExist();
       try (var listing = Files.list(dir)) {

@@ -2,8 +2,8 @@ package dev.audiopipeline.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.audiopipeline.audio.AudioFormat;
 import dev.audiopipeline.SttProvider;
+import dev.audiopipeline.audio.AudioFormat;
 import dev.audiopipeline.examples.cli.ExitStatus;
 import dev.audiopipeline.io.WavFile;
 import dev.audiopipeline.testing.Audio;
@@ -39,10 +39,16 @@ class TranscribeInterviewCliTest {
   Run run(Map<String, String> env, String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code = TranscribeInterview.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8), segmenter(), o -> {}, env);
-    return new Run(code, out.toString(StandardCharsets.UTF_8),
-        err.toString(StandardCharsets.UTF_8));
+    int code =
+        TranscribeInterview.run(
+            args,
+            new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8),
+            segmenter(),
+            o -> {},
+            env);
+    return new Run(
+        code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }
 
   static void oneLine(Run r, int code, String... says) {
@@ -66,8 +72,16 @@ class TranscribeInterviewCliTest {
     Path a = wav(dir, "silent-a.wav", new short[16_000 * 2]);
     Path b = wav(dir, "silent-b.wav", new short[16_000 * 2]);
     Path out = dir.resolve("out");
-    Run r = run(Map.of(), "--fast", "--recruiter-wav", a.toString(), "--candidate-wav",
-        b.toString(), "--out", out.toString());
+    Run r =
+        run(
+            Map.of(),
+            "--fast",
+            "--recruiter-wav",
+            a.toString(),
+            "--candidate-wav",
+            b.toString(),
+            "--out",
+            out.toString());
     oneLine(r, ExitStatus.NOTHING, "nothing was transcribed", "no files");
     try (var listing = Files.list(out)) {
       assertThat(listing).as("no empty transcript files").isEmpty();
@@ -79,8 +93,16 @@ class TranscribeInterviewCliTest {
     Path rec = wav(dir, "rec.wav", toneAt(300, 1200, 3000));
     Path can = wav(dir, "can.wav", toneAt(1600, 2500, 3000));
     Path out = dir.resolve("out");
-    Run r = run(Map.of(), "--fast", "--recruiter-wav", rec.toString(), "--candidate-wav",
-        can.toString(), "--out", out.toString());
+    Run r =
+        run(
+            Map.of(),
+            "--fast",
+            "--recruiter-wav",
+            rec.toString(),
+            "--candidate-wav",
+            can.toString(),
+            "--out",
+            out.toString());
     assertThat(r.code()).as(r.err()).isZero();
     assertThat(r.out()).contains("Summary", "wrote ");
     assertThat(Files.readAllLines(out.resolve("transcript.jsonl"))).hasSize(2);
@@ -89,8 +111,7 @@ class TranscribeInterviewCliTest {
   }
 
   @Test
-  void anOutputDirectoryThatCannotBeCreatedFailsBeforeAnyWork(@TempDir Path dir)
-      throws Exception {
+  void anOutputDirectoryThatCannotBeCreatedFailsBeforeAnyWork(@TempDir Path dir) throws Exception {
     Path file = Files.writeString(dir.resolve("plain-file"), "x");
     Run r = run(Map.of(), "--fast", "--out", file.resolve("sub").toString());
     oneLine(r, 2, "--out", "cannot be written");
@@ -99,18 +120,29 @@ class TranscribeInterviewCliTest {
 
   @Test
   void aBadLanguageForACloudRecogniserIsAUsageError() {
-    Run r = run(Map.of("ELEVENLABS_API_KEY", "made-up"), "--stt", "elevenlabs", "--language",
-        "english please");
+    Run r =
+        run(
+            Map.of("ELEVENLABS_API_KEY", "made-up"),
+            "--stt",
+            "elevenlabs",
+            "--language",
+            "english please");
     oneLine(r, 2, "--language", "BCP-47");
   }
 
   @Test
   void sttBaseUrlsAreCheckedAtOnceNamingTheVariable() {
-    Run r = run(Map.of("ELEVENLABS_API_KEY", "made-up", "ELEVENLABS_STT_BASE_URL", "ftp://x"),
-        "--stt", "elevenlabs");
+    Run r =
+        run(
+            Map.of("ELEVENLABS_API_KEY", "made-up", "ELEVENLABS_STT_BASE_URL", "ftp://x"),
+            "--stt",
+            "elevenlabs");
     oneLine(r, 2, "ELEVENLABS_STT_BASE_URL", "wss://");
-    r = run(Map.of("DEEPGRAM_API_KEY", "made-up", "DEEPGRAM_BASE_URL", "nonsense"),
-        "--stt", "deepgram");
+    r =
+        run(
+            Map.of("DEEPGRAM_API_KEY", "made-up", "DEEPGRAM_BASE_URL", "nonsense"),
+            "--stt",
+            "deepgram");
     oneLine(r, 2, "DEEPGRAM_BASE_URL");
     assertThat(r.err()).doesNotContain("made-up");
   }
@@ -118,14 +150,21 @@ class TranscribeInterviewCliTest {
   @Test
   void theSharedBaseUrlInTheHttpSchemeServesTheRecogniser(@TempDir Path dir) throws Exception {
     // https:// for TTS and wss:// for STT: one ELEVENLABS_BASE_URL now serves both
-    try (FakeElevenLabsSttServer fake = FakeElevenLabsSttServer.builder().apiKey("el-key")
-        .build()) {
+    try (FakeElevenLabsSttServer fake =
+        FakeElevenLabsSttServer.builder().apiKey("el-key").build()) {
       String http = fake.baseUrl().replaceFirst("^ws://", "http://");
       Path rec = wav(dir, "rec.wav", toneAt(300, 1200, 3000));
       Path can = wav(dir, "can.wav", toneAt(1600, 2500, 3000));
-      Run r = run(Map.of("ELEVENLABS_API_KEY", "el-key", "ELEVENLABS_BASE_URL", http),
-          "--stt", "elevenlabs", "--fast", "--recruiter-wav", rec.toString(),
-          "--candidate-wav", can.toString());
+      Run r =
+          run(
+              Map.of("ELEVENLABS_API_KEY", "el-key", "ELEVENLABS_BASE_URL", http),
+              "--stt",
+              "elevenlabs",
+              "--fast",
+              "--recruiter-wav",
+              rec.toString(),
+              "--candidate-wav",
+              can.toString());
       assertThat(r.code()).as(r.err()).isZero();
       assertThat(r.out()).contains("Summary");
     }

@@ -18,13 +18,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code TranscribeInterview} as a user runs it: its own JVM, stopped with a real signal. The
- * child runs the bundled interview in real time on the embedded recogniser; once finals have
- * arrived it gets SIGINT (or SIGTERM) and must print the summary, write every file and exit
- * within a few seconds.
+ * {@code TranscribeInterview} as a user runs it: its own JVM, stopped with a real signal. The child
+ * runs the bundled interview in real time on the embedded recogniser; once finals have arrived it
+ * gets SIGINT (or SIGTERM) and must print the summary, write every file and exit within a few
+ * seconds.
  */
 class TranscribeInterviewProcessTest {
   static final Pattern FINAL = Pattern.compile("^\\d\\d:\\d\\d\\.\\d-\\d\\d:\\d\\d\\.\\d .*");
+
   /** Generous: the hook's own bounds are 4 s to finish and 5 s to write. */
   static final long EXIT_WITHIN_SECONDS = 20;
 
@@ -33,8 +34,10 @@ class TranscribeInterviewProcessTest {
     final Process process;
     final List<String> out = new CopyOnWriteArrayList<>();
     final List<String> err = new CopyOnWriteArrayList<>();
+
     /** One permit per final line on stdout; all the rest at end of output (the child is gone). */
     private final java.util.concurrent.Semaphore finalLines = new java.util.concurrent.Semaphore(0);
+
     private final List<Thread> pumps = new ArrayList<>();
 
     Child(List<String> args) throws IOException {
@@ -49,28 +52,38 @@ class TranscribeInterviewProcessTest {
       cmd.add(TranscribeInterview.class.getName());
       cmd.addAll(args);
       process = new ProcessBuilder(cmd).start();
-      pump(new BufferedReader(new InputStreamReader(process.getInputStream(),
-          StandardCharsets.UTF_8)), out, "child-stdout");
-      pump(new BufferedReader(new InputStreamReader(process.getErrorStream(),
-          StandardCharsets.UTF_8)), err, "child-stderr");
+      pump(
+          new BufferedReader(
+              new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)),
+          out,
+          "child-stdout");
+      pump(
+          new BufferedReader(
+              new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8)),
+          err,
+          "child-stderr");
     }
 
     private void pump(BufferedReader r, List<String> into, String name) {
-      Thread t = new Thread(() -> {
-        try (r) {
-          String line;
-          while ((line = r.readLine()) != null) {
-            into.add(line);
-            if (into == out && FINAL.matcher(line).matches()) {
-              finalLines.release();
-            }
-          }
-        } catch (IOException e) {
-          // the child is gone
-        } finally {
-          finalLines.release(Integer.MAX_VALUE / 4); // no more finals will come: stop waiting
-        }
-      }, name);
+      Thread t =
+          new Thread(
+              () -> {
+                try (r) {
+                  String line;
+                  while ((line = r.readLine()) != null) {
+                    into.add(line);
+                    if (into == out && FINAL.matcher(line).matches()) {
+                      finalLines.release();
+                    }
+                  }
+                } catch (IOException e) {
+                  // the child is gone
+                } finally {
+                  finalLines.release(
+                      Integer.MAX_VALUE / 4); // no more finals will come: stop waiting
+                }
+              },
+              name);
       t.setDaemon(true);
       pumps.add(t);
       t.start();
@@ -89,13 +102,14 @@ class TranscribeInterviewProcessTest {
 
     void awaitFinals(long n, long seconds) throws InterruptedException {
       finalLines.tryAcquire((int) n, seconds, TimeUnit.SECONDS);
-      assertThat(finals()).as("finals before the signal; stdout %s stderr %s", out, err)
+      assertThat(finals())
+          .as("finals before the signal; stdout %s stderr %s", out, err)
           .isGreaterThanOrEqualTo(n);
     }
 
     void signal(String name) throws Exception {
-      Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid()))
-          .inheritIO().start();
+      Process kill =
+          new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
       assertThat(kill.waitFor(10, TimeUnit.SECONDS)).isTrue();
       assertThat(kill.exitValue()).as("kill -%s", name).isZero();
     }
@@ -112,8 +126,10 @@ class TranscribeInterviewProcessTest {
   static void assumeEnvResetsSignals() throws Exception {
     Process p = new ProcessBuilder("env", "--default-signal=INT", "true").start();
     boolean ok = p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0;
-    Assumptions.assumeTrue(ok, "env --default-signal (coreutils >= 8.31) is needed to give the"
-        + " child JVM a SIGINT handler when this test itself runs with SIGINT ignored");
+    Assumptions.assumeTrue(
+        ok,
+        "env --default-signal (coreutils >= 8.31) is needed to give the"
+            + " child JVM a SIGINT handler when this test itself runs with SIGINT ignored");
   }
 
   void stopsWithEverythingWritten(String signal, int expectedExit, Path dir) throws Exception {
@@ -128,17 +144,25 @@ class TranscribeInterviewProcessTest {
       child.signal(signal);
       boolean exited = child.process.waitFor(EXIT_WITHIN_SECONDS, TimeUnit.SECONDS);
       double seconds = (System.nanoTime() - t0) / 1e9;
-      assertThat(exited).as("exited within %d s of SIG%s; stdout %s stderr %s",
-          EXIT_WITHIN_SECONDS, signal, child.out, child.err).isTrue();
+      assertThat(exited)
+          .as(
+              "exited within %d s of SIG%s; stdout %s stderr %s",
+              EXIT_WITHIN_SECONDS, signal, child.out, child.err)
+          .isTrue();
       child.awaitOutput(); // the pumps read the last lines
       System.out.printf("SIG%s -> exit %d in %.2f s%n", signal, child.process.exitValue(), seconds);
-      assertThat(child.process.exitValue()).as("exit status after SIG%s", signal)
+      assertThat(child.process.exitValue())
+          .as("exit status after SIG%s", signal)
           .isEqualTo(expectedExit);
-      assertThat(child.stdout()).contains("Summary").contains("Stopped by a signal")
-          .containsPattern("recruiter +talk time").contains("wrote ");
+      assertThat(child.stdout())
+          .contains("Summary")
+          .contains("Stopped by a signal")
+          .containsPattern("recruiter +talk time")
+          .contains("wrote ");
       assertThat(child.stderr()).as("no stack trace").doesNotContain("\tat ");
       List<String> jsonl = Files.readAllLines(outDir.resolve("transcript.jsonl"));
-      assertThat(jsonl).as("every final printed before the signal is saved")
+      assertThat(jsonl)
+          .as("every final printed before the signal is saved")
           .hasSizeGreaterThanOrEqualTo((int) seenBefore);
       long prev = -1;
       for (String line : jsonl) {
@@ -149,7 +173,8 @@ class TranscribeInterviewProcessTest {
         assertThat(start).as("timeline order").isGreaterThanOrEqualTo(prev);
         prev = start;
       }
-      assertThat(Files.readString(outDir.resolve("transcript.vtt"))).startsWith("WEBVTT")
+      assertThat(Files.readString(outDir.resolve("transcript.vtt")))
+          .startsWith("WEBVTT")
           .contains(" --> ");
       assertThat(Files.readString(outDir.resolve("transcript.srt"))).contains(" --> ");
       try (var listing = Files.list(outDir)) {

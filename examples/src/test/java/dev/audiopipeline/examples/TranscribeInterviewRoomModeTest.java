@@ -21,11 +21,16 @@ class TranscribeInterviewRoomModeTest {
   private final AtomicInteger providersMade = new AtomicInteger();
 
   private int run(Map<String, String> env, String... args) {
-    return TranscribeInterview.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8), () -> {
+    return TranscribeInterview.run(
+        args,
+        new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8),
+        () -> {
           providersMade.incrementAndGet();
           return (SttProvider) SpeechSegmentRecognizer.create();
-        }, o -> {}, env);
+        },
+        o -> {},
+        env);
   }
 
   private String err() {
@@ -42,8 +47,13 @@ class TranscribeInterviewRoomModeTest {
 
   @Test
   void roomModeRefusesFileOptions() {
-    int code = run(Map.of("LIVEKIT_URL", "ws://192.0.2.10:7880", "LIVEKIT_TOKEN", "made-up"),
-        "--recruiter-wav", "a.wav", "--candidate-wav", "b.wav");
+    int code =
+        run(
+            Map.of("LIVEKIT_URL", "ws://192.0.2.10:7880", "LIVEKIT_TOKEN", "made-up"),
+            "--recruiter-wav",
+            "a.wav",
+            "--candidate-wav",
+            "b.wav");
     assertThat(code).isEqualTo(2);
     assertThat(err()).contains("LIVEKIT_URL is set");
   }

@@ -2,16 +2,16 @@ package dev.audiopipeline.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.audiopipeline.audio.AudioFormat;
 import dev.audiopipeline.SttProvider;
 import dev.audiopipeline.SttSession;
 import dev.audiopipeline.SttSessionOptions;
 import dev.audiopipeline.Transcript;
 import dev.audiopipeline.TranscriptEvent;
-import dev.audiopipeline.io.WavFile;
-import dev.audiopipeline.examples.cli.Outcome;
+import dev.audiopipeline.audio.AudioFormat;
 import dev.audiopipeline.examples.BundledInterview.ScriptLine;
+import dev.audiopipeline.examples.cli.Outcome;
 import dev.audiopipeline.examples.cli.TranscriptSummary;
+import dev.audiopipeline.io.WavFile;
 import dev.audiopipeline.sphinx.SphinxSttProvider;
 import dev.audiopipeline.testing.LibraryThreads;
 import dev.audiopipeline.testing.WordErrorRate;
@@ -52,22 +52,23 @@ class TranscribeInterviewTest {
 
   /** The shared provider, which {@code run} must not close. */
   static Supplier<SttProvider> shared() {
-    return () -> new SttProvider() {
-      @Override
-      public String name() {
-        return sphinx.name();
-      }
+    return () ->
+        new SttProvider() {
+          @Override
+          public String name() {
+            return sphinx.name();
+          }
 
-      @Override
-      public AudioFormat inputFormat() {
-        return sphinx.inputFormat();
-      }
+          @Override
+          public AudioFormat inputFormat() {
+            return sphinx.inputFormat();
+          }
 
-      @Override
-      public SttSession openSession(SttSessionOptions options, SttSession.Listener listener) {
-        return sphinx.openSession(options, listener);
-      }
-    };
+          @Override
+          public SttSession openSession(SttSessionOptions options, SttSession.Listener listener) {
+            return sphinx.openSession(options, listener);
+          }
+        };
   }
 
   /** A provider factory for runs that must fail before any recognition. */
@@ -86,8 +87,13 @@ class TranscribeInterviewTest {
     outDir = dir.resolve("out");
     ByteArrayOutputStream buf = new ByteArrayOutputStream();
     AtomicReference<Outcome> o = new AtomicReference<>();
-    exitCode = TranscribeInterview.run(new String[] {"--fast", "--out", outDir.toString()},
-        new PrintStream(buf, true, StandardCharsets.UTF_8), System.err, shared(), o::set);
+    exitCode =
+        TranscribeInterview.run(
+            new String[] {"--fast", "--out", outDir.toString()},
+            new PrintStream(buf, true, StandardCharsets.UTF_8),
+            System.err,
+            shared(),
+            o::set);
     stdout = buf.toString(StandardCharsets.UTF_8);
     outcome = o.get();
   }
@@ -96,17 +102,18 @@ class TranscribeInterviewTest {
   static void closeProvider() throws Exception {
     sphinx.close();
     // every thread this class's runs started (source, drain, delivery, recogniser) has stopped
-    assertThat(LibraryThreads.aliveAfter(Duration.ofSeconds(5)))
-        .isSubsetOf(threadsBefore);
+    assertThat(LibraryThreads.aliveAfter(Duration.ofSeconds(5))).isSubsetOf(threadsBefore);
   }
 
   static String reference(String speaker) {
-    return String.join(" ",
+    return String.join(
+        " ",
         script.stream().filter(l -> l.speaker().equals(speaker)).map(ScriptLine::text).toList());
   }
 
   static String hypothesis(List<Transcript> finals, String speaker) {
-    return String.join(" ",
+    return String.join(
+        " ",
         finals.stream().filter(t -> t.speaker().equals(speaker)).map(Transcript::text).toList());
   }
 
@@ -119,15 +126,16 @@ class TranscribeInterviewTest {
   }
 
   static double pipelineWer() {
-    return wer(hypothesis(outcome.finals(), BundledInterview.RECRUITER),
+    return wer(
+        hypothesis(outcome.finals(), BundledInterview.RECRUITER),
         hypothesis(outcome.finals(), BundledInterview.CANDIDATE));
   }
 
   /** The same recogniser fed the original files directly, without the pipeline. */
   static String direct(String speaker) throws Exception {
     short[] samples;
-    try (InputStream in = TranscribeInterview.class.getResourceAsStream(
-            "/interview/" + speaker + ".wav");
+    try (InputStream in =
+            TranscribeInterview.class.getResourceAsStream("/interview/" + speaker + ".wav");
         WavFile.Reader r = WavFile.open(in, speaker + ".wav")) {
       samples = r.readAll();
     }
@@ -189,37 +197,46 @@ class TranscribeInterviewTest {
     for (ScriptLine l : script) {
       assertThat(outcome.finals())
           .as("a final during %s", l)
-          .anyMatch(t -> t.speaker().equals(l.speaker())
-              && t.startMs() < l.endMs() && t.endMs() > l.startMs());
+          .anyMatch(
+              t ->
+                  t.speaker().equals(l.speaker())
+                      && t.startMs() < l.endMs()
+                      && t.endMs() > l.startMs());
     }
   }
 
   @Test
-  void thePipelineIsNoMoreThanOnePointWorseThanTheRecogniserOnTheOriginalFiles()
-      throws Exception {
+  void thePipelineIsNoMoreThanOnePointWorseThanTheRecogniserOnTheOriginalFiles() throws Exception {
     // both speakers at once, as in the pipeline (the provider holds two loaded recognisers)
     CompletableFuture<String> recruiter = new CompletableFuture<>();
-    Thread t = new Thread(() -> {
-      try {
-        recruiter.complete(direct(BundledInterview.RECRUITER));
-      } catch (Exception | AssertionError e) {
-        recruiter.completeExceptionally(e);
-      }
-    }, "test-direct-recruiter");
+    Thread t =
+        new Thread(
+            () -> {
+              try {
+                recruiter.complete(direct(BundledInterview.RECRUITER));
+              } catch (Exception | AssertionError e) {
+                recruiter.completeExceptionally(e);
+              }
+            },
+            "test-direct-recruiter");
     t.start();
     String candidate = direct(BundledInterview.CANDIDATE);
     double direct = wer(recruiter.get(5, TimeUnit.MINUTES), candidate);
-    assertThat(pipelineWer()).as("pipeline vs direct %.3f", direct)
+    assertThat(pipelineWer())
+        .as("pipeline vs direct %.3f", direct)
         .isLessThanOrEqualTo(direct + 0.01);
   }
 
   static final Pattern JSON_TIMES = Pattern.compile("\"startMs\":(\\d+),\"endMs\":(\\d+)");
   static final Pattern CUE =
-      Pattern.compile("(\\d\\d):(\\d\\d):(\\d\\d)[,.](\\d{3}) --> (\\d\\d):(\\d\\d):(\\d\\d)[,.](\\d{3})");
+      Pattern.compile(
+          "(\\d\\d):(\\d\\d):(\\d\\d)[,.](\\d{3}) --> (\\d\\d):(\\d\\d):(\\d\\d)[,.](\\d{3})");
 
   static long ms(Matcher m, int group) {
     return ((Long.parseLong(m.group(group)) * 60 + Long.parseLong(m.group(group + 1))) * 60
-        + Long.parseLong(m.group(group + 2))) * 1000 + Long.parseLong(m.group(group + 3));
+                + Long.parseLong(m.group(group + 2)))
+            * 1000
+        + Long.parseLong(m.group(group + 3));
   }
 
   @Test
@@ -267,8 +284,8 @@ class TranscribeInterviewTest {
     Path can = dir.resolve("can-48k-stereo.wav");
     for (String speaker : List.of("recruiter", "candidate")) {
       short[] mono;
-      try (InputStream in = TranscribeInterview.class.getResourceAsStream(
-              "/interview/" + speaker + ".wav");
+      try (InputStream in =
+              TranscribeInterview.class.getResourceAsStream("/interview/" + speaker + ".wav");
           WavFile.Reader r = WavFile.open(in, speaker)) {
         mono = r.readAll();
       }
@@ -284,19 +301,35 @@ class TranscribeInterviewTest {
       WavFile.write(speaker.equals("recruiter") ? rec : can, new AudioFormat(48_000, 2), stereo48);
     }
     AtomicReference<Outcome> o = new AtomicReference<>();
-    int code = TranscribeInterview.run(
-        new String[] {"--fast", "--recruiter-wav", rec.toString(), "--candidate-wav",
-            can.toString(), "--language", "en-US"},
-        new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), System.err,
-        shared(), o::set);
+    int code =
+        TranscribeInterview.run(
+            new String[] {
+              "--fast",
+              "--recruiter-wav",
+              rec.toString(),
+              "--candidate-wav",
+              can.toString(),
+              "--language",
+              "en-US"
+            },
+            new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+            System.err,
+            shared(),
+            o::set);
     assertThat(code).isZero();
     List<ScriptLine> first = script.subList(0, 3);
     String ref = String.join(" ", first.stream().map(ScriptLine::text).toList());
     String hyp = String.join(" ", o.get().finals().stream().map(Transcript::text).toList());
     assertThat(WordErrorRate.of(ref, hyp)).as(hyp).isLessThanOrEqualTo(0.15);
-    assertThat(o.get().finals()).allSatisfy(t -> assertThat(t.speaker())
-        .isEqualTo(t.startMs() < first.get(1).startMs() || t.startMs() >= first.get(2).startMs()
-            ? "recruiter" : "candidate"));
+    assertThat(o.get().finals())
+        .allSatisfy(
+            t ->
+                assertThat(t.speaker())
+                    .isEqualTo(
+                        t.startMs() < first.get(1).startMs()
+                                || t.startMs() >= first.get(2).startMs()
+                            ? "recruiter"
+                            : "candidate"));
   }
 
   // ------------------------------------------------------------------ options and bad input
@@ -306,31 +339,46 @@ class TranscribeInterviewTest {
   static Run cli(String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code = TranscribeInterview.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8), never());
-    return new Run(code, out.toString(StandardCharsets.UTF_8),
-        err.toString(StandardCharsets.UTF_8));
+    int code =
+        TranscribeInterview.run(
+            args,
+            new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8),
+            never());
+    return new Run(
+        code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }
 
   @Test
   void helpDescribesEveryOptionAndExitsZero() {
     Run r = cli("--help");
     assertThat(r.code()).isZero();
-    assertThat(r.out()).contains("--fast", "--out DIR", "--recruiter-wav FILE",
-        "--candidate-wav FILE", "--language CODE", "Deepgram", "LiveKit");
+    assertThat(r.out())
+        .contains(
+            "--fast",
+            "--out DIR",
+            "--recruiter-wav FILE",
+            "--candidate-wav FILE",
+            "--language CODE",
+            "Deepgram",
+            "LiveKit");
   }
 
   @Test
   void badOptionsExitTwoWithTheReason() {
-    assertThat(cli("--loud")).satisfies(r -> {
-      assertThat(r.code()).isEqualTo(2);
-      assertThat(r.err()).contains("unknown option '--loud'", "accepted --fast");
-    });
+    assertThat(cli("--loud"))
+        .satisfies(
+            r -> {
+              assertThat(r.code()).isEqualTo(2);
+              assertThat(r.err()).contains("unknown option '--loud'", "accepted --fast");
+            });
     assertThat(cli("--recruiter-wav", "a.wav").err()).contains("give both");
-    assertThat(cli("--language", "de")).satisfies(r -> {
-      assertThat(r.code()).isEqualTo(2);
-      assertThat(r.err()).contains("'de'", "accepted en, en-US");
-    });
+    assertThat(cli("--language", "de"))
+        .satisfies(
+            r -> {
+              assertThat(r.code()).isEqualTo(2);
+              assertThat(r.err()).contains("'de'", "accepted en, en-US");
+            });
     assertThat(cli("--out").err()).contains("--out needs a value");
   }
 
@@ -339,8 +387,14 @@ class TranscribeInterviewTest {
     Path out = dir.resolve("out");
     Path missing = dir.resolve("nope.wav");
     Path good = goodWav(dir);
-    Run r = cli("--recruiter-wav", missing.toString(), "--candidate-wav", good.toString(),
-        "--out", out.toString());
+    Run r =
+        cli(
+            "--recruiter-wav",
+            missing.toString(),
+            "--candidate-wav",
+            good.toString(),
+            "--out",
+            out.toString());
     assertThat(r.code()).isEqualTo(2);
     assertThat(r.err()).contains(missing.toString());
     assertThat(out).doesNotExist();
@@ -349,8 +403,14 @@ class TranscribeInterviewTest {
   @Test
   void aFileThatIsNotWavIsNamedWithWhatIsAccepted(@TempDir Path dir) throws IOException {
     Path text = Files.writeString(dir.resolve("notes.wav"), "these are not samples");
-    Run r = cli("--recruiter-wav", goodWav(dir).toString(), "--candidate-wav", text.toString(),
-        "--out", dir.resolve("out").toString());
+    Run r =
+        cli(
+            "--recruiter-wav",
+            goodWav(dir).toString(),
+            "--candidate-wav",
+            text.toString(),
+            "--out",
+            dir.resolve("out").toString());
     assertThat(r.code()).isEqualTo(2);
     assertThat(r.err()).contains(text.toString(), "not a WAV file", "16-bit");
     assertThat(dir.resolve("out")).doesNotExist();
@@ -362,14 +422,21 @@ class TranscribeInterviewTest {
     Path flt = dir.resolve("float.wav");
     int rate = 16_000;
     int dataBytes = 4 * 1600;
-    java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(44 + dataBytes)
-        .order(java.nio.ByteOrder.LITTLE_ENDIAN);
-    b.put("RIFF".getBytes(StandardCharsets.US_ASCII)).putInt(36 + dataBytes)
+    java.nio.ByteBuffer b =
+        java.nio.ByteBuffer.allocate(44 + dataBytes).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    b.put("RIFF".getBytes(StandardCharsets.US_ASCII))
+        .putInt(36 + dataBytes)
         .put("WAVE".getBytes(StandardCharsets.US_ASCII))
-        .put("fmt ".getBytes(StandardCharsets.US_ASCII)).putInt(16)
-        .putShort((short) 3).putShort((short) 1).putInt(rate).putInt(rate * 4)
-        .putShort((short) 4).putShort((short) 32)
-        .put("data".getBytes(StandardCharsets.US_ASCII)).putInt(dataBytes);
+        .put("fmt ".getBytes(StandardCharsets.US_ASCII))
+        .putInt(16)
+        .putShort((short) 3)
+        .putShort((short) 1)
+        .putInt(rate)
+        .putInt(rate * 4)
+        .putShort((short) 4)
+        .putShort((short) 32)
+        .put("data".getBytes(StandardCharsets.US_ASCII))
+        .putInt(dataBytes);
     Files.write(flt, b.array());
     Run r = cli("--recruiter-wav", flt.toString(), "--candidate-wav", goodWav(dir).toString());
     assertThat(r.code()).isEqualTo(2);

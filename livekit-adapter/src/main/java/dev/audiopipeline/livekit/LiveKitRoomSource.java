@@ -43,8 +43,8 @@ import org.jspecify.annotations.Nullable;
  * <p><b>Threads.</b> Each started source owns one named event thread ({@code
  * audio-pipeline-livekit-<room>-events}) and, unless you pass your own {@link OkHttpClient}, an
  * OkHttp dispatcher whose threads are named {@code audio-pipeline-livekit-<room>-http-N}; {@link
- * #close()} stops both. Audio arrives on WebRTC's audio thread, which is shared by every room in the
- * process and lives as long as the JVM (see the module README on webrtc-java's native leaks).
+ * #close()} stops both. Audio arrives on WebRTC's audio thread, which is shared by every room in
+ * the process and lives as long as the JVM (see the module README on webrtc-java's native leaks).
  *
  * <p><b>Protocol.</b> LiveKit signal protocol 17 on {@code /rtc} with two peer connections; this
  * source only subscribes, so only the subscriber connection is negotiated.
@@ -351,7 +351,9 @@ public final class LiveKitRoomSource implements AudioSource {
       return this;
     }
 
-    /** How long {@code close()} waits for the leave to go out (default 5 s, accepted 0 to 1 min). */
+    /**
+     * How long {@code close()} waits for the leave to go out (default 5 s, accepted 0 to 1 min).
+     */
     public Builder closeTimeout(Duration timeout) {
       this.closeTimeout = Objects.requireNonNull(timeout, "closeTimeout == null");
       return this;
@@ -389,7 +391,8 @@ public final class LiveKitRoomSource implements AudioSource {
      */
     public LiveKitRoomSource build() {
       if (url == null || url.isBlank()) {
-        throw new IllegalStateException("url is required (e.g. wss://my-project.livekit.cloud or LIVEKIT_URL)");
+        throw new IllegalStateException(
+            "url is required (e.g. wss://my-project.livekit.cloud or LIVEKIT_URL)");
       }
       if (identity.isBlank()) {
         throw new IllegalArgumentException("identity is blank");
@@ -407,7 +410,8 @@ public final class LiveKitRoomSource implements AudioSource {
               "give either token, or apiKey + apiSecret to mint one, not both");
         }
         if (token.isBlank() || token.chars().filter(c -> c == '.').count() != 2) {
-          throw new IllegalArgumentException("token is not a JWT (expected three dot-separated parts)");
+          throw new IllegalArgumentException(
+              "token is not a JWT (expected three dot-separated parts)");
         }
         jwt = token;
       } else {
@@ -422,7 +426,8 @@ public final class LiveKitRoomSource implements AudioSource {
         if (room == null) {
           throw new IllegalStateException("room is required to mint a token (LIVEKIT_ROOM)");
         }
-        jwt = mintToken(apiKey, apiSecret, room, identity, name == null ? identity : name, tokenTtl);
+        jwt =
+            mintToken(apiKey, apiSecret, room, identity, name == null ? identity : name, tokenTtl);
         Secrets.register(jwt);
       }
       return new LiveKitRoomSource(this, signalUrl(url, autoSubscribe), jwt);
@@ -437,8 +442,8 @@ public final class LiveKitRoomSource implements AudioSource {
   }
 
   /**
-   * A bot token: join the room, subscribe, publish (for speaking back later), publish data, and
-   * the agent grant, so captions it publishes may carry other participants' identities.
+   * A bot token: join the room, subscribe, publish (for speaking back later), publish data, and the
+   * agent grant, so captions it publishes may carry other participants' identities.
    */
   static String mintToken(
       String apiKey, String apiSecret, String room, String identity, String name, Duration ttl) {
@@ -466,16 +471,23 @@ public final class LiveKitRoomSource implements AudioSource {
       u = "https://" + u.substring(6);
     } else if (!lower.startsWith("http://") && !lower.startsWith("https://")) {
       throw new IllegalArgumentException(
-          "url must start with ws://, wss://, http:// or https://, got '" + Secrets.safeUrl(url) + "'");
+          "url must start with ws://, wss://, http:// or https://, got '"
+              + Secrets.safeUrl(url)
+              + "'");
     }
     HttpUrl base = HttpUrl.parse(u);
     if (base == null) {
       throw new IllegalArgumentException("url is not a valid URL: '" + Secrets.safeUrl(url) + "'");
     }
-    if (base.encodedQuery() != null || base.encodedFragment() != null
-        || !base.encodedUsername().isEmpty() || !base.encodedPassword().isEmpty()) {
-      throw new IllegalArgumentException("url must not carry a query, fragment or user info"
-          + " (tokens go in token()): '" + Secrets.safeUrl(url) + "'");
+    if (base.encodedQuery() != null
+        || base.encodedFragment() != null
+        || !base.encodedUsername().isEmpty()
+        || !base.encodedPassword().isEmpty()) {
+      throw new IllegalArgumentException(
+          "url must not carry a query, fragment or user info"
+              + " (tokens go in token()): '"
+              + Secrets.safeUrl(url)
+              + "'");
     }
     return base.newBuilder()
         .addPathSegment("rtc")

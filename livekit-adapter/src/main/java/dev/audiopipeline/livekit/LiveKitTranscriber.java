@@ -31,7 +31,11 @@ public final class LiveKitTranscriber {
     Objects.requireNonNull(room, "room == null");
     Objects.requireNonNull(provider, "provider == null");
     Objects.requireNonNull(speakers, "speakers == null");
-    return AudioPipeline.builder().stt(provider).speakerMap(speakers).build().startTranscription(room);
+    return AudioPipeline.builder()
+        .stt(provider)
+        .speakerMap(speakers)
+        .build()
+        .startTranscription(room);
   }
 
   /** Transcribes every participant of {@code room}, each labelled with its identity. */

@@ -1,9 +1,9 @@
 package dev.audiopipeline.livekit;
 
+import dev.audiopipeline.SpeakerStream;
 import dev.audiopipeline.audio.ArrivalClock;
 import dev.audiopipeline.audio.AudioFormat;
 import dev.audiopipeline.audio.AudioSink;
-import dev.audiopipeline.SpeakerStream;
 import dev.onvoid.webrtc.media.audio.AudioTrack;
 import dev.onvoid.webrtc.media.audio.AudioTrackSink;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -36,6 +36,7 @@ final class RemoteAudioStream implements SpeakerStream, AudioTrackSink {
   // written by the audio thread only
   /** Stamps frames by sample count, by arrival beyond core's jitter tolerance (the time model). */
   private final ArrivalClock clock = new ArrivalClock(FORMAT.sampleRate());
+
   private short[] mono = new short[480];
 
   private final AtomicLong frames = new AtomicLong();
@@ -144,7 +145,10 @@ final class RemoteAudioStream implements SpeakerStream, AudioTrackSink {
       }
       lastFrameNanos = now;
       frames.incrementAndGet();
-      if (bitsPerSample != 16 || sampleRate != FORMAT.sampleRate() || channels < 1 || frameCount <= 0) {
+      if (bitsPerSample != 16
+          || sampleRate != FORMAT.sampleRate()
+          || channels < 1
+          || frameCount <= 0) {
         unsupported.incrementAndGet();
         return;
       }

@@ -1,9 +1,9 @@
 package dev.audiopipeline.livekit;
 
 import dev.audiopipeline.AudioPipelineException;
-import dev.audiopipeline.audio.AudioSource;
 import dev.audiopipeline.AuthenticationException;
 import dev.audiopipeline.ConnectionException;
+import dev.audiopipeline.audio.AudioSource;
 import dev.audiopipeline.internal.runtime.Backoff;
 import dev.audiopipeline.internal.runtime.NamedThreadFactory;
 import dev.audiopipeline.okhttp.OkHttpWebSocketTransport;
@@ -73,6 +73,7 @@ final class RoomSession implements SubscriberTransport.Callbacks {
   private final boolean ownsHttp;
   private final WebSocketTransport transport;
   private final CompletableFuture<JoinResponse> joined = new CompletableFuture<>();
+
   /** Counts reconnect attempts under the room's {@link dev.audiopipeline.spi.ReconnectPolicy}. */
   private final Backoff backoff;
 
@@ -93,12 +94,16 @@ final class RoomSession implements SubscriberTransport.Callbacks {
   private volatile CountDownLatch signalTerminated = new CountDownLatch(1);
   private int generation;
   private Phase phase = Phase.CONNECTING;
+
   /** When the current signal connection was joined or resumed (event thread). */
   private long upSinceNanos;
+
   private @Nullable String refreshedToken;
   private LivekitRtc.@Nullable SessionDescription lastOffer;
-  private final java.util.concurrent.atomic.AtomicInteger resumes = new java.util.concurrent.atomic.AtomicInteger();
-  private final java.util.concurrent.atomic.AtomicInteger rejoins = new java.util.concurrent.atomic.AtomicInteger();
+  private final java.util.concurrent.atomic.AtomicInteger resumes =
+      new java.util.concurrent.atomic.AtomicInteger();
+  private final java.util.concurrent.atomic.AtomicInteger rejoins =
+      new java.util.concurrent.atomic.AtomicInteger();
   private final long sourceStartNanos = System.nanoTime();
 
   // event-thread state
@@ -110,10 +115,13 @@ final class RoomSession implements SubscriberTransport.Callbacks {
   private @Nullable ScheduledFuture<?> pinger;
   private String selfSid = "";
   private long joinedNanos;
+
   /** When the server last closed the joined signal connection normally without a LeaveRequest. */
   private long lastTakeoverNanos = Long.MIN_VALUE;
+
   /** Two such closes within this window: another client is using this bot's identity. */
   static final long TAKEOVER_WINDOW_NANOS = TimeUnit.SECONDS.toNanos(30);
+
   private long pingTimeoutNanos = TimeUnit.SECONDS.toNanos(15);
   private int pingIntervalSeconds = 5;
   private volatile long lastRttMs;
@@ -150,7 +158,8 @@ final class RoomSession implements SubscriberTransport.Callbacks {
               new NamedThreadFactory("livekit-" + config.threadTag() + "-http"));
       // no WebSocket pings: LiveKit's own ping/pong (keepAlive) watches the connection
       this.http =
-          OkHttpWebSocketTransport.streamingClient(null, new Dispatcher(dispatcherPool), Duration.ZERO);
+          OkHttpWebSocketTransport.streamingClient(
+              null, new Dispatcher(dispatcherPool), Duration.ZERO);
       this.ownsHttp = true;
     }
     this.transport = new OkHttpWebSocketTransport(http);
@@ -176,7 +185,8 @@ final class RoomSession implements SubscriberTransport.Callbacks {
           }
 
           @Override
-          public void onSignalLost(String why, @Nullable Throwable cause, @Nullable Integer status) {
+          public void onSignalLost(
+              String why, @Nullable Throwable cause, @Nullable Integer status) {
             if (gen == generation) {
               RoomSession.this.onSignalLost(why, cause, status);
             }
@@ -190,14 +200,17 @@ final class RoomSession implements SubscriberTransport.Callbacks {
   }
 
   void start() {
-    log.debug("{} - connecting to {}", logPrefix, config.signalUrl().newBuilder().query(null).build());
+    log.debug(
+        "{} - connecting to {}", logPrefix, config.signalUrl().newBuilder().query(null).build());
     events.execute(() -> signal.connect(transport, config.signalUrl(), config.token()));
     events.schedule(
         () -> {
           if (!joined.isDone()) {
             fail(
                 new LiveKitRoomException(
-                    "no join response within " + config.joinTimeout().toMillis() + " ms", null, null));
+                    "no join response within " + config.joinTimeout().toMillis() + " ms",
+                    null,
+                    null));
           }
         },
         config.joinTimeout().toMillis(),
@@ -243,20 +256,23 @@ final class RoomSession implements SubscriberTransport.Callbacks {
               new LiveKitRoomException(
                   "the server refused the join: " + l.getReason(), l.getReason().name(), null));
         }
-        default -> log.debug("{} - ignoring {} before the join response", logPrefix, msg.getMessageCase());
+        default ->
+            log.debug("{} - ignoring {} before the join response", logPrefix, msg.getMessageCase());
       }
       return;
     }
     if (phase == Phase.RESUMING) {
       if (msg.getMessageCase() == SignalResponse.MessageCase.LEAVE) {
         LeaveRequest l = msg.getLeave();
-        log.info("{} - resume refused ({} {}), joining again", logPrefix, l.getAction(), l.getReason());
+        log.info(
+            "{} - resume refused ({} {}), joining again", logPrefix, l.getAction(), l.getReason());
         if (countAttempt(null, "the server refused the resume (" + l.getReason() + ")") != null) {
           rejoin(); // answered: no delay
         }
         return;
       }
-      resumed(msg.getMessageCase() == SignalResponse.MessageCase.RECONNECT ? msg.getReconnect() : null);
+      resumed(
+          msg.getMessageCase() == SignalResponse.MessageCase.RECONNECT ? msg.getReconnect() : null);
       if (msg.getMessageCase() == SignalResponse.MessageCase.RECONNECT) {
         return;
       }
@@ -276,13 +292,16 @@ final class RoomSession implements SubscriberTransport.Callbacks {
         }
       }
       case LEAVE -> handleLeave(msg.getLeave());
-      case PONG_RESP -> lastRttMs = Math.max(0, System.currentTimeMillis() - msg.getPongResp().getLastPingTimestamp());
+      case PONG_RESP ->
+          lastRttMs =
+              Math.max(0, System.currentTimeMillis() - msg.getPongResp().getLastPingTimestamp());
       case REFRESH_TOKEN -> {
         refreshedToken = msg.getRefreshToken(); // for reconnects; never logged
         Secrets.register(refreshedToken);
       }
       case JOIN -> log.debug("{} - ignoring a second join response", logPrefix);
-      case MESSAGE_NOT_SET -> log.trace("{} - skipping a signal message of a newer protocol", logPrefix);
+      case MESSAGE_NOT_SET ->
+          log.trace("{} - skipping a signal message of a newer protocol", logPrefix);
       default -> log.trace("{} - ignoring {}", logPrefix, msg.getMessageCase());
     }
   }
@@ -302,11 +321,17 @@ final class RoomSession implements SubscriberTransport.Callbacks {
           logPrefix);
     }
     boolean forceRelay =
-        join.getClientConfiguration().getForceRelay() == livekit.LivekitModels.ClientConfigSetting.ENABLED;
+        join.getClientConfiguration().getForceRelay()
+            == livekit.LivekitModels.ClientConfigSetting.ENABLED;
     try {
       subscriber =
           new SubscriberTransport(
-              logPrefix, WebRtcFactories.receiving(), join.getIceServersList(), forceRelay, events, this);
+              logPrefix,
+              WebRtcFactories.receiving(),
+              join.getIceServersList(),
+              forceRelay,
+              events,
+              this);
     } catch (AudioPipelineException e) {
       fail(e);
       return;
@@ -377,7 +402,9 @@ final class RoomSession implements SubscriberTransport.Callbacks {
     long silentNanos = System.nanoTime() - signal.lastReceivedNanos();
     if (silentNanos > pingTimeoutNanos) {
       onSignalLost(
-          "no signal message for " + TimeUnit.NANOSECONDS.toMillis(silentNanos) + " ms (ping timeout)",
+          "no signal message for "
+              + TimeUnit.NANOSECONDS.toMillis(silentNanos)
+              + " ms (ping timeout)",
           null,
           null);
       return;
@@ -403,19 +430,23 @@ final class RoomSession implements SubscriberTransport.Callbacks {
       // (e.g. it missed its own DUPLICATE_IDENTITY leave, lost to a TCP reset): resuming again
       // would fight it forever, each side kicking the other. Stop, and say why.
       long now = System.nanoTime();
-      boolean again = lastTakeoverNanos != Long.MIN_VALUE
-          && now - lastTakeoverNanos < TAKEOVER_WINDOW_NANOS;
+      boolean again =
+          lastTakeoverNanos != Long.MIN_VALUE && now - lastTakeoverNanos < TAKEOVER_WINDOW_NANOS;
       lastTakeoverNanos = now;
       if (again) {
-        fail(new LiveKitRoomException(
-            "another client keeps taking over this bot's connection (twice within "
-                + TimeUnit.NANOSECONDS.toSeconds(TAKEOVER_WINDOW_NANOS) + " s): is a second bot"
-                + " using the same identity? Giving up instead of fighting it",
-            "DUPLICATE_IDENTITY", null));
+        fail(
+            new LiveKitRoomException(
+                "another client keeps taking over this bot's connection (twice within "
+                    + TimeUnit.NANOSECONDS.toSeconds(TAKEOVER_WINDOW_NANOS)
+                    + " s): is a second bot"
+                    + " using the same identity? Giving up instead of fighting it",
+                "DUPLICATE_IDENTITY",
+                null));
         return;
       }
     }
-    if (!authProblem && (phase == Phase.JOINED || phase == Phase.RESUMING || phase == Phase.REJOINING)) {
+    if (!authProblem
+        && (phase == Phase.JOINED || phase == Phase.RESUMING || phase == Phase.REJOINING)) {
       boolean wasUp = phase == Phase.JOINED;
       if (wasUp) {
         log.warn("{} - signal connection lost ({}); resuming", logPrefix, why);
@@ -467,7 +498,9 @@ final class RoomSession implements SubscriberTransport.Callbacks {
           }
           signal = newSignal();
           HttpUrl url =
-              config.signalUrl().newBuilder()
+              config
+                  .signalUrl()
+                  .newBuilder()
                   .addQueryParameter("reconnect", "1")
                   .addQueryParameter("sid", selfSid)
                   .addQueryParameter("reconnect_reason", Integer.toString(r))
@@ -495,12 +528,16 @@ final class RoomSession implements SubscriberTransport.Callbacks {
     LivekitRtc.SessionDescription offer = lastOffer;
     if (answer != null && offer != null) {
       sync.setAnswer(
-          LivekitRtc.SessionDescription.newBuilder().setType("answer").setSdp(answer.sdp).setId(offer.getId()));
+          LivekitRtc.SessionDescription.newBuilder()
+              .setType("answer")
+              .setSdp(answer.sdp)
+              .setId(offer.getId()));
       sync.setOffer(offer);
     }
     signal.send(SignalRequest.newBuilder().setSyncState(sync).build());
     if (reconnect != null) {
-      log.debug("{} - reconnect response: {} ICE server(s)", logPrefix, reconnect.getIceServersCount());
+      log.debug(
+          "{} - reconnect response: {} ICE server(s)", logPrefix, reconnect.getIceServersCount());
     }
     pinger =
         events.scheduleAtFixedRate(
@@ -547,9 +584,14 @@ final class RoomSession implements SubscriberTransport.Callbacks {
     int gen = generation;
     events.schedule(
         () -> {
-          if (gen == generation && (phase == Phase.RESUMING || phase == Phase.REJOINING) && !tornDown) {
+          if (gen == generation
+              && (phase == Phase.RESUMING || phase == Phase.REJOINING)
+              && !tornDown) {
             signal.cancel();
-            onSignalLost("no answer to the reconnect within " + config.joinTimeout().toMillis() + " ms", null, null);
+            onSignalLost(
+                "no answer to the reconnect within " + config.joinTimeout().toMillis() + " ms",
+                null,
+                null);
           }
         },
         config.joinTimeout().toMillis(),
@@ -679,7 +721,8 @@ final class RoomSession implements SubscriberTransport.Callbacks {
     ParticipantInfo owner = ownerByTrackSid.get(trackSid);
     if (owner == null) {
       unmatchedReceivers.put(trackSid, receiver); // its participant update is still to come
-      log.debug("{} - track {} (mid {}) arrived before its participant info", logPrefix, trackSid, mid);
+      log.debug(
+          "{} - track {} (mid {}) arrived before its participant info", logPrefix, trackSid, mid);
       return;
     }
     openStream(trackSid, receiver, owner);
@@ -706,7 +749,8 @@ final class RoomSession implements SubscriberTransport.Callbacks {
       return;
     }
     stream.end();
-    log.debug("{} - speaker stream {} of {} ended: {}", logPrefix, trackSid, stream.identity(), why);
+    log.debug(
+        "{} - speaker stream {} of {} ended: {}", logPrefix, trackSid, stream.identity(), why);
     try {
       listener.speakerLeft(stream);
     } catch (RuntimeException e) {
@@ -867,7 +911,8 @@ final class RoomSession implements SubscriberTransport.Callbacks {
     }
     try {
       // the leave and the close frame go out before the socket is dropped
-      if (!signalTerminated.await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+      if (!signalTerminated.await(
+          Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
         signal.cancel();
       }
     } catch (InterruptedException e) {
@@ -876,7 +921,8 @@ final class RoomSession implements SubscriberTransport.Callbacks {
     }
     events.shutdownNow();
     try {
-      if (!events.awaitTermination(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+      if (!events.awaitTermination(
+          Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
         log.warn("{} - event thread did not stop in time", logPrefix);
       }
     } catch (InterruptedException e) {
@@ -890,5 +936,4 @@ final class RoomSession implements SubscriberTransport.Callbacks {
       Thread.currentThread().interrupt();
     }
   }
-
 }

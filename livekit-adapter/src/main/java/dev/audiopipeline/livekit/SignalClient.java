@@ -35,7 +35,10 @@ final class SignalClient implements WebSocketHandler {
     /** The connection ended: closed by the server, or failed. Called at most once. */
     void onSignalLost(String why, @Nullable Throwable cause, @Nullable Integer httpStatus);
 
-    /** The socket is gone (closed or failed), whoever ended it. Called on OkHttp's thread: must not block. */
+    /**
+     * The socket is gone (closed or failed), whoever ended it. Called on OkHttp's thread: must not
+     * block.
+     */
     void signalTerminated();
   }
 
@@ -54,7 +57,9 @@ final class SignalClient implements WebSocketHandler {
 
   void connect(WebSocketTransport transport, HttpUrl url, String token) {
     // the SPI speaks ws:// and wss://; HttpUrl's text is already encoded
-    URI uri = URI.create((url.isHttps() ? "wss" : "ws") + url.toString().substring(url.scheme().length()));
+    URI uri =
+        URI.create(
+            (url.isHttps() ? "wss" : "ws") + url.toString().substring(url.scheme().length()));
     WebSocketRequest request = WebSocketRequest.of(uri, Map.of("Authorization", "Bearer " + token));
     connection = transport.open(request, this);
   }
@@ -104,7 +109,10 @@ final class SignalClient implements WebSocketHandler {
     try {
       msg = SignalResponse.parseFrom(bytes);
     } catch (InvalidProtocolBufferException e) {
-      log.debug("{} - skipping malformed signal message ({} bytes): {}", logPrefix, bytes.length,
+      log.debug(
+          "{} - skipping malformed signal message ({} bytes): {}",
+          logPrefix,
+          bytes.length,
           Secrets.serverText(e.getMessage()));
       return;
     }
@@ -123,8 +131,13 @@ final class SignalClient implements WebSocketHandler {
   /** The server's close frame; the transport has already answered it. */
   @Override
   public void onClosing(int code, String reason) {
-    lost("server closed the signal connection (" + code
-        + (reason.isEmpty() ? "" : " " + Secrets.serverText(reason)) + ")", null, null);
+    lost(
+        "server closed the signal connection ("
+            + code
+            + (reason.isEmpty() ? "" : " " + Secrets.serverText(reason))
+            + ")",
+        null,
+        null);
   }
 
   @Override
@@ -141,7 +154,9 @@ final class SignalClient implements WebSocketHandler {
     String why =
         status == null
             ? "signal connection failed: " + Secrets.serverText(t.toString())
-            : "signal handshake refused: HTTP " + status + (body.isBlank() ? "" : " " + body.strip());
+            : "signal handshake refused: HTTP "
+                + status
+                + (body.isBlank() ? "" : " " + body.strip());
     lost(why, t, status);
   }
 

@@ -28,10 +28,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The subscriber peer connection: the server offers, we answer. All methods run on the room's
- * event executor; every webrtc-java observer callback (which arrive on the factory's signaling
- * thread) is handed back to that executor and does nothing else, so no PC call is ever made from
- * inside a callback (cross-PC calls from callbacks deadlock the signaling threads).
+ * The subscriber peer connection: the server offers, we answer. All methods run on the room's event
+ * executor; every webrtc-java observer callback (which arrive on the factory's signaling thread) is
+ * handed back to that executor and does nothing else, so no PC call is ever made from inside a
+ * callback (cross-PC calls from callbacks deadlock the signaling threads).
  *
  * <p>Remote ICE candidates are buffered until the remote description is set; offers that arrive
  * while a negotiation is in flight are queued, keeping only the newest.
@@ -204,7 +204,8 @@ final class SubscriberTransport implements PeerConnectionObserver {
    * Inbound audio statistics (one map per inbound-rtp audio stream, keyed by track identifier),
    * delivered on the event executor.
    */
-  void inboundAudioStats(java.util.function.Consumer<java.util.Map<String, java.util.Map<String, Object>>> out) {
+  void inboundAudioStats(
+      java.util.function.Consumer<java.util.Map<String, java.util.Map<String, Object>>> out) {
     if (closed) {
       out.accept(java.util.Map.of());
       return;
@@ -213,10 +214,12 @@ final class SubscriberTransport implements PeerConnectionObserver {
         report ->
             post(
                 () -> {
-                  java.util.Map<String, java.util.Map<String, Object>> m = new java.util.TreeMap<>();
+                  java.util.Map<String, java.util.Map<String, Object>> m =
+                      new java.util.TreeMap<>();
                   for (dev.onvoid.webrtc.RTCStats s : report.getStats().values()) {
                     java.util.Map<String, Object> a = s.getAttributes();
-                    if (s.getType() == dev.onvoid.webrtc.RTCStatsType.INBOUND_RTP && "audio".equals(a.get("kind"))) {
+                    if (s.getType() == dev.onvoid.webrtc.RTCStatsType.INBOUND_RTP
+                        && "audio".equals(a.get("kind"))) {
                       Object id = a.getOrDefault("trackIdentifier", s.getId());
                       m.put(String.valueOf(id), new java.util.TreeMap<>(a));
                     }
@@ -240,22 +243,24 @@ final class SubscriberTransport implements PeerConnectionObserver {
 
   @Override
   public void onIceCandidate(RTCIceCandidate candidate) {
-    post(() -> {
-      if (!closed) {
-        callbacks.onLocalCandidate(candidate);
-      }
-    });
+    post(
+        () -> {
+          if (!closed) {
+            callbacks.onLocalCandidate(candidate);
+          }
+        });
   }
 
   @Override
   public void onTrack(RTCRtpTransceiver transceiver) {
     RTCRtpReceiver receiver = transceiver.getReceiver();
     String mid = transceiver.getMid();
-    post(() -> {
-      if (!closed) {
-        callbacks.onTrack(receiver, mid);
-      }
-    });
+    post(
+        () -> {
+          if (!closed) {
+            callbacks.onTrack(receiver, mid);
+          }
+        });
   }
 
   @Override
@@ -265,11 +270,12 @@ final class SubscriberTransport implements PeerConnectionObserver {
 
   @Override
   public void onRemoveTrack(RTCRtpReceiver receiver) {
-    post(() -> {
-      if (!closed) {
-        callbacks.onTrackRemoved(receiver);
-      }
-    });
+    post(
+        () -> {
+          if (!closed) {
+            callbacks.onTrackRemoved(receiver);
+          }
+        });
   }
 
   @Override

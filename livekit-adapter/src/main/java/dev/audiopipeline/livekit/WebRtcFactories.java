@@ -27,17 +27,17 @@ import org.slf4j.LoggerFactory;
  *       used.
  * </ul>
  *
- * <p>Every peer connection of every room in the process is created from these factories. The
- * native threads they own (signaling, worker, network, the ADM play thread) are therefore shared
- * and are not stopped by closing a room.
+ * <p>Every peer connection of every room in the process is created from these factories. The native
+ * threads they own (signaling, worker, network, the ADM play thread) are therefore shared and are
+ * not stopped by closing a room.
  *
  * <p><b>JVM exit.</b> webrtc-java attaches each native thread that calls into Java (the signaling
- * thread for peer-connection callbacks, the ADM play thread for track sinks) as a <em>non-daemon</em>
- * thread and detaches it only when the native thread ends; so a program whose rooms have all
- * closed would never exit by itself. A daemon watcher ({@value #WATCHER_NAME}) therefore waits
- * until no peer connection is open and every remaining non-daemon thread is such a native
- * thread (no Java frames: the program's own threads, {@code main} included, have ended), then
- * stops the ADM's playout and disposes the factories, which ends their threads; the JVM then
+ * thread for peer-connection callbacks, the ADM play thread for track sinks) as a
+ * <em>non-daemon</em> thread and detaches it only when the native thread ends; so a program whose
+ * rooms have all closed would never exit by itself. A daemon watcher ({@value #WATCHER_NAME})
+ * therefore waits until no peer connection is open and every remaining non-daemon thread is such a
+ * native thread (no Java frames: the program's own threads, {@code main} included, have ended),
+ * then stops the ADM's playout and disposes the factories, which ends their threads; the JVM then
  * exits as if they had been daemon threads. A later room creates the factories again.
  */
 final class WebRtcFactories {
@@ -51,6 +51,7 @@ final class WebRtcFactories {
   private static @Nullable PeerConnectionFactory sending;
   private static @Nullable AudioDeviceModule sendingAdm;
   private static @Nullable Thread watcher;
+
   /** Peer connections created from the factories and not yet closed. */
   private static int open;
 
@@ -171,8 +172,9 @@ final class WebRtcFactories {
 
   /** Stops the play thread and the factories' threads; their attached Java threads end. */
   private static void disposeAll() {
-    log.debug("no room open and the program has ended: disposing the webrtc factories so the"
-        + " JVM can exit");
+    log.debug(
+        "no room open and the program has ended: disposing the webrtc factories so the"
+            + " JVM can exit");
     HeadlessAudioDeviceModule adm = receivingAdm;
     if (adm != null) {
       quietly("stop playout", adm::stopPlayout);

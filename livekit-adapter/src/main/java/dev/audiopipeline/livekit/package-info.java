@@ -2,7 +2,8 @@
  * Joins a LiveKit room as a bot and turns every participant's audio track into a speaker stream.
  *
  * <p>Start with {@link dev.audiopipeline.livekit.LiveKitRoomSource} (an {@link
- * dev.audiopipeline.audio.AudioSource}) or the one-call {@link dev.audiopipeline.livekit.LiveKitTranscriber}.
+ * dev.audiopipeline.audio.AudioSource}) or the one-call {@link
+ * dev.audiopipeline.livekit.LiveKitTranscriber}.
  *
  * <p>Everything in this package is non-null unless annotated {@code @Nullable}.
  */

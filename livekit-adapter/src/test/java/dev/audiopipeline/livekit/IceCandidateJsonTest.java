@@ -11,7 +11,8 @@ class IceCandidateJsonTest {
   @Test
   void writesTheBrowserCandidateInitShapeThatLiveKitParses() {
     RTCIceCandidate c =
-        new RTCIceCandidate("0", 0, "candidate:1 1 udp 2122260223 192.0.2.11 50000 typ host generation 0");
+        new RTCIceCandidate(
+            "0", 0, "candidate:1 1 udp 2122260223 192.0.2.11 50000 typ host generation 0");
     assertThat(IceCandidateJson.toJson(c))
         .isEqualTo(
             "{\"candidate\":\"candidate:1 1 udp 2122260223 192.0.2.11 50000 typ host generation 0\","
@@ -31,7 +32,9 @@ class IceCandidateJsonTest {
 
   @Test
   void roundTrips() {
-    RTCIceCandidate c = new RTCIceCandidate("audio\"1", 3, "candidate:3 1 tcp 1 192.0.2.10 7881 typ host tcptype passive");
+    RTCIceCandidate c =
+        new RTCIceCandidate(
+            "audio\"1", 3, "candidate:3 1 tcp 1 192.0.2.10 7881 typ host tcptype passive");
     RTCIceCandidate back = IceCandidateJson.fromJson(IceCandidateJson.toJson(c));
     assertThat(back.sdp).isEqualTo(c.sdp);
     assertThat(back.sdpMid).isEqualTo(c.sdpMid);
@@ -52,7 +55,12 @@ class IceCandidateJsonTest {
 
   @Test
   void flatObjectsKeepNumbersAndBooleans() {
-    Map<String, Object> m = IceCandidateJson.parseFlatObject("{\"a\":12,\"b\":-1.5,\"c\":false,\"d\":\"\"}");
-    assertThat(m).containsEntry("a", 12L).containsEntry("b", -1.5).containsEntry("c", false).containsEntry("d", "");
+    Map<String, Object> m =
+        IceCandidateJson.parseFlatObject("{\"a\":12,\"b\":-1.5,\"c\":false,\"d\":\"\"}");
+    assertThat(m)
+        .containsEntry("a", 12L)
+        .containsEntry("b", -1.5)
+        .containsEntry("c", false)
+        .containsEntry("d", "");
   }
 }

@@ -33,42 +33,52 @@ class LiveKitReconnectPolicyTest {
   private static final Duration WAIT = Duration.ofSeconds(20);
 
   /**
-   * Answers the first upgrade with a join response (pings every second) and drops the socket at
-   * the bot's first ping; refuses every later upgrade with HTTP 503.
+   * Answers the first upgrade with a join response (pings every second) and drops the socket at the
+   * bot's first ping; refuses every later upgrade with HTTP 503.
    */
   private static MockWebServer joinOnceThenRefuse(List<String> requests) throws Exception {
     MockWebServer server = new MockWebServer();
-    server.setDispatcher(new Dispatcher() {
-      @Override
-      public MockResponse dispatch(RecordedRequest request) {
-        requests.add(request.getUrl().encodedQuery());
-        if (requests.size() > 1) {
-          return new MockResponse.Builder().code(503).body("down for maintenance").build();
-        }
-        return new MockResponse.Builder().webSocketUpgrade(new WebSocketListener() {
+    server.setDispatcher(
+        new Dispatcher() {
           @Override
-          public void onOpen(WebSocket ws, Response response) {
-            LivekitRtc.SignalResponse join = LivekitRtc.SignalResponse.newBuilder()
-                .setJoin(LivekitRtc.JoinResponse.newBuilder()
-                    .setRoom(LivekitModels.Room.newBuilder().setName("policy-room"))
-                    .setParticipant(LivekitModels.ParticipantInfo.newBuilder()
-                        .setSid("PA_bot").setIdentity("policy-bot"))
-                    .setSubscriberPrimary(true)
-                    .setPingInterval(1)
-                    .setPingTimeout(15))
-                .build();
-            ws.send(ByteString.of(join.toByteArray()));
-          }
+          public MockResponse dispatch(RecordedRequest request) {
+            requests.add(request.getUrl().encodedQuery());
+            if (requests.size() > 1) {
+              return new MockResponse.Builder().code(503).body("down for maintenance").build();
+            }
+            return new MockResponse.Builder()
+                .webSocketUpgrade(
+                    new WebSocketListener() {
+                      @Override
+                      public void onOpen(WebSocket ws, Response response) {
+                        LivekitRtc.SignalResponse join =
+                            LivekitRtc.SignalResponse.newBuilder()
+                                .setJoin(
+                                    LivekitRtc.JoinResponse.newBuilder()
+                                        .setRoom(
+                                            LivekitModels.Room.newBuilder().setName("policy-room"))
+                                        .setParticipant(
+                                            LivekitModels.ParticipantInfo.newBuilder()
+                                                .setSid("PA_bot")
+                                                .setIdentity("policy-bot"))
+                                        .setSubscriberPrimary(true)
+                                        .setPingInterval(1)
+                                        .setPingTimeout(15))
+                                .build();
+                        ws.send(ByteString.of(join.toByteArray()));
+                      }
 
-          @Override
-          public void onMessage(WebSocket ws, ByteString bytes) {
-            // the bot's first ping (sent only once joined): the socket vanishes, as in a network
-            // failure
-            ws.cancel();
+                      @Override
+                      public void onMessage(WebSocket ws, ByteString bytes) {
+                        // the bot's first ping (sent only once joined): the socket vanishes, as in
+                        // a network
+                        // failure
+                        ws.cancel();
+                      }
+                    })
+                .build();
           }
-        }).build();
-      }
-    });
+        });
     server.start(InetAddress.getByName("127.0.0.1"), 0);
     return server;
   }
@@ -77,26 +87,38 @@ class LiveKitReconnectPolicyTest {
   void aLostSignalIsRetriedAsThePolicySaysThenTheSourceFails() throws Exception {
     List<String> requests = new CopyOnWriteArrayList<>();
     try (MockWebServer server = joinOnceThenRefuse(requests)) {
-      ReconnectPolicy threeQuickTries = ReconnectPolicy.builder().immediateFirstAttempt(true)
-          .initialDelay(Duration.ofMillis(20)).maxDelay(Duration.ofMillis(50)).maxAttempts(3)
-          .stablePeriod(Duration.ZERO).quickFailureLimit(0).build();
-      LiveKitRoomSource source = LiveKitRoomSource.builder()
-          .url("ws://127.0.0.1:" + server.getPort()).token("made.up.token")
-          .reconnectPolicy(threeQuickTries).closeTimeout(Duration.ofSeconds(1)).build();
+      ReconnectPolicy threeQuickTries =
+          ReconnectPolicy.builder()
+              .immediateFirstAttempt(true)
+              .initialDelay(Duration.ofMillis(20))
+              .maxDelay(Duration.ofMillis(50))
+              .maxAttempts(3)
+              .stablePeriod(Duration.ZERO)
+              .quickFailureLimit(0)
+              .build();
+      LiveKitRoomSource source =
+          LiveKitRoomSource.builder()
+              .url("ws://127.0.0.1:" + server.getPort())
+              .token("made.up.token")
+              .reconnectPolicy(threeQuickTries)
+              .closeTimeout(Duration.ofSeconds(1))
+              .build();
       RecordingListener listener = new RecordingListener();
       try {
         source.start(listener);
         source.joined().toCompletableFuture().get(WAIT.toSeconds(), TimeUnit.SECONDS);
         RecordingListener.Signal failed = listener.await("failed", WAIT);
         assertThat(failed).as("the source fails once the policy gives up").isNotNull();
-        assertThat(failed.error()).isInstanceOf(ConnectionException.class)
+        assertThat(failed.error())
+            .isInstanceOf(ConnectionException.class)
             .hasMessageContaining("gave up after 3 reconnect attempts");
       } finally {
         source.close();
       }
       assertThat(requests).as("the join, then exactly three resume attempts").hasSize(4);
       assertThat(requests.get(0)).doesNotContain("reconnect=1");
-      assertThat(requests.subList(1, 4)).allMatch(q -> q.contains("reconnect=1") && q.contains("sid=PA_bot"));
+      assertThat(requests.subList(1, 4))
+          .allMatch(q -> q.contains("reconnect=1") && q.contains("sid=PA_bot"));
     }
   }
 
@@ -104,15 +126,20 @@ class LiveKitReconnectPolicyTest {
   void noReconnectPolicyFailsAtTheFirstLoss() throws Exception {
     List<String> requests = new CopyOnWriteArrayList<>();
     try (MockWebServer server = joinOnceThenRefuse(requests)) {
-      LiveKitRoomSource source = LiveKitRoomSource.builder()
-          .url("ws://127.0.0.1:" + server.getPort()).token("made.up.token")
-          .reconnectPolicy(ReconnectPolicy.none()).closeTimeout(Duration.ofSeconds(1)).build();
+      LiveKitRoomSource source =
+          LiveKitRoomSource.builder()
+              .url("ws://127.0.0.1:" + server.getPort())
+              .token("made.up.token")
+              .reconnectPolicy(ReconnectPolicy.none())
+              .closeTimeout(Duration.ofSeconds(1))
+              .build();
       RecordingListener listener = new RecordingListener();
       try {
         source.start(listener);
         RecordingListener.Signal failed = listener.await("failed", WAIT);
         assertThat(failed).isNotNull();
-        assertThat(failed.error()).isInstanceOf(ConnectionException.class)
+        assertThat(failed.error())
+            .isInstanceOf(ConnectionException.class)
             .hasMessageContaining("reconnecting is disabled");
       } finally {
         source.close();
@@ -124,43 +151,59 @@ class LiveKitReconnectPolicyTest {
   @Test
   void changingTheBuilderAfterBuildChangesNothingBuilt() throws Exception {
     List<String> requests = new CopyOnWriteArrayList<>();
-    try (MockWebServer silent = new MockWebServer(); MockWebServer other = new MockWebServer()) {
+    try (MockWebServer silent = new MockWebServer();
+        MockWebServer other = new MockWebServer()) {
       // accepts the upgrade but never answers the join
-      silent.setDispatcher(new Dispatcher() {
-        @Override
-        public MockResponse dispatch(RecordedRequest request) {
-          requests.add("silent");
-          return new MockResponse.Builder().webSocketUpgrade(new WebSocketListener() {
+      silent.setDispatcher(
+          new Dispatcher() {
             @Override
-            public void onClosing(WebSocket ws, int code, String reason) {
-              ws.close(1000, null);
+            public MockResponse dispatch(RecordedRequest request) {
+              requests.add("silent");
+              return new MockResponse.Builder()
+                  .webSocketUpgrade(
+                      new WebSocketListener() {
+                        @Override
+                        public void onClosing(WebSocket ws, int code, String reason) {
+                          ws.close(1000, null);
+                        }
+                      })
+                  .build();
             }
-          }).build();
-        }
-      });
-      other.setDispatcher(new Dispatcher() {
-        @Override
-        public MockResponse dispatch(RecordedRequest request) {
-          requests.add("other");
-          return new MockResponse.Builder().code(401).build();
-        }
-      });
+          });
+      other.setDispatcher(
+          new Dispatcher() {
+            @Override
+            public MockResponse dispatch(RecordedRequest request) {
+              requests.add("other");
+              return new MockResponse.Builder().code(401).build();
+            }
+          });
       silent.start(InetAddress.getByName("127.0.0.1"), 0);
       other.start(InetAddress.getByName("127.0.0.1"), 0);
-      LiveKitRoomSource.Builder b = LiveKitRoomSource.builder()
-          .url("ws://127.0.0.1:" + silent.getPort()).apiKey("APImadeup").apiSecret("made-up-secret-0123456789")
-          .room("frozen-room").identity("frozen-bot").joinTimeout(Duration.ofSeconds(1))
-          .closeTimeout(Duration.ofSeconds(1));
+      LiveKitRoomSource.Builder b =
+          LiveKitRoomSource.builder()
+              .url("ws://127.0.0.1:" + silent.getPort())
+              .apiKey("APImadeup")
+              .apiSecret("made-up-secret-0123456789")
+              .room("frozen-room")
+              .identity("frozen-bot")
+              .joinTimeout(Duration.ofSeconds(1))
+              .closeTimeout(Duration.ofSeconds(1));
       LiveKitRoomSource built = b.build();
       String shown = built.toString();
       ReconnectPolicy policy = built.reconnectPolicy();
 
-      b.url("ws://127.0.0.1:" + other.getPort()).room("changed-room").identity("changed-bot")
-          .joinTimeout(Duration.ofMinutes(5)).reconnectPolicy(ReconnectPolicy.none());
+      b.url("ws://127.0.0.1:" + other.getPort())
+          .room("changed-room")
+          .identity("changed-bot")
+          .joinTimeout(Duration.ofMinutes(5))
+          .reconnectPolicy(ReconnectPolicy.none());
 
       assertThat(built.room()).isEqualTo("frozen-room");
       assertThat(built.identity()).isEqualTo("frozen-bot");
-      assertThat(built.reconnectPolicy()).isSameAs(policy).isSameAs(LiveKitRoomSource.DEFAULT_RECONNECT_POLICY);
+      assertThat(built.reconnectPolicy())
+          .isSameAs(policy)
+          .isSameAs(LiveKitRoomSource.DEFAULT_RECONNECT_POLICY);
       assertThat(built.toString()).isEqualTo(shown);
       RecordingListener listener = new RecordingListener();
       try {
@@ -168,7 +211,8 @@ class LiveKitReconnectPolicyTest {
         RecordingListener.Signal failed = listener.await("failed", WAIT);
         assertThat(failed).isNotNull();
         // the built source went to the first server and kept its 1 s join timeout
-        assertThat(failed.error()).isInstanceOf(LiveKitRoomException.class)
+        assertThat(failed.error())
+            .isInstanceOf(LiveKitRoomException.class)
             .hasMessageContaining("no join response within 1000 ms");
       } finally {
         built.close();

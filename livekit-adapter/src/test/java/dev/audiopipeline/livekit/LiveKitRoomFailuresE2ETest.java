@@ -56,7 +56,9 @@ class LiveKitRoomFailuresE2ETest {
     } finally {
       source.close();
     }
-    assertThat(listener.await("failed", Duration.ofMillis(200))).as("failure reported once").isNull();
+    assertThat(listener.await("failed", Duration.ofMillis(200)))
+        .as("failure reported once")
+        .isNull();
   }
 
   @Test
@@ -94,16 +96,19 @@ class LiveKitRoomFailuresE2ETest {
       RecordingListener winner = loser == l1 ? l2 : l1;
       assertThat(winner.await("failed", Duration.ofSeconds(3))).as("the other bot stays").isNull();
       if (loser == l2) {
-        System.out.println("[livekit-e2e] duplicate identity: the first bot's leave was lost;"
-            + " it replaced the second, which stopped");
+        System.out.println(
+            "[livekit-e2e] duplicate identity: the first bot's leave was lost;"
+                + " it replaced the second, which stopped");
       }
     } finally {
       first.close();
       second.close();
     }
-    assertThat(l1.await("ended", Duration.ofSeconds(5)) != null
-            || l2.await("ended", Duration.ofSeconds(5)) != null)
-        .as("close() ends the bot that stayed").isTrue();
+    assertThat(
+            l1.await("ended", Duration.ofSeconds(5)) != null
+                || l2.await("ended", Duration.ofSeconds(5)) != null)
+        .as("close() ends the bot that stayed")
+        .isTrue();
   }
 
   @Test
@@ -115,7 +120,8 @@ class LiveKitRoomFailuresE2ETest {
             .apiSecret("wrong-" + UUID.randomUUID())
             .room("self-close-" + UUID.randomUUID().toString().substring(0, 8))
             .build();
-    java.util.concurrent.CompletableFuture<Long> closeNanos = new java.util.concurrent.CompletableFuture<>();
+    java.util.concurrent.CompletableFuture<Long> closeNanos =
+        new java.util.concurrent.CompletableFuture<>();
     source.start(
         new RecordingListener() {
           @Override

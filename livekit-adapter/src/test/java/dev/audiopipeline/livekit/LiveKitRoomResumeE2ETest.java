@@ -2,10 +2,10 @@ package dev.audiopipeline.livekit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.audiopipeline.audio.AudioFormat;
 import dev.audiopipeline.AudioPipelineException;
-import dev.audiopipeline.audio.AudioSource;
 import dev.audiopipeline.SpeakerStream;
+import dev.audiopipeline.audio.AudioFormat;
+import dev.audiopipeline.audio.AudioSource;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -43,10 +43,16 @@ class LiveKitRoomResumeE2ETest {
     URI server = URI.create(url);
     TcpProxy proxy = new TcpProxy(server.getHost(), server.getPort());
     LiveKitRoomSource source =
-        LiveKitRoomSource.builder().url("ws://127.0.0.1:" + proxy.port()).apiKey(key).apiSecret(secret)
-            .room(room).identity("resume-bot").build();
+        LiveKitRoomSource.builder()
+            .url("ws://127.0.0.1:" + proxy.port())
+            .apiKey(key)
+            .apiSecret(secret)
+            .room(room)
+            .identity("resume-bot")
+            .build();
     List<String> signals = new CopyOnWriteArrayList<>();
-    RemoteAudioStreamTest.RecordingSink sink = new RemoteAudioStreamTest.RecordingSink(AudioFormat.MONO_48K, 1_000_000);
+    RemoteAudioStreamTest.RecordingSink sink =
+        new RemoteAudioStreamTest.RecordingSink(AudioFormat.MONO_48K, 1_000_000);
     NodePublisher publisher = null;
     try {
       source.start(
@@ -90,23 +96,35 @@ class LiveKitRoomResumeE2ETest {
       NodePublisher.Event finished = publisher.await("finished", Duration.ofSeconds(40));
 
       assertThat(source.resumeCount()).as("resumed").isEqualTo(1);
-      assertThat(proxy.accepted()).as("the join, then the resume, both through the proxy").isEqualTo(2);
+      assertThat(proxy.accepted())
+          .as("the join, then the resume, both through the proxy")
+          .isEqualTo(2);
       assertThat(source.rejoinCount()).as("no full rejoin").isZero();
       assertThat(signals).as("one stream, never closed, no failure").hasSize(1);
       assertThat(signals.get(0)).startsWith("joined recruiter ");
       TrackStats st = source.trackStats().get(0);
-      System.out.printf(Locale.ROOT, "[livekit-e2e] across a signal drop: published %d frames, received %d (%.1f%%), %s%n",
-          finished.num("frames"), st.framesReceived(), 100.0 * st.framesReceived() / finished.num("frames"), st);
+      System.out.printf(
+          Locale.ROOT,
+          "[livekit-e2e] across a signal drop: published %d frames, received %d (%.1f%%), %s%n",
+          finished.num("frames"),
+          st.framesReceived(),
+          100.0 * st.framesReceived() / finished.num("frames"),
+          st);
       assertThat((double) st.framesReceived()).isGreaterThan(0.97 * finished.num("frames"));
       assertThat(publisher.events())
           .as("the server never reported the bot gone while it resumed")
-          .noneMatch(e -> e.name().equals("participant_disconnected") && e.str("identity").equals("resume-bot"));
+          .noneMatch(
+              e ->
+                  e.name().equals("participant_disconnected")
+                      && e.str("identity").equals("resume-bot"));
     } finally {
       source.close();
       proxy.close();
       if (publisher != null) {
         publisher.await(
-            e -> e.name().equals("participant_disconnected") && e.str("identity").equals("resume-bot"),
+            e ->
+                e.name().equals("participant_disconnected")
+                    && e.str("identity").equals("resume-bot"),
             Duration.ofSeconds(15),
             "the bot leaving after close()");
         publisher.finish(Duration.ofSeconds(20));
@@ -115,7 +133,8 @@ class LiveKitRoomResumeE2ETest {
     assertThat(signals).contains("ended");
   }
 
-  private static dev.audiopipeline.audio.AudioSink synchronizedSink(RemoteAudioStreamTest.RecordingSink s) {
+  private static dev.audiopipeline.audio.AudioSink synchronizedSink(
+      RemoteAudioStreamTest.RecordingSink s) {
     return new dev.audiopipeline.audio.AudioSink() {
       @Override
       public synchronized boolean offer(short[] samples, int offset, int length, long ts) {

@@ -30,7 +30,8 @@ class LiveKitRoomSourceBuilderTest {
     assertThat(LiveKitRoomSource.signalUrl("wss://example.livekit.cloud/", false).toString())
         .startsWith("https://example.livekit.cloud/rtc?")
         .contains("auto_subscribe=0");
-    assertThat(LiveKitRoomSource.signalUrl("https://lk.example/base", true).encodedPath()).isEqualTo("/base/rtc");
+    assertThat(LiveKitRoomSource.signalUrl("https://lk.example/base", true).encodedPath())
+        .isEqualTo("/base/rtc");
   }
 
   @Test
@@ -42,36 +43,61 @@ class LiveKitRoomSourceBuilderTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("must not carry a query")
         .hasMessageNotContaining("abc");
-    assertThatThrownBy(() -> LiveKitRoomSource.builder().apiKey(KEY).apiSecret(SECRET).room("r").build())
+    assertThatThrownBy(
+            () -> LiveKitRoomSource.builder().apiKey(KEY).apiSecret(SECRET).room("r").build())
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("url is required");
   }
 
   @Test
   void credentialsMustBeOneOrTheOther() {
-    assertThatThrownBy(() -> LiveKitRoomSource.builder().url("ws://192.0.2.10:7880").room("r").build())
+    assertThatThrownBy(
+            () -> LiveKitRoomSource.builder().url("ws://192.0.2.10:7880").room("r").build())
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("credentials missing");
-    assertThatThrownBy(() -> LiveKitRoomSource.builder().url("ws://192.0.2.10:7880").apiKey(KEY).apiSecret(SECRET).build())
+    assertThatThrownBy(
+            () ->
+                LiveKitRoomSource.builder()
+                    .url("ws://192.0.2.10:7880")
+                    .apiKey(KEY)
+                    .apiSecret(SECRET)
+                    .build())
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("room is required");
     assertThatThrownBy(
-            () -> LiveKitRoomSource.builder().url("ws://192.0.2.10:7880").token("a.b.c").apiKey(KEY).apiSecret(SECRET).build())
+            () ->
+                LiveKitRoomSource.builder()
+                    .url("ws://192.0.2.10:7880")
+                    .token("a.b.c")
+                    .apiKey(KEY)
+                    .apiSecret(SECRET)
+                    .build())
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("not both");
-    assertThatThrownBy(() -> LiveKitRoomSource.builder().url("ws://192.0.2.10:7880").token("not-a-jwt").build())
+    assertThatThrownBy(
+            () ->
+                LiveKitRoomSource.builder().url("ws://192.0.2.10:7880").token("not-a-jwt").build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("not a JWT")
         .hasMessageNotContaining("not-a-jwt");
     assertThatThrownBy(
-            () -> LiveKitRoomSource.builder().url("ws://h").apiKey(KEY).apiSecret(SECRET).room("r").joinTimeout(Duration.ZERO).build())
+            () ->
+                LiveKitRoomSource.builder()
+                    .url("ws://h")
+                    .apiKey(KEY)
+                    .apiSecret(SECRET)
+                    .room("r")
+                    .joinTimeout(Duration.ZERO)
+                    .build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("joinTimeout PT0S is out of range");
   }
 
   @Test
   void mintedTokenGrantsJoinSubscribeAndAgentForTheRoom() {
-    String jwt = LiveKitRoomSource.mintToken(KEY, SECRET, "interview-1", "bot-1", "Bot", Duration.ofMinutes(10));
+    String jwt =
+        LiveKitRoomSource.mintToken(
+            KEY, SECRET, "interview-1", "bot-1", "Bot", Duration.ofMinutes(10));
     String[] parts = jwt.split("\\.");
     assertThat(parts).hasSize(3);
     String payload = new String(Base64.getUrlDecoder().decode(parts[1]), StandardCharsets.UTF_8);
@@ -88,8 +114,18 @@ class LiveKitRoomSourceBuilderTest {
   @Test
   void toStringNeverShowsSecretsOrTokens() {
     LiveKitRoomSource s =
-        LiveKitRoomSource.builder().url("wss://lk.example").apiKey(KEY).apiSecret(SECRET).room("r1").identity("bot").build();
-    assertThat(s.toString()).contains("r1").contains("bot").doesNotContain(SECRET).doesNotContain("eyJ");
+        LiveKitRoomSource.builder()
+            .url("wss://lk.example")
+            .apiKey(KEY)
+            .apiSecret(SECRET)
+            .room("r1")
+            .identity("bot")
+            .build();
+    assertThat(s.toString())
+        .contains("r1")
+        .contains("bot")
+        .doesNotContain(SECRET)
+        .doesNotContain("eyJ");
     assertThat(s.identity()).isEqualTo("bot");
     assertThat(s.room()).isEqualTo("r1");
   }
@@ -115,7 +151,12 @@ class LiveKitRoomSourceBuilderTest {
   @Test
   void startTwiceOrAfterCloseIsRefused() {
     LiveKitRoomSource s =
-        LiveKitRoomSource.builder().url("ws://192.0.2.10:7880").apiKey(KEY).apiSecret(SECRET).room("r").build();
+        LiveKitRoomSource.builder()
+            .url("ws://192.0.2.10:7880")
+            .apiKey(KEY)
+            .apiSecret(SECRET)
+            .room("r")
+            .build();
     s.close();
     s.close(); // idempotent
     assertThatThrownBy(() -> s.start(new NoopListener()))

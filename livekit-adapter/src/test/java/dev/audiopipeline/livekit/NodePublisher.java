@@ -81,7 +81,8 @@ final class NodePublisher {
 
   private void readLoop() {
     try (BufferedReader r =
-        new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+        new BufferedReader(
+            new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
       String line;
       while ((line = r.readLine()) != null) {
         if (!line.startsWith("{\"event\"")) {
@@ -96,7 +97,9 @@ final class NodePublisher {
         Object ts = m.get("epochMs");
         Event e =
             new Event(
-                String.valueOf(m.get("event")), ts instanceof Number ? ((Number) ts).longValue() : 0, m);
+                String.valueOf(m.get("event")),
+                ts instanceof Number ? ((Number) ts).longValue() : 0,
+                m);
         all.add(e);
         queue.add(e);
       }
@@ -112,7 +115,14 @@ final class NodePublisher {
       long left = deadline - System.nanoTime();
       Event e = left <= 0 ? null : queue.poll(left, TimeUnit.NANOSECONDS);
       if (e == null) {
-        fail("publisher: no " + what + " within " + timeout + "; events so far: " + all + exitInfo());
+        fail(
+            "publisher: no "
+                + what
+                + " within "
+                + timeout
+                + "; events so far: "
+                + all
+                + exitInfo());
       }
       if (e.name().equals("error")) {
         fail("publisher failed: " + e.str("message"));

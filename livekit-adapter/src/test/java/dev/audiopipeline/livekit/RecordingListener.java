@@ -1,8 +1,8 @@
 package dev.audiopipeline.livekit;
 
 import dev.audiopipeline.AudioPipelineException;
-import dev.audiopipeline.audio.AudioSource;
 import dev.audiopipeline.SpeakerStream;
+import dev.audiopipeline.audio.AudioSource;
 import java.time.Duration;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -11,7 +11,8 @@ import org.jspecify.annotations.Nullable;
 /** Records an {@link AudioSource}'s callbacks in order, for tests to await. */
 class RecordingListener implements AudioSource.Listener {
   /** One callback. {@code stream} or {@code error} is set depending on the kind. */
-  record Signal(String kind, @Nullable SpeakerStream stream, @Nullable AudioPipelineException error) {}
+  record Signal(
+      String kind, @Nullable SpeakerStream stream, @Nullable AudioPipelineException error) {}
 
   private final LinkedBlockingQueue<Signal> signals = new LinkedBlockingQueue<>();
 

@@ -12,7 +12,9 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** Feeds frames the way the ADM play thread does, into a real webrtc-java track's stream wrapper. */
+/**
+ * Feeds frames the way the ADM play thread does, into a real webrtc-java track's stream wrapper.
+ */
 class RemoteAudioStreamTest {
   private static AudioTrack track;
 

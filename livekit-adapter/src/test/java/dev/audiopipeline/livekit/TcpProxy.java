@@ -87,23 +87,26 @@ final class TcpProxy implements AutoCloseable {
   }
 
   private void pump(Socket from, Socket to, String name, Socket[] pair) {
-    Thread t = new Thread(() -> {
-      byte[] buf = new byte[16 * 1024];
-      try (InputStream in = from.getInputStream()) {
-        OutputStream out = to.getOutputStream();
-        int r;
-        while ((r = in.read(buf)) >= 0) {
-          out.write(buf, 0, r);
-          out.flush();
-        }
-        to.shutdownOutput(); // pass an orderly close on
-      } catch (IOException e) {
-        // reset or closed: end both sides
-        open.remove(pair);
-        reset(from);
-        reset(to);
-      }
-    }, name);
+    Thread t =
+        new Thread(
+            () -> {
+              byte[] buf = new byte[16 * 1024];
+              try (InputStream in = from.getInputStream()) {
+                OutputStream out = to.getOutputStream();
+                int r;
+                while ((r = in.read(buf)) >= 0) {
+                  out.write(buf, 0, r);
+                  out.flush();
+                }
+                to.shutdownOutput(); // pass an orderly close on
+              } catch (IOException e) {
+                // reset or closed: end both sides
+                open.remove(pair);
+                reset(from);
+                reset(to);
+              }
+            },
+            name);
     t.setDaemon(true);
     pumps.add(t);
     t.start();

@@ -23,9 +23,9 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * A program whose peer connections are closed and whose {@code main} has returned exits by
- * itself, although webrtc-java attached its native threads to the JVM as non-daemon threads. Runs
- * in a child JVM; no network traffic (an offer is created, never sent).
+ * A program whose peer connections are closed and whose {@code main} has returned exits by itself,
+ * although webrtc-java attached its native threads to the JVM as non-daemon threads. Runs in a
+ * child JVM; no network traffic (an offer is created, never sent).
  */
 class WebRtcExitTest {
 
@@ -33,30 +33,36 @@ class WebRtcExitTest {
   public static final class Child {
     public static void main(String[] args) throws Exception {
       PeerConnectionFactory factory = WebRtcFactories.receiving();
-      RTCPeerConnection pc = factory.createPeerConnection(new RTCConfiguration(),
-          new PeerConnectionObserver() {
-            @Override
-            public void onIceCandidate(RTCIceCandidate candidate) {}
-          });
+      RTCPeerConnection pc =
+          factory.createPeerConnection(
+              new RTCConfiguration(),
+              new PeerConnectionObserver() {
+                @Override
+                public void onIceCandidate(RTCIceCandidate candidate) {}
+              });
       WebRtcFactories.opened();
       AudioTrack track = factory.createAudioTrack("exit-test", new CustomAudioSource());
       RTCRtpTransceiverInit init = new RTCRtpTransceiverInit();
       init.direction = RTCRtpTransceiverDirection.RECV_ONLY;
       pc.addTransceiver(track, init);
       CompletableFuture<String> offer = new CompletableFuture<>();
-      pc.createOffer(new RTCOfferOptions(), new CreateSessionDescriptionObserver() {
-        @Override
-        public void onSuccess(RTCSessionDescription description) {
-          // runs on webrtc's signaling thread: from now on it is an attached non-daemon thread
-          offer.complete(Thread.currentThread().getName() + " daemon="
-              + Thread.currentThread().isDaemon());
-        }
+      pc.createOffer(
+          new RTCOfferOptions(),
+          new CreateSessionDescriptionObserver() {
+            @Override
+            public void onSuccess(RTCSessionDescription description) {
+              // runs on webrtc's signaling thread: from now on it is an attached non-daemon thread
+              offer.complete(
+                  Thread.currentThread().getName()
+                      + " daemon="
+                      + Thread.currentThread().isDaemon());
+            }
 
-        @Override
-        public void onFailure(String error) {
-          offer.completeExceptionally(new IllegalStateException(error));
-        }
-      });
+            @Override
+            public void onFailure(String error) {
+              offer.completeExceptionally(new IllegalStateException(error));
+            }
+          });
       System.out.println("callback on " + offer.get(30, TimeUnit.SECONDS));
       pc.close();
       WebRtcFactories.closed();
@@ -75,8 +81,10 @@ class WebRtcExitTest {
     long t0 = System.nanoTime();
     boolean exited = p.waitFor(30, TimeUnit.SECONDS);
     double seconds = (System.nanoTime() - t0) / 1e9;
-    String out = exited ? new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8)
-        : "(still running)";
+    String out =
+        exited
+            ? new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8)
+            : "(still running)";
     if (!exited) {
       dumpThreads(p);
       p.destroyForcibly();
@@ -88,11 +96,11 @@ class WebRtcExitTest {
   }
 
   private static void dumpThreads(Process p) throws IOException, InterruptedException {
-    Process jstack = new ProcessBuilder("jstack", Long.toString(p.pid()))
-        .redirectErrorStream(true).start();
+    Process jstack =
+        new ProcessBuilder("jstack", Long.toString(p.pid())).redirectErrorStream(true).start();
     if (jstack.waitFor(20, TimeUnit.SECONDS)) {
-      System.out.println(new String(jstack.getInputStream().readAllBytes(),
-          StandardCharsets.UTF_8));
+      System.out.println(
+          new String(jstack.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
     }
   }
 }

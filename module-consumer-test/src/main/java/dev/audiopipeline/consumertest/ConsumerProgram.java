@@ -30,9 +30,9 @@ import java.util.concurrent.TimeUnit;
  * A consumer of every published module with a descriptor, offline: FreeTTS speaks two lines into
  * two WAV files on one timeline; the pipeline transcribes them with Deepgram and with ElevenLabs
  * (each pointed at a base URL on 127.0.0.1, the protocol fakes of the test) and writes each
- * transcript as JSON Lines; ElevenLabs TTS speaks a line over HTTP streaming; the LiveKit source
- * is configured and mints its join token without connecting. Every result is printed for the
- * test to check.
+ * transcript as JSON Lines; ElevenLabs TTS speaks a line over HTTP streaming; the LiveKit source is
+ * configured and mints its join token without connecting. Every result is printed for the test to
+ * check.
  *
  * <p>Usage: {@code ConsumerProgram OUT_DIR DEEPGRAM_BASE_URL ELEVENLABS_STT_BASE_URL
  * ELEVENLABS_TTS_BASE_URL}; the keys come from {@code DEEPGRAM_API_KEY} and {@code
@@ -43,8 +43,9 @@ public final class ConsumerProgram {
 
   public static void main(String[] args) throws Exception {
     if (args.length != 4) {
-      System.err.println("usage: ConsumerProgram OUT_DIR DEEPGRAM_BASE_URL"
-          + " ELEVENLABS_STT_BASE_URL ELEVENLABS_TTS_BASE_URL");
+      System.err.println(
+          "usage: ConsumerProgram OUT_DIR DEEPGRAM_BASE_URL"
+              + " ELEVENLABS_STT_BASE_URL ELEVENLABS_TTS_BASE_URL");
       System.exit(2);
     }
     Path out = Files.createDirectories(Path.of(args[0]));
@@ -52,9 +53,11 @@ public final class ConsumerProgram {
     System.out.println("path: " + (self.isNamed() ? "module " + self.getName() : "class path"));
     // what the descriptor hides: the runtime internals are not exported to this module
     Module core = AudioPipeline.class.getModule();
-    System.out.println("core: " + (core.isNamed() ? core.getName() : "unnamed")
-        + ", internal.runtime exported to us: "
-        + core.isExported("dev.audiopipeline.internal.runtime", self));
+    System.out.println(
+        "core: "
+            + (core.isNamed() ? core.getName() : "unnamed")
+            + ", internal.runtime exported to us: "
+            + core.isExported("dev.audiopipeline.internal.runtime", self));
 
     // 1. FreeTTS speaks one line per speaker; bob starts after alice on the same timeline
     Path alice = out.resolve("alice.wav");
@@ -67,34 +70,47 @@ public final class ConsumerProgram {
       System.arraycopy(b, 0, bobTimeline, gap, b.length);
       WavFile.write(alice, AudioFormat.MONO_16K, a);
       WavFile.write(bob, AudioFormat.MONO_16K, bobTimeline);
-      System.out.printf(Locale.ROOT, "freetts: alice %.1f s, bob %.1f s%n", a.length / 16_000.0,
+      System.out.printf(
+          Locale.ROOT,
+          "freetts: alice %.1f s, bob %.1f s%n",
+          a.length / 16_000.0,
           b.length / 16_000.0);
     }
 
     // 2. one pipeline per cloud recogniser, each against its fake on loopback
-    try (DeepgramSttProvider deepgram = DeepgramSttProvider.builder()
-        .apiKey(System.getenv("DEEPGRAM_API_KEY")).baseUrl(args[1]).build()) {
+    try (DeepgramSttProvider deepgram =
+        DeepgramSttProvider.builder()
+            .apiKey(System.getenv("DEEPGRAM_API_KEY"))
+            .baseUrl(args[1])
+            .build()) {
       transcribe(deepgram, alice, bob, out.resolve("deepgram.jsonl"));
     }
-    try (ElevenLabsSttProvider elevenlabs = ElevenLabsSttProvider.builder()
-        .apiKey(System.getenv("ELEVENLABS_API_KEY")).baseUrl(args[2]).build()) {
+    try (ElevenLabsSttProvider elevenlabs =
+        ElevenLabsSttProvider.builder()
+            .apiKey(System.getenv("ELEVENLABS_API_KEY"))
+            .baseUrl(args[2])
+            .build()) {
       transcribe(elevenlabs, alice, bob, out.resolve("elevenlabs.jsonl"));
     }
 
     // 3. ElevenLabs TTS over HTTP streaming, against its fake
-    try (ElevenLabsTts tts = ElevenLabsTts.builder()
-        .apiKey(System.getenv("ELEVENLABS_API_KEY")).baseUrl(args[3]).build()) {
+    try (ElevenLabsTts tts =
+        ElevenLabsTts.builder()
+            .apiKey(System.getenv("ELEVENLABS_API_KEY"))
+            .baseUrl(args[3])
+            .build()) {
       short[] pcm = speak(tts, "Spoken over HTTP streaming.");
       System.out.println("elevenlabs-tts: " + pcm.length + " samples");
     }
 
     // 4. LiveKit: configuration and a minted token; start() would join the room
-    LiveKitRoomSource room = LiveKitRoomSource.builder()
-        .url("ws://127.0.0.1:7880")
-        .apiKey("consumer-made-up-key")
-        .apiSecret("consumer-made-up-secret-of-at-least-32-characters")
-        .room("consumer-room")
-        .build();
+    LiveKitRoomSource room =
+        LiveKitRoomSource.builder()
+            .url("ws://127.0.0.1:7880")
+            .apiKey("consumer-made-up-key")
+            .apiSecret("consumer-made-up-secret-of-at-least-32-characters")
+            .room("consumer-room")
+            .build();
     System.out.println("livekit: room " + room.room() + " as " + room.identity());
     room.close();
     System.out.println("done");
@@ -104,37 +120,35 @@ public final class ConsumerProgram {
   private static void transcribe(SttProvider provider, Path alice, Path bob, Path jsonl)
       throws Exception {
     AudioPipeline pipeline = AudioPipeline.builder().stt(provider).build();
-    WavFileSource source = WavFileSource.builder()
-        .speaker("alice", alice)
-        .speaker("bob", bob)
-        .realTime(false)
-        .build();
+    WavFileSource source =
+        WavFileSource.builder().speaker("alice", alice).speaker("bob", bob).realTime(false).build();
     List<Transcript> finals = new CopyOnWriteArrayList<>();
     CompletableFuture<Void> ended = new CompletableFuture<>();
     TranscriptionSession session = pipeline.startTranscription(source);
-    session.subscribe(new Flow.Subscriber<Transcript>() {
-      @Override
-      public void onSubscribe(Flow.Subscription s) {
-        s.request(Long.MAX_VALUE);
-      }
+    session.subscribe(
+        new Flow.Subscriber<Transcript>() {
+          @Override
+          public void onSubscribe(Flow.Subscription s) {
+            s.request(Long.MAX_VALUE);
+          }
 
-      @Override
-      public void onNext(Transcript t) {
-        if (t.isFinal() && !t.text().isBlank()) {
-          finals.add(t);
-        }
-      }
+          @Override
+          public void onNext(Transcript t) {
+            if (t.isFinal() && !t.text().isBlank()) {
+              finals.add(t);
+            }
+          }
 
-      @Override
-      public void onError(Throwable t) {
-        ended.completeExceptionally(t);
-      }
+          @Override
+          public void onError(Throwable t) {
+            ended.completeExceptionally(t);
+          }
 
-      @Override
-      public void onComplete() {
-        ended.complete(null);
-      }
-    });
+          @Override
+          public void onComplete() {
+            ended.complete(null);
+          }
+        });
     try {
       ended.get(60, TimeUnit.SECONDS);
     } finally {
@@ -143,8 +157,14 @@ public final class ConsumerProgram {
     try (TranscriptWriter w = TranscriptWriter.forFile(jsonl)) {
       for (Transcript t : finals) {
         w.write(t);
-        System.out.printf(Locale.ROOT, "%s: %s %d-%d ms: %s%n", provider.name(), t.speaker(),
-            t.startMs(), t.endMs(), t.text());
+        System.out.printf(
+            Locale.ROOT,
+            "%s: %s %d-%d ms: %s%n",
+            provider.name(),
+            t.speaker(),
+            t.startMs(),
+            t.endMs(),
+            t.text());
       }
     }
   }
@@ -153,28 +173,30 @@ public final class ConsumerProgram {
   private static short[] speak(TtsProvider tts, String text) throws Exception {
     ByteArrayOutputStream pcm = new ByteArrayOutputStream();
     CompletableFuture<Void> done = new CompletableFuture<>();
-    tts.synthesize(TtsRequest.of(text)).subscribe(new Flow.Subscriber<TtsChunk>() {
-      @Override
-      public void onSubscribe(Flow.Subscription s) {
-        s.request(Long.MAX_VALUE);
-      }
+    tts.synthesize(TtsRequest.of(text))
+        .subscribe(
+            new Flow.Subscriber<TtsChunk>() {
+              @Override
+              public void onSubscribe(Flow.Subscription s) {
+                s.request(Long.MAX_VALUE);
+              }
 
-      @Override
-      public void onNext(TtsChunk c) {
-        byte[] b = c.pcm();
-        pcm.write(b, 0, b.length);
-      }
+              @Override
+              public void onNext(TtsChunk c) {
+                byte[] b = c.pcm();
+                pcm.write(b, 0, b.length);
+              }
 
-      @Override
-      public void onError(Throwable t) {
-        done.completeExceptionally(t);
-      }
+              @Override
+              public void onError(Throwable t) {
+                done.completeExceptionally(t);
+              }
 
-      @Override
-      public void onComplete() {
-        done.complete(null);
-      }
-    });
+              @Override
+              public void onComplete() {
+                done.complete(null);
+              }
+            });
     done.get(60, TimeUnit.SECONDS);
     byte[] b = pcm.toByteArray();
     short[] s = new short[b.length / 2];

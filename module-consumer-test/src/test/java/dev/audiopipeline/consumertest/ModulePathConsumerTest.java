@@ -35,14 +35,18 @@ import org.junit.jupiter.api.io.TempDir;
 class ModulePathConsumerTest {
   static final String MODULE = "dev.audiopipeline.consumertest";
   static final String MAIN = "dev.audiopipeline.consumertest.ConsumerProgram";
+
   /** Made-up keys the fakes accept. */
   static final String DEEPGRAM_KEY = "consumer-test-dg-key";
+
   static final String ELEVENLABS_KEY = "consumer-test-el-key";
 
   /** The published modules and their runtime dependencies (the reactor's jars), as for users. */
   static List<String> runtimePath;
+
   /** The same at compile scope, as a modular user's javac sees it. */
   static List<String> compilePath;
+
   static Path classes;
 
   @BeforeAll
@@ -51,7 +55,8 @@ class ModulePathConsumerTest {
     compilePath = path("consumer.compilePath", "target/compile-path.txt");
     classes = Path.of(System.getProperty("consumer.classes", "target/classes"));
     assertThat(classes.resolve("module-info.class")).as("the program's descriptor").exists();
-    assertThat(runtimePath).as("the published modules on the runtime path")
+    assertThat(runtimePath)
+        .as("the published modules on the runtime path")
         .anyMatch(p -> p.contains("core"))
         .anyMatch(p -> p.contains("stt-deepgram"))
         .anyMatch(p -> p.contains("livekit"));
@@ -67,7 +72,8 @@ class ModulePathConsumerTest {
   void theProgramRunsOnTheModulePath(@TempDir Path dir) throws Exception {
     String out = run(dir, true);
     assertThat(out).contains("path: module " + MODULE);
-    assertThat(out).contains("core: dev.audiopipeline.core, internal.runtime exported to us: false");
+    assertThat(out)
+        .contains("core: dev.audiopipeline.core, internal.runtime exported to us: false");
     assertWorked(out, dir);
   }
 
@@ -81,9 +87,10 @@ class ModulePathConsumerTest {
 
   @Test
   void runtimeInternalsDoNotCompileOnTheModulePath(@TempDir Path dir) throws IOException {
-    String internal = "package consumer.bad;\n"
-        + "import dev.audiopipeline.internal.runtime.NamedThreadFactory;\n"
-        + "public class UsesInternals { Object f = NamedThreadFactory.class; }\n";
+    String internal =
+        "package consumer.bad;\n"
+            + "import dev.audiopipeline.internal.runtime.NamedThreadFactory;\n"
+            + "public class UsesInternals { Object f = NamedThreadFactory.class; }\n";
     List<String> errors = compileModule(dir.resolve("bad"), internal);
     assertThat(errors).as("compiler errors").isNotEmpty();
     assertThat(String.join("\n", errors))
@@ -91,9 +98,10 @@ class ModulePathConsumerTest {
         .containsAnyOf("does not export", "not visible");
 
     // the same module compiles when it imports the API: the failure is the descriptor's doing
-    String api = "package consumer.bad;\n"
-        + "import dev.audiopipeline.AudioPipeline;\n"
-        + "public class UsesInternals { Object f = AudioPipeline.class; }\n";
+    String api =
+        "package consumer.bad;\n"
+            + "import dev.audiopipeline.AudioPipeline;\n"
+            + "public class UsesInternals { Object f = AudioPipeline.class; }\n";
     assertThat(compileModule(dir.resolve("good"), api)).as("compiler errors").isEmpty();
   }
 
@@ -102,12 +110,20 @@ class ModulePathConsumerTest {
     JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
     assertThat(javac).as("a JDK's compiler").isNotNull();
     Path out = Files.createDirectories(dir.resolve("classes"));
-    List<JavaFileObject> units = List.of(
-        new Source("module-info.java", "module consumer.bad { requires dev.audiopipeline.core; }"),
-        new Source("consumer/bad/UsesInternals.java", source));
+    List<JavaFileObject> units =
+        List.of(
+            new Source(
+                "module-info.java", "module consumer.bad { requires dev.audiopipeline.core; }"),
+            new Source("consumer/bad/UsesInternals.java", source));
     DiagnosticCollector<JavaFileObject> diagnostics = new DiagnosticCollector<>();
-    List<String> options = List.of("--release", "17", "-d", out.toString(),
-        "--module-path", String.join(File.pathSeparator, compilePath));
+    List<String> options =
+        List.of(
+            "--release",
+            "17",
+            "-d",
+            out.toString(),
+            "--module-path",
+            String.join(File.pathSeparator, compilePath));
     StringWriter log = new StringWriter();
     javac.getTask(log, null, diagnostics, options, null, units).call();
     List<String> errors = new ArrayList<>();
@@ -134,25 +150,30 @@ class ModulePathConsumerTest {
   /** Runs the program in a child JVM against fresh fakes; its stdout (stderr in the message). */
   private static String run(Path dir, boolean modulePath) throws Exception {
     try (FakeDeepgramServer dg = FakeDeepgramServer.builder().apiKey(DEEPGRAM_KEY).build();
-        FakeElevenLabsSttServer el = FakeElevenLabsSttServer.builder().apiKey(ELEVENLABS_KEY)
-            .build();
-        FakeElevenLabsTtsServer tts = FakeElevenLabsTtsServer.builder().apiKey(ELEVENLABS_KEY)
-            .start()) {
+        FakeElevenLabsSttServer el =
+            FakeElevenLabsSttServer.builder().apiKey(ELEVENLABS_KEY).build();
+        FakeElevenLabsTtsServer tts =
+            FakeElevenLabsTtsServer.builder().apiKey(ELEVENLABS_KEY).start()) {
       List<String> path = new ArrayList<>();
       path.add(classes.toString());
       path.addAll(runtimePath);
       List<String> cmd = new ArrayList<>();
       cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
       if (modulePath) {
-        cmd.addAll(List.of("--module-path", String.join(File.pathSeparator, path),
-            "--module", MODULE + "/" + MAIN));
+        cmd.addAll(
+            List.of(
+                "--module-path",
+                String.join(File.pathSeparator, path),
+                "--module",
+                MODULE + "/" + MAIN));
       } else {
         cmd.addAll(List.of("-cp", String.join(File.pathSeparator, path), MAIN));
       }
       cmd.addAll(List.of(dir.toString(), dg.baseUrl(), el.baseUrl(), tts.httpBaseUrl()));
-      ProcessBuilder pb = new ProcessBuilder(cmd)
-          .redirectOutput(dir.resolve("stdout.txt").toFile())
-          .redirectError(dir.resolve("stderr.txt").toFile());
+      ProcessBuilder pb =
+          new ProcessBuilder(cmd)
+              .redirectOutput(dir.resolve("stdout.txt").toFile())
+              .redirectError(dir.resolve("stderr.txt").toFile());
       pb.environment().put("DEEPGRAM_API_KEY", DEEPGRAM_KEY);
       pb.environment().put("ELEVENLABS_API_KEY", ELEVENLABS_KEY);
       Process p = pb.start();
@@ -162,7 +183,8 @@ class ModulePathConsumerTest {
       }
       String stdout = Files.readString(dir.resolve("stdout.txt"), StandardCharsets.UTF_8);
       String stderr = Files.readString(dir.resolve("stderr.txt"), StandardCharsets.UTF_8);
-      assertThat(exited).as("exited within 3 minutes; stdout %s stderr %s", stdout, stderr)
+      assertThat(exited)
+          .as("exited within 3 minutes; stdout %s stderr %s", stdout, stderr)
           .isTrue();
       assertThat(p.exitValue()).as("exit status; stdout %s stderr %s", stdout, stderr).isZero();
       return stdout;
@@ -176,7 +198,9 @@ class ModulePathConsumerTest {
       assertThat(out).containsPattern("(?m)^" + provider + ": alice \\d+-\\d+ ms: \\S+");
       assertThat(out).containsPattern("(?m)^" + provider + ": bob \\d+-\\d+ ms: \\S+");
       List<String> jsonl = Files.readAllLines(dir.resolve(provider + ".jsonl"));
-      assertThat(jsonl).as(provider + ".jsonl").isNotEmpty()
+      assertThat(jsonl)
+          .as(provider + ".jsonl")
+          .isNotEmpty()
           .anyMatch(l -> l.contains("\"speaker\":\"alice\""))
           .anyMatch(l -> l.contains("\"speaker\":\"bob\""));
     }

@@ -110,8 +110,15 @@ final class DeepgramCodec implements ProtocolCodec {
       case "Error" -> {
         String desc = m.path("description").asText(m.path("message").asText("error"));
         String variant = m.path("variant").asText(null);
-        events.error(new ProviderException(provider(), "server error: " + Secrets.serverText(desc),
-            ProviderException.NONE, ProviderException.NONE, variant, true, null));
+        events.error(
+            new ProviderException(
+                provider(),
+                "server error: " + Secrets.serverText(desc),
+                ProviderException.NONE,
+                ProviderException.NONE,
+                variant,
+                true,
+                null));
       }
       default -> log.debug("deepgram: ignoring message type '{}'", Secrets.serverText(type));
     }
@@ -138,8 +145,16 @@ final class DeepgramCodec implements ProtocolCodec {
       long segEnd = words.isEmpty() ? endMs : words.get(words.size() - 1).endMs();
       String lang = alt.path("languages").path(0).asText(language);
       Double conf = alt.has("confidence") ? alt.path("confidence").asDouble() : null;
-      events.result(new TranscriptEvent.Result(isFinal, transcript, segStart,
-          Math.max(segStart, segEnd), lang, conf, words, Long.toString(startMs)));
+      events.result(
+          new TranscriptEvent.Result(
+              isFinal,
+              transcript,
+              segStart,
+              Math.max(segStart, segEnd),
+              lang,
+              conf,
+              words,
+              Long.toString(startMs)));
     }
     if (isFinal) {
       events.finalizedUpTo(endMs);
@@ -159,15 +174,24 @@ final class DeepgramCodec implements ProtocolCodec {
     if (code == 1000 && endRequested) {
       return null;
     }
-    String text = "server closed the connection"
-        + (reason.isEmpty() ? "" : ": " + Secrets.serverText(reason));
-    String type = reason.contains("NET-0001") || reason.contains("net0001") ? "NET-0001"
-        : reason.contains("NET-0000") ? "NET-0000"
-        : reason.contains("DATA-0000") ? "DATA-0000" : null;
+    String text =
+        "server closed the connection"
+            + (reason.isEmpty() ? "" : ": " + Secrets.serverText(reason));
+    String type =
+        reason.contains("NET-0001") || reason.contains("net0001")
+            ? "NET-0001"
+            : reason.contains("NET-0000")
+                ? "NET-0000"
+                : reason.contains("DATA-0000") ? "DATA-0000" : null;
     if ("DATA-0000".equals(type) || code == 1002) {
-      return new ProviderException(provider(),
+      return new ProviderException(
+          provider(),
           "server could not decode the audio (check encoding and sample_rate)",
-          ProviderException.NONE, code, type, false, null);
+          ProviderException.NONE,
+          code,
+          type,
+          false,
+          null);
     }
     // 1008 "Invalid credentials", 4001, 4003: a bad key is not retried (nor is 4002, credits)
     ProviderException account = ProtocolCodec.classifyAccountClose(provider(), code, reason, text);
@@ -176,10 +200,10 @@ final class DeepgramCodec implements ProtocolCodec {
     }
     // any other policy violation (1008) or application-defined 4xxx refusal (but "too many
     // requests" 4029 and "timeout" 4008): retrying would repeat it
-    boolean retryable = code != 1008
-        && (code < 4000 || code > 4999 || code == 4029 || code == 4008);
-    return new ProviderException(provider(), text, ProviderException.NONE, code, type, retryable,
-        null);
+    boolean retryable =
+        code != 1008 && (code < 4000 || code > 4999 || code == 4029 || code == 4008);
+    return new ProviderException(
+        provider(), text, ProviderException.NONE, code, type, retryable, null);
   }
 
   @Override
@@ -190,8 +214,10 @@ final class DeepgramCodec implements ProtocolCodec {
     try {
       JsonNode b = mapper.readTree(failure.body());
       if (b != null && b.isObject()) {
-        errType = b.hasNonNull("err_code") ? b.get("err_code").asText()
-            : b.hasNonNull("category") ? b.get("category").asText() : null;
+        errType =
+            b.hasNonNull("err_code")
+                ? b.get("err_code").asText()
+                : b.hasNonNull("category") ? b.get("category").asText() : null;
         if (b.hasNonNull("err_msg")) {
           msg = b.get("err_msg").asText();
         } else if (b.hasNonNull("message")) {
@@ -202,8 +228,10 @@ final class DeepgramCodec implements ProtocolCodec {
       // body is not JSON: keep the header message
     }
     String requestId = h.get("dg-request-id");
-    String text = "upgrade refused" + (msg != null ? ": " + Secrets.serverText(msg) : "")
-        + (requestId != null ? " (dg-request-id " + Secrets.serverText(requestId) + ")" : "");
+    String text =
+        "upgrade refused"
+            + (msg != null ? ": " + Secrets.serverText(msg) : "")
+            + (requestId != null ? " (dg-request-id " + Secrets.serverText(requestId) + ")" : "");
     return ProtocolCodec.classifyHttp(provider(), failure.status(), text, errType);
   }
 }

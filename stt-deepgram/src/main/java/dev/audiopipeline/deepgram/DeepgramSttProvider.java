@@ -28,9 +28,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Deepgram live streaming ({@code /v1/listen}) as an {@link SttProvider}. Thread-safe; share one
- * instance; {@link #close()} it at the end (it owns a scheduler and, unless you gave one, an
- * OkHttp client). Its configuration is fixed at {@link Builder#build()}: changing the builder
- * afterwards changes nothing built.
+ * instance; {@link #close()} it at the end (it owns a scheduler and, unless you gave one, an OkHttp
+ * client). Its configuration is fixed at {@link Builder#build()}: changing the builder afterwards
+ * changes nothing built.
  *
  * <pre>{@code
  * try (SttProvider dg = DeepgramSttProvider.fromEnv()) { ... }
@@ -49,8 +49,9 @@ public final class DeepgramSttProvider implements SttProvider {
   private DeepgramSttProvider(Config c) {
     this.c = c;
     this.transport = OkHttpWebSocketTransport.forStreaming(NAME, c.client, c.pingInterval);
-    this.sessions = StreamingSessions.create(
-        NAME, AudioFormat.mono(c.sampleRate), transport, c.schedulerThreads);
+    this.sessions =
+        StreamingSessions.create(
+            NAME, AudioFormat.mono(c.sampleRate), transport, c.schedulerThreads);
   }
 
   public static Builder builder() {
@@ -58,8 +59,8 @@ public final class DeepgramSttProvider implements SttProvider {
   }
 
   /**
-   * Reads {@code DEEPGRAM_API_KEY} (required), {@code DEEPGRAM_MODEL}, {@code DEEPGRAM_LANGUAGE} and
-   * {@code DEEPGRAM_BASE_URL} from the environment.
+   * Reads {@code DEEPGRAM_API_KEY} (required), {@code DEEPGRAM_MODEL}, {@code DEEPGRAM_LANGUAGE}
+   * and {@code DEEPGRAM_BASE_URL} from the environment.
    *
    * @throws IllegalStateException when DEEPGRAM_API_KEY is not set
    */
@@ -98,16 +99,20 @@ public final class DeepgramSttProvider implements SttProvider {
 
   @Override
   public SttSession openSession(SttSessionOptions options, SttSession.Listener listener) {
-    return sessions.open(options, listener, (o, config) -> {
-      String language = o.language() != null ? o.language() : c.language;
-      WebSocketRequest request = request(language);
-      config.chunk(c.chunk)
-          .replayBuffer(c.replayBuffer)
-          .reconnectPolicy(c.reconnectPolicy)
-          .readyTimeout(c.readyTimeout)
-          .responseTimeout(c.responseTimeout)
-          .codecFactory(() -> new DeepgramCodec(request, mapper, c.keepAliveAfter, language));
-    });
+    return sessions.open(
+        options,
+        listener,
+        (o, config) -> {
+          String language = o.language() != null ? o.language() : c.language;
+          WebSocketRequest request = request(language);
+          config
+              .chunk(c.chunk)
+              .replayBuffer(c.replayBuffer)
+              .reconnectPolicy(c.reconnectPolicy)
+              .readyTimeout(c.readyTimeout)
+              .responseTimeout(c.responseTimeout)
+              .codecFactory(() -> new DeepgramCodec(request, mapper, c.keepAliveAfter, language));
+        });
   }
 
   WebSocketRequest request(@Nullable String language) {
@@ -165,8 +170,13 @@ public final class DeepgramSttProvider implements SttProvider {
 
   @Override
   public String toString() {
-    return "DeepgramSttProvider{baseUrl=" + Secrets.safeUrl(c.baseUrl) + ", model=" + c.model
-        + ", apiKey=" + Secrets.MASK + "}";
+    return "DeepgramSttProvider{baseUrl="
+        + Secrets.safeUrl(c.baseUrl)
+        + ", model="
+        + c.model
+        + ", apiKey="
+        + Secrets.MASK
+        + "}";
   }
 
   /** What {@link Builder#build()} fixed: copies of the builder's values, never the builder. */
@@ -251,9 +261,9 @@ public final class DeepgramSttProvider implements SttProvider {
      * Required. Sent only as the {@code Authorization: Token} header; never logged. Surrounding
      * whitespace is trimmed.
      *
-     * @throws IllegalArgumentException if the key is empty or contains anything but printable
-     *     ASCII (a pasted zero-width space, an inner space): the message names the character and
-     *     its position, never the key
+     * @throws IllegalArgumentException if the key is empty or contains anything but printable ASCII
+     *     (a pasted zero-width space, an inner space): the message names the character and its
+     *     position, never the key
      */
     public Builder apiKey(String v) {
       this.apiKey = Secrets.checkCredential("Deepgram apiKey", v);
@@ -327,7 +337,8 @@ public final class DeepgramSttProvider implements SttProvider {
 
     /** Any other query parameter Deepgram documents (e.g. {@code diarize=true}). */
     public Builder param(String name, String value) {
-      this.extraParams.put(Objects.requireNonNull(name, "name == null"),
+      this.extraParams.put(
+          Objects.requireNonNull(name, "name == null"),
           Objects.requireNonNull(value, "value == null"));
       return this;
     }
@@ -344,7 +355,9 @@ public final class DeepgramSttProvider implements SttProvider {
       return this;
     }
 
-    /** Idle time before a {@code KeepAlive}, default 4 s; accepted 1..8 s (server closes at 10 s). */
+    /**
+     * Idle time before a {@code KeepAlive}, default 4 s; accepted 1..8 s (server closes at 10 s).
+     */
     public Builder keepAliveAfter(Duration v) {
       this.keepAliveAfter = Objects.requireNonNull(v, "keepAliveAfter == null");
       return this;
@@ -367,8 +380,8 @@ public final class DeepgramSttProvider implements SttProvider {
     /**
      * Server-silence watchdog: once audio went out and the server has sent nothing for this long,
      * the connection counts as dead and is replaced (a flush asks for an answer half-way); when a
-     * second connection in a row never answers, the session fails with a {@code no_response}
-     * {@link dev.audiopipeline.ProviderException}. Default 20 s; accepted 500 ms to 10 min.
+     * second connection in a row never answers, the session fails with a {@code no_response} {@link
+     * dev.audiopipeline.ProviderException}. Default 20 s; accepted 500 ms to 10 min.
      */
     public Builder responseTimeout(Duration v) {
       this.responseTimeout = Objects.requireNonNull(v, "responseTimeout == null");
@@ -414,10 +427,12 @@ public final class DeepgramSttProvider implements SttProvider {
       StreamingConfig.checkResponseTimeout(responseTimeout);
       StreamingConfig.checkPingInterval(pingInterval);
       if (sampleRate < 8_000 || sampleRate > 48_000) {
-        throw new IllegalArgumentException("sampleRate " + sampleRate + ": accepted 8000..48000 Hz");
+        throw new IllegalArgumentException(
+            "sampleRate " + sampleRate + ": accepted 8000..48000 Hz");
       }
       if (utteranceEndMs != null && utteranceEndMs < 1000) {
-        throw new IllegalArgumentException("utteranceEndMs " + utteranceEndMs + ": accepted >= 1000");
+        throw new IllegalArgumentException(
+            "utteranceEndMs " + utteranceEndMs + ": accepted >= 1000");
       }
       if (keepAliveAfter.compareTo(Duration.ofSeconds(1)) < 0
           || keepAliveAfter.compareTo(Duration.ofSeconds(8)) > 0) {
@@ -425,7 +440,8 @@ public final class DeepgramSttProvider implements SttProvider {
             "keepAliveAfter " + keepAliveAfter.toMillis() + " ms: accepted 1000..8000 ms");
       }
       if (schedulerThreads < 1) {
-        throw new IllegalArgumentException("schedulerThreads " + schedulerThreads + ": accepted >= 1");
+        throw new IllegalArgumentException(
+            "schedulerThreads " + schedulerThreads + ": accepted >= 1");
       }
       return new DeepgramSttProvider(new Config(this, key));
     }

@@ -14,10 +14,10 @@ import dev.audiopipeline.SttSessionOptions;
 import dev.audiopipeline.TranscriptEvent;
 import dev.audiopipeline.spi.ReconnectPolicy;
 import dev.audiopipeline.testing.Audio;
+import dev.audiopipeline.testing.EventRecorder;
 import dev.audiopipeline.testing.FakeConnection;
 import dev.audiopipeline.testing.FakeDeepgramServer;
 import dev.audiopipeline.testing.FakeFault;
-import dev.audiopipeline.testing.EventRecorder;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -67,9 +67,15 @@ class DeepgramFaultTest {
   }
 
   private DeepgramSttProvider.Builder builder() {
-    return DeepgramSttProvider.builder().apiKey(KEY).baseUrl(server.baseUrl())
-        .reconnectPolicy(ReconnectPolicy.builder().initialDelay(Duration.ofMillis(10))
-            .maxDelay(Duration.ofMillis(50)).jitter(0).build());
+    return DeepgramSttProvider.builder()
+        .apiKey(KEY)
+        .baseUrl(server.baseUrl())
+        .reconnectPolicy(
+            ReconnectPolicy.builder()
+                .initialDelay(Duration.ofMillis(10))
+                .maxDelay(Duration.ofMillis(50))
+                .jitter(0)
+                .build());
   }
 
   private static void sendInFrames(SttSession s, short[] audio) {
@@ -90,22 +96,29 @@ class DeepgramFaultTest {
   void fileSourceThroughACutDeliversEveryByteWithoutDrops() throws Exception {
     // the socket drops after 2 s of audio; the reconnect takes ~1 s, longer than the 2 s replay
     // buffer lasts at file speed: a file must be slowed down, not dropped
-    provider = builder().replayBuffer(Duration.ofSeconds(2))
-        .reconnectPolicy(ReconnectPolicy.builder().initialDelay(Duration.ofSeconds(1))
-            .maxDelay(Duration.ofSeconds(1)).jitter(0).build())
-        .build();
+    provider =
+        builder()
+            .replayBuffer(Duration.ofSeconds(2))
+            .reconnectPolicy(
+                ReconnectPolicy.builder()
+                    .initialDelay(Duration.ofSeconds(1))
+                    .maxDelay(Duration.ofSeconds(1))
+                    .jitter(0)
+                    .build())
+            .build();
     server.enqueue(FakeFault.dropAfterAudio(Duration.ofSeconds(2)));
     Audio audio = speech(5);
     AtomicLong droppedSamples = new AtomicLong();
-    PipelineListener metrics = new PipelineListener() {
-      @Override
-      public void audioDropped(String streamId, long samples, String where) {
-        droppedSamples.addAndGet(samples);
-      }
-    };
+    PipelineListener metrics =
+        new PipelineListener() {
+          @Override
+          public void audioDropped(String streamId, long samples, String where) {
+            droppedSamples.addAndGet(samples);
+          }
+        };
     EventRecorder events = new EventRecorder();
-    SttSession s = provider.openSession(
-        new SttSessionOptions("file", "file", null, metrics, true), events);
+    SttSession s =
+        provider.openSession(new SttSessionOptions("file", "file", null, metrics, true), events);
     sendInFrames(s, audio.samples()); // as fast as it goes: send waits when it must
     s.finish(WAIT).toCompletableFuture().get(20, TimeUnit.SECONDS);
 
@@ -129,28 +142,39 @@ class DeepgramFaultTest {
   @Test
   void aWaitingSendWakesOnCloseAndOnInterrupt() throws Exception {
     // the provider is unreachable for a while: a file's send waits once the 1 s buffer is full
-    provider = builder().replayBuffer(Duration.ofSeconds(1))
-        .reconnectPolicy(ReconnectPolicy.builder().initialDelay(Duration.ofSeconds(30))
-            .maxDelay(Duration.ofSeconds(30)).jitter(0).build())
-        .build();
+    provider =
+        builder()
+            .replayBuffer(Duration.ofSeconds(1))
+            .reconnectPolicy(
+                ReconnectPolicy.builder()
+                    .initialDelay(Duration.ofSeconds(30))
+                    .maxDelay(Duration.ofSeconds(30))
+                    .jitter(0)
+                    .build())
+            .build();
     for (int round = 0; round < 2; round++) {
       server.enqueue(FakeFault.rejectUpgrade(503));
       EventRecorder events = new EventRecorder();
-      SttSession s = provider.openSession(
-          new SttSessionOptions("wait-" + round, "w", null, PipelineListener.NONE, true), events);
+      SttSession s =
+          provider.openSession(
+              new SttSessionOptions("wait-" + round, "w", null, PipelineListener.NONE, true),
+              events);
       short[] audio = speech(3).samples();
       java.util.concurrent.CountDownLatch returned = new java.util.concurrent.CountDownLatch(1);
       java.util.concurrent.atomic.AtomicBoolean interruptKept =
           new java.util.concurrent.atomic.AtomicBoolean();
-      Thread feeder = new Thread(() -> {
-        try {
-          sendInFrames(s, audio);
-        } catch (IllegalStateException closed) {
-          // sent after close(): refused, as documented
-        }
-        interruptKept.set(Thread.currentThread().isInterrupted());
-        returned.countDown();
-      }, "test-feeder-" + round);
+      Thread feeder =
+          new Thread(
+              () -> {
+                try {
+                  sendInFrames(s, audio);
+                } catch (IllegalStateException closed) {
+                  // sent after close(): refused, as documented
+                }
+                interruptKept.set(Thread.currentThread().isInterrupted());
+                returned.countDown();
+              },
+              "test-feeder-" + round);
       feeder.start();
       events.await(TranscriptEvent.Reconnecting.class, WAIT);
       assertThat(returned.await(300, TimeUnit.MILLISECONDS)).as("send waits, not drops").isFalse();
@@ -172,28 +196,35 @@ class DeepgramFaultTest {
 
   @Test
   void liveOutageLongerThanTheReplayBufferIsReportedOncePerGapWithItsTotal() throws Exception {
-    provider = builder().replayBuffer(Duration.ofSeconds(1))
-        .reconnectPolicy(ReconnectPolicy.builder().initialDelay(Duration.ofMillis(150))
-            .maxDelay(Duration.ofMillis(150)).jitter(0).build())
-        .build();
+    provider =
+        builder()
+            .replayBuffer(Duration.ofSeconds(1))
+            .reconnectPolicy(
+                ReconnectPolicy.builder()
+                    .initialDelay(Duration.ofMillis(150))
+                    .maxDelay(Duration.ofMillis(150))
+                    .jitter(0)
+                    .build())
+            .build();
     server.enqueue(FakeFault.rejectUpgrade(503));
     server.enqueue(FakeFault.rejectUpgrade(503));
     AtomicInteger droppedCalls = new AtomicInteger();
     AtomicLong droppedSamples = new AtomicLong();
-    PipelineListener metrics = new PipelineListener() {
-      @Override
-      public void audioDropped(String streamId, long samples, String where) {
-        droppedCalls.incrementAndGet();
-        droppedSamples.addAndGet(samples);
-      }
-    };
+    PipelineListener metrics =
+        new PipelineListener() {
+          @Override
+          public void audioDropped(String streamId, long samples, String where) {
+            droppedCalls.incrementAndGet();
+            droppedSamples.addAndGet(samples);
+          }
+        };
     EventRecorder events = new EventRecorder();
     PrintStream err = System.err;
     ByteArrayOutputStream log = new ByteArrayOutputStream();
     System.setErr(new PrintStream(new TeeStream(log, err), true, StandardCharsets.UTF_8));
     try {
-      SttSession s = provider.openSession(
-          new SttSessionOptions("gap-live", "live", null, metrics), events);
+      SttSession s =
+          provider.openSession(new SttSessionOptions("gap-live", "live", null, metrics), events);
       // 3 s spoken (150 frames) while the provider is unreachable: only the newest 1 s is kept
       sendInFrames(s, new Audio().silence(2300).tone(500).silence(200).samples());
       events.await(TranscriptEvent.Reconnected.class, WAIT);
@@ -208,10 +239,14 @@ class DeepgramFaultTest {
     assertThat(dropped.get(0).reason()).contains("replay buffer").contains("while disconnected");
     assertThat(droppedCalls.get()).isEqualTo(1);
     assertThat(droppedSamples.get()).isCloseTo(32_000L, within(480L));
-    List<String> lines = log.toString(StandardCharsets.UTF_8).lines()
-        .filter(l -> l.contains("[gap-live]") && l.contains("dropped")).toList();
+    List<String> lines =
+        log.toString(StandardCharsets.UTF_8)
+            .lines()
+            .filter(l -> l.contains("[gap-live]") && l.contains("dropped"))
+            .toList();
     assertThat(lines).hasSize(1);
-    assertThat(lines.get(0)).containsPattern("dropped (19|20)\\d\\d ms of audio")
+    assertThat(lines.get(0))
+        .containsPattern("dropped (19|20)\\d\\d ms of audio")
         .contains("lost in total");
   }
 
@@ -224,17 +259,19 @@ class DeepgramFaultTest {
     SttSession s = provider.openSession(SttSessionOptions.of("mute"), events);
     long t0 = System.nanoTime();
     // a live source keeps sending; the session notices nobody answers
-    CompletableFuture<Void> feeding = CompletableFuture.runAsync(() -> {
-      short[] frame = new Audio().tone(20).samples();
-      try {
-        for (int i = 0; i < 500; i++) {
-          s.send(frame, 0, frame.length);
-          Thread.sleep(20); // paces a live source: 20 ms of audio every 20 ms
-        }
-      } catch (IllegalStateException | InterruptedException e) {
-        // the session ended
-      }
-    });
+    CompletableFuture<Void> feeding =
+        CompletableFuture.runAsync(
+            () -> {
+              short[] frame = new Audio().tone(20).samples();
+              try {
+                for (int i = 0; i < 500; i++) {
+                  s.send(frame, 0, frame.length);
+                  Thread.sleep(20); // paces a live source: 20 ms of audio every 20 ms
+                }
+              } catch (IllegalStateException | InterruptedException e) {
+                // the session ended
+              }
+            });
     TranscriptEvent.Failed failed = events.await(TranscriptEvent.Failed.class, WAIT);
     assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(10));
     ProviderException e = (ProviderException) failed.error();
@@ -277,10 +314,11 @@ class DeepgramFaultTest {
     CompletableFuture<Void> done = s.finish(Duration.ofMillis(1500)).toCompletableFuture();
     assertThatThrownBy(() -> done.get(10, TimeUnit.SECONDS))
         .isInstanceOf(ExecutionException.class)
-        .cause().isInstanceOf(ProviderException.class)
+        .cause()
+        .isInstanceOf(ProviderException.class)
         .hasMessageContaining("finals did not come within 1500 ms");
-    ProviderException e = (ProviderException) events.await(TranscriptEvent.Failed.class, WAIT)
-        .error();
+    ProviderException e =
+        (ProviderException) events.await(TranscriptEvent.Failed.class, WAIT).error();
     assertThat(e.errorType()).isEqualTo("finish_timeout");
     assertThat(server.connections().get(0).texts()).contains(DeepgramCodec.CLOSE_STREAM);
   }
@@ -294,8 +332,8 @@ class DeepgramFaultTest {
         provider.close();
       }
       provider = builder().build();
-      server.enqueue(FakeFault.closeAfterAudio(Duration.ofMillis(200), code,
-          "Invalid credentials"));
+      server.enqueue(
+          FakeFault.closeAfterAudio(Duration.ofMillis(200), code, "Invalid credentials"));
       EventRecorder events = new EventRecorder();
       SttSession s = provider.openSession(SttSessionOptions.of("auth-" + code), events);
       sendInFrames(s, speech(1).samples());
@@ -321,8 +359,8 @@ class DeepgramFaultTest {
     EventRecorder events = new EventRecorder();
     SttSession s = provider.openSession(SttSessionOptions.of("giveup"), events);
     sendInFrames(s, new Audio().tone(1000).samples());
-    ProviderException e = (ProviderException) events.await(TranscriptEvent.Failed.class, WAIT)
-        .error();
+    ProviderException e =
+        (ProviderException) events.await(TranscriptEvent.Failed.class, WAIT).error();
     assertThat(e.getMessage()).startsWith("deepgram: 3 connections in a row died");
     assertThat(e.getMessage()).contains("last error: server closed the connection: NET-0000");
     assertThat(occurrences(e.getMessage(), "(close code 1011)")).isEqualTo(1);
@@ -338,14 +376,19 @@ class DeepgramFaultTest {
         FakeFault.sendAfterAudio(Duration.ofMillis(100), "garbage \u0000 not json {"),
         FakeFault.sendAfterAudio(Duration.ofMillis(150), "[1,2,3]"),
         FakeFault.sendAfterAudio(Duration.ofMillis(200), "{\"type\":{\"nested\":true}}"),
-        FakeFault.sendAfterAudio(Duration.ofMillis(250), "{\"type\":\"Results\",\"start\":1e308,"
-            + "\"duration\":1e308,\"is_final\":false,\"channel\":{\"alternatives\":[{"
-            + "\"transcript\":\"\\u001b[31mhuge\",\"words\":[{\"word\":\"huge\","
-            + "\"start\":1e300,\"end\":1e301}]}]}}"),
-        FakeFault.sendAfterAudio(Duration.ofMillis(300), "{\"type\":\"Results\",\"start\":-7,"
-            + "\"duration\":-1e20,\"is_final\":false,\"channel\":{\"alternatives\":[{"
-            + "\"transcript\":\"negative\"}]}}"),
-        FakeFault.sendAfterAudio(Duration.ofMillis(350),
+        FakeFault.sendAfterAudio(
+            Duration.ofMillis(250),
+            "{\"type\":\"Results\",\"start\":1e308,"
+                + "\"duration\":1e308,\"is_final\":false,\"channel\":{\"alternatives\":[{"
+                + "\"transcript\":\"\\u001b[31mhuge\",\"words\":[{\"word\":\"huge\","
+                + "\"start\":1e300,\"end\":1e301}]}]}}"),
+        FakeFault.sendAfterAudio(
+            Duration.ofMillis(300),
+            "{\"type\":\"Results\",\"start\":-7,"
+                + "\"duration\":-1e20,\"is_final\":false,\"channel\":{\"alternatives\":[{"
+                + "\"transcript\":\"negative\"}]}}"),
+        FakeFault.sendAfterAudio(
+            Duration.ofMillis(350),
             "{\"type\":\"Results\",\"start\":\"soon\",\"is_final\":\"yes\"}"));
     EventRecorder events = new EventRecorder();
     SttSession s = provider.openSession(SttSessionOptions.of("hostile"), events);
@@ -353,7 +396,8 @@ class DeepgramFaultTest {
     s.finish(WAIT).toCompletableFuture().get(10, TimeUnit.SECONDS);
     assertThat(events.ofType(TranscriptEvent.Failed.class)).isEmpty();
     assertThat(events.ofType(TranscriptEvent.Reconnecting.class)).isEmpty();
-    assertThat(events.finals()).extracting(TranscriptEvent.Result::text)
+    assertThat(events.finals())
+        .extracting(TranscriptEvent.Result::text)
         .containsExactly("speech 1");
     for (TranscriptEvent.Result r : events.ofType(TranscriptEvent.Result.class)) {
       assertThat(r.startMs()).isBetween(0L, 1400L);
@@ -362,32 +406,57 @@ class DeepgramFaultTest {
     }
     // negative times are malformed, not clampable: the result is refused where it is parsed
     // (TranscriptEvent.Result), logged and skipped, like the other hostile messages
-    assertThat(events.ofType(TranscriptEvent.Result.class)).extracting(TranscriptEvent.Result::text)
+    assertThat(events.ofType(TranscriptEvent.Result.class))
+        .extracting(TranscriptEvent.Result::text)
         .doesNotContain("negative", "huge");
   }
 
   @Test
   void badBaseUrlFailsAtOnceNamingTheOptionOrVariable() {
-    assertThatThrownBy(() -> DeepgramSttProvider.builder().apiKey("k").baseUrl("ws://api deepgram.com")
-        .build())
+    assertThatThrownBy(
+            () ->
+                DeepgramSttProvider.builder().apiKey("k").baseUrl("ws://api deepgram.com").build())
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("baseUrl").hasMessageContaining("whitespace")
+        .hasMessageContaining("baseUrl")
+        .hasMessageContaining("whitespace")
         .hasMessageContaining("accepted: a ws:// or wss:// URL");
-    assertThatThrownBy(() -> DeepgramSttProvider.builder().apiKey("k").baseUrl("https://x.io")
-        .build()).hasMessageContaining("must start with ws:// or wss://");
-    assertThatThrownBy(() -> DeepgramSttProvider.builder().apiKey("k")
-        .baseUrl("wss://x.io/?token=secret-value").build())
-        .hasMessageContaining("query").hasMessageNotContaining("secret-value");
-    assertThatThrownBy(() -> DeepgramSttProvider.builder().apiKey("k")
-        .responseTimeout(Duration.ofMillis(100)).build())
+    assertThatThrownBy(
+            () -> DeepgramSttProvider.builder().apiKey("k").baseUrl("https://x.io").build())
+        .hasMessageContaining("must start with ws:// or wss://");
+    assertThatThrownBy(
+            () ->
+                DeepgramSttProvider.builder()
+                    .apiKey("k")
+                    .baseUrl("wss://x.io/?token=secret-value")
+                    .build())
+        .hasMessageContaining("query")
+        .hasMessageNotContaining("secret-value");
+    assertThatThrownBy(
+            () ->
+                DeepgramSttProvider.builder()
+                    .apiKey("k")
+                    .responseTimeout(Duration.ofMillis(100))
+                    .build())
         .hasMessageContaining("responseTimeout 100 ms: accepted 500 ms..10 min");
-    assertThatThrownBy(() -> DeepgramSttProvider.builder().apiKey("k")
-        .pingInterval(Duration.ofSeconds(-1)).build())
+    assertThatThrownBy(
+            () ->
+                DeepgramSttProvider.builder()
+                    .apiKey("k")
+                    .pingInterval(Duration.ofSeconds(-1))
+                    .build())
         .hasMessageContaining("pingInterval");
-    assertThatThrownBy(() -> DeepgramSttProvider.fromEnv(Map.of("DEEPGRAM_API_KEY", KEY,
-        "DEEPGRAM_BASE_URL", "wss://api.deepgram.com /v1")::get))
+    assertThatThrownBy(
+            () ->
+                DeepgramSttProvider.fromEnv(
+                    Map.of(
+                            "DEEPGRAM_API_KEY",
+                            KEY,
+                            "DEEPGRAM_BASE_URL",
+                            "wss://api.deepgram.com /v1")
+                        ::get))
         .isInstanceOf(AudioPipelineException.class)
-        .hasMessageContaining("DEEPGRAM_BASE_URL").hasMessageContaining("whitespace")
+        .hasMessageContaining("DEEPGRAM_BASE_URL")
+        .hasMessageContaining("whitespace")
         .hasMessageNotContaining(KEY);
   }
 
@@ -396,16 +465,18 @@ class DeepgramFaultTest {
     provider = builder().build();
     server.enqueue(FakeFault.rejectUpgrade(403));
     EventRecorder events = new EventRecorder();
-    dev.audiopipeline.internal.runtime.StreamingSttSession s = (dev.audiopipeline.internal.runtime.StreamingSttSession)
-        provider.openSession(SttSessionOptions.of("forbidden"), events);
-    ProviderException e = (ProviderException) events.await(TranscriptEvent.Failed.class, WAIT)
-        .error();
+    dev.audiopipeline.internal.runtime.StreamingSttSession s =
+        (dev.audiopipeline.internal.runtime.StreamingSttSession)
+            provider.openSession(SttSessionOptions.of("forbidden"), events);
+    ProviderException e =
+        (ProviderException) events.await(TranscriptEvent.Failed.class, WAIT).error();
     assertThat(e).isInstanceOf(AuthenticationException.class);
     assertThat(e.httpStatus()).isEqualTo(403);
     assertThat(occurrences(e.getMessage(), "(HTTP 403)")).isEqualTo(1);
     assertThat(s.closed().toCompletableFuture()).failsWithin(Duration.ofSeconds(5));
     assertThatThrownBy(() -> s.finish(WAIT).toCompletableFuture().get(5, TimeUnit.SECONDS))
-        .cause().isSameAs(e);
+        .cause()
+        .isSameAs(e);
     assertThat(server.connections()).hasSize(1);
 
     // a server error on every attempt: retried, then given up promptly with the last status
@@ -414,8 +485,8 @@ class DeepgramFaultTest {
     }
     EventRecorder events2 = new EventRecorder();
     SttSession s2 = provider.openSession(SttSessionOptions.of("server-error"), events2);
-    ProviderException e2 = (ProviderException) events2.await(TranscriptEvent.Failed.class, WAIT)
-        .error();
+    ProviderException e2 =
+        (ProviderException) events2.await(TranscriptEvent.Failed.class, WAIT).error();
     assertThat(e2.httpStatus()).isEqualTo(500);
     assertThat(e2.isRetryable()).isFalse();
     assertThat(e2.getMessage()).contains("could not open a first connection in 4 attempts");
@@ -431,14 +502,18 @@ class DeepgramFaultTest {
     try (ServerSocket ss = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
       port = ss.getLocalPort();
     }
-    provider = DeepgramSttProvider.builder().apiKey(KEY).baseUrl("ws://127.0.0.1:" + port)
-        .build(); // default reconnect policy
+    provider =
+        DeepgramSttProvider.builder()
+            .apiKey(KEY)
+            .baseUrl("ws://127.0.0.1:" + port)
+            .build(); // default reconnect policy
     EventRecorder events = new EventRecorder();
     SttSession s = provider.openSession(SttSessionOptions.of("refused"), events);
     CompletableFuture<Void> done = s.finish(Duration.ofSeconds(30)).toCompletableFuture();
-    ProviderException e = (ProviderException) events.await(TranscriptEvent.Failed.class, WAIT)
-        .error();
-    assertThat(e.getMessage()).contains("could not open a first connection in 4 attempts")
+    ProviderException e =
+        (ProviderException) events.await(TranscriptEvent.Failed.class, WAIT).error();
+    assertThat(e.getMessage())
+        .contains("could not open a first connection in 4 attempts")
         .contains("connection failed");
     assertThat(e.getCause()).isInstanceOf(ConnectionException.class);
     assertThat(done).failsWithin(Duration.ofSeconds(5));
@@ -447,11 +522,18 @@ class DeepgramFaultTest {
   @Test
   void aPeerThatStopsAnsweringPingsIsNoticedAndReplaced() throws Exception {
     try (HalfDeadServer dead = new HalfDeadServer()) {
-      provider = DeepgramSttProvider.builder().apiKey(KEY).baseUrl(dead.baseUrl())
-          .pingInterval(Duration.ofMillis(300))
-          .reconnectPolicy(ReconnectPolicy.builder().initialDelay(Duration.ofMillis(10))
-              .maxDelay(Duration.ofMillis(10)).jitter(0).build())
-          .build();
+      provider =
+          DeepgramSttProvider.builder()
+              .apiKey(KEY)
+              .baseUrl(dead.baseUrl())
+              .pingInterval(Duration.ofMillis(300))
+              .reconnectPolicy(
+                  ReconnectPolicy.builder()
+                      .initialDelay(Duration.ofMillis(10))
+                      .maxDelay(Duration.ofMillis(10))
+                      .jitter(0)
+                      .build())
+              .build();
       EventRecorder events = new EventRecorder();
       SttSession s = provider.openSession(SttSessionOptions.of("half-dead"), events);
       TranscriptEvent.Reconnecting r = events.await(TranscriptEvent.Reconnecting.class, WAIT);
@@ -464,8 +546,8 @@ class DeepgramFaultTest {
   @Test
   void anIdleSocketOutlivesTheClientsReadTimeout() throws Exception {
     // OkHttp's read timeout bounds the upgrade only: a WebSocket may stay quiet for longer
-    OkHttpClient client = new OkHttpClient.Builder().readTimeout(300, TimeUnit.MILLISECONDS)
-        .build();
+    OkHttpClient client =
+        new OkHttpClient.Builder().readTimeout(300, TimeUnit.MILLISECONDS).build();
     provider = builder().okHttpClient(client).build();
     EventRecorder events = new EventRecorder();
     SttSession s = provider.openSession(SttSessionOptions.of("idle"), events);
@@ -512,8 +594,8 @@ class DeepgramFaultTest {
   }
 
   /**
-   * Accepts WebSocket upgrades on 127.0.0.1 and then never reads or writes again: a peer whose
-   * TCP connection is alive but whose application is gone (no pongs, no close).
+   * Accepts WebSocket upgrades on 127.0.0.1 and then never reads or writes again: a peer whose TCP
+   * connection is alive but whose application is gone (no pongs, no close).
    */
   private static final class HalfDeadServer implements AutoCloseable {
     private final ServerSocket socket = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"));
@@ -558,11 +640,16 @@ class DeepgramFaultTest {
       if (!m.find()) {
         return;
       }
-      byte[] sha = MessageDigest.getInstance("SHA-1").digest((m.group(1)
-          + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").getBytes(StandardCharsets.US_ASCII));
-      String response = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-          + "Connection: Upgrade\r\nSec-WebSocket-Accept: "
-          + Base64.getEncoder().encodeToString(sha) + "\r\n\r\n";
+      byte[] sha =
+          MessageDigest.getInstance("SHA-1")
+              .digest(
+                  (m.group(1) + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")
+                      .getBytes(StandardCharsets.US_ASCII));
+      String response =
+          "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+              + "Connection: Upgrade\r\nSec-WebSocket-Accept: "
+              + Base64.getEncoder().encodeToString(sha)
+              + "\r\n\r\n";
       s.getOutputStream().write(response.getBytes(StandardCharsets.US_ASCII));
       s.getOutputStream().flush();
       // and never again: no pong, no close

@@ -22,13 +22,25 @@ class DeepgramFrozenConfigTest {
   void changingTheBuilderAfterBuildChangesNothingBuilt() throws Exception {
     try (FakeDeepgramServer server = FakeDeepgramServer.builder().apiKey(KEY).build();
         FakeDeepgramServer other = FakeDeepgramServer.builder().apiKey(OTHER_KEY).build()) {
-      DeepgramSttProvider.Builder b = DeepgramSttProvider.builder().apiKey(KEY)
-          .baseUrl(server.baseUrl()).model("nova-3").language("en").keyterm("alpha")
-          .param("diarize", "true");
+      DeepgramSttProvider.Builder b =
+          DeepgramSttProvider.builder()
+              .apiKey(KEY)
+              .baseUrl(server.baseUrl())
+              .model("nova-3")
+              .language("en")
+              .keyterm("alpha")
+              .param("diarize", "true");
       try (DeepgramSttProvider built = b.build()) {
-        b.apiKey(OTHER_KEY).baseUrl(other.baseUrl()).model("nova-2").language("fr")
-            .keyterm("beta").param("diarize", "false").param("tag", "changed")
-            .interimResults(false).sampleRate(8_000).endpointingMs(null);
+        b.apiKey(OTHER_KEY)
+            .baseUrl(other.baseUrl())
+            .model("nova-2")
+            .language("fr")
+            .keyterm("beta")
+            .param("diarize", "false")
+            .param("tag", "changed")
+            .interimResults(false)
+            .sampleRate(8_000)
+            .endpointingMs(null);
 
         assertThat(built.inputFormat().sampleRate()).isEqualTo(16_000);
         assertThat(built.toString()).contains("nova-3").doesNotContain("nova-2");

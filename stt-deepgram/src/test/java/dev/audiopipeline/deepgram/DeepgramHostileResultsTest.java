@@ -8,9 +8,9 @@ import dev.audiopipeline.TranscriptEvent;
 import dev.audiopipeline.Word;
 import dev.audiopipeline.spi.ReconnectPolicy;
 import dev.audiopipeline.testing.Audio;
+import dev.audiopipeline.testing.EventRecorder;
 import dev.audiopipeline.testing.FakeDeepgramServer;
 import dev.audiopipeline.testing.FakeFault;
-import dev.audiopipeline.testing.EventRecorder;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -32,10 +32,17 @@ class DeepgramHostileResultsTest {
   @BeforeEach
   void start() {
     server = FakeDeepgramServer.builder().apiKey(KEY).build();
-    provider = DeepgramSttProvider.builder().apiKey(KEY).baseUrl(server.baseUrl())
-        .reconnectPolicy(ReconnectPolicy.builder().initialDelay(Duration.ofMillis(10))
-            .maxDelay(Duration.ofMillis(50)).jitter(0).build())
-        .build();
+    provider =
+        DeepgramSttProvider.builder()
+            .apiKey(KEY)
+            .baseUrl(server.baseUrl())
+            .reconnectPolicy(
+                ReconnectPolicy.builder()
+                    .initialDelay(Duration.ofMillis(10))
+                    .maxDelay(Duration.ofMillis(50))
+                    .jitter(0)
+                    .build())
+            .build();
   }
 
   @AfterEach
@@ -45,16 +52,26 @@ class DeepgramHostileResultsTest {
   }
 
   private static String results(String start, String transcript, String wordStart) {
-    return "{\"type\":\"Results\",\"start\":" + start + ",\"duration\":0.5,\"is_final\":false,"
-        + "\"channel\":{\"alternatives\":[{\"transcript\":\"" + transcript + "\",\"words\":[{"
-        + "\"word\":\"w\",\"punctuated_word\":\"" + transcript + "\",\"start\":" + wordStart
-        + ",\"end\":" + wordStart + "}]}]}}";
+    return "{\"type\":\"Results\",\"start\":"
+        + start
+        + ",\"duration\":0.5,\"is_final\":false,"
+        + "\"channel\":{\"alternatives\":[{\"transcript\":\""
+        + transcript
+        + "\",\"words\":[{"
+        + "\"word\":\"w\",\"punctuated_word\":\""
+        + transcript
+        + "\",\"start\":"
+        + wordStart
+        + ",\"end\":"
+        + wordStart
+        + "}]}]}}";
   }
 
   @Test
   void escapeSequencesAreRemovedAndAbsurdTimesSkipped() throws Exception {
     server.enqueue(
-        FakeFault.sendAfterAudio(Duration.ofMillis(100),
+        FakeFault.sendAfterAudio(
+            Duration.ofMillis(100),
             results("0.05", "\\u001b[31mred\\u001b[0m\\u0007 \\u001b]0;title\\u0007alert", "0.05")),
         FakeFault.sendAfterAudio(Duration.ofMillis(120), results("1e308", "huge", "1e308")),
         FakeFault.sendAfterAudio(Duration.ofMillis(140), results("-3", "negative", "-3")),
@@ -68,17 +85,19 @@ class DeepgramHostileResultsTest {
     s.finish(WAIT).toCompletableFuture().get(10, TimeUnit.SECONDS);
 
     var results = events.ofType(TranscriptEvent.Result.class);
-    assertThat(results).extracting(TranscriptEvent.Result::text)
+    assertThat(results)
+        .extracting(TranscriptEvent.Result::text)
         .contains("red alert", "speech 1")
         .doesNotContain("huge", "negative", "an hour on");
-    TranscriptEvent.Result red = results.stream().filter(r -> r.text().equals("red alert"))
-        .findFirst().orElseThrow();
+    TranscriptEvent.Result red =
+        results.stream().filter(r -> r.text().equals("red alert")).findFirst().orElseThrow();
     assertThat(red.words()).extracting(Word::text).containsExactly("red alert");
     assertThat(red.startMs()).isEqualTo(50);
     // nothing skipped turned into an error or a reconnect
     assertThat(events.ofType(TranscriptEvent.Failed.class)).isEmpty();
     assertThat(events.ofType(TranscriptEvent.Reconnecting.class)).isEmpty();
-    assertThat(events.finals()).extracting(TranscriptEvent.Result::text)
+    assertThat(events.finals())
+        .extracting(TranscriptEvent.Result::text)
         .containsExactly("speech 1");
   }
 }

@@ -22,7 +22,8 @@ import org.junit.jupiter.api.Test;
 class DeepgramLiveTest {
   @Test
   void transcribesTheBundledInterviewOpening() throws Exception {
-    Assumptions.assumeTrue(Boolean.getBoolean("audiopipeline.live"),
+    Assumptions.assumeTrue(
+        Boolean.getBoolean("audiopipeline.live"),
         "live test: run with ./mvnw -Plive verify and DEEPGRAM_API_KEY set");
     String key = System.getenv("DEEPGRAM_API_KEY");
     Assumptions.assumeTrue(key != null && !key.isBlank(), "live test: DEEPGRAM_API_KEY is not set");
@@ -30,7 +31,10 @@ class DeepgramLiveTest {
     Assumptions.assumeTrue(Files.exists(wav), "live test: " + wav + " not found");
     byte[] bytes = Files.readAllBytes(wav);
     short[] pcm = new short[Math.min((bytes.length - 44) / 2, 16_000 * 12)];
-    ByteBuffer.wrap(bytes, 44, pcm.length * 2).order(ByteOrder.LITTLE_ENDIAN).asShortBuffer().get(pcm);
+    ByteBuffer.wrap(bytes, 44, pcm.length * 2)
+        .order(ByteOrder.LITTLE_ENDIAN)
+        .asShortBuffer()
+        .get(pcm);
 
     try (DeepgramSttProvider dg = DeepgramSttProvider.fromEnv()) {
       EventRecorder events = new EventRecorder();

@@ -2,12 +2,12 @@ package dev.audiopipeline.deepgram;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.audiopipeline.audio.AudioFormat;
 import dev.audiopipeline.AudioPipeline;
 import dev.audiopipeline.PipelineListener;
 import dev.audiopipeline.SpeakerMap;
 import dev.audiopipeline.Transcript;
 import dev.audiopipeline.TranscriptionSession;
+import dev.audiopipeline.audio.AudioFormat;
 import dev.audiopipeline.io.WavFile;
 import dev.audiopipeline.io.WavFileSource;
 import dev.audiopipeline.spi.ReconnectPolicy;
@@ -45,25 +45,40 @@ class DeepgramPipelineFaultTest {
     WavFile.write(candWav, AudioFormat.MONO_16K, cand.samples());
     AtomicLong dropped = new AtomicLong();
     try (FakeDeepgramServer server = FakeDeepgramServer.builder().apiKey("k").build();
-        DeepgramSttProvider provider = DeepgramSttProvider.builder().apiKey("k")
-            .baseUrl(server.baseUrl()).replayBuffer(Duration.ofSeconds(2))
-            .reconnectPolicy(ReconnectPolicy.builder().initialDelay(Duration.ofSeconds(1))
-                .maxDelay(Duration.ofSeconds(1)).jitter(0).build())
-            .build()) {
+        DeepgramSttProvider provider =
+            DeepgramSttProvider.builder()
+                .apiKey("k")
+                .baseUrl(server.baseUrl())
+                .replayBuffer(Duration.ofSeconds(2))
+                .reconnectPolicy(
+                    ReconnectPolicy.builder()
+                        .initialDelay(Duration.ofSeconds(1))
+                        .maxDelay(Duration.ofSeconds(1))
+                        .jitter(0)
+                        .build())
+                .build()) {
       // each speaker's first connection is cut after 2 s of audio
       server.enqueue(FakeFault.dropAfterAudio(Duration.ofSeconds(2)));
       server.enqueue(FakeFault.dropAfterAudio(Duration.ofSeconds(2)));
-      WavFileSource source = WavFileSource.builder().speaker("rec", recWav)
-          .speaker("cand", candWav).realTime(false).build();
-      AudioPipeline pipeline = AudioPipeline.builder().source(source).stt(provider)
-          .speakerMap(SpeakerMap.identity())
-          .listener(new PipelineListener() {
-            @Override
-            public void audioDropped(String streamId, long samples, String where) {
-              dropped.addAndGet(samples);
-            }
-          })
-          .build();
+      WavFileSource source =
+          WavFileSource.builder()
+              .speaker("rec", recWav)
+              .speaker("cand", candWav)
+              .realTime(false)
+              .build();
+      AudioPipeline pipeline =
+          AudioPipeline.builder()
+              .source(source)
+              .stt(provider)
+              .speakerMap(SpeakerMap.identity())
+              .listener(
+                  new PipelineListener() {
+                    @Override
+                    public void audioDropped(String streamId, long samples, String where) {
+                      dropped.addAndGet(samples);
+                    }
+                  })
+              .build();
       RecordingSubscriber<Transcript> sub = RecordingSubscriber.unbounded();
       try (TranscriptionSession session = pipeline.startTranscription()) {
         session.subscribe(sub);
@@ -75,13 +90,25 @@ class DeepgramPipelineFaultTest {
       assertThat(conns).hasSize(4);
       for (byte[] file : List.of(rec.bytes(), cand.bytes())) {
         // one connection got a prefix of the file, a later one a suffix, and they meet
-        long prefix = conns.stream().map(FakeConnection::audio)
-            .filter(a -> a.length > 0 && Arrays.equals(a, Arrays.copyOf(file, a.length)))
-            .mapToLong(a -> a.length).max().orElse(0);
-        long suffix = conns.stream().map(FakeConnection::audio)
-            .filter(a -> a.length > 0 && a.length <= file.length && Arrays.equals(a,
-                Arrays.copyOfRange(file, file.length - a.length, file.length)))
-            .mapToLong(a -> a.length).max().orElse(0);
+        long prefix =
+            conns.stream()
+                .map(FakeConnection::audio)
+                .filter(a -> a.length > 0 && Arrays.equals(a, Arrays.copyOf(file, a.length)))
+                .mapToLong(a -> a.length)
+                .max()
+                .orElse(0);
+        long suffix =
+            conns.stream()
+                .map(FakeConnection::audio)
+                .filter(
+                    a ->
+                        a.length > 0
+                            && a.length <= file.length
+                            && Arrays.equals(
+                                a, Arrays.copyOfRange(file, file.length - a.length, file.length)))
+                .mapToLong(a -> a.length)
+                .max()
+                .orElse(0);
         assertThat(prefix + suffix).isGreaterThanOrEqualTo(file.length);
       }
       assertThat(sub.items().stream().filter(Transcript::isFinal).count())

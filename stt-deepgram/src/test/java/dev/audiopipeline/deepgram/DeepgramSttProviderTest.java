@@ -12,10 +12,10 @@ import dev.audiopipeline.SttSessionOptions;
 import dev.audiopipeline.TranscriptEvent;
 import dev.audiopipeline.spi.ReconnectPolicy;
 import dev.audiopipeline.testing.Audio;
+import dev.audiopipeline.testing.EventRecorder;
 import dev.audiopipeline.testing.FakeConnection;
 import dev.audiopipeline.testing.FakeDeepgramServer;
 import dev.audiopipeline.testing.FakeFault;
-import dev.audiopipeline.testing.EventRecorder;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -31,8 +31,12 @@ import org.junit.jupiter.api.Test;
 class DeepgramSttProviderTest {
   private static final Duration WAIT = Duration.ofSeconds(10);
   private static final String KEY = "test-key-123";
-  private static final ReconnectPolicy FAST = ReconnectPolicy.builder()
-      .initialDelay(Duration.ofMillis(10)).maxDelay(Duration.ofMillis(50)).jitter(0).build();
+  private static final ReconnectPolicy FAST =
+      ReconnectPolicy.builder()
+          .initialDelay(Duration.ofMillis(10))
+          .maxDelay(Duration.ofMillis(50))
+          .jitter(0)
+          .build();
 
   private FakeDeepgramServer server;
   private DeepgramSttProvider provider;
@@ -44,8 +48,12 @@ class DeepgramSttProviderTest {
   }
 
   private DeepgramSttProvider provider(String key, Duration keepAlive) {
-    return DeepgramSttProvider.builder().apiKey(key).baseUrl(server.baseUrl())
-        .reconnectPolicy(FAST).keepAliveAfter(keepAlive).build();
+    return DeepgramSttProvider.builder()
+        .apiKey(key)
+        .baseUrl(server.baseUrl())
+        .reconnectPolicy(FAST)
+        .keepAliveAfter(keepAlive)
+        .build();
   }
 
   @AfterEach
@@ -69,7 +77,9 @@ class DeepgramSttProviderTest {
     s.finish(WAIT).toCompletableFuture().get(10, TimeUnit.SECONDS);
 
     List<TranscriptEvent.Result> finals = events.finals();
-    assertThat(finals).extracting(TranscriptEvent.Result::text).containsExactly("speech 1", "speech 2");
+    assertThat(finals)
+        .extracting(TranscriptEvent.Result::text)
+        .containsExactly("speech 1", "speech 2");
     assertThat(finals.get(0).startMs()).isCloseTo(300, within(10L));
     assertThat(finals.get(0).endMs()).isCloseTo(900, within(10L));
     assertThat(finals.get(1).startMs()).isCloseTo(1500, within(10L));
@@ -103,7 +113,8 @@ class DeepgramSttProviderTest {
     assertThat(events.awaitFinal(WAIT).text()).isEqualTo("speech 1");
     sendInFrames(s, Arrays.copyOfRange(all, 1500 * 16, all.length));
 
-    TranscriptEvent.Reconnecting reconnecting = events.await(TranscriptEvent.Reconnecting.class, WAIT);
+    TranscriptEvent.Reconnecting reconnecting =
+        events.await(TranscriptEvent.Reconnecting.class, WAIT);
     assertThat(reconnecting.attempt()).isEqualTo(1);
     events.await(TranscriptEvent.Reconnected.class, WAIT);
     s.finish(WAIT).toCompletableFuture().get(10, TimeUnit.SECONDS);
@@ -125,7 +136,8 @@ class DeepgramSttProviderTest {
     assertThat(Arrays.copyOfRange(sent, 0, first.length)).isEqualTo(first);
     assertThat(replayFrom).isBetween(0, first.length);
     assertThat(Arrays.copyOfRange(sent, replayFrom, sent.length)).isEqualTo(second);
-    assertThat(replayFrom / 32).isCloseTo(1100, within(20)); // replay starts at the last final's end
+    assertThat(replayFrom / 32)
+        .isCloseTo(1100, within(20)); // replay starts at the last final's end
     assertThat(server.sawAudioFasterThanAllowed()).isFalse();
     assertThat(events.ofType(TranscriptEvent.Failed.class)).isEmpty();
   }
@@ -158,7 +170,8 @@ class DeepgramSttProviderTest {
       System.setErr(oldErr);
       bad.close();
     }
-    assertThat(logs.toString(StandardCharsets.UTF_8)).doesNotContain("wrong-key-456")
+    assertThat(logs.toString(StandardCharsets.UTF_8))
+        .doesNotContain("wrong-key-456")
         .contains("deepgram");
   }
 
@@ -206,18 +219,23 @@ class DeepgramSttProviderTest {
     events.await(TranscriptEvent.Reconnected.class, WAIT);
     sendInFrames(s, new Audio().tone(400).silence(500).samples());
     s.finish(WAIT).toCompletableFuture().get(10, TimeUnit.SECONDS);
-    assertThat(events.finals()).extracting(TranscriptEvent.Result::text).containsExactly("speech 1");
+    assertThat(events.finals())
+        .extracting(TranscriptEvent.Result::text)
+        .containsExactly("speech 1");
   }
 
   @Test
   void malformedMessageIsSkippedAndSessionGoesOn() throws Exception {
-    server.enqueue(FakeFault.sendAfterAudio(Duration.ofMillis(200), "{\"type\":\"Results\", oops"),
+    server.enqueue(
+        FakeFault.sendAfterAudio(Duration.ofMillis(200), "{\"type\":\"Results\", oops"),
         FakeFault.sendAfterAudio(Duration.ofMillis(250), "{\"type\":\"Results\",\"start\":\"x\"}"));
     EventRecorder events = new EventRecorder();
     SttSession s = provider.openSession(SttSessionOptions.of("frank"), events);
     sendInFrames(s, new Audio().silence(300).tone(500).silence(500).samples());
     s.finish(WAIT).toCompletableFuture().get(10, TimeUnit.SECONDS);
-    assertThat(events.finals()).extracting(TranscriptEvent.Result::text).containsExactly("speech 1");
+    assertThat(events.finals())
+        .extracting(TranscriptEvent.Result::text)
+        .containsExactly("speech 1");
     assertThat(events.ofType(TranscriptEvent.Failed.class)).isEmpty();
     assertThat(events.ofType(TranscriptEvent.Reconnecting.class)).isEmpty();
   }
@@ -284,11 +302,18 @@ class DeepgramSttProviderTest {
   @Test
   void audioBeyondTheReplayBufferIsDroppedCountedAndTheTimelineHolds() throws Exception {
     provider.close();
-    provider = DeepgramSttProvider.builder().apiKey(KEY).baseUrl(server.baseUrl())
-        .replayBuffer(Duration.ofSeconds(1))
-        .reconnectPolicy(ReconnectPolicy.builder().initialDelay(Duration.ofMillis(150))
-            .maxDelay(Duration.ofMillis(150)).jitter(0).build())
-        .build();
+    provider =
+        DeepgramSttProvider.builder()
+            .apiKey(KEY)
+            .baseUrl(server.baseUrl())
+            .replayBuffer(Duration.ofSeconds(1))
+            .reconnectPolicy(
+                ReconnectPolicy.builder()
+                    .initialDelay(Duration.ofMillis(150))
+                    .maxDelay(Duration.ofMillis(150))
+                    .jitter(0)
+                    .build())
+            .build();
     server.enqueue(FakeFault.rejectUpgrade(503));
     server.enqueue(FakeFault.rejectUpgrade(503));
     EventRecorder events = new EventRecorder();
@@ -299,8 +324,10 @@ class DeepgramSttProviderTest {
     events.await(TranscriptEvent.Reconnected.class, WAIT);
     sendInFrames(s, new Audio().silence(500).samples());
     s.finish(WAIT).toCompletableFuture().get(10, TimeUnit.SECONDS);
-    long droppedMs = events.ofType(TranscriptEvent.AudioDropped.class).stream()
-        .mapToLong(TranscriptEvent.AudioDropped::droppedMs).sum();
+    long droppedMs =
+        events.ofType(TranscriptEvent.AudioDropped.class).stream()
+            .mapToLong(TranscriptEvent.AudioDropped::droppedMs)
+            .sum();
     assertThat(dropped.reason()).contains("replay buffer");
     assertThat(droppedMs).isCloseTo(2000, within(30L));
     TranscriptEvent.Result f = events.finals().get(0);
@@ -311,35 +338,44 @@ class DeepgramSttProviderTest {
   @Test
   void slowServerStillDeliversEveryFinalAndMetricsAreReported() throws Exception {
     server.enqueue(FakeFault.slowResponses(Duration.ofMillis(300)));
-    java.util.concurrent.LinkedBlockingQueue<String> metrics = new java.util.concurrent.LinkedBlockingQueue<>();
-    dev.audiopipeline.PipelineListener listener = new dev.audiopipeline.PipelineListener() {
-      @Override
-      public void connectStart(String provider, String streamId) {
-        metrics.add("connectStart " + provider + " " + streamId);
-      }
+    java.util.concurrent.LinkedBlockingQueue<String> metrics =
+        new java.util.concurrent.LinkedBlockingQueue<>();
+    dev.audiopipeline.PipelineListener listener =
+        new dev.audiopipeline.PipelineListener() {
+          @Override
+          public void connectStart(String provider, String streamId) {
+            metrics.add("connectStart " + provider + " " + streamId);
+          }
 
-      @Override
-      public void connectEnd(String provider, String streamId, Duration took) {
-        metrics.add("connectEnd " + provider + " " + streamId);
-      }
+          @Override
+          public void connectEnd(String provider, String streamId, Duration took) {
+            metrics.add("connectEnd " + provider + " " + streamId);
+          }
 
-      @Override
-      public void firstTranscript(String streamId, Duration latency) {
-        metrics.add("firstTranscript " + streamId);
-      }
+          @Override
+          public void firstTranscript(String streamId, Duration latency) {
+            metrics.add("firstTranscript " + streamId);
+          }
 
-      @Override
-      public void sessionClosed(String streamId, String reason) {
-        metrics.add("sessionClosed " + streamId + " " + reason);
-      }
-    };
+          @Override
+          public void sessionClosed(String streamId, String reason) {
+            metrics.add("sessionClosed " + streamId + " " + reason);
+          }
+        };
     EventRecorder events = new EventRecorder();
-    SttSession s = provider.openSession(new SttSessionOptions("lou", "Lou", "en", listener), events);
-    sendInFrames(s, new Audio().silence(300).tone(500).silence(500).tone(400).silence(500).samples());
+    SttSession s =
+        provider.openSession(new SttSessionOptions("lou", "Lou", "en", listener), events);
+    sendInFrames(
+        s, new Audio().silence(300).tone(500).silence(500).tone(400).silence(500).samples());
     s.finish(WAIT).toCompletableFuture().get(10, TimeUnit.SECONDS);
-    assertThat(events.finals()).extracting(TranscriptEvent.Result::text)
+    assertThat(events.finals())
+        .extracting(TranscriptEvent.Result::text)
         .containsExactly("speech 1", "speech 2");
-    assertThat(metrics).containsExactly("connectStart deepgram lou", "connectEnd deepgram lou",
-        "firstTranscript lou", "sessionClosed lou finished");
+    assertThat(metrics)
+        .containsExactly(
+            "connectStart deepgram lou",
+            "connectEnd deepgram lou",
+            "firstTranscript lou",
+            "sessionClosed lou finished");
   }
 }

@@ -9,10 +9,10 @@ import dev.audiopipeline.SttSessionOptions;
 import dev.audiopipeline.TranscriptEvent;
 import dev.audiopipeline.spi.ReconnectPolicy;
 import dev.audiopipeline.testing.Audio;
+import dev.audiopipeline.testing.EventRecorder;
 import dev.audiopipeline.testing.FakeDeepgramServer;
 import dev.audiopipeline.testing.FakeFault;
 import dev.audiopipeline.testing.SpeechSegmentRecognizer;
-import dev.audiopipeline.testing.EventRecorder;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -55,16 +55,24 @@ class FallbackSttProviderTest {
   @Test
   void fatalErrorSwitchesToTheNextProviderOnTheSameTimeline() throws Exception {
     deepgram = DeepgramSttProvider.builder().apiKey("wrong-key").baseUrl(server.baseUrl()).build();
-    fallback = FallbackSttProvider.builder().add(deepgram).add(embedded)
-        .probeInterval(Duration.ofMillis(100)).build();
+    fallback =
+        FallbackSttProvider.builder()
+            .add(deepgram)
+            .add(embedded)
+            .probeInterval(Duration.ofMillis(100))
+            .build();
     EventRecorder events = new EventRecorder();
     SttSession s = fallback.openSession(SttSessionOptions.of("alice"), events);
     sendInFrames(s, new Audio().silence(300).tone(600).silence(600).samples());
 
-    TranscriptEvent.ProviderSwitched sw = events.await(TranscriptEvent.ProviderSwitched.class, WAIT);
+    TranscriptEvent.ProviderSwitched sw =
+        events.await(TranscriptEvent.ProviderSwitched.class, WAIT);
     assertThat(sw.from()).isEqualTo("deepgram");
     assertThat(sw.to()).isEqualTo("segments");
-    assertThat(sw.reason()).contains("HTTP 401").contains("INVALID_AUTH").doesNotContain("wrong-key");
+    assertThat(sw.reason())
+        .contains("HTTP 401")
+        .contains("INVALID_AUTH")
+        .doesNotContain("wrong-key");
     s.finish(WAIT).toCompletableFuture().get(10, TimeUnit.SECONDS);
     List<TranscriptEvent.Result> finals = events.finals();
     assertThat(finals).extracting(TranscriptEvent.Result::text).containsExactly("speech 1");
@@ -79,8 +87,8 @@ class FallbackSttProviderTest {
   void twoRefusingProvidersAfterFinishLeaveTheAudioToTheThird() throws Exception {
     // batch mode: all audio sent and finish() called before either refusal (HTTP 401) arrives
     deepgram = DeepgramSttProvider.builder().apiKey("wrong-key").baseUrl(server.baseUrl()).build();
-    try (DeepgramSttProvider second = DeepgramSttProvider.builder().apiKey("also-wrong")
-        .baseUrl(server.baseUrl()).build()) {
+    try (DeepgramSttProvider second =
+        DeepgramSttProvider.builder().apiKey("also-wrong").baseUrl(server.baseUrl()).build()) {
       fallback = FallbackSttProvider.builder().add(deepgram).add(second).add(embedded).build();
       EventRecorder events = new EventRecorder();
       SttSession s = fallback.openSession(SttSessionOptions.of("carol"), events);
@@ -103,18 +111,32 @@ class FallbackSttProviderTest {
     for (int i = 0; i < 4; i++) {
       server.enqueue(FakeFault.rejectUpgrade(503));
     }
-    deepgram = DeepgramSttProvider.builder().apiKey(KEY).baseUrl(server.baseUrl())
-        .reconnectPolicy(ReconnectPolicy.builder().initialDelay(Duration.ofMillis(100))
-            .maxDelay(Duration.ofMillis(100)).jitter(0).maxAttempts(50).quickFailureLimit(0)
-            .build())
-        .build();
-    fallback = FallbackSttProvider.builder().add(deepgram).add(embedded)
-        .switchAfter(Duration.ofMillis(250)).probeInterval(Duration.ofMillis(200)).build();
+    deepgram =
+        DeepgramSttProvider.builder()
+            .apiKey(KEY)
+            .baseUrl(server.baseUrl())
+            .reconnectPolicy(
+                ReconnectPolicy.builder()
+                    .initialDelay(Duration.ofMillis(100))
+                    .maxDelay(Duration.ofMillis(100))
+                    .jitter(0)
+                    .maxAttempts(50)
+                    .quickFailureLimit(0)
+                    .build())
+            .build();
+    fallback =
+        FallbackSttProvider.builder()
+            .add(deepgram)
+            .add(embedded)
+            .switchAfter(Duration.ofMillis(250))
+            .probeInterval(Duration.ofMillis(200))
+            .build();
     EventRecorder events = new EventRecorder();
     SttSession s = fallback.openSession(SttSessionOptions.of("bob"), events);
     sendInFrames(s, new Audio().silence(300).tone(500).silence(500).samples());
 
-    TranscriptEvent.ProviderSwitched away = events.await(TranscriptEvent.ProviderSwitched.class, WAIT);
+    TranscriptEvent.ProviderSwitched away =
+        events.await(TranscriptEvent.ProviderSwitched.class, WAIT);
     assertThat(away.from()).isEqualTo("deepgram");
     assertThat(away.to()).isEqualTo("segments");
     assertThat(away.reason()).contains("down for");
@@ -122,7 +144,8 @@ class FallbackSttProviderTest {
     assertThat(first.text()).isEqualTo("speech 1");
     assertThat(first.startMs()).isCloseTo(300, within(20L));
 
-    TranscriptEvent.ProviderSwitched back = events.await(TranscriptEvent.ProviderSwitched.class, WAIT);
+    TranscriptEvent.ProviderSwitched back =
+        events.await(TranscriptEvent.ProviderSwitched.class, WAIT);
     assertThat(back.from()).isEqualTo("segments");
     assertThat(back.to()).isEqualTo("deepgram");
     assertThat(back.reason()).isEqualTo("preferred provider is back");

@@ -103,8 +103,8 @@ class SharedTimelineTest {
 
   /**
    * A source that can wait (like a file read at full speed): each speaker's thread writes its
-   * script in 20 ms frames with put(). A speaker may join only after another has written all of
-   * its audio (a late joiner).
+   * script in 20 ms frames with put(). A speaker may join only after another has written all of its
+   * audio (a late joiner).
    */
   static final class ScriptedSource implements AudioSource {
     private final List<String> ids = new ArrayList<>();
@@ -133,21 +133,24 @@ class SharedTimelineTest {
       AtomicInteger running = new AtomicInteger(ids.size());
       for (int i = 0; i < ids.size(); i++) {
         int k = i;
-        Thread t = new Thread(() -> {
-          try {
-            if (after.get(k) >= 0) {
-              written.get(after.get(k)).await();
-            }
-            play(ids.get(k), scripts.get(k), listener);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          } finally {
-            written.get(k).countDown();
-            if (running.decrementAndGet() == 0) {
-              listener.sourceEnded();
-            }
-          }
-        }, "scripted-" + ids.get(k));
+        Thread t =
+            new Thread(
+                () -> {
+                  try {
+                    if (after.get(k) >= 0) {
+                      written.get(after.get(k)).await();
+                    }
+                    play(ids.get(k), scripts.get(k), listener);
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  } finally {
+                    written.get(k).countDown();
+                    if (running.decrementAndGet() == 0) {
+                      listener.sourceEnded();
+                    }
+                  }
+                },
+                "scripted-" + ids.get(k));
         threads.add(t);
       }
       threads.forEach(Thread::start);
@@ -223,8 +226,12 @@ class SharedTimelineTest {
   /** Runs the source through the provider; returns every event of the session. */
   private static List<PipelineEvent> run(AudioSource source, SttProvider provider)
       throws InterruptedException {
-    AudioPipeline pipeline = AudioPipeline.builder().source(source).stt(provider)
-        .speakerMap(SpeakerMap.identity()).build();
+    AudioPipeline pipeline =
+        AudioPipeline.builder()
+            .source(source)
+            .stt(provider)
+            .speakerMap(SpeakerMap.identity())
+            .build();
     RecordingSubscriber<PipelineEvent> sub = RecordingSubscriber.unbounded();
     try (TranscriptionSession session = pipeline.startTranscription()) {
       session.events().subscribe(sub);
@@ -249,15 +256,19 @@ class SharedTimelineTest {
     for (int i = 0; i < finals.size(); i++) {
       long[] tone = script.tones.get(i);
       Transcript t = finals.get(i);
-      assertThat(t.startMs()).as("%s tone %d start", speaker, i)
+      assertThat(t.startMs())
+          .as("%s tone %d start", speaker, i)
           .isCloseTo(tone[0], within(TOLERANCE_MS));
-      assertThat(t.endMs()).as("%s tone %d end", speaker, i)
+      assertThat(t.endMs())
+          .as("%s tone %d end", speaker, i)
           .isCloseTo(tone[1], within(TOLERANCE_MS));
       // word times (where the provider gives them) come through the same maps
-      assertThat(t.words()).allSatisfy(w -> {
-        assertThat(w.startMs()).isBetween(tone[0] - TOLERANCE_MS, tone[1] + TOLERANCE_MS);
-        assertThat(w.endMs()).isBetween(tone[0] - TOLERANCE_MS, tone[1] + TOLERANCE_MS);
-      });
+      assertThat(t.words())
+          .allSatisfy(
+              w -> {
+                assertThat(w.startMs()).isBetween(tone[0] - TOLERANCE_MS, tone[1] + TOLERANCE_MS);
+                assertThat(w.endMs()).isBetween(tone[0] - TOLERANCE_MS, tone[1] + TOLERANCE_MS);
+              });
     }
   }
 
@@ -272,19 +283,47 @@ class SharedTimelineTest {
   @Test
   void gapsMutedSpeakersAndALateJoinerLandOnOneTimeline() throws Exception {
     // gaps of 60 ms (below the old 100 ms threshold) and 2 s in a 16 kHz source
-    Script gappy = new Script(AudioFormat.MONO_16K)
-        .silence(300).tone(400).silence(600)
-        .gap(60).silence(300).tone(400).silence(600)
-        .gap(2_000).silence(300).tone(400).silence(700).done();
+    Script gappy =
+        new Script(AudioFormat.MONO_16K)
+            .silence(300)
+            .tone(400)
+            .silence(600)
+            .gap(60)
+            .silence(300)
+            .tone(400)
+            .silence(600)
+            .gap(2_000)
+            .silence(300)
+            .tone(400)
+            .silence(700)
+            .done();
     // a 48 kHz speaker (resampled, converter reset) muted for 5 s between two utterances
-    Script muted = new Script(AudioFormat.MONO_48K)
-        .silence(500).tone(400).silence(600)
-        .gap(5_000).silence(250).tone(500).silence(700).done();
+    Script muted =
+        new Script(AudioFormat.MONO_48K)
+            .silence(500)
+            .tone(400)
+            .silence(600)
+            .gap(5_000)
+            .silence(250)
+            .tone(500)
+            .silence(700)
+            .done();
     // a speaker whose first frame is stamped 30 s, joining after the others have spoken
-    Script late = new Script(AudioFormat.MONO_16K).gap(30_000)
-        .silence(300).tone(400).silence(600).silence(200).tone(300).silence(700).done();
-    ScriptedSource source = new ScriptedSource()
-        .speaker("gappy", gappy).speaker("muted", muted).speaker("late", late, 0);
+    Script late =
+        new Script(AudioFormat.MONO_16K)
+            .gap(30_000)
+            .silence(300)
+            .tone(400)
+            .silence(600)
+            .silence(200)
+            .tone(300)
+            .silence(700)
+            .done();
+    ScriptedSource source =
+        new ScriptedSource()
+            .speaker("gappy", gappy)
+            .speaker("muted", muted)
+            .speaker("late", late, 0);
     try (FakeDeepgramServer server = FakeDeepgramServer.builder().apiKey(KEY).build();
         DeepgramSttProvider deepgram =
             DeepgramSttProvider.builder().apiKey(KEY).baseUrl(server.baseUrl()).build()) {
@@ -301,20 +340,40 @@ class SharedTimelineTest {
   @Test
   void aReconnectReplaysOntoTheSameTimeline() throws Exception {
     Script s = new Script(AudioFormat.MONO_16K);
-    s.silence(300).tone(400).silence(600).silence(300).tone(400).silence(600)
-        .gap(1_500).silence(300).tone(400).silence(600).silence(300).tone(400).silence(600)
+    s.silence(300)
+        .tone(400)
+        .silence(600)
+        .silence(300)
+        .tone(400)
+        .silence(600)
+        .gap(1_500)
+        .silence(300)
+        .tone(400)
+        .silence(600)
+        .silence(300)
+        .tone(400)
+        .silence(600)
         .done();
     try (FakeDeepgramServer server = FakeDeepgramServer.builder().apiKey(KEY).build();
-        DeepgramSttProvider deepgram = DeepgramSttProvider.builder().apiKey(KEY)
-            .baseUrl(server.baseUrl())
-            .reconnectPolicy(ReconnectPolicy.builder().initialDelay(Duration.ofMillis(100))
-                .maxDelay(Duration.ofMillis(100)).jitter(0).build())
-            .build()) {
+        DeepgramSttProvider deepgram =
+            DeepgramSttProvider.builder()
+                .apiKey(KEY)
+                .baseUrl(server.baseUrl())
+                .reconnectPolicy(
+                    ReconnectPolicy.builder()
+                        .initialDelay(Duration.ofMillis(100))
+                        .maxDelay(Duration.ofMillis(100))
+                        .jitter(0)
+                        .build())
+                .build()) {
       // cut in the third utterance (after the gap): its start is replayed on the new connection
       server.enqueue(FakeFault.dropAfterAudio(Duration.ofMillis(2_800)));
       List<PipelineEvent> events = run(new ScriptedSource().speaker("alice", s), deepgram);
-      assertThat(events).anyMatch(e -> e instanceof PipelineEvent.ProviderEvent pe
-          && pe.event() instanceof TranscriptEvent.Reconnected);
+      assertThat(events)
+          .anyMatch(
+              e ->
+                  e instanceof PipelineEvent.ProviderEvent pe
+                      && pe.event() instanceof TranscriptEvent.Reconnected);
       assertThat(server.connections()).hasSize(2);
       // audio went out twice (the replay): more than the source holds
       assertThat(server.totalAudioBytes()).isGreaterThan(2 * s.samples());
@@ -325,25 +384,49 @@ class SharedTimelineTest {
   @Test
   void aProviderSwitchContinuesOnTheSameTimeline() throws Exception {
     Script s = new Script(AudioFormat.MONO_48K);
-    s.silence(300).tone(400).silence(600).silence(300).tone(400).silence(600)
-        .gap(1_200).silence(300).tone(400).silence(600).silence(300).tone(400).silence(600)
+    s.silence(300)
+        .tone(400)
+        .silence(600)
+        .silence(300)
+        .tone(400)
+        .silence(600)
+        .gap(1_200)
+        .silence(300)
+        .tone(400)
+        .silence(600)
+        .silence(300)
+        .tone(400)
+        .silence(600)
         .done();
     try (FakeDeepgramServer server = FakeDeepgramServer.builder().apiKey(KEY).build();
-        DeepgramSttProvider deepgram = DeepgramSttProvider.builder().apiKey(KEY)
-            .baseUrl(server.baseUrl())
-            .reconnectPolicy(ReconnectPolicy.builder().initialDelay(Duration.ofMillis(100))
-                .maxDelay(Duration.ofMillis(100)).jitter(0).build())
-            .build();
+        DeepgramSttProvider deepgram =
+            DeepgramSttProvider.builder()
+                .apiKey(KEY)
+                .baseUrl(server.baseUrl())
+                .reconnectPolicy(
+                    ReconnectPolicy.builder()
+                        .initialDelay(Duration.ofMillis(100))
+                        .maxDelay(Duration.ofMillis(100))
+                        .jitter(0)
+                        .build())
+                .build();
         SpeechSegmentRecognizer embedded = SpeechSegmentRecognizer.create();
-        FallbackSttProvider fallback = FallbackSttProvider.builder().add(deepgram).add(embedded)
-            .probeInterval(Duration.ofMinutes(5)).build()) {
+        FallbackSttProvider fallback =
+            FallbackSttProvider.builder()
+                .add(deepgram)
+                .add(embedded)
+                .probeInterval(Duration.ofMinutes(5))
+                .build()) {
       // Deepgram is cut in the third utterance and then refuses the key: the fallback takes over
-      server.enqueue(FakeFault.dropAfterAudio(Duration.ofMillis(2_800)),
-          FakeFault.rejectUpgrade(401));
+      server.enqueue(
+          FakeFault.dropAfterAudio(Duration.ofMillis(2_800)), FakeFault.rejectUpgrade(401));
       List<PipelineEvent> events = run(new ScriptedSource().speaker("bob", s), fallback);
-      assertThat(events).anyMatch(e -> e instanceof PipelineEvent.ProviderEvent pe
-          && pe.event() instanceof TranscriptEvent.ProviderSwitched sw
-          && sw.to().equals(embedded.name()));
+      assertThat(events)
+          .anyMatch(
+              e ->
+                  e instanceof PipelineEvent.ProviderEvent pe
+                      && pe.event() instanceof TranscriptEvent.ProviderSwitched sw
+                      && sw.to().equals(embedded.name()));
       assertThat(embedded.sessionsOpened()).isEqualTo(1);
       assertOnTimeline(events, "bob", s);
     }

@@ -15,8 +15,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * and counted ({@link #droppedSamples()}).
  *
  * <p>End of input: {@link #finish(long)} lets the reader drain what is buffered until a deadline,
- * then reports end of stream (what was left is counted as dropped); {@link #close()} reports end
- * of stream at once and discards what is buffered.
+ * then reports end of stream (what was left is counted as dropped); {@link #close()} reports end of
+ * stream at once and discards what is buffered.
  */
 final class PcmPipe extends InputStream {
   private final ReentrantLock lock = new ReentrantLock();
@@ -31,7 +31,9 @@ final class PcmPipe extends InputStream {
   private long dropped; // samples
   private long written; // samples
 
-  /** @param capacitySamples how many 16-bit samples the pipe holds (at least 1) */
+  /**
+   * @param capacitySamples how many 16-bit samples the pipe holds (at least 1)
+   */
   PcmPipe(int capacitySamples) {
     if (capacitySamples < 1) {
       throw new IllegalArgumentException("capacitySamples " + capacitySamples + " < 1");
@@ -88,8 +90,8 @@ final class PcmPipe extends InputStream {
   }
 
   /**
-   * No more input: the reader gets what is buffered, then end of stream; past {@code
-   * deadlineNanos} ({@link System#nanoTime()} scale) the rest is dropped and counted.
+   * No more input: the reader gets what is buffered, then end of stream; past {@code deadlineNanos}
+   * ({@link System#nanoTime()} scale) the rest is dropped and counted.
    */
   void finish(long deadlineNanos) {
     lock.lock();

@@ -1,11 +1,11 @@
 package dev.audiopipeline.sphinx;
 
-import dev.audiopipeline.internal.runtime.NamedThreadFactory;
 import dev.audiopipeline.AudioPipelineException;
 import dev.audiopipeline.SttSession;
 import dev.audiopipeline.SttSessionOptions;
 import dev.audiopipeline.TranscriptEvent;
 import dev.audiopipeline.Word;
+import dev.audiopipeline.internal.runtime.NamedThreadFactory;
 import dev.audiopipeline.internal.runtime.TimeMap;
 import edu.cmu.sphinx.result.Result;
 import edu.cmu.sphinx.result.WordResult;
@@ -45,6 +45,7 @@ final class SphinxSession implements SttSession {
   private int segment; // worker thread only
   private @Nullable String lastPartial; // worker thread only
   private long droppedReported; // drain thread only
+
   /** Decoded audio (what Sphinx counts) to the audio sent to this session, 16 kHz frames. */
   private final TimeMap time = new TimeMap(16_000);
 
@@ -73,7 +74,10 @@ final class SphinxSession implements SttSession {
     }
     if (finishing.get() || closed.get()) {
       throw new IllegalStateException(
-          "sphinx session " + options.streamId() + " is " + (closed.get() ? "closed" : "finishing")
+          "sphinx session "
+              + options.streamId()
+              + " is "
+              + (closed.get() ? "closed" : "finishing")
               + ": send() is accepted only before finish() and close()");
     }
     try {
@@ -91,10 +95,17 @@ final class SphinxSession implements SttSession {
     if (dropped > droppedReported) {
       long ms = (dropped - droppedReported) / 16;
       droppedReported = dropped;
-      log.warn("sphinx {}: recogniser more than {} behind, dropped {} ms of audio",
-          options.streamId(), provider.settings().bufferDuration(), ms);
-      emit(new TranscriptEvent.AudioDropped(ms, "recogniser too slow: buffer of "
-          + provider.settings().bufferDuration().toMillis() + " ms full"));
+      log.warn(
+          "sphinx {}: recogniser more than {} behind, dropped {} ms of audio",
+          options.streamId(),
+          provider.settings().bufferDuration(),
+          ms);
+      emit(
+          new TranscriptEvent.AudioDropped(
+              ms,
+              "recogniser too slow: buffer of "
+                  + provider.settings().bufferDuration().toMillis()
+                  + " ms full"));
     }
   }
 
@@ -138,8 +149,12 @@ final class SphinxSession implements SttSession {
     try {
       String language = options.language();
       if (!SphinxSttProvider.supportsLanguage(language)) {
-        fail(new AudioPipelineException("sphinx: language '" + language + "' is not supported:"
-            + " the bundled model is US English; accepted: en, en-US (or no language)"));
+        fail(
+            new AudioPipelineException(
+                "sphinx: language '"
+                    + language
+                    + "' is not supported:"
+                    + " the bundled model is US English; accepted: en, en-US (or no language)"));
         return;
       }
       recognizer = provider.borrow();
@@ -168,13 +183,16 @@ final class SphinxSession implements SttSession {
       reusable = true;
       long dropped = pipe.droppedSamples();
       if (!closed.get() && dropped > droppedReported) {
-        emit(new TranscriptEvent.AudioDropped((dropped - droppedReported) / 16,
-            "finish timeout ran out before the recogniser caught up"));
+        emit(
+            new TranscriptEvent.AudioDropped(
+                (dropped - droppedReported) / 16,
+                "finish timeout ran out before the recogniser caught up"));
       }
     } catch (RuntimeException | LinkageError e) {
       if (!closed.get()) {
-        fail(new AudioPipelineException(
-            "sphinx: recogniser failed on stream " + options.streamId() + ": " + e, e));
+        fail(
+            new AudioPipelineException(
+                "sphinx: recogniser failed on stream " + options.streamId() + ": " + e, e));
       }
     } finally {
       if (recognizer != null) {
@@ -230,8 +248,9 @@ final class SphinxSession implements SttSession {
       placed.add(new Word(w.text(), ws, Math.max(ws, time.toOutputMs(w.endMs())), w.confidence()));
     }
     long s = time.toOutputMs(start);
-    emit(new TranscriptEvent.Result(isFinal, text, s, Math.max(s, time.toOutputMs(end)), "en", null,
-        placed, id));
+    emit(
+        new TranscriptEvent.Result(
+            isFinal, text, s, Math.max(s, time.toOutputMs(end)), "en", null, placed, id));
   }
 
   /** Longest span a single word may have; longer alignments are noise absorbed into the word. */
@@ -259,7 +278,9 @@ final class SphinxSession implements SttSession {
     if (text == null) {
       return "";
     }
-    return text.replaceAll("\\(\\d+\\)", "").replaceAll("<[^>]*>|\\[[^]]*]", "").trim()
+    return text.replaceAll("\\(\\d+\\)", "")
+        .replaceAll("<[^>]*>|\\[[^]]*]", "")
+        .trim()
         .replaceAll("\\s+", " ");
   }
 

@@ -1,10 +1,10 @@
 package dev.audiopipeline.sphinx;
 
-import dev.audiopipeline.audio.AudioFormat;
 import dev.audiopipeline.AudioPipelineException;
 import dev.audiopipeline.SttProvider;
 import dev.audiopipeline.SttSession;
 import dev.audiopipeline.SttSessionOptions;
+import dev.audiopipeline.audio.AudioFormat;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -29,16 +29,16 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <p><b>Sessions and recognisers.</b> Each session (one speaker stream) decodes on its own thread
- * with its own recogniser: Sphinx4's acoustic model keeps per-frame scoring state inside the
- * model objects and its language model and dictionary have unsynchronised caches, so concurrent
- * streams cannot share one loaded model. What the provider shares is the loading: a recogniser
- * is loaded once (a few seconds, ~150 MB of heap) and goes back to an idle pool when its session
- * ends, so the next session starts at once. {@link #preload(int)} loads recognisers ahead of
- * time. Keep one provider for the application and one long-lived session per speaker. A pooled
- * recogniser keeps nothing of the streams it decoded: every session estimates its cepstral mean
- * normalisation afresh from its own first speech (up to 2 s read ahead, which delays the first
- * partial by as much) and adapts it over that session's speech, so the same audio gives the same
- * transcript on a fresh or a reused recogniser.
+ * with its own recogniser: Sphinx4's acoustic model keeps per-frame scoring state inside the model
+ * objects and its language model and dictionary have unsynchronised caches, so concurrent streams
+ * cannot share one loaded model. What the provider shares is the loading: a recogniser is loaded
+ * once (a few seconds, ~150 MB of heap) and goes back to an idle pool when its session ends, so the
+ * next session starts at once. {@link #preload(int)} loads recognisers ahead of time. Keep one
+ * provider for the application and one long-lived session per speaker. A pooled recogniser keeps
+ * nothing of the streams it decoded: every session estimates its cepstral mean normalisation afresh
+ * from its own first speech (up to 2 s read ahead, which delays the first partial by as much) and
+ * adapts it over that session's speech, so the same audio gives the same transcript on a fresh or a
+ * reused recogniser.
  *
  * <p><b>Results.</b> Finals per utterance (Sphinx4's speech end-pointer splits them at pauses of
  * about half a second), with word times; partials every {@link Builder#partialInterval
@@ -47,10 +47,10 @@ import org.slf4j.LoggerFactory;
  * Confidence is not reported. Language: US English only ({@code en}, {@code en-US}, or none).
  *
  * <p><b>Buffering.</b> Audio waits in a bounded buffer per session ({@link Builder#bufferDuration
- * bufferDuration}, default 30 s, which also covers the model load of a first session). When it
- * is full, {@code send} waits up to {@link Builder#maxSendWait maxSendWait} for room (a file read
- * as fast as possible is paced by the recogniser); audio that still does not fit is dropped,
- * counted and reported as {@link dev.audiopipeline.TranscriptEvent.AudioDropped}.
+ * bufferDuration}, default 30 s, which also covers the model load of a first session). When it is
+ * full, {@code send} waits up to {@link Builder#maxSendWait maxSendWait} for room (a file read as
+ * fast as possible is paced by the recogniser); audio that still does not fit is dropped, counted
+ * and reported as {@link dev.audiopipeline.TranscriptEvent.AudioDropped}.
  *
  * <p>Thread-safe. {@link #close()} closes the sessions still open and releases the pooled
  * recognisers.
@@ -196,8 +196,11 @@ public final class SphinxSttProvider implements SttProvider {
       log.debug("sphinx: recogniser loaded in {} ms", (System.nanoTime() - t0) / 1_000_000);
       return r;
     } catch (RuntimeException e) {
-      throw new AudioPipelineException("sphinx: could not load the en-us model from the"
-          + " classpath (net.sf.phat:sphinx4-data): " + e.getMessage(), e);
+      throw new AudioPipelineException(
+          "sphinx: could not load the en-us model from the"
+              + " classpath (net.sf.phat:sphinx4-data): "
+              + e.getMessage(),
+          e);
     } finally {
       loadLock.unlock();
     }
@@ -281,8 +284,8 @@ public final class SphinxSttProvider implements SttProvider {
     }
 
     /**
-     * States scoring below this fraction of the best are pruned (default 1e-40, accepted 1e-100
-     * to 1e-10; Sphinx4 ships 1e-60; larger is faster and less accurate).
+     * States scoring below this fraction of the best are pruned (default 1e-40, accepted 1e-100 to
+     * 1e-10; Sphinx4 ships 1e-60; larger is faster and less accurate).
      */
     public Builder relativeBeamWidth(double beam) {
       this.relativeBeamWidth = beam;
@@ -307,7 +310,9 @@ public final class SphinxSttProvider implements SttProvider {
       return this;
     }
 
-    /** Audio buffered per session ahead of the recogniser (default 30 s, accepted 1 s to 10 min). */
+    /**
+     * Audio buffered per session ahead of the recogniser (default 30 s, accepted 1 s to 10 min).
+     */
     public Builder bufferDuration(Duration duration) {
       Objects.requireNonNull(duration, "duration == null");
       if (duration.compareTo(Duration.ofSeconds(1)) < 0
@@ -347,24 +352,39 @@ public final class SphinxSttProvider implements SttProvider {
      */
     public SphinxSttProvider build() {
       if (absoluteBeamWidth < 100 || absoluteBeamWidth > 100_000) {
-        throw new IllegalArgumentException("absoluteBeamWidth " + absoluteBeamWidth
-            + " is out of range: accepted 100 to 100000 (default 3000)");
+        throw new IllegalArgumentException(
+            "absoluteBeamWidth "
+                + absoluteBeamWidth
+                + " is out of range: accepted 100 to 100000 (default 3000)");
       }
       if (absoluteWordBeamWidth < 5 || absoluteWordBeamWidth > 5_000) {
-        throw new IllegalArgumentException("absoluteWordBeamWidth " + absoluteWordBeamWidth
-            + " is out of range: accepted 5 to 5000 (default 50)");
+        throw new IllegalArgumentException(
+            "absoluteWordBeamWidth "
+                + absoluteWordBeamWidth
+                + " is out of range: accepted 5 to 5000 (default 50)");
       }
       if (!(relativeBeamWidth >= 1e-100 && relativeBeamWidth <= 1e-10)) {
-        throw new IllegalArgumentException("relativeBeamWidth " + relativeBeamWidth
-            + " is out of range: accepted 1e-100 to 1e-10 (default 1e-40)");
+        throw new IllegalArgumentException(
+            "relativeBeamWidth "
+                + relativeBeamWidth
+                + " is out of range: accepted 1e-100 to 1e-10 (default 1e-40)");
       }
       if (maxIdleRecognizers < 0 || maxIdleRecognizers > 64) {
-        throw new IllegalArgumentException("maxIdleRecognizers " + maxIdleRecognizers
-            + " is out of range: accepted 0 to 64 (default 4)");
+        throw new IllegalArgumentException(
+            "maxIdleRecognizers "
+                + maxIdleRecognizers
+                + " is out of range: accepted 0 to 64 (default 4)");
       }
-      return new SphinxSttProvider(new Settings(absoluteBeamWidth, absoluteWordBeamWidth,
-          relativeBeamWidth, partials, partialIntervalFrames, bufferDuration, maxSendWait,
-          maxIdleRecognizers));
+      return new SphinxSttProvider(
+          new Settings(
+              absoluteBeamWidth,
+              absoluteWordBeamWidth,
+              relativeBeamWidth,
+              partials,
+              partialIntervalFrames,
+              bufferDuration,
+              maxSendWait,
+              maxIdleRecognizers));
     }
   }
 }

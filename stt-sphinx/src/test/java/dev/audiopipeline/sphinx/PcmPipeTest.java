@@ -14,7 +14,8 @@ class PcmPipeTest {
     byte[] b = new byte[16];
     int n = pipe.read(b, 0, b.length);
     assertThat(n).isEqualTo(6);
-    assertThat(b).startsWith((byte) 0x02, (byte) 0x01, (byte) 0xfe, (byte) 0xff, (byte) 3, (byte) 0);
+    assertThat(b)
+        .startsWith((byte) 0x02, (byte) 0x01, (byte) 0xfe, (byte) 0xff, (byte) 3, (byte) 0);
     assertThat(pipe.read(b, 0, b.length)).isEqualTo(-1);
     assertThat(pipe.writtenSamples()).isEqualTo(3);
     assertThat(pipe.droppedSamples()).isZero();

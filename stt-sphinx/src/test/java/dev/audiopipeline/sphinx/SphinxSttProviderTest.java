@@ -3,11 +3,11 @@ package dev.audiopipeline.sphinx;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.audiopipeline.audio.AudioFormat;
 import dev.audiopipeline.PipelineListener;
 import dev.audiopipeline.SttSession;
 import dev.audiopipeline.SttSessionOptions;
 import dev.audiopipeline.TranscriptEvent;
+import dev.audiopipeline.audio.AudioFormat;
 import dev.audiopipeline.io.WavFile;
 import dev.audiopipeline.testing.LibraryThreads;
 import dev.audiopipeline.testing.WordErrorRate;
@@ -23,8 +23,7 @@ import org.junit.jupiter.api.Test;
 
 /** Real recognition on a short flite recording; one provider (one loaded model) for the class. */
 class SphinxSttProviderTest {
-  static final String REFERENCE =
-      "the weather is nice today we will meet at the office next week";
+  static final String REFERENCE = "the weather is nice today we will meet at the office next week";
 
   static SphinxSttProvider provider;
   static short[] speech;
@@ -78,7 +77,9 @@ class SphinxSttProviderTest {
     List<TranscriptEvent> events = run(0, "en-US");
     List<TranscriptEvent.Result> finals = finals(events);
     String text = String.join(" ", finals.stream().map(TranscriptEvent.Result::text).toList());
-    assertThat(WordErrorRate.of(REFERENCE, text)).as("hypothesis: %s events %s", text, events).isLessThanOrEqualTo(0.2);
+    assertThat(WordErrorRate.of(REFERENCE, text))
+        .as("hypothesis: %s events %s", text, events)
+        .isLessThanOrEqualTo(0.2);
 
     long audioMs = (speech.length + 16_000) / 16;
     long prevEnd = 0;
@@ -91,10 +92,11 @@ class SphinxSttProviderTest {
       prevEnd = f.endMs();
     }
     // partials come first and share the segment id of the final that closes them
-    List<TranscriptEvent.Result> partials = events.stream()
-        .filter(e -> e instanceof TranscriptEvent.Result r && !r.isFinal())
-        .map(e -> (TranscriptEvent.Result) e)
-        .toList();
+    List<TranscriptEvent.Result> partials =
+        events.stream()
+            .filter(e -> e instanceof TranscriptEvent.Result r && !r.isFinal())
+            .map(e -> (TranscriptEvent.Result) e)
+            .toList();
     assertThat(partials).isNotEmpty();
     List<String> finalIds = finals.stream().map(TranscriptEvent.Result::segmentId).toList();
     assertThat(partials).allSatisfy(p -> assertThat(finalIds).contains(p.segmentId()));
@@ -117,13 +119,17 @@ class SphinxSttProviderTest {
   void audioDroppedFromAFullBufferDoesNotMoveLaterTimesOffTheSessionAudio() throws Exception {
     // a fresh provider: its first session's recogniser is still loading when 3 s of silence
     // arrive at once into a 1 s buffer that may not wait, so about 2 s never reach Sphinx
-    SphinxSttProvider slow = provider.toBuilder().bufferDuration(Duration.ofSeconds(1))
-        .maxSendWait(Duration.ZERO).build();
+    SphinxSttProvider slow =
+        provider.toBuilder()
+            .bufferDuration(Duration.ofSeconds(1))
+            .maxSendWait(Duration.ZERO)
+            .build();
     try {
       List<TranscriptEvent> events = new CopyOnWriteArrayList<>();
       SttSession session = slow.openSession(SttSessionOptions.of("d"), events::add);
       session.send(new short[3 * 16_000], 0, 3 * 16_000);
-      assertThat(events).anySatisfy(e -> assertThat(e).isInstanceOf(TranscriptEvent.AudioDropped.class));
+      assertThat(events)
+          .anySatisfy(e -> assertThat(e).isInstanceOf(TranscriptEvent.AudioDropped.class));
       long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
       while (slow.loadedRecognizers() == 0 && System.nanoTime() < until) {
         Thread.sleep(50);
@@ -220,7 +226,8 @@ class SphinxSttProviderTest {
       for (int off = 0; off < cut; off += 160) {
         broken.send(speech, off, Math.min(160, cut - off));
       }
-      Thread.sleep(500); // shapes the case (closed mid-decode); the outcome must hold however far it got
+      Thread.sleep(
+          500); // shapes the case (closed mid-decode); the outcome must hold however far it got
       broken.close(); // no finish(): the rest of the stream is abandoned
       assertThat(finalsOf(audio)).as("after a session closed at sample %d", cut).isEqualTo(clean);
     }
@@ -231,8 +238,10 @@ class SphinxSttProviderTest {
   void anUnsupportedLanguageFailsTheSessionNamingWhatIsAccepted() throws Exception {
     List<TranscriptEvent> events = run(0, "de");
     assertThat(events).hasSize(1);
-    assertThat(events.get(0)).isInstanceOfSatisfying(TranscriptEvent.Failed.class, f ->
-        assertThat(f.error()).hasMessageContaining("'de'").hasMessageContaining("en-US"));
+    assertThat(events.get(0))
+        .isInstanceOfSatisfying(
+            TranscriptEvent.Failed.class,
+            f -> assertThat(f.error()).hasMessageContaining("'de'").hasMessageContaining("en-US"));
   }
 
   @Test

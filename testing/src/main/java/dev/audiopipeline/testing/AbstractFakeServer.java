@@ -43,25 +43,29 @@ abstract class AbstractFakeServer implements AutoCloseable {
   private final ArrayDeque<List<FakeFault>> scripts = new ArrayDeque<>();
   private final List<FakeConnection> connections = new ArrayList<>();
   private final List<FakeSession> sessions = new ArrayList<>();
-  private volatile FakeAudioListener audioListener = (c, pcm, off, len, t) -> { };
+  private volatile FakeAudioListener audioListener = (c, pcm, off, len, t) -> {};
 
   AbstractFakeServer(String name, int sampleRate, long maxRecordedBytes) {
     this.sampleRate = sampleRate;
     this.maxRecordedBytes = maxRecordedBytes;
     String threadName = "fake-" + name + "-" + SERVERS.incrementAndGet() + "-timer";
-    ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
-      Thread th = new Thread(r, threadName);
-      th.setDaemon(true);
-      return th;
-    });
+    ScheduledThreadPoolExecutor t =
+        new ScheduledThreadPoolExecutor(
+            1,
+            r -> {
+              Thread th = new Thread(r, threadName);
+              th.setDaemon(true);
+              return th;
+            });
     t.setRemoveOnCancelPolicy(true);
     this.timer = t;
-    server.setDispatcher(new Dispatcher() {
-      @Override
-      public MockResponse dispatch(RecordedRequest request) {
-        return handle(request);
-      }
-    });
+    server.setDispatcher(
+        new Dispatcher() {
+          @Override
+          public MockResponse dispatch(RecordedRequest request) {
+            return handle(request);
+          }
+        });
     try {
       server.start(InetAddress.getByName("127.0.0.1"), 0);
     } catch (IOException e) {
@@ -109,8 +113,14 @@ abstract class AbstractFakeServer implements AutoCloseable {
       while (connections.size() <= index) {
         long left = deadline - System.nanoTime();
         if (left <= 0) {
-          throw new AssertionError("connection " + index + " not made within " + timeout
-              + " (" + connections.size() + " so far)");
+          throw new AssertionError(
+              "connection "
+                  + index
+                  + " not made within "
+                  + timeout
+                  + " ("
+                  + connections.size()
+                  + " so far)");
         }
         TimeUnit.NANOSECONDS.timedWait(this, left);
       }
@@ -170,8 +180,14 @@ abstract class AbstractFakeServer implements AutoCloseable {
     synchronized (this) {
       List<FakeFault> f = scripts.poll();
       faults = f == null ? List.of() : f;
-      conn = new FakeConnection(connections.size(), request.getTarget(), query, headers,
-          sampleRate, maxRecordedBytes);
+      conn =
+          new FakeConnection(
+              connections.size(),
+              request.getTarget(),
+              query,
+              headers,
+              sampleRate,
+              maxRecordedBytes);
       connections.add(conn);
       notifyAll();
     }
@@ -183,8 +199,11 @@ abstract class AbstractFakeServer implements AutoCloseable {
       if (f.kind == FakeFault.Kind.REJECT_ECHOING_HEADERS
           || f.kind == FakeFault.Kind.REJECT_WITH_BODY) {
         conn.recordGone();
-        return HeaderEcho.response(f.status,
-            f.kind == FakeFault.Kind.REJECT_WITH_BODY ? f.text : HeaderEcho.page(f.status, headers));
+        return HeaderEcho.response(
+            f.status,
+            f.kind == FakeFault.Kind.REJECT_WITH_BODY
+                ? f.text
+                : HeaderEcho.page(f.status, headers));
       }
     }
     MockResponse refused = authenticate(conn);
@@ -241,8 +260,10 @@ abstract class AbstractFakeServer implements AutoCloseable {
     final FakeConnection conn;
     final List<FakeFault> faults;
     final long delayMs;
+
     /** Scripted {@link FakeFault#silent()}: takes audio, never answers. */
     final boolean silent;
+
     final long openedNanos = System.nanoTime();
     private final boolean[] fired;
     @Nullable WebSocket ws;
@@ -338,7 +359,9 @@ abstract class AbstractFakeServer implements AutoCloseable {
       forget(this);
     }
 
-    /** Records received audio and fires audio-triggered faults. Returns false if the socket died. */
+    /**
+     * Records received audio and fires audio-triggered faults. Returns false if the socket died.
+     */
     boolean audio(byte[] pcm, int off, int len) {
       try {
         audioListener.onAudio(conn, pcm, off, len, System.nanoTime());
@@ -371,7 +394,7 @@ abstract class AbstractFakeServer implements AutoCloseable {
             fired[i] = true;
             send(f.text);
           }
-          default -> { }
+          default -> {}
         }
       }
       return true;

@@ -122,8 +122,12 @@ final class EnergySegmenter {
 
   private Segment cut() {
     int speechLen = (int) (lastSpeechEnd - speechStart);
-    Segment s = new Segment(speechStart, lastSpeechEnd, speechBlocks,
-        Arrays.copyOf(seg, Math.min(speechLen, segLen)));
+    Segment s =
+        new Segment(
+            speechStart,
+            lastSpeechEnd,
+            speechBlocks,
+            Arrays.copyOf(seg, Math.min(speechLen, segLen)));
     inSpeech = false;
     segLen = 0;
     return s;

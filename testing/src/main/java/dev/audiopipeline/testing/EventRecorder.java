@@ -22,14 +22,15 @@ public final class EventRecorder implements SttSession.Listener {
   }
 
   /** Waits for the next event of this type, skipping others (they stay in {@link #all()}). */
-  public <T extends TranscriptEvent> T await(Class<T> type, Duration timeout) throws InterruptedException {
+  public <T extends TranscriptEvent> T await(Class<T> type, Duration timeout)
+      throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
       long left = deadline - System.nanoTime();
       TranscriptEvent e = queue.poll(Math.max(0, left), TimeUnit.NANOSECONDS);
       if (e == null) {
-        throw new AssertionError("no " + type.getSimpleName() + " within " + timeout
-            + "; events so far: " + all());
+        throw new AssertionError(
+            "no " + type.getSimpleName() + " within " + timeout + "; events so far: " + all());
       }
       if (type.isInstance(e)) {
         return type.cast(e);
@@ -38,9 +39,8 @@ public final class EventRecorder implements SttSession.Listener {
   }
 
   /**
-   * An absence check: waits out {@code window} for an event of this type and says whether none
-   * came (returns false at once when one does). Other events are skipped (they stay in
-   * {@link #all()}).
+   * An absence check: waits out {@code window} for an event of this type and says whether none came
+   * (returns false at once when one does). Other events are skipped (they stay in {@link #all()}).
    */
   public <T extends TranscriptEvent> boolean noneWithin(Class<T> type, Duration window)
       throws InterruptedException {

@@ -30,8 +30,13 @@ public final class FakeConnection {
   private int closeCode = -1;
   private String closeReason = "";
 
-  FakeConnection(int index, String url, Map<String, List<String>> query,
-      Map<String, String> headers, int sampleRate, long maxRecordedBytes) {
+  FakeConnection(
+      int index,
+      String url,
+      Map<String, List<String>> query,
+      Map<String, String> headers,
+      int sampleRate,
+      long maxRecordedBytes) {
     this.index = index;
     this.url = url;
     this.query = query;
@@ -178,7 +183,12 @@ public final class FakeConnection {
 
   @Override
   public String toString() {
-    return "FakeConnection{" + index + ", audio " + audioMs() + " ms, " + texts().size()
+    return "FakeConnection{"
+        + index
+        + ", audio "
+        + audioMs()
+        + " ms, "
+        + texts().size()
         + " texts}";
   }
 }

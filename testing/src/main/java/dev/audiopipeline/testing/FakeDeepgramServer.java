@@ -34,14 +34,42 @@ import org.jspecify.annotations.Nullable;
  * }</pre>
  */
 public final class FakeDeepgramServer extends AbstractFakeServer {
-  static final String NET_0001 = "Deepgram did not receive audio data or a text message within the"
-      + " timeout window. See https://dpgr.am/net0001";
-  private static final Set<String> KNOWN_PARAMS = Set.of("model", "language", "encoding",
-      "sample_rate", "channels", "multichannel", "interim_results", "endpointing",
-      "utterance_end_ms", "vad_events", "punctuate", "smart_format", "diarize", "diarize_model",
-      "detect_entities", "dictation", "numerals", "profanity_filter", "redact", "keyterm",
-      "keywords", "replace", "search", "tag", "extra", "callback", "callback_method",
-      "mip_opt_out", "version", "filler_words", "no_delay");
+  static final String NET_0001 =
+      "Deepgram did not receive audio data or a text message within the"
+          + " timeout window. See https://dpgr.am/net0001";
+  private static final Set<String> KNOWN_PARAMS =
+      Set.of(
+          "model",
+          "language",
+          "encoding",
+          "sample_rate",
+          "channels",
+          "multichannel",
+          "interim_results",
+          "endpointing",
+          "utterance_end_ms",
+          "vad_events",
+          "punctuate",
+          "smart_format",
+          "diarize",
+          "diarize_model",
+          "detect_entities",
+          "dictation",
+          "numerals",
+          "profanity_filter",
+          "redact",
+          "keyterm",
+          "keywords",
+          "replace",
+          "search",
+          "tag",
+          "extra",
+          "callback",
+          "callback_method",
+          "mip_opt_out",
+          "version",
+          "filler_words",
+          "no_delay");
 
   private final String apiKey;
   private final Duration idleTimeout;
@@ -73,21 +101,23 @@ public final class FakeDeepgramServer extends AbstractFakeServer {
 
   @Override
   MockResponse reject(int status, FakeConnection conn) {
-    String code = switch (status) {
-      case 401 -> "INVALID_AUTH";
-      case 402 -> "ASR_PAYMENT_REQUIRED";
-      case 403 -> "INSUFFICIENT_PERMISSIONS";
-      case 429 -> "TOO_MANY_REQUESTS";
-      case 400 -> "Bad Request";
-      default -> "INTERNAL_SERVER_ERROR";
-    };
-    String msg = switch (status) {
-      case 401 -> "Invalid credentials.";
-      case 402 -> "Project does not have enough credits for an ASR request.";
-      case 403 -> "Project does not have access to the requested model.";
-      case 429 -> "Too many requests. Please try again later.";
-      default -> "Something went wrong.";
-    };
+    String code =
+        switch (status) {
+          case 401 -> "INVALID_AUTH";
+          case 402 -> "ASR_PAYMENT_REQUIRED";
+          case 403 -> "INSUFFICIENT_PERMISSIONS";
+          case 429 -> "TOO_MANY_REQUESTS";
+          case 400 -> "Bad Request";
+          default -> "INTERNAL_SERVER_ERROR";
+        };
+    String msg =
+        switch (status) {
+          case 401 -> "Invalid credentials.";
+          case 402 -> "Project does not have enough credits for an ASR request.";
+          case 403 -> "Project does not have access to the requested model.";
+          case 429 -> "Too many requests. Please try again later.";
+          default -> "Something went wrong.";
+        };
     return refusal(status, code, msg);
   }
 
@@ -138,7 +168,8 @@ public final class FakeDeepgramServer extends AbstractFakeServer {
     }
     java.util.Set<String> names = new java.util.LinkedHashSet<>();
     for (String kv : url.substring(q + 1).split("&")) {
-      names.add(java.net.URLDecoder.decode(kv.split("=", 2)[0], java.nio.charset.StandardCharsets.UTF_8));
+      names.add(
+          java.net.URLDecoder.decode(kv.split("=", 2)[0], java.nio.charset.StandardCharsets.UTF_8));
     }
     return names;
   }
@@ -216,8 +247,8 @@ public final class FakeDeepgramServer extends AbstractFakeServer {
       if (interim && segmenter.inSpeech() && pos - lastInterimAt >= sampleRate) {
         lastInterimAt = pos;
         short[] run = segmenter.running();
-        String text = transcriber.transcribe(segments + 1, ms(segmenter.speechStart()),
-            ms(pos), run);
+        String text =
+            transcriber.transcribe(segments + 1, ms(segmenter.speechStart()), ms(pos), run);
         send(results(false, false, false, text, segmenter.speechStart(), pos));
       }
     }
@@ -227,8 +258,15 @@ public final class FakeDeepgramServer extends AbstractFakeServer {
       segments++;
       String text = transcriber.transcribe(segments, ms(s.start()), ms(s.end()), s.samples());
       long end = segmenter.position();
-      send(results(true, speechFinalEnabled && !fromFinalize, fromFinalize, text, s.start(), s.end(),
-          end));
+      send(
+          results(
+              true,
+              speechFinalEnabled && !fromFinalize,
+              fromFinalize,
+              text,
+              s.start(),
+              s.end(),
+              end));
       windowStart = end;
       speechStartedSent = false;
       lastWordEndForUtteranceEnd = s.end();
@@ -247,14 +285,14 @@ public final class FakeDeepgramServer extends AbstractFakeServer {
         return;
       }
       switch (m.path("type").asText("")) {
-        case "KeepAlive" -> { }
+        case "KeepAlive" -> {}
         case "Finalize" -> finalizeNow(true);
         case "CloseStream" -> {
           finalizeNow(false);
           send(metadata());
           close(1000, "");
         }
-        default -> { }
+        default -> {}
       }
     }
 
@@ -277,8 +315,10 @@ public final class FakeDeepgramServer extends AbstractFakeServer {
         close(1011, NET_0001);
         return;
       }
-      if (utteranceEndMs != null && lastWordEndForUtteranceEnd != null
-          && segmenter.position() - lastWordEndForUtteranceEnd >= (long) utteranceEndMs * sampleRate / 1000
+      if (utteranceEndMs != null
+          && lastWordEndForUtteranceEnd != null
+          && segmenter.position() - lastWordEndForUtteranceEnd
+              >= (long) utteranceEndMs * sampleRate / 1000
           && !segmenter.inSpeech()) {
         ObjectNode m = mapper.createObjectNode();
         m.put("type", "UtteranceEnd");
@@ -289,13 +329,24 @@ public final class FakeDeepgramServer extends AbstractFakeServer {
       }
     }
 
-    private String results(boolean isFinal, boolean speechFinal, boolean fromFin, String text,
-        long speechStart, long end) {
+    private String results(
+        boolean isFinal,
+        boolean speechFinal,
+        boolean fromFin,
+        String text,
+        long speechStart,
+        long end) {
       return results(isFinal, speechFinal, fromFin, text, speechStart, end, end);
     }
 
-    private String results(boolean isFinal, boolean speechFinal, boolean fromFin, String text,
-        long speechStart, long speechEnd, long windowEnd) {
+    private String results(
+        boolean isFinal,
+        boolean speechFinal,
+        boolean fromFin,
+        String text,
+        long speechStart,
+        long speechEnd,
+        long windowEnd) {
       ObjectNode m = mapper.createObjectNode();
       m.put("type", "Results");
       m.putArray("channel_index").add(0).add(1);

@@ -22,10 +22,9 @@ import org.jspecify.annotations.Nullable;
  * vad_silence_threshold_secs} of silence, {@code partial_transcript}s after 2 s of audio, {@code
  * committed_transcript} plus the {@code committed_transcript_with_timestamps} twin (stream-global
  * word times, {@code words:null} with language detection only, either order), auto-commit at 90 s,
- * {@code previous_text} only on the first chunk, idle close (normal 1000) after 15 s without
- * audio, and every error type via {@link FakeFault#errorOnOpen} or {@link
- * FakeFault#sendAfterAudio}; {@link FakeFault#silent()} sends {@code session_started} and then
- * nothing at all.
+ * {@code previous_text} only on the first chunk, idle close (normal 1000) after 15 s without audio,
+ * and every error type via {@link FakeFault#errorOnOpen} or {@link FakeFault#sendAfterAudio};
+ * {@link FakeFault#silent()} sends {@code session_started} and then nothing at all.
  */
 public final class FakeElevenLabsSttServer extends AbstractFakeServer {
   /** How a bad key is refused. */
@@ -65,16 +64,20 @@ public final class FakeElevenLabsSttServer extends AbstractFakeServer {
 
   @Override
   MockResponse reject(int status, FakeConnection conn) {
-    String type = switch (status) {
-      case 401 -> "invalid_api_key";
-      case 403 -> "forbidden";
-      case 429 -> "too_many_concurrent_requests";
-      default -> "system_busy";
-    };
+    String type =
+        switch (status) {
+          case 401 -> "invalid_api_key";
+          case 403 -> "forbidden";
+          case 429 -> "too_many_concurrent_requests";
+          default -> "system_busy";
+        };
     ObjectNode body = mapper.createObjectNode();
     body.putObject("detail").put("status", type).put("message", "fake refusal: " + type);
-    return new MockResponse.Builder().code(status)
-        .addHeader("Content-Type", "application/json").body(body.toString()).build();
+    return new MockResponse.Builder()
+        .code(status)
+        .addHeader("Content-Type", "application/json")
+        .body(body.toString())
+        .build();
   }
 
   @Override
@@ -120,8 +123,8 @@ public final class FakeElevenLabsSttServer extends AbstractFakeServer {
       this.language = conn.query("language_code");
       String v = conn.query("vad_silence_threshold_secs");
       this.vadSilence = v == null ? 1.5 : Double.parseDouble(v);
-      this.segmenter = new EnergySegmenter(sampleRate, thresholdDbfs,
-          (int) Math.round(vadSilence * 1000));
+      this.segmenter =
+          new EnergySegmenter(sampleRate, thresholdDbfs, (int) Math.round(vadSilence * 1000));
     }
 
     @Override
@@ -229,8 +232,9 @@ public final class FakeElevenLabsSttServer extends AbstractFakeServer {
       for (EnergySegmenter.Segment s : uncommittedSegments) {
         parts.add(transcriber.transcribe(++idx, ms(s.start()), ms(s.end()), s.samples()));
       }
-      parts.add(transcriber.transcribe(idx + 1, ms(segmenter.speechStart()), ms(pos),
-          segmenter.running()));
+      parts.add(
+          transcriber.transcribe(
+              idx + 1, ms(segmenter.speechStart()), ms(pos), segmenter.running()));
       ObjectNode p = mapper.createObjectNode();
       p.put("message_type", "partial_transcript");
       p.put("text", String.join(" ", parts).trim());
@@ -251,9 +255,13 @@ public final class FakeElevenLabsSttServer extends AbstractFakeServer {
         double secs = (pos - committedUpTo) / (double) sampleRate;
         ObjectNode m = mapper.createObjectNode();
         m.put("message_type", "commit_throttled");
-        m.put("error", String.format(java.util.Locale.ROOT, "Commit request ignored: only %.2fs of"
-            + " uncommitted audio. You need at least 0.3s of uncommitted audio before committing.",
-            secs));
+        m.put(
+            "error",
+            String.format(
+                java.util.Locale.ROOT,
+                "Commit request ignored: only %.2fs of"
+                    + " uncommitted audio. You need at least 0.3s of uncommitted audio before committing.",
+                secs));
         send(m.toString());
         close(1000, "commit_throttled");
         return;
@@ -264,7 +272,8 @@ public final class FakeElevenLabsSttServer extends AbstractFakeServer {
       List<String> texts = new ArrayList<>();
       ArrayNode words = mapper.createArrayNode();
       for (EnergySegmenter.Segment s : uncommittedSegments) {
-        String t = transcriber.transcribe(++segments, ms(s.start()), ms(s.end()), s.samples()).trim();
+        String t =
+            transcriber.transcribe(++segments, ms(s.start()), ms(s.end()), s.samples()).trim();
         if (t.isEmpty()) {
           continue;
         }
@@ -289,7 +298,9 @@ public final class FakeElevenLabsSttServer extends AbstractFakeServer {
           w.put("logprob", -0.05);
           ArrayNode chars = w.putArray("characters");
           for (int k = 0; k < ws[i].length(); k++) {
-            chars.addObject().put("text", String.valueOf(ws[i].charAt(k)))
+            chars
+                .addObject()
+                .put("text", String.valueOf(ws[i].charAt(k)))
                 .put("start", ws0 + (we - ws0) * k / ws[i].length())
                 .put("end", ws0 + (we - ws0) * (k + 1) / ws[i].length());
           }

@@ -59,20 +59,21 @@ import org.jspecify.annotations.Nullable;
  * <ul>
  *   <li>HTTP (WireMock): {@code POST /v1/text-to-speech/{voice_id}/stream} returns raw PCM (or
  *       μ-law) in the requested {@code output_format}, streamed in pieces; {@code
- *       /stream/with-timestamps} returns newline-delimited JSON {@code {"audio_base64", "alignment",
- *       "normalized_alignment"}} with times in seconds from the start of the request's audio.
+ *       /stream/with-timestamps} returns newline-delimited JSON {@code {"audio_base64",
+ *       "alignment", "normalized_alignment"}} with times in seconds from the start of the request's
+ *       audio.
  *   <li>WebSocket (MockWebServer): {@code /v1/text-to-speech/{voice_id}/stream-input} (single
  *       context: {@code " "} first, text, flush, {@code ""} to end, {@code isFinal}, close 1000)
  *       and {@code /multi-stream-input} (contexts, {@code close_context}, {@code close_socket},
- *       keep-alive {@code ""}, the 5-context cap), audio as base64 with per-chunk alignment
- *       ({@code chars}, {@code charStartTimesMs}, {@code charDurationsMs}, or the legacy {@code
- *       chars…} spellings) and the 1008 inactivity close with the real reason text.
+ *       keep-alive {@code ""}, the 5-context cap), audio as base64 with per-chunk alignment ({@code
+ *       chars}, {@code charStartTimesMs}, {@code charDurationsMs}, or the legacy {@code chars…}
+ *       spellings) and the 1008 inactivity close with the real reason text.
  * </ul>
  *
  * <p>The audio is {@link FakeTtsVoice}: each character lasts {@code charMillis}, so durations and
  * alignment are exact. Every request and WebSocket message is recorded. Faults are scripted with
- * {@link #enqueueHttpFault} and {@link #enqueueWebSocketFault}; each applies to the next request
- * or connection.
+ * {@link #enqueueHttpFault} and {@link #enqueueWebSocketFault}; each applies to the next request or
+ * connection.
  */
 public final class FakeElevenLabsTtsServer implements AutoCloseable {
   /** The voice id the fake knows unless {@link Builder#voices} says otherwise. */
@@ -139,7 +140,8 @@ public final class FakeElevenLabsTtsServer implements AutoCloseable {
                 .bindAddress("127.0.0.1")
                 .dynamicPort()
                 .disableRequestJournal()
-                // audio is not gzipped by the service; Jetty gzip would also hold back streamed bytes
+                // audio is not gzipped by the service; Jetty gzip would also hold back streamed
+                // bytes
                 .gzipDisabled(true)
                 .containerThreads(16)
                 .jettyStopTimeout(1_000L)
@@ -216,8 +218,8 @@ public final class FakeElevenLabsTtsServer implements AutoCloseable {
   }
 
   /**
-   * The end of the next streamed HTTP body if it comes within {@code timeout}, else null (for
-   * "the transfer is still held back" checks).
+   * The end of the next streamed HTTP body if it comes within {@code timeout}, else null (for "the
+   * transfer is still held back" checks).
    */
   public @Nullable HttpStream pollHttpStreamEnd(Duration timeout) {
     try {
@@ -244,7 +246,8 @@ public final class FakeElevenLabsTtsServer implements AutoCloseable {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
       long left = deadline - System.nanoTime();
-      RecordedWsMessage m = poll(wsMessages, Duration.ofNanos(Math.max(0, left)), "WebSocket message");
+      RecordedWsMessage m =
+          poll(wsMessages, Duration.ofNanos(Math.max(0, left)), "WebSocket message");
       if (filter.test(m)) {
         return m;
       }
@@ -300,7 +303,8 @@ public final class FakeElevenLabsTtsServer implements AutoCloseable {
     try {
       T t = queue.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
       if (t == null) {
-        throw new AssertionError("timed out after " + timeout.toMillis() + " ms waiting for " + what);
+        throw new AssertionError(
+            "timed out after " + timeout.toMillis() + " ms waiting for " + what);
       }
       return t;
     } catch (InterruptedException e) {
@@ -503,8 +507,8 @@ public final class FakeElevenLabsTtsServer implements AutoCloseable {
     }
 
     /**
-     * WireMock reads the whole body once for its serve-event log before it sends the response;
-     * that read gets an empty stream so the real one is paced out to the socket, once.
+     * WireMock reads the whole body once for its serve-event log before it sends the response; that
+     * read gets an empty stream so the real one is paced out to the socket, once.
      */
     synchronized InputStream once() {
       boolean forLog =
@@ -574,9 +578,9 @@ public final class FakeElevenLabsTtsServer implements AutoCloseable {
     }
 
     /**
-     * WireMock ends a body whose stream throws as if it were complete; a real mid-stream drop
-     * needs the socket closed under it. This runs on the Jetty thread serving the request, where
-     * Jetty (shaded inside wiremock-standalone) keeps the current connection.
+     * WireMock ends a body whose stream throws as if it were complete; a real mid-stream drop needs
+     * the socket closed under it. This runs on the Jetty thread serving the request, where Jetty
+     * (shaded inside wiremock-standalone) keeps the current connection.
      */
     private void cutConnection() {
       try {
@@ -658,7 +662,11 @@ public final class FakeElevenLabsTtsServer implements AutoCloseable {
     private final String body;
 
     RecordedHttpRequest(
-        String method, String path, Map<String, String> query, Map<String, String> headers, String body) {
+        String method,
+        String path,
+        Map<String, String> query,
+        Map<String, String> headers,
+        String body) {
       this.sequence = SEQUENCE.incrementAndGet();
       this.method = method;
       this.path = path;
@@ -830,8 +838,8 @@ public final class FakeElevenLabsTtsServer implements AutoCloseable {
     }
 
     /**
-     * This status with an HTML page listing every request header and its value (the key
-     * included), as a misconfigured proxy answers.
+     * This status with an HTML page listing every request header and its value (the key included),
+     * as a misconfigured proxy answers.
      */
     public static HttpFault echoHeaders(int status) {
       return new HttpFault(Kind.ECHO_HEADERS, status, "", "", -1, Duration.ZERO, 0);
@@ -873,12 +881,13 @@ public final class FakeElevenLabsTtsServer implements AutoCloseable {
 
     /** The upgrade is refused with this HTTP status and an ElevenLabs error body. */
     public static WebSocketFault rejectHandshake(int status, String errorStatus, String message) {
-      return new WebSocketFault(Kind.REJECT_HANDSHAKE, status, 0, errorStatus, message, Duration.ZERO);
+      return new WebSocketFault(
+          Kind.REJECT_HANDSHAKE, status, 0, errorStatus, message, Duration.ZERO);
     }
 
     /**
-     * The upgrade is refused with this status and an HTML page listing every request header and
-     * its value (the key included), as a misconfigured proxy answers.
+     * The upgrade is refused with this status and an HTML page listing every request header and its
+     * value (the key included), as a misconfigured proxy answers.
      */
     public static WebSocketFault rejectHandshakeEchoingHeaders(int status) {
       return new WebSocketFault(Kind.REJECT_ECHOING_HEADERS, status, 0, "", "", Duration.ZERO);
@@ -889,7 +898,10 @@ public final class FakeElevenLabsTtsServer implements AutoCloseable {
       return new WebSocketFault(Kind.DROP_AFTER_AUDIO, 0, n, "", "", Duration.ZERO);
     }
 
-    /** On the first text message: an error JSON {@code {message, error, code:1008}}, then close 1008. */
+    /**
+     * On the first text message: an error JSON {@code {message, error, code:1008}}, then close
+     * 1008.
+     */
     public static WebSocketFault errorAndClose(String error, String message) {
       return new WebSocketFault(Kind.ERROR_AND_CLOSE, 0, 0, error, message, Duration.ZERO);
     }
@@ -971,7 +983,9 @@ public final class FakeElevenLabsTtsServer implements AutoCloseable {
         return new MockResponse.Builder()
             .code(400)
             .addHeader("Content-Type", "application/json")
-            .body(detail("voice_not_found", "A voice with the voice_id " + voiceId + " was not found."))
+            .body(
+                detail(
+                    "voice_not_found", "A voice with the voice_id " + voiceId + " was not found."))
             .build();
       }
       int index = wsConnections.incrementAndGet();
@@ -1016,7 +1030,10 @@ public final class FakeElevenLabsTtsServer implements AutoCloseable {
       return this;
     }
 
-    /** The voice ids that exist (default {@link #DEFAULT_VOICE}); others get {@code voice_not_found}. */
+    /**
+     * The voice ids that exist (default {@link #DEFAULT_VOICE}); others get {@code
+     * voice_not_found}.
+     */
     public Builder voices(String... voices) {
       this.voices = new ArrayList<>(List.of(voices));
       return this;
@@ -1068,9 +1085,9 @@ public final class FakeElevenLabsTtsServer implements AutoCloseable {
     }
 
     /**
-     * Multi-stream: hold back each context's last audio message and send it with {@code
-     * "isFinal": true} when the context is closed (audio and isFinal in one message, as the
-     * service sometimes does).
+     * Multi-stream: hold back each context's last audio message and send it with {@code "isFinal":
+     * true} when the context is closed (audio and isFinal in one message, as the service sometimes
+     * does).
      */
     public Builder finalInLastAudio(boolean merged) {
       this.finalInLastAudio = merged;

@@ -31,8 +31,14 @@ public final class FakeFault {
   final @Nullable String errorType;
   final long delayMs;
 
-  private FakeFault(Kind kind, int status, long afterAudioMs, int closeCode, String text,
-      @Nullable String errorType, long delayMs) {
+  private FakeFault(
+      Kind kind,
+      int status,
+      long afterAudioMs,
+      int closeCode,
+      String text,
+      @Nullable String errorType,
+      long delayMs) {
     this.kind = kind;
     this.status = status;
     this.afterAudioMs = afterAudioMs;
@@ -60,8 +66,8 @@ public final class FakeFault {
 
   /** Refuses the upgrade with this status and exactly this body (any text: JSON, HTML, garbage). */
   public static FakeFault rejectUpgradeWithBody(int status, String body) {
-    return new FakeFault(Kind.REJECT_WITH_BODY, status, 0, 0,
-        Objects.requireNonNull(body, "body == null"), null, 0);
+    return new FakeFault(
+        Kind.REJECT_WITH_BODY, status, 0, 0, Objects.requireNonNull(body, "body == null"), null, 0);
   }
 
   /** Drops the TCP connection without a close frame once this much audio arrived. */
@@ -71,30 +77,49 @@ public final class FakeFault {
 
   /** Sends a close frame with this code and reason once this much audio arrived. */
   public static FakeFault closeAfterAudio(Duration audio, int code, String reason) {
-    return new FakeFault(Kind.CLOSE_AFTER_AUDIO, 0, audio.toMillis(), code,
-        Objects.requireNonNull(reason, "reason == null"), null, 0);
-  }
-
-  /** Sends this raw text frame (malformed JSON, an error message ...) once this much audio arrived. */
-  public static FakeFault sendAfterAudio(Duration audio, String rawText) {
-    return new FakeFault(Kind.SEND_AFTER_AUDIO, 0, audio.toMillis(), 0,
-        Objects.requireNonNull(rawText, "rawText == null"), null, 0);
+    return new FakeFault(
+        Kind.CLOSE_AFTER_AUDIO,
+        0,
+        audio.toMillis(),
+        code,
+        Objects.requireNonNull(reason, "reason == null"),
+        null,
+        0);
   }
 
   /**
-   * Accepts the upgrade, then sends the provider's error message of this type and closes (ElevenLabs:
-   * {@code {"message_type":"auth_error","error":"..."}} then close 1000 with the type as reason;
-   * Deepgram has no error messages and closes with 1011 and the text as reason).
+   * Sends this raw text frame (malformed JSON, an error message ...) once this much audio arrived.
+   */
+  public static FakeFault sendAfterAudio(Duration audio, String rawText) {
+    return new FakeFault(
+        Kind.SEND_AFTER_AUDIO,
+        0,
+        audio.toMillis(),
+        0,
+        Objects.requireNonNull(rawText, "rawText == null"),
+        null,
+        0);
+  }
+
+  /**
+   * Accepts the upgrade, then sends the provider's error message of this type and closes
+   * (ElevenLabs: {@code {"message_type":"auth_error","error":"..."}} then close 1000 with the type
+   * as reason; Deepgram has no error messages and closes with 1011 and the text as reason).
    */
   public static FakeFault errorOnOpen(String errorType, String message) {
-    return new FakeFault(Kind.ERROR_ON_OPEN, 0, 0, 0,
+    return new FakeFault(
+        Kind.ERROR_ON_OPEN,
+        0,
+        0,
+        0,
         Objects.requireNonNull(message, "message == null"),
-        Objects.requireNonNull(errorType, "errorType == null"), 0);
+        Objects.requireNonNull(errorType, "errorType == null"),
+        0);
   }
 
   /**
-   * Accepts the connection and then never answers: Deepgram reads the audio and sends nothing
-   * (no {@code Results}, no {@code Metadata}, no close after {@code CloseStream}, no idle close);
+   * Accepts the connection and then never answers: Deepgram reads the audio and sends nothing (no
+   * {@code Results}, no {@code Metadata}, no close after {@code CloseStream}, no idle close);
    * ElevenLabs sends {@code session_started} and then nothing. The audio is still recorded.
    */
   public static FakeFault silent() {
@@ -108,7 +133,10 @@ public final class FakeFault {
 
   @Override
   public String toString() {
-    return "FakeFault{" + kind + (afterAudioMs > 0 ? " after " + afterAudioMs + " ms" : "")
-        + (status > 0 ? " status " + status : "") + "}";
+    return "FakeFault{"
+        + kind
+        + (afterAudioMs > 0 ? " after " + afterAudioMs + " ms" : "")
+        + (status > 0 ? " status " + status : "")
+        + "}";
   }
 }

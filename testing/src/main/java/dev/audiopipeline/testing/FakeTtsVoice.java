@@ -54,7 +54,10 @@ public final class FakeTtsVoice {
     for (String ch : chars) {
       double freq = frequencyOf(ch.codePointAt(0));
       for (int i = 0; i < perChar; i++) {
-        short s = freq == 0 ? 0 : (short) Math.round(AMPLITUDE * Math.sin(2 * Math.PI * freq * i / sampleRate));
+        short s =
+            freq == 0
+                ? 0
+                : (short) Math.round(AMPLITUDE * Math.sin(2 * Math.PI * freq * i / sampleRate));
         out[pos++] = (byte) s;
         out[pos++] = (byte) (s >> 8);
       }

@@ -21,7 +21,9 @@ import okhttp3.WebSocket;
 import okhttp3.WebSocketListener;
 import org.jspecify.annotations.Nullable;
 
-/** One WebSocket connection of {@link FakeElevenLabsTtsServer}: stream-input or multi-stream-input. */
+/**
+ * One WebSocket connection of {@link FakeElevenLabsTtsServer}: stream-input or multi-stream-input.
+ */
 final class FakeTtsWebSocketSession extends WebSocketListener {
   private static final int[] DEFAULT_SCHEDULE = {120, 160, 250, 290};
   private static final String SINGLE = "";
@@ -243,7 +245,8 @@ final class FakeTtsWebSocketSession extends WebSocketListener {
       // Text that was never flushed is dropped, as the service does.
       contexts.remove(id);
       cancelTimer(ctx);
-      ObjectNode fin = ctx.heldLast != null ? ctx.heldLast : FakeElevenLabsTtsServer.JSON.createObjectNode();
+      ObjectNode fin =
+          ctx.heldLast != null ? ctx.heldLast : FakeElevenLabsTtsServer.JSON.createObjectNode();
       ctx.heldLast = null;
       fin.put("isFinal", true);
       fin.put(contextKey(), id);
@@ -364,8 +367,7 @@ final class FakeTtsWebSocketSession extends WebSocketListener {
   private void armTimer(String id, Context ctx) {
     cancelTimer(ctx);
     long nanos = inactivity.toNanos();
-    ctx.timer =
-        server.timer.schedule(() -> onInactive(id, ctx), nanos, TimeUnit.NANOSECONDS);
+    ctx.timer = server.timer.schedule(() -> onInactive(id, ctx), nanos, TimeUnit.NANOSECONDS);
   }
 
   private static void cancelTimer(Context ctx) {
@@ -465,7 +467,8 @@ final class FakeTtsWebSocketSession extends WebSocketListener {
   }
 
   @Override
-  public synchronized void onFailure(WebSocket webSocket, Throwable t, @Nullable Response response) {
+  public synchronized void onFailure(
+      WebSocket webSocket, Throwable t, @Nullable Response response) {
     if (!closed) {
       closed = true;
       for (Context c : contexts.values()) {

@@ -14,8 +14,7 @@ final class HeaderEcho {
 
   /** An HTML error page echoing {@code headers} (name → value). */
   static String page(int status, Map<String, String> headers) {
-    StringBuilder sb = new StringBuilder("<html><body><h1>").append(status)
-        .append("</h1><pre>\n");
+    StringBuilder sb = new StringBuilder("<html><body><h1>").append(status).append("</h1><pre>\n");
     new TreeMap<>(headers).forEach((k, v) -> sb.append(k).append(": ").append(v).append('\n'));
     return sb.append("</pre></body></html>").toString();
   }

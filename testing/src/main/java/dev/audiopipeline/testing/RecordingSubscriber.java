@@ -122,8 +122,8 @@ public final class RecordingSubscriber<T> implements Flow.Subscriber<T> {
 
   private void awaitTerminal(Duration timeout) throws InterruptedException {
     if (!terminated.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-      throw new AssertionError("no terminal signal within " + timeout + "; items so far: "
-          + items().size());
+      throw new AssertionError(
+          "no terminal signal within " + timeout + "; items so far: " + items().size());
     }
   }
 

@@ -27,7 +27,8 @@ public final class Signals {
       for (int i = from; i < to; i++) {
         double t = (double) i / rate;
         double env = 0.6 + 0.4 * Math.sin(2 * Math.PI * 4 * t);
-        double v = env * (0.6 * Math.sin(2 * Math.PI * 220 * t) + 0.4 * Math.sin(2 * Math.PI * 1300 * t));
+        double v =
+            env * (0.6 * Math.sin(2 * Math.PI * 220 * t) + 0.4 * Math.sin(2 * Math.PI * 1300 * t));
         short s = (short) Math.round(9000 * v);
         for (int c = 0; c < ch; c++) {
           out[i * ch + c] = s;
@@ -48,8 +49,8 @@ public final class Signals {
   }
 
   /**
-   * Relative power at {@code freq} (Goertzel), normalised by the block's energy: about 1 for a
-   * pure tone at {@code freq}, near 0 for a tone elsewhere, 0 for silence.
+   * Relative power at {@code freq} (Goertzel), normalised by the block's energy: about 1 for a pure
+   * tone at {@code freq}, near 0 for a tone elsewhere, 0 for silence.
    */
   public static double goertzelShare(short[] x, int sampleRate, double freq) {
     double w = 2 * Math.PI * freq / sampleRate;

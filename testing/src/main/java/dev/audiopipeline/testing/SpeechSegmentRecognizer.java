@@ -1,11 +1,11 @@
 package dev.audiopipeline.testing;
 
-import dev.audiopipeline.audio.AudioFormat;
 import dev.audiopipeline.AudioPipelineException;
 import dev.audiopipeline.SttProvider;
 import dev.audiopipeline.SttSession;
 import dev.audiopipeline.SttSessionOptions;
 import dev.audiopipeline.TranscriptEvent;
+import dev.audiopipeline.audio.AudioFormat;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -19,11 +19,11 @@ import org.jspecify.annotations.Nullable;
  * into one final (preceded by partials while the segment goes on), with the segment's exact times.
  *
  * <p>Audio is analysed in 10 ms blocks of 16 kHz mono by the same energy segmenter as the fake
- * provider servers. A block is speech when its RMS level is at
- * or above the threshold (default -40 dBFS); a segment ends after a run of silence of the hangover
- * (default 400 ms) and is kept if it lasted at least the minimum (default 100 ms). Its final's
- * {@code startMs} is the first speech block, {@code endMs} the end of the last speech block. A
- * partial is sent every 300 ms of an ongoing segment.
+ * provider servers. A block is speech when its RMS level is at or above the threshold (default -40
+ * dBFS); a segment ends after a run of silence of the hangover (default 400 ms) and is kept if it
+ * lasted at least the minimum (default 100 ms). Its final's {@code startMs} is the first speech
+ * block, {@code endMs} the end of the last speech block. A partial is sent every 300 ms of an
+ * ongoing segment.
  *
  * <p>The text is produced by a {@link TextFunction} (default: {@code "speech <n>"} where {@code n}
  * counts the session's segments from 1). Events are delivered on the thread that calls {@code send}

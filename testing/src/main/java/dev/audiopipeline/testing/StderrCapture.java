@@ -23,23 +23,27 @@ public final class StderrCapture {
     }
     PrintStream orig = System.err;
     original = orig;
-    System.setErr(new PrintStream(new OutputStream() {
-      @Override
-      public void write(int b) {
-        synchronized (captured) {
-          captured.write(b);
-        }
-        orig.write(b);
-      }
+    System.setErr(
+        new PrintStream(
+            new OutputStream() {
+              @Override
+              public void write(int b) {
+                synchronized (captured) {
+                  captured.write(b);
+                }
+                orig.write(b);
+              }
 
-      @Override
-      public void write(byte[] b, int off, int len) {
-        synchronized (captured) {
-          captured.write(b, off, len);
-        }
-        orig.write(b, off, len);
-      }
-    }, true, StandardCharsets.UTF_8));
+              @Override
+              public void write(byte[] b, int off, int len) {
+                synchronized (captured) {
+                  captured.write(b, off, len);
+                }
+                orig.write(b, off, len);
+              }
+            },
+            true,
+            StandardCharsets.UTF_8));
   }
 
   /** Restores the original {@code System.err}; what was captured stays readable. */

@@ -9,13 +9,16 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import javax.net.ServerSocketFactory;
 
 /**
- * Server sockets that remember every connection they accept, in order, so a fake can cut one
- * (a TCP drop without a close frame) where the server-side WebSocket API offers no way to.
+ * Server sockets that remember every connection they accept, in order, so a fake can cut one (a TCP
+ * drop without a close frame) where the server-side WebSocket API offers no way to.
  */
 final class TrackingServerSocketFactory extends ServerSocketFactory {
   private final List<Socket> accepted = new CopyOnWriteArrayList<>();
 
-  /** The {@code index}-th accepted connection (0-based, as {@code RecordedRequest#getConnectionIndex}). */
+  /**
+   * The {@code index}-th accepted connection (0-based, as {@code
+   * RecordedRequest#getConnectionIndex}).
+   */
   Socket accepted(int index) {
     return accepted.get(index);
   }

@@ -3,7 +3,6 @@ package dev.audiopipeline.testing;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import dev.audiopipeline.audio.AudioFormat;
 import dev.audiopipeline.AudioPipeline;
 import dev.audiopipeline.AuthenticationException;
 import dev.audiopipeline.FallbackSttProvider;
@@ -15,6 +14,7 @@ import dev.audiopipeline.SttSessionOptions;
 import dev.audiopipeline.Transcript;
 import dev.audiopipeline.TranscriptEvent;
 import dev.audiopipeline.TranscriptionSession;
+import dev.audiopipeline.audio.AudioFormat;
 import dev.audiopipeline.io.WavFile;
 import dev.audiopipeline.io.WavFileSource;
 import java.nio.file.Path;
@@ -59,7 +59,12 @@ class FallbackBatchTest {
    * Like the streaming providers, {@code close()} completes a pending finish stage at once.
    */
   static final class RefusingProvider implements SttProvider {
-    enum When { AFTER_FINISH, ON_OPEN, REFUSES_SEND, ON_CONNECT }
+    enum When {
+      AFTER_FINISH,
+      ON_OPEN,
+      REFUSES_SEND,
+      ON_CONNECT
+    }
 
     final String name;
     final When when;
@@ -72,8 +77,8 @@ class FallbackBatchTest {
     }
 
     AuthenticationException refusal() {
-      return new AuthenticationException(name, name + " refused the API key (HTTP 401)", 401, -1,
-          "auth_error", null);
+      return new AuthenticationException(
+          name, name + " refused the API key (HTTP 401)", 401, -1, "auth_error", null);
     }
 
     @Override
@@ -105,17 +110,20 @@ class FallbackBatchTest {
 
         {
           if (when == When.ON_CONNECT) {
-            Thread io = new Thread(() -> {
-              try {
-                Thread.sleep(100);
-              } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-              }
-              AuthenticationException e = refusal();
-              closed = true;
-              listener.onEvent(new TranscriptEvent.Failed(e));
-              finished.completeExceptionally(e);
-            }, "test-" + name + "-io");
+            Thread io =
+                new Thread(
+                    () -> {
+                      try {
+                        Thread.sleep(100);
+                      } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                      }
+                      AuthenticationException e = refusal();
+                      closed = true;
+                      listener.onEvent(new TranscriptEvent.Failed(e));
+                      finished.completeExceptionally(e);
+                    },
+                    "test-" + name + "-io");
             ioThreads.add(io);
             io.start();
           }
@@ -131,16 +139,19 @@ class FallbackBatchTest {
             // delivers the Failed event after its bookkeeping
             refused = true;
             closed = true;
-            Thread io = new Thread(() -> {
-              try {
-                Thread.sleep(100);
-              } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-              }
-              AuthenticationException e = refusal();
-              listener.onEvent(new TranscriptEvent.Failed(e));
-              finished.completeExceptionally(e);
-            }, "test-" + name + "-io");
+            Thread io =
+                new Thread(
+                    () -> {
+                      try {
+                        Thread.sleep(100);
+                      } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                      }
+                      AuthenticationException e = refusal();
+                      listener.onEvent(new TranscriptEvent.Failed(e));
+                      finished.completeExceptionally(e);
+                    },
+                    "test-" + name + "-io");
             ioThreads.add(io);
             io.start();
           }
@@ -157,13 +168,16 @@ class FallbackBatchTest {
           if (when == When.REFUSES_SEND || when == When.ON_CONNECT) {
             return finished;
           }
-          Thread io = new Thread(() -> {
-            AuthenticationException e = refusal();
-            if (!closed) {
-              listener.onEvent(new TranscriptEvent.Failed(e));
-            }
-            finished.completeExceptionally(e);
-          }, "test-" + name + "-io");
+          Thread io =
+              new Thread(
+                  () -> {
+                    AuthenticationException e = refusal();
+                    if (!closed) {
+                      listener.onEvent(new TranscriptEvent.Failed(e));
+                    }
+                    finished.completeExceptionally(e);
+                  },
+                  "test-" + name + "-io");
           ioThreads.add(io);
           io.start();
           return finished;
@@ -211,24 +225,28 @@ class FallbackBatchTest {
           new java.util.concurrent.LinkedBlockingQueue<>();
       short[] end = new short[0];
       CompletableFuture<Void> finished = new CompletableFuture<>();
-      Thread worker = new Thread(() -> {
-        try {
-          while (!finished.isDone()) {
-            short[] chunk = queue.take();
-            if (chunk == end) {
-              session.finish(Duration.ZERO);
-              finished.complete(null);
-              return;
-            }
-            Thread.sleep(Math.max(1, chunk.length / 16 / 10)); // 1/10 of the chunk's duration
-            if (!finished.isDone()) {
-              session.send(chunk, 0, chunk.length);
-            }
-          }
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }, "test-paced-" + options.streamId());
+      Thread worker =
+          new Thread(
+              () -> {
+                try {
+                  while (!finished.isDone()) {
+                    short[] chunk = queue.take();
+                    if (chunk == end) {
+                      session.finish(Duration.ZERO);
+                      finished.complete(null);
+                      return;
+                    }
+                    Thread.sleep(
+                        Math.max(1, chunk.length / 16 / 10)); // 1/10 of the chunk's duration
+                    if (!finished.isDone()) {
+                      session.send(chunk, 0, chunk.length);
+                    }
+                  }
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                }
+              },
+              "test-paced-" + options.streamId());
       workers.add(worker);
       worker.start();
       return new SttSession() {
@@ -243,8 +261,8 @@ class FallbackBatchTest {
         @Override
         public CompletionStage<Void> finish(Duration timeout) {
           queue.add(end);
-          finished.completeOnTimeout(null, timeout.toMillis(),
-              java.util.concurrent.TimeUnit.MILLISECONDS);
+          finished.completeOnTimeout(
+              null, timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
           return finished;
         }
 
@@ -266,11 +284,15 @@ class FallbackBatchTest {
   private WavFileSource interview() throws Exception {
     Path rec = dir.resolve("recruiter.wav");
     Path cand = dir.resolve("candidate.wav");
-    WavFile.write(rec, AudioFormat.STEREO_48K,
-        Signals.bursts(AudioFormat.STEREO_48K, 9000, RECRUITER));
-    WavFile.write(cand, AudioFormat.MONO_16K, Signals.bursts(AudioFormat.MONO_16K, 9000, CANDIDATE));
-    return WavFileSource.builder().speaker("rec-1", rec).speaker("cand-2", cand)
-        .realTime(false).build();
+    WavFile.write(
+        rec, AudioFormat.STEREO_48K, Signals.bursts(AudioFormat.STEREO_48K, 9000, RECRUITER));
+    WavFile.write(
+        cand, AudioFormat.MONO_16K, Signals.bursts(AudioFormat.MONO_16K, 9000, CANDIDATE));
+    return WavFileSource.builder()
+        .speaker("rec-1", rec)
+        .speaker("cand-2", cand)
+        .realTime(false)
+        .build();
   }
 
   private FallbackSttProvider chain(SttProvider... providers) {
@@ -280,27 +302,32 @@ class FallbackBatchTest {
   }
 
   private static void assertInterviewFinals(List<Transcript> transcripts) {
-    List<Transcript> finals = transcripts.stream().filter(Transcript::isFinal)
-        .sorted(Comparator.comparingLong(Transcript::startMs)).toList();
-    assertThat(finals).extracting(Transcript::speaker)
+    List<Transcript> finals =
+        transcripts.stream()
+            .filter(Transcript::isFinal)
+            .sorted(Comparator.comparingLong(Transcript::startMs))
+            .toList();
+    assertThat(finals)
+        .extracting(Transcript::speaker)
         .containsExactly("recruiter", "candidate", "recruiter", "candidate");
     long[][] expected = {RECRUITER[0], CANDIDATE[0], RECRUITER[1], CANDIDATE[1]};
     for (int i = 0; i < finals.size(); i++) {
-      assertThat(finals.get(i).startMs()).as("start of %s", finals.get(i))
+      assertThat(finals.get(i).startMs())
+          .as("start of %s", finals.get(i))
           .isCloseTo(expected[i][0], within(30L));
-      assertThat(finals.get(i).endMs()).as("end of %s", finals.get(i))
+      assertThat(finals.get(i).endMs())
+          .as("end of %s", finals.get(i))
           .isCloseTo(expected[i][1], within(30L));
     }
   }
 
   @Test
-  void twoProvidersRefusingAfterFinishHandTheAudioToTheThirdWhichGivesTheFinals()
-      throws Exception {
+  void twoProvidersRefusingAfterFinishHandTheAudioToTheThirdWhichGivesTheFinals() throws Exception {
     RefusingProvider first = new RefusingProvider("cloud-a", RefusingProvider.When.AFTER_FINISH);
     RefusingProvider second = new RefusingProvider("cloud-b", RefusingProvider.When.AFTER_FINISH);
     SpeechSegmentRecognizer embedded = SpeechSegmentRecognizer.create();
-    AudioPipeline pipeline = AudioPipeline.builder().stt(chain(first, second, embedded))
-        .speakerMap(LABELS).build();
+    AudioPipeline pipeline =
+        AudioPipeline.builder().stt(chain(first, second, embedded)).speakerMap(LABELS).build();
     RecordingSubscriber<Transcript> sub = RecordingSubscriber.unbounded();
     RecordingSubscriber<PipelineEvent> events = RecordingSubscriber.unbounded();
     try (TranscriptionSession session = pipeline.startTranscription(interview())) {
@@ -313,23 +340,31 @@ class FallbackBatchTest {
     second.join();
     assertInterviewFinals(sub.items());
     assertThat(embedded.sessionsOpened()).isEqualTo(2);
-    List<TranscriptEvent.ProviderSwitched> switches = events.items().stream()
-        .filter(e -> e instanceof PipelineEvent.ProviderEvent pe
-            && pe.event() instanceof TranscriptEvent.ProviderSwitched)
-        .map(e -> (TranscriptEvent.ProviderSwitched) ((PipelineEvent.ProviderEvent) e).event())
-        .toList();
-    assertThat(switches).extracting(s -> s.from() + ">" + s.to())
-        .containsOnly("cloud-a>cloud-b", "cloud-b>segments").hasSize(4);
+    List<TranscriptEvent.ProviderSwitched> switches =
+        events.items().stream()
+            .filter(
+                e ->
+                    e instanceof PipelineEvent.ProviderEvent pe
+                        && pe.event() instanceof TranscriptEvent.ProviderSwitched)
+            .map(e -> (TranscriptEvent.ProviderSwitched) ((PipelineEvent.ProviderEvent) e).event())
+            .toList();
+    assertThat(switches)
+        .extracting(s -> s.from() + ">" + s.to())
+        .containsOnly("cloud-a>cloud-b", "cloud-b>segments")
+        .hasSize(4);
     assertThat(switches).allSatisfy(s -> assertThat(s.reason()).contains("HTTP 401"));
   }
 
   @Test
-  void theNextProviderGetsTimeForTheWholeReplayNotWhatWasLeftOfTheCloseTimeout()
-      throws Exception {
+  void theNextProviderGetsTimeForTheWholeReplayNotWhatWasLeftOfTheCloseTimeout() throws Exception {
     RefusingProvider cloud = new RefusingProvider("cloud-a", RefusingProvider.When.AFTER_FINISH);
     PacedRecognizer embedded = new PacedRecognizer();
-    AudioPipeline pipeline = AudioPipeline.builder().stt(chain(cloud, embedded))
-        .speakerMap(LABELS).closeTimeout(Duration.ofMillis(300)).build();
+    AudioPipeline pipeline =
+        AudioPipeline.builder()
+            .stt(chain(cloud, embedded))
+            .speakerMap(LABELS)
+            .closeTimeout(Duration.ofMillis(300))
+            .build();
     RecordingSubscriber<Transcript> sub = RecordingSubscriber.unbounded();
     try (TranscriptionSession session = pipeline.startTranscription(interview())) {
       session.subscribe(sub);
@@ -345,8 +380,8 @@ class FallbackBatchTest {
       throws Exception {
     RefusingProvider cloud = new RefusingProvider("cloud-a", RefusingProvider.When.REFUSES_SEND);
     SpeechSegmentRecognizer embedded = SpeechSegmentRecognizer.create();
-    AudioPipeline pipeline = AudioPipeline.builder().stt(chain(cloud, embedded))
-        .speakerMap(LABELS).build();
+    AudioPipeline pipeline =
+        AudioPipeline.builder().stt(chain(cloud, embedded)).speakerMap(LABELS).build();
     RecordingSubscriber<Transcript> sub = RecordingSubscriber.unbounded();
     try (TranscriptionSession session = pipeline.startTranscription(interview())) {
       session.subscribe(sub);
@@ -357,15 +392,19 @@ class FallbackBatchTest {
   }
 
   @Test
-  void aFileWaitsWhileRefusingProvidersConnectSoNothingOutgrowsTheReplayBuffer()
-      throws Exception {
+  void aFileWaitsWhileRefusingProvidersConnectSoNothingOutgrowsTheReplayBuffer() throws Exception {
     RefusingProvider first = new RefusingProvider("cloud-a", RefusingProvider.When.ON_CONNECT);
     RefusingProvider second = new RefusingProvider("cloud-b", RefusingProvider.When.ON_CONNECT);
     SpeechSegmentRecognizer embedded = SpeechSegmentRecognizer.create();
     // a replay buffer of 1 s against 9 s files read as fast as possible: without waiting for the
     // refusals, most of the audio would be gone before the embedded recogniser took over
-    FallbackSttProvider fallback = FallbackSttProvider.builder().add(first).add(second)
-        .add(embedded).replayBuffer(Duration.ofSeconds(1)).build();
+    FallbackSttProvider fallback =
+        FallbackSttProvider.builder()
+            .add(first)
+            .add(second)
+            .add(embedded)
+            .replayBuffer(Duration.ofSeconds(1))
+            .build();
     toClose.add(fallback);
     AudioPipeline pipeline = AudioPipeline.builder().stt(fallback).speakerMap(LABELS).build();
     RecordingSubscriber<Transcript> sub = RecordingSubscriber.unbounded();
@@ -379,8 +418,11 @@ class FallbackBatchTest {
     first.join();
     second.join();
     assertInterviewFinals(sub.items());
-    assertThat(events.items()).noneMatch(e -> e instanceof PipelineEvent.ProviderEvent pe
-        && pe.event() instanceof TranscriptEvent.AudioDropped);
+    assertThat(events.items())
+        .noneMatch(
+            e ->
+                e instanceof PipelineEvent.ProviderEvent pe
+                    && pe.event() instanceof TranscriptEvent.AudioDropped);
   }
 
   @Test
@@ -388,8 +430,8 @@ class FallbackBatchTest {
     RefusingProvider first = new RefusingProvider("cloud-a", RefusingProvider.When.ON_OPEN);
     RefusingProvider second = new RefusingProvider("cloud-b", RefusingProvider.When.AFTER_FINISH);
     SpeechSegmentRecognizer embedded = SpeechSegmentRecognizer.create();
-    AudioPipeline pipeline = AudioPipeline.builder().stt(chain(first, second, embedded))
-        .speakerMap(LABELS).build();
+    AudioPipeline pipeline =
+        AudioPipeline.builder().stt(chain(first, second, embedded)).speakerMap(LABELS).build();
     RecordingSubscriber<Transcript> sub = RecordingSubscriber.unbounded();
     try (TranscriptionSession session = pipeline.startTranscription(interview())) {
       session.subscribe(sub);
@@ -404,8 +446,8 @@ class FallbackBatchTest {
   void whenEveryProviderRefusesTheTranscriptionFailsInsteadOfEndingEmpty() throws Exception {
     RefusingProvider first = new RefusingProvider("cloud-a", RefusingProvider.When.AFTER_FINISH);
     RefusingProvider second = new RefusingProvider("cloud-b", RefusingProvider.When.AFTER_FINISH);
-    AudioPipeline pipeline = AudioPipeline.builder().stt(chain(first, second))
-        .speakerMap(LABELS).build();
+    AudioPipeline pipeline =
+        AudioPipeline.builder().stt(chain(first, second)).speakerMap(LABELS).build();
     RecordingSubscriber<Transcript> sub = RecordingSubscriber.unbounded();
     TranscriptionSession session = pipeline.startTranscription(interview());
     session.subscribe(sub);
@@ -414,7 +456,9 @@ class FallbackBatchTest {
     session.close();
     first.join();
     second.join();
-    assertThat(error).isInstanceOf(AuthenticationException.class).hasMessageContaining("cloud-b")
+    assertThat(error)
+        .isInstanceOf(AuthenticationException.class)
+        .hasMessageContaining("cloud-b")
         .hasMessageContaining("401");
     assertThat(sub.terminalSignals()).isEqualTo(1);
     assertThat(sub.items()).noneMatch(Transcript::isFinal);

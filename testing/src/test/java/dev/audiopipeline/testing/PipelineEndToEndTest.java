@@ -3,7 +3,6 @@ package dev.audiopipeline.testing;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import dev.audiopipeline.audio.AudioFormat;
 import dev.audiopipeline.AudioPipeline;
 import dev.audiopipeline.AudioPipelineException;
 import dev.audiopipeline.AuthenticationException;
@@ -11,6 +10,7 @@ import dev.audiopipeline.PipelineEvent;
 import dev.audiopipeline.SpeakerMap;
 import dev.audiopipeline.Transcript;
 import dev.audiopipeline.TranscriptionSession;
+import dev.audiopipeline.audio.AudioFormat;
 import dev.audiopipeline.io.WavFile;
 import dev.audiopipeline.io.WavFileSource;
 import java.nio.file.Path;
@@ -42,12 +42,11 @@ class PipelineEndToEndTest {
     // different formats on purpose: 48 kHz stereo (down-mixed, resampled) and 16 kHz mono
     Path rec = dir.resolve("recruiter.wav");
     Path cand = dir.resolve("candidate.wav");
-    WavFile.write(rec, AudioFormat.STEREO_48K, Signals.bursts(AudioFormat.STEREO_48K, totalMs,
-        RECRUITER));
-    WavFile.write(cand, AudioFormat.MONO_16K, Signals.bursts(AudioFormat.MONO_16K, totalMs,
-        CANDIDATE));
-    return WavFileSource.builder().speaker("rec-1", rec).speaker("cand-2", cand)
-        .realTime(realTime);
+    WavFile.write(
+        rec, AudioFormat.STEREO_48K, Signals.bursts(AudioFormat.STEREO_48K, totalMs, RECRUITER));
+    WavFile.write(
+        cand, AudioFormat.MONO_16K, Signals.bursts(AudioFormat.MONO_16K, totalMs, CANDIDATE));
+    return WavFileSource.builder().speaker("rec-1", rec).speaker("cand-2", cand).realTime(realTime);
   }
 
   private static SpeechSegmentRecognizer recognizer() {
@@ -62,24 +61,31 @@ class PipelineEndToEndTest {
   void twoSpeakersFromFilesAreTranscribedWithRightLabelsAndTimes() throws Exception {
     List<String> firstResults = new java.util.concurrent.CopyOnWriteArrayList<>();
     AudioPipeline pipeline =
-        AudioPipeline.builder().source(interview(false, 9000).build()).stt(recognizer())
+        AudioPipeline.builder()
+            .source(interview(false, 9000).build())
+            .stt(recognizer())
             .speakerMap(LABELS)
-            .listener(new dev.audiopipeline.PipelineListener() {
-              @Override
-              public void firstTranscript(String streamId, Duration latency) {
-                assertThat(latency.isNegative()).isFalse();
-                firstResults.add(streamId);
-              }
-            })
+            .listener(
+                new dev.audiopipeline.PipelineListener() {
+                  @Override
+                  public void firstTranscript(String streamId, Duration latency) {
+                    assertThat(latency.isNegative()).isFalse();
+                    firstResults.add(streamId);
+                  }
+                })
             .build();
     RecordingSubscriber<Transcript> sub = RecordingSubscriber.unbounded();
     try (TranscriptionSession session = pipeline.startTranscription()) {
       session.subscribe(sub);
       sub.awaitComplete(WAIT);
     }
-    List<Transcript> finals = sub.items().stream().filter(Transcript::isFinal)
-        .sorted(Comparator.comparingLong(Transcript::startMs)).toList();
-    assertThat(finals).extracting(Transcript::speaker)
+    List<Transcript> finals =
+        sub.items().stream()
+            .filter(Transcript::isFinal)
+            .sorted(Comparator.comparingLong(Transcript::startMs))
+            .toList();
+    assertThat(finals)
+        .extracting(Transcript::speaker)
         .containsExactly("recruiter", "candidate", "recruiter", "candidate");
     long[][] expected = {RECRUITER[0], CANDIDATE[0], RECRUITER[1], CANDIDATE[1]};
     for (int i = 0; i < finals.size(); i++) {
@@ -90,8 +96,8 @@ class PipelineEndToEndTest {
       assertThat(t.provider()).isEqualTo("segments");
     }
     assertThat(sub.items()).anyMatch(t -> !t.isFinal()); // partials came first
-    assertThat(firstResults).containsExactlyInAnyOrder("rec-1@recruiter.wav",
-        "cand-2@candidate.wav");
+    assertThat(firstResults)
+        .containsExactlyInAnyOrder("rec-1@recruiter.wav", "cand-2@candidate.wav");
     assertThat(sub.terminalSignals()).isEqualTo(1);
   }
 
@@ -102,8 +108,9 @@ class PipelineEndToEndTest {
     WavFile.write(wav, AudioFormat.MONO_48K, Signals.bursts(AudioFormat.MONO_48K, 1600, bursts));
     AudioPipeline pipeline = AudioPipeline.builder().stt(recognizer()).build();
     RecordingSubscriber<Transcript> sub = RecordingSubscriber.unbounded();
-    try (TranscriptionSession session = pipeline.startTranscription(
-        WavFileSource.builder().speaker("solo", wav).realTime(true).build())) {
+    try (TranscriptionSession session =
+        pipeline.startTranscription(
+            WavFileSource.builder().speaker("solo", wav).realTime(true).build())) {
       session.subscribe(sub);
       sub.awaitComplete(WAIT);
     }
@@ -128,21 +135,29 @@ class PipelineEndToEndTest {
     WavFile.write(wav, new AudioFormat(16_000, 2), stereo);
     AudioPipeline pipeline = AudioPipeline.builder().stt(recognizer()).build();
     RecordingSubscriber<Transcript> sub = RecordingSubscriber.unbounded();
-    try (TranscriptionSession session = pipeline.startTranscription(
-        WavFileSource.builder().stereo(wav, "left", "right").realTime(false).build())) {
+    try (TranscriptionSession session =
+        pipeline.startTranscription(
+            WavFileSource.builder().stereo(wav, "left", "right").realTime(false).build())) {
       session.subscribe(sub);
       sub.awaitComplete(WAIT);
     }
-    List<Transcript> finals = sub.items().stream().filter(Transcript::isFinal)
-        .sorted(Comparator.comparingLong(Transcript::startMs)).toList();
+    List<Transcript> finals =
+        sub.items().stream()
+            .filter(Transcript::isFinal)
+            .sorted(Comparator.comparingLong(Transcript::startMs))
+            .toList();
     assertThat(finals).extracting(Transcript::speaker).containsExactly("left", "right");
     assertThat(finals.get(1).startMs()).isCloseTo(2000L, within(30L));
   }
 
   @Test
   void eventsShowSpeakersJoiningAndLeavingAroundTheirTranscripts() throws Exception {
-    AudioPipeline pipeline = AudioPipeline.builder().source(interview(false, 9000).build())
-        .stt(recognizer()).speakerMap(LABELS).build();
+    AudioPipeline pipeline =
+        AudioPipeline.builder()
+            .source(interview(false, 9000).build())
+            .stt(recognizer())
+            .speakerMap(LABELS)
+            .build();
     RecordingSubscriber<PipelineEvent> sub = RecordingSubscriber.unbounded();
     try (TranscriptionSession session = pipeline.startTranscription()) {
       session.events().subscribe(sub);
@@ -173,13 +188,15 @@ class PipelineEndToEndTest {
 
   @Test
   void fatalProviderErrorReachesTheSubscriberExactlyOnceAndEndsTheSession() throws Exception {
-    SpeechSegmentRecognizer failing = SpeechSegmentRecognizer.builder()
-        .failAfter(Duration.ofMillis(1500),
-            new AuthenticationException("segments", "invalid API key", 401, -1, "auth_error",
-                null))
-        .build();
-    AudioPipeline pipeline = AudioPipeline.builder().source(interview(false, 9000).build())
-        .stt(failing).build();
+    SpeechSegmentRecognizer failing =
+        SpeechSegmentRecognizer.builder()
+            .failAfter(
+                Duration.ofMillis(1500),
+                new AuthenticationException(
+                    "segments", "invalid API key", 401, -1, "auth_error", null))
+            .build();
+    AudioPipeline pipeline =
+        AudioPipeline.builder().source(interview(false, 9000).build()).stt(failing).build();
     RecordingSubscriber<Transcript> sub = RecordingSubscriber.unbounded();
     TranscriptionSession session = pipeline.startTranscription();
     session.subscribe(sub);
@@ -193,10 +210,17 @@ class PipelineEndToEndTest {
 
   @Test
   void ignoredIdentitiesAreNotTranscribed() throws Exception {
-    SpeakerMap onlyRecruiter = SpeakerMap.builder().put("rec-1", "recruiter")
-        .unknown(SpeakerMap.UnknownPolicy.IGNORE).build();
-    AudioPipeline pipeline = AudioPipeline.builder().source(interview(false, 9000).build())
-        .stt(recognizer()).speakerMap(onlyRecruiter).build();
+    SpeakerMap onlyRecruiter =
+        SpeakerMap.builder()
+            .put("rec-1", "recruiter")
+            .unknown(SpeakerMap.UnknownPolicy.IGNORE)
+            .build();
+    AudioPipeline pipeline =
+        AudioPipeline.builder()
+            .source(interview(false, 9000).build())
+            .stt(recognizer())
+            .speakerMap(onlyRecruiter)
+            .build();
     RecordingSubscriber<Transcript> sub = RecordingSubscriber.unbounded();
     try (TranscriptionSession session = pipeline.startTranscription()) {
       session.subscribe(sub);
@@ -207,8 +231,13 @@ class PipelineEndToEndTest {
 
   @Test
   void slowSubscriberStillGetsEveryFinal() throws Exception {
-    AudioPipeline pipeline = AudioPipeline.builder().source(interview(false, 9000).build())
-        .stt(recognizer()).speakerMap(LABELS).subscriberBufferSize(16).build();
+    AudioPipeline pipeline =
+        AudioPipeline.builder()
+            .source(interview(false, 9000).build())
+            .stt(recognizer())
+            .speakerMap(LABELS)
+            .subscriberBufferSize(16)
+            .build();
     RecordingSubscriber<Transcript> sub = RecordingSubscriber.manual();
     try (TranscriptionSession session = pipeline.startTranscription()) {
       session.subscribe(sub);
@@ -227,8 +256,12 @@ class PipelineEndToEndTest {
 
   @Test
   void closeBeforeTheEndDeliversFinalsForAcceptedAudioAndCompletes() throws Exception {
-    AudioPipeline pipeline = AudioPipeline.builder().source(interview(true, 9000).build())
-        .stt(recognizer()).speakerMap(LABELS).build();
+    AudioPipeline pipeline =
+        AudioPipeline.builder()
+            .source(interview(true, 9000).build())
+            .stt(recognizer())
+            .speakerMap(LABELS)
+            .build();
     RecordingSubscriber<Transcript> sub = RecordingSubscriber.unbounded();
     TranscriptionSession session = pipeline.startTranscription();
     session.subscribe(sub);
@@ -242,8 +275,8 @@ class PipelineEndToEndTest {
     sub.awaitComplete(WAIT);
     assertThat(sub.terminalSignals()).isEqualTo(1);
     // the audio accepted before close() is transcribed to a final, cut where close() came
-    List<Transcript> candidate = sub.items().stream()
-        .filter(x -> x.isFinal() && x.speaker().equals("candidate")).toList();
+    List<Transcript> candidate =
+        sub.items().stream().filter(x -> x.isFinal() && x.speaker().equals("candidate")).toList();
     assertThat(candidate).hasSize(1);
     assertThat(candidate.get(0).startMs()).isCloseTo(2500L, within(30L));
     assertThat(candidate.get(0).endMs()).isLessThan(4500L);

@@ -31,7 +31,9 @@ class PipelineFrozenConfigTest {
 
   private WavFileSource source(String name) throws Exception {
     Path wav = dir.resolve(name + ".wav");
-    WavFile.write(wav, AudioFormat.MONO_16K,
+    WavFile.write(
+        wav,
+        AudioFormat.MONO_16K,
         Signals.bursts(AudioFormat.MONO_16K, 1600, new long[][] {{300, 1100}}));
     return WavFileSource.builder().speaker("rec-1", wav).build();
   }
@@ -47,20 +49,26 @@ class PipelineFrozenConfigTest {
 
   @Test
   void changingTheBuilderAfterBuildChangesNeitherThePipelineNorItsSessions() throws Exception {
-    SpeechSegmentRecognizer built = SpeechSegmentRecognizer.builder()
-        .text((id, n, s, e) -> "built #" + n).build();
-    SpeechSegmentRecognizer changed = SpeechSegmentRecognizer.builder()
-        .text((id, n, s, e) -> "changed #" + n).build();
+    SpeechSegmentRecognizer built =
+        SpeechSegmentRecognizer.builder().text((id, n, s, e) -> "built #" + n).build();
+    SpeechSegmentRecognizer changed =
+        SpeechSegmentRecognizer.builder().text((id, n, s, e) -> "changed #" + n).build();
     List<String> builtListener = new CopyOnWriteArrayList<>();
     List<String> changedListener = new CopyOnWriteArrayList<>();
-    AudioPipeline.Builder b = AudioPipeline.builder().source(source("first")).stt(built)
-        .speakerMap(SpeakerMap.builder().put("rec-1", "recruiter").build())
-        .listener(recordingFirstTranscripts(builtListener)).language("en");
+    AudioPipeline.Builder b =
+        AudioPipeline.builder()
+            .source(source("first"))
+            .stt(built)
+            .speakerMap(SpeakerMap.builder().put("rec-1", "recruiter").build())
+            .listener(recordingFirstTranscripts(builtListener))
+            .language("en");
     AudioPipeline pipeline = b.build();
 
-    b.source(source("second")).stt(changed)
+    b.source(source("second"))
+        .stt(changed)
         .speakerMap(SpeakerMap.builder().put("rec-1", "changed").build())
-        .listener(recordingFirstTranscripts(changedListener)).language("fr")
+        .listener(recordingFirstTranscripts(changedListener))
+        .language("fr")
         .subscriberBufferSize(16);
 
     assertThat(pipeline.provider()).isSameAs(built);

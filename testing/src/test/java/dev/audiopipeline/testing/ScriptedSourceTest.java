@@ -4,14 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
-import dev.audiopipeline.audio.AudioFormat;
 import dev.audiopipeline.AudioPipeline;
 import dev.audiopipeline.AudioPipelineException;
-import dev.audiopipeline.audio.AudioSink;
-import dev.audiopipeline.audio.AudioSource;
 import dev.audiopipeline.SpeakerStream;
 import dev.audiopipeline.Transcript;
 import dev.audiopipeline.TranscriptionSession;
+import dev.audiopipeline.audio.AudioFormat;
+import dev.audiopipeline.audio.AudioSink;
+import dev.audiopipeline.audio.AudioSource;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
@@ -112,10 +112,11 @@ class ScriptedSourceTest {
     // The test writes each 1.5 s clip at once (faster than real time) through the non-blocking
     // WebRTC path; the buffer must hold a whole burst, or the drop-newest policy (correctly)
     // refuses frames whenever the drain thread is slower than the test thread.
-    AudioPipeline pipeline = AudioPipeline.builder()
-        .stt(SpeechSegmentRecognizer.builder().text((id, n, s, e) -> id + "#" + n).build())
-        .bufferDuration(Duration.ofSeconds(10))
-        .build();
+    AudioPipeline pipeline =
+        AudioPipeline.builder()
+            .stt(SpeechSegmentRecognizer.builder().text((id, n, s, e) -> id + "#" + n).build())
+            .bufferDuration(Duration.ofSeconds(10))
+            .build();
     RecordingSubscriber<Transcript> sub = RecordingSubscriber.unbounded();
     short[] speech = Signals.bursts(AudioFormat.MONO_48K, 1500, new long[][] {{0, 1000}});
     try (TranscriptionSession session = pipeline.startTranscription(source)) {
@@ -132,8 +133,11 @@ class ScriptedSourceTest {
       source.listener.sourceEnded();
       sub.awaitComplete(WAIT);
     }
-    List<Transcript> finals = sub.items().stream().filter(Transcript::isFinal)
-        .sorted(Comparator.comparingLong(Transcript::startMs)).toList();
+    List<Transcript> finals =
+        sub.items().stream()
+            .filter(Transcript::isFinal)
+            .sorted(Comparator.comparingLong(Transcript::startMs))
+            .toList();
     assertThat(finals).extracting(Transcript::speaker).containsExactly("alice", "bob", "alice");
     assertThat(finals.get(0).startMs()).isCloseTo(0L, within(30L));
     assertThat(finals.get(1).startMs()).isCloseTo(3000L, within(30L));
@@ -150,21 +154,28 @@ class ScriptedSourceTest {
     Track a = source.join("TR_a", "alice");
     AudioSink sink = a.sink;
     assertThatThrownBy(() -> sink.offer(new short[0], 0, 0, 0))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("empty");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("empty");
     assertThatThrownBy(() -> sink.offerBytes(new byte[3], 0, 3, 0))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("2 bytes per sample");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("2 bytes per sample");
     assertThatThrownBy(() -> sink.offer(new short[10], 5, 10, 0))
         .isInstanceOf(IndexOutOfBoundsException.class);
     assertThatThrownBy(() -> sink.offer(new short[1 << 20], 0, 1 << 20, 0))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("10-100 ms");
-    assertThatThrownBy(() -> sink.offer(
-            dev.audiopipeline.audio.AudioFrame.of(AudioFormat.MONO_16K, new short[160], 0)))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("48000");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("10-100 ms");
+    assertThatThrownBy(
+            () ->
+                sink.offer(
+                    dev.audiopipeline.audio.AudioFrame.of(AudioFormat.MONO_16K, new short[160], 0)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("48000");
     session.close();
     assertThat(sink.offer(new short[480], 0, 480, 0)).isFalse();
     // a waiting writer (a file reader) is told once that nobody reads any more
     assertThatThrownBy(() -> sink.put(new short[480], 0, 480, 0))
-        .isInstanceOf(IllegalStateException.class).hasMessageContaining("no longer accepts");
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("no longer accepts");
     // a programming error is still reported at once, closed or not
     assertThatThrownBy(() -> sink.offer(new short[0], 0, 0, 0))
         .isInstanceOf(IllegalArgumentException.class);
@@ -210,16 +221,20 @@ class ScriptedSourceTest {
     Scripted source = new Scripted();
     java.util.List<String> reportedOn = new java.util.concurrent.CopyOnWriteArrayList<>();
     java.util.concurrent.atomic.AtomicLong reported = new java.util.concurrent.atomic.AtomicLong();
-    AudioPipeline pipeline = AudioPipeline.builder().stt(SpeechSegmentRecognizer.create())
-        .bufferDuration(Duration.ofMillis(100)) // the smallest: a 3 s burst at once overflows it
-        .listener(new dev.audiopipeline.PipelineListener() {
-          @Override
-          public void audioDropped(String streamId, long samples, String where) {
-            reportedOn.add(Thread.currentThread().getName());
-            reported.addAndGet(samples);
-          }
-        })
-        .build();
+    AudioPipeline pipeline =
+        AudioPipeline.builder()
+            .stt(SpeechSegmentRecognizer.create())
+            .bufferDuration(
+                Duration.ofMillis(100)) // the smallest: a 3 s burst at once overflows it
+            .listener(
+                new dev.audiopipeline.PipelineListener() {
+                  @Override
+                  public void audioDropped(String streamId, long samples, String where) {
+                    reportedOn.add(Thread.currentThread().getName());
+                    reported.addAndGet(samples);
+                  }
+                })
+            .build();
     RecordingSubscriber<Transcript> sub = RecordingSubscriber.unbounded();
     short[] speech = Signals.bursts(AudioFormat.MONO_48K, 3000, new long[][] {{0, 2500}});
     int refused;
@@ -231,10 +246,12 @@ class ScriptedSourceTest {
       source.listener.sourceEnded();
       sub.awaitComplete(WAIT);
     }
-    org.junit.jupiter.api.Assumptions.assumeTrue(refused > 0,
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        refused > 0,
         "the drain thread kept up with 3 s offered at once; nothing was dropped to report");
     assertThat(reported.get()).isEqualTo(refused * 480L);
-    assertThat(reportedOn).isNotEmpty()
+    assertThat(reportedOn)
+        .isNotEmpty()
         .allSatisfy(name -> assertThat(name).startsWith("audio-pipeline-drain-"));
   }
 

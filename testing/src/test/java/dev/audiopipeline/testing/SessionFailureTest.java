@@ -2,7 +2,6 @@ package dev.audiopipeline.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.audiopipeline.audio.AudioFormat;
 import dev.audiopipeline.AudioPipeline;
 import dev.audiopipeline.AudioPipelineException;
 import dev.audiopipeline.AuthenticationException;
@@ -14,15 +13,16 @@ import dev.audiopipeline.SttSessionOptions;
 import dev.audiopipeline.Transcript;
 import dev.audiopipeline.TranscriptEvent;
 import dev.audiopipeline.TranscriptionSession;
+import dev.audiopipeline.audio.AudioFormat;
 import dev.audiopipeline.io.WavFile;
 import dev.audiopipeline.io.WavFileSource;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -100,77 +100,98 @@ class SessionFailureTest {
       switch (fault) {
         case THROWS_ON_OPEN:
           throw error;
-        case RECONNECTING_THEN_SILENT: {
-          Tracked t = new Tracked(new SttSession() {
-            @Override
-            public void send(short[] samples, int offset, int length) {}
+        case RECONNECTING_THEN_SILENT:
+          {
+            Tracked t =
+                new Tracked(
+                    new SttSession() {
+                      @Override
+                      public void send(short[] samples, int offset, int length) {}
 
-            @Override
-            public void flush() {}
+                      @Override
+                      public void flush() {}
 
-            @Override
-            public CompletionStage<Void> finish(Duration timeout) {
-              return CompletableFuture.completedFuture(null);
-            }
+                      @Override
+                      public CompletionStage<Void> finish(Duration timeout) {
+                        return CompletableFuture.completedFuture(null);
+                      }
 
-            @Override
-            public void close() {}
-          }, null);
-          opened.add(t);
-          // reported before any audio: the connection attempt failed and is being retried
-          listener.onEvent(new TranscriptEvent.Reconnecting(1, Duration.ofMillis(100),
-              (AudioPipelineException) error));
-          return t;
-        }
-        case REFUSES_SEND_BEFORE_FAILED: {
-          java.util.concurrent.atomic.AtomicBoolean failed =
-              new java.util.concurrent.atomic.AtomicBoolean();
-          Tracked t = new Tracked(new SttSession() {
-            @Override
-            public void send(short[] samples, int offset, int length) {
-              if (failed.compareAndSet(false, true)) {
-                Thread th = new Thread(() -> {
-                  try {
-                    Thread.sleep(100); // the I/O thread delivers the event after its bookkeeping
-                  } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                  }
-                  listener.onEvent(new TranscriptEvent.Failed((AudioPipelineException) error));
-                }, "test-provider-io");
-                threads.add(th);
-                th.start();
-              }
-              throw new IllegalStateException("faulty: send after finish() or close()");
-            }
+                      @Override
+                      public void close() {}
+                    },
+                    null);
+            opened.add(t);
+            // reported before any audio: the connection attempt failed and is being retried
+            listener.onEvent(
+                new TranscriptEvent.Reconnecting(
+                    1, Duration.ofMillis(100), (AudioPipelineException) error));
+            return t;
+          }
+        case REFUSES_SEND_BEFORE_FAILED:
+          {
+            java.util.concurrent.atomic.AtomicBoolean failed =
+                new java.util.concurrent.atomic.AtomicBoolean();
+            Tracked t =
+                new Tracked(
+                    new SttSession() {
+                      @Override
+                      public void send(short[] samples, int offset, int length) {
+                        if (failed.compareAndSet(false, true)) {
+                          Thread th =
+                              new Thread(
+                                  () -> {
+                                    try {
+                                      Thread.sleep(
+                                          100); // the I/O thread delivers the event after its
+                                      // bookkeeping
+                                    } catch (InterruptedException e) {
+                                      Thread.currentThread().interrupt();
+                                    }
+                                    listener.onEvent(
+                                        new TranscriptEvent.Failed((AudioPipelineException) error));
+                                  },
+                                  "test-provider-io");
+                          threads.add(th);
+                          th.start();
+                        }
+                        throw new IllegalStateException("faulty: send after finish() or close()");
+                      }
 
-            @Override
-            public void flush() {}
+                      @Override
+                      public void flush() {}
 
-            @Override
-            public CompletionStage<Void> finish(Duration timeout) {
-              return CompletableFuture.failedFuture(error);
-            }
+                      @Override
+                      public CompletionStage<Void> finish(Duration timeout) {
+                        return CompletableFuture.failedFuture(error);
+                      }
 
-            @Override
-            public void close() {}
-          }, null);
-          opened.add(t);
-          return t;
-        }
-        case FAILED_EVENT_AFTER_OPEN: {
-          Tracked t = new Tracked(good.openSession(options, e -> {}), null);
-          opened.add(t);
-          Thread th = new Thread(() -> listener.onEvent(
-              new TranscriptEvent.Failed((AudioPipelineException) error)), "test-provider-io");
-          threads.add(th);
-          th.start();
-          return t;
-        }
-        default: {
-          Tracked t = new Tracked(good.openSession(options, listener), error);
-          opened.add(t);
-          return t;
-        }
+                      @Override
+                      public void close() {}
+                    },
+                    null);
+            opened.add(t);
+            return t;
+          }
+        case FAILED_EVENT_AFTER_OPEN:
+          {
+            Tracked t = new Tracked(good.openSession(options, e -> {}), null);
+            opened.add(t);
+            Thread th =
+                new Thread(
+                    () ->
+                        listener.onEvent(
+                            new TranscriptEvent.Failed((AudioPipelineException) error)),
+                    "test-provider-io");
+            threads.add(th);
+            th.start();
+            return t;
+          }
+        default:
+          {
+            Tracked t = new Tracked(good.openSession(options, listener), error);
+            opened.add(t);
+            return t;
+          }
       }
     }
 
@@ -220,10 +241,12 @@ class SessionFailureTest {
     }
   }
 
-  private static final AuthenticationException REFUSED = new AuthenticationException(
-      "faulty", "invalid API key (HTTP 401)", 401, -1, "auth_error", null);
-  private static final ConnectionException UNREACHABLE = new ConnectionException(
-      "faulty: connect to 127.0.0.1:9 failed", new java.io.IOException("Connection refused"));
+  private static final AuthenticationException REFUSED =
+      new AuthenticationException(
+          "faulty", "invalid API key (HTTP 401)", 401, -1, "auth_error", null);
+  private static final ConnectionException UNREACHABLE =
+      new ConnectionException(
+          "faulty: connect to 127.0.0.1:9 failed", new java.io.IOException("Connection refused"));
 
   @Test
   void aSpeakerWhoseSessionCannotOpenFailsTheTranscriptionAtOnceAndClosesTheOthers()
@@ -233,31 +256,42 @@ class SessionFailureTest {
     Path cand = dir.resolve("candidate.wav");
     long[][] speech = {{500, 1500}, {20_000, 21_000}, {50_000, 51_000}};
     WavFile.write(rec, AudioFormat.MONO_16K, Signals.bursts(AudioFormat.MONO_16K, 60_000, speech));
-    WavFile.write(cand, AudioFormat.MONO_16K,
-        Signals.bursts(AudioFormat.MONO_16K, 60_000, speech));
+    WavFile.write(cand, AudioFormat.MONO_16K, Signals.bursts(AudioFormat.MONO_16K, 60_000, speech));
     IllegalArgumentException badUrl =
         new IllegalArgumentException("Invalid URL host: \"api.deepgram .com\"");
     FaultyProvider provider = new FaultyProvider("candidate", Fault.THROWS_ON_OPEN, badUrl);
-    AudioPipeline pipeline = AudioPipeline.builder().stt(provider)
-        .speakerMap(SpeakerMap.builder().put("rec", "recruiter").put("cand", "candidate").build())
-        .build();
+    AudioPipeline pipeline =
+        AudioPipeline.builder()
+            .stt(provider)
+            .speakerMap(
+                SpeakerMap.builder().put("rec", "recruiter").put("cand", "candidate").build())
+            .build();
     RecordingSubscriber<Transcript> sub = RecordingSubscriber.unbounded();
-    TranscriptionSession session = pipeline.startTranscription(WavFileSource.builder()
-        .speaker("rec", rec).speaker("cand", cand).realTime(true).build());
+    TranscriptionSession session =
+        pipeline.startTranscription(
+            WavFileSource.builder()
+                .speaker("rec", rec)
+                .speaker("cand", cand)
+                .realTime(true)
+                .build());
     session.subscribe(sub);
 
     Throwable error = sub.awaitError(WAIT);
-    assertThat(error).isInstanceOf(AudioPipelineException.class)
-        .hasMessageContaining("candidate").hasMessageContaining("faulty")
-        .hasMessageContaining("api.deepgram .com").hasCause(badUrl);
+    assertThat(error)
+        .isInstanceOf(AudioPipelineException.class)
+        .hasMessageContaining("candidate")
+        .hasMessageContaining("faulty")
+        .hasMessageContaining("api.deepgram .com")
+        .hasCause(badUrl);
     assertThat(session.awaitCompletion(WAIT)).isTrue();
     assertThat(session.completion().toCompletableFuture().isCompletedExceptionally()).isTrue();
     session.close();
     assertThat(sub.terminalSignals()).isEqualTo(1);
     // the recruiter's session (if it opened before the candidate's failed) was stopped, not left
     // streaming a 60 s file
-    assertThat(provider.opened).hasSizeLessThanOrEqualTo(1).allSatisfy(t -> assertThat(t.closed)
-        .isTrue());
+    assertThat(provider.opened)
+        .hasSizeLessThanOrEqualTo(1)
+        .allSatisfy(t -> assertThat(t.closed).isTrue());
   }
 
   @Test
@@ -269,28 +303,29 @@ class SessionFailureTest {
     java.util.concurrent.atomic.AtomicReference<TranscriptionSession> transcription =
         new java.util.concurrent.atomic.AtomicReference<>();
     SpeechSegmentRecognizer good = SpeechSegmentRecognizer.create();
-    SttProvider slowToOpen = new SttProvider() {
-      @Override
-      public String name() {
-        return "slow";
-      }
+    SttProvider slowToOpen =
+        new SttProvider() {
+          @Override
+          public String name() {
+            return "slow";
+          }
 
-      @Override
-      public AudioFormat inputFormat() {
-        return AudioFormat.MONO_16K;
-      }
+          @Override
+          public AudioFormat inputFormat() {
+            return AudioFormat.MONO_16K;
+          }
 
-      @Override
-      public SttSession openSession(SttSessionOptions options, SttSession.Listener listener) {
-        transcription.get().close();
-        Tracked t = new Tracked(good.openSession(options, listener), null);
-        opened.add(t);
-        return t;
-      }
-    };
+          @Override
+          public SttSession openSession(SttSessionOptions options, SttSession.Listener listener) {
+            transcription.get().close();
+            Tracked t = new Tracked(good.openSession(options, listener), null);
+            opened.add(t);
+            return t;
+          }
+        };
     ScriptedSourceTest.Scripted source = new ScriptedSourceTest.Scripted();
-    AudioPipeline pipeline = AudioPipeline.builder().stt(slowToOpen)
-        .closeTimeout(Duration.ZERO).build();
+    AudioPipeline pipeline =
+        AudioPipeline.builder().stt(slowToOpen).closeTimeout(Duration.ZERO).build();
     RecordingSubscriber<Transcript> sub = RecordingSubscriber.unbounded();
     TranscriptionSession session = pipeline.startTranscription(source);
     transcription.set(session);
@@ -309,8 +344,8 @@ class SessionFailureTest {
         fault == Fault.RECONNECTING_THEN_SILENT ? UNREACHABLE : REFUSED;
     FaultyProvider provider = new FaultyProvider("bob", fault, expected);
     ScriptedSourceTest.Scripted source = new ScriptedSourceTest.Scripted();
-    AudioPipeline pipeline = AudioPipeline.builder().stt(provider)
-        .bufferDuration(Duration.ofSeconds(10)).build();
+    AudioPipeline pipeline =
+        AudioPipeline.builder().stt(provider).bufferDuration(Duration.ofSeconds(10)).build();
     RecordingSubscriber<Transcript> sub = RecordingSubscriber.unbounded();
     short[] speech = Signals.bursts(AudioFormat.MONO_48K, 1500, new long[][] {{0, 1000}});
     TranscriptionSession session = pipeline.startTranscription(source);
@@ -322,7 +357,8 @@ class SessionFailureTest {
 
     ScriptedSourceTest.Track bob = source.join("TR_b", "bob"); // joins late
     assertThat(bob.sink).as("the source's stream is started even so").isNotNull();
-    if (fault == Fault.FINISH_FAILS || fault == Fault.RECONNECTING_THEN_SILENT
+    if (fault == Fault.FINISH_FAILS
+        || fault == Fault.RECONNECTING_THEN_SILENT
         || fault == Fault.REFUSES_SEND_BEFORE_FAILED) {
       bob.play(speech, 3000);
       source.listener.speakerLeft(bob); // finishing bob's session fails
@@ -331,9 +367,10 @@ class SessionFailureTest {
     Throwable error = sub.awaitError(WAIT);
     assertThat(error).isSameAs(expected);
     assertThat(session.awaitCompletion(WAIT)).isTrue();
-    ExecutionException ee = org.assertj.core.api.Assertions.catchThrowableOfType(
-        () -> session.completion().toCompletableFuture().get(1, TimeUnit.SECONDS),
-        ExecutionException.class);
+    ExecutionException ee =
+        org.assertj.core.api.Assertions.catchThrowableOfType(
+            () -> session.completion().toCompletableFuture().get(1, TimeUnit.SECONDS),
+            ExecutionException.class);
     assertThat(ee).hasCause(expected);
     session.close();
     provider.joinThreads();

@@ -2,12 +2,12 @@ package dev.audiopipeline.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.audiopipeline.audio.AudioFormat;
 import dev.audiopipeline.AudioPipeline;
 import dev.audiopipeline.OverflowException;
 import dev.audiopipeline.PipelineEvent;
 import dev.audiopipeline.Transcript;
 import dev.audiopipeline.TranscriptionSession;
+import dev.audiopipeline.audio.AudioFormat;
 import dev.audiopipeline.io.WavFile;
 import dev.audiopipeline.io.WavFileSource;
 import java.nio.file.Path;
@@ -43,7 +43,9 @@ class SessionSubscribersTest {
       bursts[i] = new long[] {300 + i * 700L, 500 + i * 700L};
     }
     Path wav = dir.resolve("utterances.wav");
-    WavFile.write(wav, AudioFormat.MONO_16K,
+    WavFile.write(
+        wav,
+        AudioFormat.MONO_16K,
         Signals.bursts(AudioFormat.MONO_16K, 300 + n * 700L + 500, bursts));
     return wav;
   }
@@ -89,13 +91,17 @@ class SessionSubscribersTest {
 
   @Test
   void aStuckSubscriberNeitherStarvesNorFailsAFastOneAndOverflowsAlone() throws Exception {
-    AudioPipeline pipeline = AudioPipeline.builder().stt(SpeechSegmentRecognizer.create())
-        .subscriberBufferSize(16).build();
+    AudioPipeline pipeline =
+        AudioPipeline.builder()
+            .stt(SpeechSegmentRecognizer.create())
+            .subscriberBufferSize(16)
+            .build();
     StuckSubscriber stuck = new StuckSubscriber();
     RecordingSubscriber<Transcript> fast = RecordingSubscriber.unbounded();
     RecordingSubscriber<PipelineEvent> events = RecordingSubscriber.unbounded();
-    try (TranscriptionSession session = pipeline.startTranscription(
-        WavFileSource.builder().speaker("solo", utterances(BURSTS)).realTime(false).build())) {
+    try (TranscriptionSession session =
+        pipeline.startTranscription(
+            WavFileSource.builder().speaker("solo", utterances(BURSTS)).realTime(false).build())) {
       session.subscribe(stuck);
       session.subscribe(fast);
       session.events().subscribe(events);
@@ -154,13 +160,17 @@ class SessionSubscribersTest {
   @Test
   void closingFromInsideOnNextCompletesEverySubscriberExactlyOnce() throws Exception {
     // a close timeout longer than the test's wait: close() must not wait for its own thread
-    AudioPipeline pipeline = AudioPipeline.builder().stt(SpeechSegmentRecognizer.create())
-        .closeTimeout(Duration.ofSeconds(60)).build();
+    AudioPipeline pipeline =
+        AudioPipeline.builder()
+            .stt(SpeechSegmentRecognizer.create())
+            .closeTimeout(Duration.ofSeconds(60))
+            .build();
     ClosingSubscriber closer = new ClosingSubscriber();
     RecordingSubscriber<Transcript> other = RecordingSubscriber.unbounded();
     RecordingSubscriber<PipelineEvent> events = RecordingSubscriber.unbounded();
-    TranscriptionSession session = pipeline.startTranscription(
-        WavFileSource.builder().speaker("solo", utterances(BURSTS)).realTime(true).build());
+    TranscriptionSession session =
+        pipeline.startTranscription(
+            WavFileSource.builder().speaker("solo", utterances(BURSTS)).realTime(true).build());
     closer.session.set(session);
     session.subscribe(closer);
     session.subscribe(other);

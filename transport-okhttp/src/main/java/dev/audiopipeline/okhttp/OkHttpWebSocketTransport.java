@@ -35,6 +35,7 @@ import org.jspecify.annotations.Nullable;
 public final class OkHttpWebSocketTransport implements WebSocketTransport, AutoCloseable {
   /** Default WebSocket ping interval of {@link #streamingClient}: 15 s. */
   public static final Duration DEFAULT_PING_INTERVAL = Duration.ofSeconds(15);
+
   /** Connect and upgrade-response timeouts of a client {@link #streamingClient} makes: 10 s. */
   public static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
 
@@ -55,8 +56,8 @@ public final class OkHttpWebSocketTransport implements WebSocketTransport, AutoC
    *       upgrade response; OkHttp does not apply it to an upgraded WebSocket, which may be idle.
    *   <li>WebSocket pings every {@code pingInterval} ({@link Duration#ZERO} disables them) unless
    *       {@code base} sets an interval of its own: a peer that does not answer a ping before the
-   *       next one is due fails the socket (a dead TCP connection is noticed within two
-   *       intervals instead of never).
+   *       next one is due fails the socket (a dead TCP connection is noticed within two intervals
+   *       instead of never).
    *   <li>The given {@code dispatcher} (a provider's own: one slot per open WebSocket).
    * </ul>
    */
@@ -65,16 +66,21 @@ public final class OkHttpWebSocketTransport implements WebSocketTransport, AutoC
     if (pingInterval.isNegative()) {
       throw new IllegalArgumentException("pingInterval " + pingInterval + " is negative");
     }
-    OkHttpClient.Builder b = base != null ? base.newBuilder() : new OkHttpClient.Builder()
-        .connectTimeout(HANDSHAKE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
-        .readTimeout(HANDSHAKE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    OkHttpClient.Builder b =
+        base != null
+            ? base.newBuilder()
+            : new OkHttpClient.Builder()
+                .connectTimeout(HANDSHAKE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                .readTimeout(HANDSHAKE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     if (base == null || base.pingIntervalMillis() == 0) {
       b.pingInterval(pingInterval.toMillis(), TimeUnit.MILLISECONDS);
     }
     return b.dispatcher(dispatcher).build();
   }
 
-  /** @param client the client to open sockets with; not closed by this transport */
+  /**
+   * @param client the client to open sockets with; not closed by this transport
+   */
   public OkHttpWebSocketTransport(OkHttpClient client) {
     this(client, null, false);
   }
@@ -105,8 +111,15 @@ public final class OkHttpWebSocketTransport implements WebSocketTransport, AutoC
       String name, @Nullable OkHttpClient base, Duration pingInterval) {
     Objects.requireNonNull(name, "name == null");
     Objects.requireNonNull(pingInterval, "pingInterval == null");
-    Dispatcher dispatcher = new Dispatcher(new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60,
-        TimeUnit.SECONDS, new SynchronousQueue<>(), new NamedThreadFactory(name + "-ws")));
+    Dispatcher dispatcher =
+        new Dispatcher(
+            new ThreadPoolExecutor(
+                0,
+                Integer.MAX_VALUE,
+                60,
+                TimeUnit.SECONDS,
+                new SynchronousQueue<>(),
+                new NamedThreadFactory(name + "-ws")));
     dispatcher.setMaxRequests(MAX_SOCKETS);
     dispatcher.setMaxRequestsPerHost(MAX_SOCKETS);
     try {
@@ -159,6 +172,7 @@ public final class OkHttpWebSocketTransport implements WebSocketTransport, AutoC
   private static final class Connection extends WebSocketListener implements WebSocketConnection {
     private final WebSocketHandler handler;
     volatile @Nullable WebSocket ws;
+
     /** The request as {@link WebSocketRequest#redactedUri()} shows it. */
     volatile String shown = "";
 
@@ -241,7 +255,8 @@ public final class OkHttpWebSocketTransport implements WebSocketTransport, AutoC
         } catch (IOException | RuntimeException e) {
           body = "";
         }
-        failure = new WebSocketHandler.HttpFailure(response.code(), body, lower(response.headers()));
+        failure =
+            new WebSocketHandler.HttpFailure(response.code(), body, lower(response.headers()));
       }
       if (response != null) {
         response.close();

@@ -35,8 +35,11 @@ class OkHttpWebSocketTransportRedactionTest {
   /** Made up. */
   private static final String TOKEN = "made-up-join-token-0123456789abcdef";
 
-  private final OkHttpClient client = new OkHttpClient.Builder()
-      .connectTimeout(Duration.ofSeconds(5)).readTimeout(Duration.ofSeconds(5)).build();
+  private final OkHttpClient client =
+      new OkHttpClient.Builder()
+          .connectTimeout(Duration.ofSeconds(5))
+          .readTimeout(Duration.ofSeconds(5))
+          .build();
 
   @AfterEach
   void stopClient() {
@@ -84,8 +87,12 @@ class OkHttpWebSocketTransportRedactionTest {
     try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       CompletableFuture<String> seen = CompletableFuture.supplyAsync(() -> refuseEchoing(server));
       Outcome outcome = new Outcome();
-      WebSocketConnection c = new OkHttpWebSocketTransport(client).open(request(server.getLocalPort()), outcome);
-      assertThat(c.toString()).contains("127.0.0.1").contains("/rtc").doesNotContain(TOKEN)
+      WebSocketConnection c =
+          new OkHttpWebSocketTransport(client).open(request(server.getLocalPort()), outcome);
+      assertThat(c.toString())
+          .contains("127.0.0.1")
+          .contains("/rtc")
+          .doesNotContain(TOKEN)
           .doesNotContain("access_token");
       Throwable error = outcome.error.get(10, TimeUnit.SECONDS);
       assertThat(seen.get(10, TimeUnit.SECONDS)).as("the server got the token").contains(TOKEN);
@@ -109,7 +116,8 @@ class OkHttpWebSocketTransportRedactionTest {
     Throwable error = outcome.error.get(10, TimeUnit.SECONDS);
     assertThat(outcome.failure).isNull();
     assertNoToken(error);
-    assertThat(c.toString()).isEqualTo("OkHttpWebSocketConnection{ws://127.0.0.1:" + port + "/rtc}");
+    assertThat(c.toString())
+        .isEqualTo("OkHttpWebSocketConnection{ws://127.0.0.1:" + port + "/rtc}");
   }
 
   private static void assertNoToken(Throwable t) {
@@ -137,8 +145,11 @@ class OkHttpWebSocketTransportRedactionTest {
       String request = head.toString(StandardCharsets.ISO_8859_1);
       byte[] body = ("denied:\n" + request).getBytes(StandardCharsets.ISO_8859_1);
       OutputStream out = s.getOutputStream();
-      out.write(("HTTP/1.1 401 Unauthorized\r\nContent-Type: text/plain\r\nContent-Length: "
-          + body.length + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+      out.write(
+          ("HTTP/1.1 401 Unauthorized\r\nContent-Type: text/plain\r\nContent-Length: "
+                  + body.length
+                  + "\r\nConnection: close\r\n\r\n")
+              .getBytes(StandardCharsets.ISO_8859_1));
       out.write(body);
       out.flush();
       return request;

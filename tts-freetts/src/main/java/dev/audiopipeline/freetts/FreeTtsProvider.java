@@ -2,11 +2,11 @@ package dev.audiopipeline.freetts;
 
 import com.sun.speech.freetts.Voice;
 import com.sun.speech.freetts.en.us.cmu_us_kal.KevinVoiceDirectory;
-import dev.audiopipeline.audio.AudioFormat;
 import dev.audiopipeline.AudioPipelineException;
 import dev.audiopipeline.TtsChunk;
 import dev.audiopipeline.TtsProvider;
 import dev.audiopipeline.TtsRequest;
+import dev.audiopipeline.audio.AudioFormat;
 import dev.audiopipeline.internal.runtime.NamedThreadFactory;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,16 +29,15 @@ import org.jspecify.annotations.Nullable;
  * }</pre>
  *
  * <p>Output: signed 16-bit little-endian PCM, 16 kHz mono ({@link #outputFormat()}), in chunks as
- * FreeTTS produces them (about one per phrase). FreeTTS voices are not thread-safe, so requests
- * are synthesised one at a time, in order of subscription, on the provider's own thread ({@code
+ * FreeTTS produces them (about one per phrase). FreeTTS voices are not thread-safe, so requests are
+ * synthesised one at a time, in order of subscription, on the provider's own thread ({@code
  * audio-pipeline-freetts-N-1}); each subscription is a separate synthesis. Chunks reach the
  * subscriber through core's TCK-tested publisher, on {@code audio-pipeline-freetts-N-deliver-M}
  * threads, as its demand allows; FreeTTS cannot be paused, so chunks not yet requested wait, at
  * most {@code 256 + 16} per character of text (several times what an utterance produces), and a
- * subscriber further behind fails with an {@code OverflowException}. Cancelling stops the
- * synthesis at the next chunk. Only the default voice is available: a request naming another voice
- * fails with an {@link AudioPipelineException} naming the accepted one. No character alignment is
- * reported.
+ * subscriber further behind fails with an {@code OverflowException}. Cancelling stops the synthesis
+ * at the next chunk. Only the default voice is available: a request naming another voice fails with
+ * an {@link AudioPipelineException} naming the accepted one. No character alignment is reported.
  *
  * <p>The voice is loaded on the first request (about a second). {@link #close()} stops the thread
  * and releases the voice; requests still queued then fail.
@@ -201,8 +200,10 @@ public final class FreeTtsProvider implements TtsProvider {
      */
     public FreeTtsProvider build() {
       if (!(wordsPerMinute >= 60 && wordsPerMinute <= 400)) {
-        throw new IllegalArgumentException("wordsPerMinute " + wordsPerMinute
-            + " is out of range: accepted 60 to 400 (default 150)");
+        throw new IllegalArgumentException(
+            "wordsPerMinute "
+                + wordsPerMinute
+                + " is out of range: accepted 60 to 400 (default 150)");
       }
       return new FreeTtsProvider(this);
     }

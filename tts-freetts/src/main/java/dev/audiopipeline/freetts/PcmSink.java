@@ -10,7 +10,9 @@ import org.jspecify.annotations.Nullable;
  */
 final class PcmSink implements AudioPlayer {
   interface Target {
-    /** @return false to stop the synthesis (cancelled) */
+    /**
+     * @return false to stop the synthesis (cancelled)
+     */
     boolean pcm(byte[] littleEndian);
   }
 
@@ -24,10 +26,13 @@ final class PcmSink implements AudioPlayer {
 
   @Override
   public void setAudioFormat(AudioFormat format) {
-    if (format.getSampleRate() != 16_000f || format.getChannels() != 1
+    if (format.getSampleRate() != 16_000f
+        || format.getChannels() != 1
         || format.getSampleSizeInBits() != 16) {
-      throw new IllegalStateException("freetts produced " + format
-          + "; this provider handles 16 kHz mono 16-bit (kevin16) only");
+      throw new IllegalStateException(
+          "freetts produced "
+              + format
+              + "; this provider handles 16 kHz mono 16-bit (kevin16) only");
     }
     this.format = format;
   }

@@ -11,8 +11,8 @@ import java.util.concurrent.Flow;
 import java.util.concurrent.RejectedExecutionException;
 
 /**
- * One subscription to {@link FreeTtsProvider#synthesize}: starts the synthesis at the first
- * request and hands chunks to the subscriber through core's TCK-tested {@link BoundedPublisher}
+ * One subscription to {@link FreeTtsProvider#synthesize}: starts the synthesis at the first request
+ * and hands chunks to the subscriber through core's TCK-tested {@link BoundedPublisher}
  * (single-subscriber mode) as demand allows. FreeTTS pushes a whole utterance without waiting, so
  * chunks not yet requested wait in its buffer, bounded by the text's length ({@link
  * FreeTtsProvider#maxBufferedChunks}); a subscriber further behind fails with an {@link
@@ -31,11 +31,7 @@ final class Synthesis implements Runnable, PcmSink.Target {
     this.capacity = FreeTtsProvider.maxBufferedChunks(request.text());
     this.out =
         BoundedPublisher.unicast(
-            provider.delivery(),
-            capacity,
-            "freetts",
-            this::begin,
-            () -> cancelled = true);
+            provider.delivery(), capacity, "freetts", this::begin, () -> cancelled = true);
   }
 
   void start(Flow.Subscriber<? super TtsChunk> subscriber) {
@@ -64,8 +60,12 @@ final class Synthesis implements Runnable, PcmSink.Target {
       }
       String voice = request.voice();
       if (voice != null && !voice.equals(FreeTtsProvider.VOICE)) {
-        throw new AudioPipelineException("freetts: voice '" + voice
-            + "' is not available: accepted " + FreeTtsProvider.VOICE + " (or no voice)");
+        throw new AudioPipelineException(
+            "freetts: voice '"
+                + voice
+                + "' is not available: accepted "
+                + FreeTtsProvider.VOICE
+                + " (or no voice)");
       }
       provider.speak(request.text(), new PcmSink(this));
       out.complete();

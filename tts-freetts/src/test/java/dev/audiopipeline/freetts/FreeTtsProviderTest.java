@@ -3,13 +3,13 @@ package dev.audiopipeline.freetts;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.audiopipeline.audio.AudioFormat;
 import dev.audiopipeline.AudioPipelineException;
 import dev.audiopipeline.SttSession;
 import dev.audiopipeline.SttSessionOptions;
 import dev.audiopipeline.TranscriptEvent;
 import dev.audiopipeline.TtsChunk;
 import dev.audiopipeline.TtsRequest;
+import dev.audiopipeline.audio.AudioFormat;
 import dev.audiopipeline.sphinx.SphinxSttProvider;
 import dev.audiopipeline.testing.LibraryThreads;
 import dev.audiopipeline.testing.RecordingSubscriber;
@@ -104,8 +104,10 @@ class FreeTtsProviderTest {
     RecordingSubscriber<TtsChunk> sub = RecordingSubscriber.unbounded();
     tts.synthesize(TtsRequest.of("hello").withVoice("alan")).subscribe(sub);
     Throwable t = sub.awaitError(Duration.ofSeconds(30));
-    assertThat(t).isInstanceOf(AudioPipelineException.class)
-        .hasMessageContaining("'alan'").hasMessageContaining("kevin16");
+    assertThat(t)
+        .isInstanceOf(AudioPipelineException.class)
+        .hasMessageContaining("'alan'")
+        .hasMessageContaining("kevin16");
     assertThat(sub.items()).isEmpty();
   }
 

@@ -3,12 +3,12 @@ package dev.audiopipeline.internal.dsp;
 import java.util.Arrays;
 
 /**
- * Integer-factor decimator (ratio 1/M) that computes a block of outputs at a time in a form the
- * JIT turns into SIMD code.
+ * Integer-factor decimator (ratio 1/M) that computes a block of outputs at a time in a form the JIT
+ * turns into SIMD code.
  *
- * <p>The filter {@code h} (length {@code N = 2Mq + 1}, centre {@code Mq}) gives output {@code y[j] =
- * sum_k h[k] x[jM - k]}, whose group delay is exactly {@code q} output samples. Splitting the taps
- * as {@code k = iM + M - 1 - r} turns the input into M "group streams": group {@code g} holds
+ * <p>The filter {@code h} (length {@code N = 2Mq + 1}, centre {@code Mq}) gives output {@code y[j]
+ * = sum_k h[k] x[jM - k]}, whose group delay is exactly {@code q} output samples. Splitting the
+ * taps as {@code k = iM + M - 1 - r} turns the input into M "group streams": group {@code g} holds
  * {@code x[gM - M + 1 .. gM]} and stream {@code r} holds element {@code r} of every group, so
  *
  * <pre>y[j] = sum_r sum_i c_r[i] * stream_r[j - i],   c_r[i] = h[iM + M - 1 - r]</pre>
@@ -22,18 +22,19 @@ import java.util.Arrays;
  *
  * <ul>
  *   <li>each stream is kept in {@value #SHIFTS} copies, copy {@code p} delayed by {@code p}
- *       samples, so the taps {@code i = 4t .. 4t + 3} of a stream read the four copies at one index;
+ *       samples, so the taps {@code i = 4t .. 4t + 3} of a stream read the four copies at one
+ *       index;
  *   <li>the accumulator slides instead of the data: in pass {@code t} the sum for output {@code j}
- *       lives at {@code acc[o_t + j]} where {@code o_t} is the index the taps of that pass read, and
- *       between passes one {@code arraycopy} moves the block of sums down by four.
+ *       lives at {@code acc[o_t + j]} where {@code o_t} is the index the taps of that pass read,
+ *       and between passes one {@code arraycopy} moves the block of sums down by four.
  * </ul>
  *
  * <p>Every array in the inner loop is then read at {@code [j]}, with 4M taps per pass (one loop per
  * stream: JDK 17 stops vectorising loops over more than five or six arrays) and one copy of {@code
  * g} floats per pass instead of one per tap. Measured alternatives that did not help: FMA, five
- * taps per loop, padding the block to a multiple of the vector length. Each output is always summed in the same
- * order, so the result does not depend on how the input is split into calls. Nothing is allocated
- * after construction.
+ * taps per loop, padding the block to a multiple of the vector length. Each output is always summed
+ * in the same order, so the result does not depend on how the input is split into calls. Nothing is
+ * allocated after construction.
  */
 final class BlockDecimator extends Resampler {
   /** Outputs computed per block. */
@@ -189,8 +190,8 @@ final class BlockDecimator extends Resampler {
   }
 
   /**
-   * Adds up the channels of {@code n} whole groups of interleaved input straight into the
-   * undelayed streams, after the {@code filled} groups already there.
+   * Adds up the channels of {@code n} whole groups of interleaved input straight into the undelayed
+   * streams, after the {@code filled} groups already there.
    */
   private void split(short[] in, int offset, int n, int channels) {
     int h = history + filled;
@@ -247,8 +248,8 @@ final class BlockDecimator extends Resampler {
   /**
    * Sums the g new outputs into {@code acc}; returns the index of output 0 in it.
    *
-   * <p>Pass {@code t} covers taps {@code 4t .. 4t + 3} of every stream; they read {@code
-   * stream_r[j - 4t - d]}, which is {@code shifted[r][d][o + j]} with {@code o = history - 4t}.
+   * <p>Pass {@code t} covers taps {@code 4t .. 4t + 3} of every stream; they read {@code stream_r[j
+   * - 4t - d]}, which is {@code shifted[r][d][o + j]} with {@code o = history - 4t}.
    */
   private int filter(int g) {
     final float[] y = acc;

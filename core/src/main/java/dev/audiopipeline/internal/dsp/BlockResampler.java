@@ -42,7 +42,10 @@ final class BlockResampler extends Resampler {
     int n = PolyphaseResampler.protoLength(designRate, nyquist);
     double[] h =
         FilterDesign.lowPass(
-            n, FilterDesign.CUTOFF * nyquist / designRate, FilterDesign.BETA, (double) l / channels);
+            n,
+            FilterDesign.CUTOFF * nyquist / designRate,
+            FilterDesign.BETA,
+            (double) l / channels);
     int c = (n - 1) / 2;
     long s = (long) delayFrames() * m - c;
     // class u: phase (uM - s) mod L, newest input index qM + b[u]

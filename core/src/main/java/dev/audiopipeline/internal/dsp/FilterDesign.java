@@ -13,16 +13,16 @@ package dev.audiopipeline.internal.dsp;
  *   <li>stop band from 1.0625 (8.5 kHz) with about 100 dB of rejection ({@link #BETA} = 10).
  * </ul>
  *
- * <p>These were chosen as the shortest Kaiser design that meets the issue's bar (±0.1 dB to 7
- * kHz, -3 dB at or above 7.4 kHz, at least 90 dB from 8.5 kHz measured on 16-bit output) with
- * about 10 dB to spare in the stop band: 175 taps at 48 kHz.
+ * <p>These were chosen as the shortest Kaiser design that meets the issue's bar (±0.1 dB to 7 kHz,
+ * -3 dB at or above 7.4 kHz, at least 90 dB from 8.5 kHz measured on 16-bit output) with about 10
+ * dB to spare in the stop band: 175 taps at 48 kHz.
  *
  * <p>The transition band straddles the output Nyquist on purpose: what aliases from just above it
- * lands just below it (7.5 to 8 kHz for 16 kHz output), where the pass band has already rolled
- * off, and this halves the filter length compared with a filter that stops at Nyquist.
+ * lands just below it (7.5 to 8 kHz for 16 kHz output), where the pass band has already rolled off,
+ * and this halves the filter length compared with a filter that stops at Nyquist.
  *
- * <p>The length in taps at the design rate {@code fs} is {@value #TAPS_PER_RATIO} times {@code fs
- * / nyquist}, rounded up to a length the caller asks for (odd, and for decimators one more than a
+ * <p>The length in taps at the design rate {@code fs} is {@value #TAPS_PER_RATIO} times {@code fs /
+ * nyquist}, rounded up to a length the caller asks for (odd, and for decimators one more than a
  * multiple of twice the factor, so that the group delay is a whole number of output samples).
  */
 public final class FilterDesign {

@@ -3,11 +3,10 @@ package dev.audiopipeline.internal.dsp;
 import java.util.Arrays;
 
 /**
- * Rational resampler for ratios whose exact polyphase table would be too large (L/M in lowest
- * terms with a large L, e.g. 44 101 Hz to 16 kHz is 16000/44101): the same Kaiser-windowed sinc as
- * {@link PolyphaseResampler}, stored at {@value #PHASES} phases per input sample, with the
- * coefficients for an output's exact fractional position interpolated linearly between the two
- * nearest phases.
+ * Rational resampler for ratios whose exact polyphase table would be too large (L/M in lowest terms
+ * with a large L, e.g. 44 101 Hz to 16 kHz is 16000/44101): the same Kaiser-windowed sinc as {@link
+ * PolyphaseResampler}, stored at {@value #PHASES} phases per input sample, with the coefficients
+ * for an output's exact fractional position interpolated linearly between the two nearest phases.
  *
  * <p>Positions are exact: in units of {@code 1 / (L * P)} input samples, output {@code j} sits at
  * {@code A_j = (j - D) M P + c L} where {@code c} is the filter's centre (in {@code 1/P} input
@@ -50,8 +49,9 @@ final class InterpolatingResampler extends Resampler {
     double designRate = (double) PHASES * inRate;
     double nyquist = Math.min(inRate, outRate) / 2.0;
     int n = protoLength(inRate, outRate);
-    double[] h = FilterDesign.lowPass(n, FilterDesign.CUTOFF * nyquist / designRate,
-        FilterDesign.BETA, PHASES);
+    double[] h =
+        FilterDesign.lowPass(
+            n, FilterDesign.CUTOFF * nyquist / designRate, FilterDesign.BETA, PHASES);
     int c = (n - 1) / 2;
     int t = tapsPerPhase(n);
     this.taps = t;
@@ -75,8 +75,8 @@ final class InterpolatingResampler extends Resampler {
 
   /** Prototype length (odd) at {@value #PHASES} times the input rate. */
   static int protoLength(int inRate, int outRate) {
-    long n = FilterDesign.minimumTaps((double) PHASES * inRate, Math.min(inRate, outRate) / 2.0)
-        | 1;
+    long n =
+        FilterDesign.minimumTaps((double) PHASES * inRate, Math.min(inRate, outRate) / 2.0) | 1;
     return (int) Math.min(n, Integer.MAX_VALUE - 8);
   }
 

@@ -34,8 +34,8 @@ final class PolyphaseResampler extends Resampler {
     double designRate = (double) l * inRate;
     double nyquist = Math.min(inRate, outRate) / 2.0;
     int n = protoLength(designRate, nyquist);
-    double[] h = FilterDesign.lowPass(n, FilterDesign.CUTOFF * nyquist / designRate,
-        FilterDesign.BETA, l);
+    double[] h =
+        FilterDesign.lowPass(n, FilterDesign.CUTOFF * nyquist / designRate, FilterDesign.BETA, l);
     int c = (n - 1) / 2;
     int d = delayFrames();
     long s = (long) d * m - c;

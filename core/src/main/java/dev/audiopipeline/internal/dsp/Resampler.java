@@ -10,6 +10,7 @@ import org.jspecify.annotations.Nullable;
 public abstract class Resampler {
   /** Up-sampling factor L of the reduced ratio L/M. */
   protected final int up;
+
   /** Down-sampling factor M of the reduced ratio L/M. */
   protected final int down;
 
@@ -86,9 +87,17 @@ public abstract class Resampler {
       return null;
     }
     if (InterpolatingResampler.tableSize(inRate, outRate) > InterpolatingResampler.MAX_TABLE) {
-      return "converting " + inRate + " Hz to " + outRate + " Hz would need a filter of "
-          + InterpolatingResampler.tableSize(inRate, outRate) + " coefficients (the ratio "
-          + inRate / g + "/" + l + " reduces to no integer and the rates are more than 70 times"
+      return "converting "
+          + inRate
+          + " Hz to "
+          + outRate
+          + " Hz would need a filter of "
+          + InterpolatingResampler.tableSize(inRate, outRate)
+          + " coefficients (the ratio "
+          + inRate / g
+          + "/"
+          + l
+          + " reduces to no integer and the rates are more than 70 times"
           + " apart); use an output rate that divides the input rate or is closer to it";
     }
     return null;
@@ -140,9 +149,8 @@ public abstract class Resampler {
   }
 
   /**
-   * Writes the samples still held back as if the input were followed by silence, so that the
-   * output since the last reset holds {@code delayFrames() + ceil(framesIn * L / M)} samples, then
-   * resets.
+   * Writes the samples still held back as if the input were followed by silence, so that the output
+   * since the last reset holds {@code delayFrames() + ceil(framesIn * L / M)} samples, then resets.
    */
   public final int drain(short[] out, int outOffset) {
     long target = delayFrames + ceilDiv(framesIn * up, down);

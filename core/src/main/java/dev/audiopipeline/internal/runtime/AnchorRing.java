@@ -4,12 +4,12 @@ package dev.audiopipeline.internal.runtime;
  * A fixed single-producer/single-consumer queue of timeline anchors (ring index, source timestamp,
  * converter reset), pre-allocated so that marking a gap on a real-time thread allocates nothing. It
  * carries the gaps the producer finds ({@link TimeMap#isGap}) to the drain thread, which applies
- * them to the speaker's {@link TimeMap} when it reaches their ring index.
- * The producer publishes an entry with a volatile write of {@code tail} after filling it; the
- * consumer frees it with a volatile write of {@code head} after reading it.
+ * them to the speaker's {@link TimeMap} when it reaches their ring index. The producer publishes an
+ * entry with a volatile write of {@code tail} after filling it; the consumer frees it with a
+ * volatile write of {@code head} after reading it.
  *
- * <p>Overflow policy: {@link #offer} refuses when full; the caller refuses the audio that needed the
- * anchor (it could not be placed on the timeline) and counts it.
+ * <p>Overflow policy: {@link #offer} refuses when full; the caller refuses the audio that needed
+ * the anchor (it could not be placed on the timeline) and counts it.
  */
 final class AnchorRing {
   private final long[] index;
@@ -19,7 +19,9 @@ final class AnchorRing {
   private volatile long head;
   private volatile long tail;
 
-  /** @param capacity a power of two */
+  /**
+   * @param capacity a power of two
+   */
   AnchorRing(int capacity) {
     if (capacity < 2 || Integer.bitCount(capacity) != 1) {
       throw new IllegalArgumentException("capacity " + capacity + " is not a power of two >= 2");

@@ -7,10 +7,9 @@ import java.util.Random;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The reconnect bookkeeping of one session under a {@link ReconnectPolicy}: counts attempts,
- * resets after a stable connection, trips the quick-failure breaker. Not thread-safe (the session
- * calls it under its lock). Time comes in as nanoTime readings so tests drive it with a fake
- * clock.
+ * The reconnect bookkeeping of one session under a {@link ReconnectPolicy}: counts attempts, resets
+ * after a stable connection, trips the quick-failure breaker. Not thread-safe (the session calls it
+ * under its lock). Time comes in as nanoTime readings so tests drive it with a fake clock.
  */
 public final class Backoff {
   private final ReconnectPolicy policy;
@@ -44,8 +43,10 @@ public final class Backoff {
     }
     if (policy.quickFailureLimit() > 0 && quickFailures >= policy.quickFailureLimit()) {
       return Decision.giveUp(
-          quickFailures + " connections in a row died within "
-              + policy.quickFailureWindow().toMillis() + " ms of opening");
+          quickFailures
+              + " connections in a row died within "
+              + policy.quickFailureWindow().toMillis()
+              + " ms of opening");
     }
     if (attempts >= policy.maxAttempts()) {
       return Decision.giveUp(

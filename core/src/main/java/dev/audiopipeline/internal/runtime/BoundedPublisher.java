@@ -244,9 +244,9 @@ public final class BoundedPublisher<T> implements Flow.Publisher<T> {
   }
 
   /**
-   * Discards every queued item and completes every subscriber at once (after the {@code onNext}
-   * it may be running returns), overriding a terminal signal not yet delivered. For a stream its
-   * owner stopped.
+   * Discards every queued item and completes every subscriber at once (after the {@code onNext} it
+   * may be running returns), overriding a terminal signal not yet delivered. For a stream its owner
+   * stopped.
    */
   public void completeNow() {
     endNow(null);
@@ -455,7 +455,9 @@ public final class BoundedPublisher<T> implements Flow.Publisher<T> {
     /** See {@link BoundedPublisher#awaitDemand()}. */
     synchronized boolean awaitDemand() throws InterruptedException {
       // wants more than is queued, and there is room (with unbounded demand the queue is the limit)
-      while (!cancelled && !done && !terminalPending
+      while (!cancelled
+          && !done
+          && !terminalPending
           && (demand <= queue.size() || queue.size() >= capacity)) {
         wait();
       }
@@ -578,7 +580,12 @@ public final class BoundedPublisher<T> implements Flow.Publisher<T> {
         terminalPending = true;
         pendingError =
             new OverflowException(
-                name + ": " + reason + "; " + queued + " transcripts queued for this subscriber"
+                name
+                    + ": "
+                    + reason
+                    + "; "
+                    + queued
+                    + " transcripts queued for this subscriber"
                     + " were not requested in time",
                 capacity);
         demand = Long.MAX_VALUE; // the error needs no demand; nothing is queued any more
@@ -701,7 +708,9 @@ public final class BoundedPublisher<T> implements Flow.Publisher<T> {
     }
   }
 
-  /** Wraps a non-pipeline failure for {@link #fail}: subscribers see {@link AudioPipelineException}. */
+  /**
+   * Wraps a non-pipeline failure for {@link #fail}: subscribers see {@link AudioPipelineException}.
+   */
   public static AudioPipelineException asPipelineException(Throwable t) {
     return t instanceof AudioPipelineException ape
         ? ape

@@ -74,7 +74,8 @@ public final class DisplayText {
     }
     if (sb.length() > max || i < n) {
       int cut = Math.max(0, max - 1);
-      if (cut > 0 && Character.isLowSurrogate(sb.charAt(cut))
+      if (cut > 0
+          && Character.isLowSurrogate(sb.charAt(cut))
           && Character.isHighSurrogate(sb.charAt(cut - 1))) {
         cut--;
       }
@@ -91,8 +92,12 @@ public final class DisplayText {
     }
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
-      if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == '\u2028' || c == '\u2029'
-          || (c >= '\u202a' && c <= '\u202e') || (c >= '\u2066' && c <= '\u2069')) {
+      if (c < 0x20
+          || (c >= 0x7f && c <= 0x9f)
+          || c == '\u2028'
+          || c == '\u2029'
+          || (c >= '\u202a' && c <= '\u202e')
+          || (c >= '\u2066' && c <= '\u2069')) {
         return false;
       }
       if (Character.isHighSurrogate(c)) {
@@ -108,13 +113,21 @@ public final class DisplayText {
   }
 
   private static boolean isBreakOrTab(char c) {
-    return c == '\t' || c == '\n' || c == '\r' || c == 0x0b || c == 0x0c || c == 0x85
-        || c == '\u2028' || c == '\u2029';
+    return c == '\t'
+        || c == '\n'
+        || c == '\r'
+        || c == 0x0b
+        || c == 0x0c
+        || c == 0x85
+        || c == '\u2028'
+        || c == '\u2029';
   }
 
   private static boolean isDropped(char c) {
-    return c < 0x20 || (c >= 0x7f && c <= 0x9f)
-        || (c >= '\u202a' && c <= '\u202e') || (c >= '\u2066' && c <= '\u2069');
+    return c < 0x20
+        || (c >= 0x7f && c <= 0x9f)
+        || (c >= '\u202a' && c <= '\u202e')
+        || (c >= '\u2066' && c <= '\u2069');
   }
 
   /** After ESC at {@code i - 1}: the index after the whole sequence. */

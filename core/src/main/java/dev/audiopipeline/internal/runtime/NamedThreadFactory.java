@@ -20,7 +20,9 @@ public final class NamedThreadFactory implements ThreadFactory {
    */
   public static final String VIRTUAL_PROPERTY = "audiopipeline.virtualThreads";
 
-  /** {@code Thread.ofVirtual()}, {@code Builder.name(String)}, {@code Builder.unstarted(Runnable)}. */
+  /**
+   * {@code Thread.ofVirtual()}, {@code Builder.name(String)}, {@code Builder.unstarted(Runnable)}.
+   */
   private static final Method @Nullable [] VIRTUAL = findVirtual();
 
   private static Method @Nullable [] findVirtual() {
@@ -49,7 +51,9 @@ public final class NamedThreadFactory implements ThreadFactory {
   private final String prefix;
   private final AtomicInteger count = new AtomicInteger();
 
-  /** @param name the part after {@value #PREFIX}, e.g. {@code "deliver-s1"} */
+  /**
+   * @param name the part after {@value #PREFIX}, e.g. {@code "deliver-s1"}
+   */
   public NamedThreadFactory(String name) {
     Objects.requireNonNull(name, "name == null");
     this.prefix = name.startsWith(PREFIX) ? name : PREFIX + name;

@@ -22,6 +22,7 @@ public final class ReplayBuffer {
 
   /** Two bytes per sample, little-endian. */
   private final byte[] ring;
+
   private final int cap;
   private long start;
   private long end;
@@ -124,8 +125,8 @@ public final class ReplayBuffer {
   }
 
   /**
-   * The buffer's own bytes (s16le), for sending a slice in place: valid only until the next
-   * {@link #append}; never written by the caller.
+   * The buffer's own bytes (s16le), for sending a slice in place: valid only until the next {@link
+   * #append}; never written by the caller.
    */
   public byte[] bytes() {
     return ring;

@@ -21,6 +21,7 @@ import java.nio.ByteOrder;
 public final class SampleRingBuffer {
   private static final VarHandle HEAD;
   private static final VarHandle TAIL;
+
   /** s16le samples read straight out of a byte array (one load each, no shifts). */
   private static final VarHandle S16LE =
       MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
@@ -119,8 +120,8 @@ public final class SampleRingBuffer {
   }
 
   /**
-   * Producer: appends signed 16-bit little-endian PCM bytes {@code src[offset, offset + byteLength)}
-   * if all of it fits. {@code byteLength} must be even.
+   * Producer: appends signed 16-bit little-endian PCM bytes {@code src[offset, offset +
+   * byteLength)} if all of it fits. {@code byteLength} must be even.
    *
    * @return {@code false} if it did not fit (nothing written)
    */

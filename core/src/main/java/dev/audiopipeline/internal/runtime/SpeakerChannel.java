@@ -1,9 +1,6 @@
 package dev.audiopipeline.internal.runtime;
 
-import dev.audiopipeline.audio.AudioConverter;
-import dev.audiopipeline.audio.AudioFormat;
 import dev.audiopipeline.AudioPipelineException;
-import dev.audiopipeline.audio.AudioSink;
 import dev.audiopipeline.PipelineListener;
 import dev.audiopipeline.SpeakerStream;
 import dev.audiopipeline.SttProvider;
@@ -12,6 +9,9 @@ import dev.audiopipeline.SttSessionOptions;
 import dev.audiopipeline.Transcript;
 import dev.audiopipeline.TranscriptEvent;
 import dev.audiopipeline.Word;
+import dev.audiopipeline.audio.AudioConverter;
+import dev.audiopipeline.audio.AudioFormat;
+import dev.audiopipeline.audio.AudioSink;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,21 +28,20 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One speaker inside a session: the sink its source writes into (producer side), a lock-free ring
- * buffer, and a drain thread (consumer side) that converts the audio and streams it to the speaker's
- * recogniser session. Maps recogniser results onto the session's timeline.
+ * buffer, and a drain thread (consumer side) that converts the audio and streams it to the
+ * speaker's recogniser session. Maps recogniser results onto the session's timeline.
  *
  * <p>The producer side ({@code offer}, {@code offerBytes}) runs on the source's real-time thread
  * (WebRTC's audio thread feeds every track): it copies into the ring buffer and the pre-allocated
- * anchor ring, counts what it refuses, and returns. It never blocks, locks, logs, allocates or calls
- * the user's listener; the drain thread reports drops (listener and a rate-limited WARN).
+ * anchor ring, counts what it refuses, and returns. It never blocks, locks, logs, allocates or
+ * calls the user's listener; the drain thread reports drops (listener and a rate-limited WARN).
  *
- * <p>Waking: the drain thread parks without a timeout when there is nothing to do, and the
- * producer unparks it after a write only if it is parked (a flag and a fence on each side, so no
- * wake-up is lost and the ring stays lock-free). A source that can wait ({@link #put}) parks
- * likewise until the drain has made room, and the drain unparks it after each read. The drain
- * thread reads the audio where it lies in the ring and converts it from there (no copy), and is a
- * platform thread, or a virtual thread on Java 21+ when {@link NamedThreadFactory#VIRTUAL_PROPERTY}
- * asks for one.
+ * <p>Waking: the drain thread parks without a timeout when there is nothing to do, and the producer
+ * unparks it after a write only if it is parked (a flag and a fence on each side, so no wake-up is
+ * lost and the ring stays lock-free). A source that can wait ({@link #put}) parks likewise until
+ * the drain has made room, and the drain unparks it after each read. The drain thread reads the
+ * audio where it lies in the ring and converts it from there (no copy), and is a platform thread,
+ * or a virtual thread on Java 21+ when {@link NamedThreadFactory#VIRTUAL_PROPERTY} asks for one.
  */
 public final class SpeakerChannel implements AudioSink {
   private static final Logger log = LoggerFactory.getLogger(SpeakerChannel.class);
@@ -72,26 +71,33 @@ public final class SpeakerChannel implements AudioSink {
   private final AudioFormat format;
   private final SampleRingBuffer ring;
   private final AnchorRing anchors = new AnchorRing(ANCHORS);
+
   /** Sent audio (input frames) to the speaker's timeline (source time in input frames). */
   private final TimeMap timeline;
+
   private final AudioConverter converter;
   private final Thread drainThread;
   private final CountDownLatch done = new CountDownLatch(1);
+
   /** Counted down when the recogniser reports Failed. */
   private final CountDownLatch providerFailed = new CountDownLatch(1);
 
   // Producer-side state (the source's thread only).
   private long anchorIndex = -1;
   private long anchorMicros;
+
   /** Samples refused because the stream had left or the session closed; producer-written. */
   private volatile long refusedClosed;
+
   /**
    * Samples refused because the ring buffer or its gap marks were full (policy: drop newest): the
    * one count of this speaker's dropped input; producer-written, reported by the drain thread.
    */
   private volatile long dropped;
+
   /** Set by the drain thread before it parks, so the producer unparks only a waiting thread. */
   private volatile boolean drainWaiting;
+
   /** The thread waiting in {@link #put} for room, if any: the drain unparks it after a read. */
   private volatile @Nullable Thread putWaiter;
 
@@ -173,8 +179,14 @@ public final class SpeakerChannel implements AudioSink {
       return ape; // already typed and says which provider; keep the type for the caller's catch
     }
     return new AudioPipelineException(
-        "speaker " + label + " (" + stream.id() + "): could not open a " + provider.name()
-            + " session: " + e.getMessage(),
+        "speaker "
+            + label
+            + " ("
+            + stream.id()
+            + "): could not open a "
+            + provider.name()
+            + " session: "
+            + e.getMessage(),
         e);
   }
 
@@ -257,7 +269,12 @@ public final class SpeakerChannel implements AudioSink {
     }
     if (offset < 0 || offset > arrayLength - length) {
       throw new IndexOutOfBoundsException(
-          "range [" + offset + ", " + (offset + length) + ") is outside an array of " + arrayLength);
+          "range ["
+              + offset
+              + ", "
+              + (offset + length)
+              + ") is outside an array of "
+              + arrayLength);
     }
     checkLength(length);
   }
@@ -266,12 +283,20 @@ public final class SpeakerChannel implements AudioSink {
   private void checkLength(int length) {
     if (length % format.channels() != 0) {
       throw new IllegalArgumentException(
-          "length " + length + " is not a multiple of " + format.channels()
-              + " channels (" + format + ")");
+          "length "
+              + length
+              + " is not a multiple of "
+              + format.channels()
+              + " channels ("
+              + format
+              + ")");
     }
     if (length > ring.capacity()) {
       throw new IllegalArgumentException(
-          "a write of " + length + " samples exceeds the buffer of " + ring.capacity()
+          "a write of "
+              + length
+              + " samples exceeds the buffer of "
+              + ring.capacity()
               + "; write 10-100 ms at a time");
     }
   }
@@ -466,15 +491,26 @@ public final class SpeakerChannel implements AudioSink {
             owner.failed(this, error);
           }
         } catch (TimeoutException e) {
-          log.warn("{} - speaker {}: recogniser did not finish in {}", sessionId, label,
-              finishTimeout);
+          log.warn(
+              "{} - speaker {}: recogniser did not finish in {}", sessionId, label, finishTimeout);
           s.close();
           AudioPipelineException cause = unansweredError;
           if (!finalSeen && cause != null && readIndex > 0 && !aborted) {
-            owner.failed(this, new AudioPipelineException("speaker " + label + " (" + stream.id()
-                + "): " + provider.name() + " gave no final for the audio sent and did not finish"
-                + " within the close timeout of " + finishTimeout.toMillis() + " ms after: "
-                + cause.getMessage(), cause));
+            owner.failed(
+                this,
+                new AudioPipelineException(
+                    "speaker "
+                        + label
+                        + " ("
+                        + stream.id()
+                        + "): "
+                        + provider.name()
+                        + " gave no final for the audio sent and did not finish"
+                        + " within the close timeout of "
+                        + finishTimeout.toMillis()
+                        + " ms after: "
+                        + cause.getMessage(),
+                    cause));
           }
         } catch (ExecutionException e) {
           // A recogniser that failed while finishing: the speaker's last audio has no final. The
@@ -518,8 +554,8 @@ public final class SpeakerChannel implements AudioSink {
   }
 
   /**
-   * Waits for the recogniser's last finals: the close timeout plus a second for the stage itself.
-   * A provider switch while finishing (a fallback moving the audio without a final to the next
+   * Waits for the recogniser's last finals: the close timeout plus a second for the stage itself. A
+   * provider switch while finishing (a fallback moving the audio without a final to the next
    * provider) extends the wait by the close timeout plus the duration of the audio sent (the most
    * the next provider can have been given to recognise).
    */
@@ -543,12 +579,16 @@ public final class SpeakerChannel implements AudioSink {
   }
 
   private volatile boolean finishing;
+
   /** Whether any final arrived (provider threads write; read after finish). */
   private volatile boolean finalSeen;
+
   /** The recogniser's last trouble (a reconnect's cause) not followed by recovery. */
   private volatile @Nullable AudioPipelineException unansweredError;
+
   /** Audio handed to the recogniser so far, in ms (drain thread writes). */
   private volatile long sentMs;
+
   private volatile long finishWaitUntil;
 
   /** Drain thread: reports what the producer side counted but may not report itself. */
@@ -570,7 +610,9 @@ public final class SpeakerChannel implements AudioSink {
       log.warn(
           "{} - speaker {}: ring buffer full, {} samples dropped so far (policy: drop newest;"
               + " raise bufferDuration if the drain falls behind)",
-          sessionId, label, total);
+          sessionId,
+          label,
+          total);
     }
   }
 
@@ -603,10 +645,13 @@ public final class SpeakerChannel implements AudioSink {
 
   /** Output samples still to drop for the converter's delay (drain thread only). */
   private int skip;
+
   /** Input samples taken from the ring so far (drain thread only). */
   private long readIndex;
+
   /** The converter's output buffer and the session it goes to (drain thread only). */
   private short @Nullable [] drainOut;
+
   private @Nullable SttSession drainSession;
 
   /** Drain thread: converts input where it lies (the ring's array) and sends the result. */
@@ -661,8 +706,8 @@ public final class SpeakerChannel implements AudioSink {
           unansweredError = null; // a working recogniser again: silence may be just silence
         }
         if (event instanceof TranscriptEvent.ProviderSwitched && finishing) {
-          finishWaitUntil = System.nanoTime() + finishTimeout.toNanos() + 1_000_000_000L
-              + sentMs * 1_000_000L;
+          finishWaitUntil =
+              System.nanoTime() + finishTimeout.toNanos() + 1_000_000_000L + sentMs * 1_000_000L;
         }
         owner.providerEvent(this, event);
       }
@@ -677,8 +722,8 @@ public final class SpeakerChannel implements AudioSink {
     List<Word> words = new ArrayList<>(r.words().size());
     for (Word w : r.words()) {
       long ws = timeline.toOutputMs(w.startMs());
-      words.add(new Word(w.text(), ws, Math.max(ws, timeline.toOutputMs(w.endMs())),
-          w.confidence()));
+      words.add(
+          new Word(w.text(), ws, Math.max(ws, timeline.toOutputMs(w.endMs())), w.confidence()));
     }
     return new Transcript(
         label,

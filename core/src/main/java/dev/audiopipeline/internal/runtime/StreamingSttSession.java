@@ -1,11 +1,5 @@
 package dev.audiopipeline.internal.runtime;
 
-import dev.audiopipeline.spi.ProtocolCodec;
-import dev.audiopipeline.spi.Secrets;
-import dev.audiopipeline.spi.StreamingConfig;
-import dev.audiopipeline.spi.WebSocketConnection;
-import dev.audiopipeline.spi.WebSocketHandler;
-import dev.audiopipeline.spi.WebSocketRequest;
 import dev.audiopipeline.AudioPipelineException;
 import dev.audiopipeline.ConnectionException;
 import dev.audiopipeline.PipelineListener;
@@ -14,6 +8,12 @@ import dev.audiopipeline.SttSession;
 import dev.audiopipeline.SttSessionOptions;
 import dev.audiopipeline.TranscriptEvent;
 import dev.audiopipeline.Word;
+import dev.audiopipeline.spi.ProtocolCodec;
+import dev.audiopipeline.spi.Secrets;
+import dev.audiopipeline.spi.StreamingConfig;
+import dev.audiopipeline.spi.WebSocketConnection;
+import dev.audiopipeline.spi.WebSocketHandler;
+import dev.audiopipeline.spi.WebSocketRequest;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -49,23 +49,22 @@ import org.slf4j.LoggerFactory;
  *       session fails (reconnect policy exhausted) or closes, or the thread is interrupted. For
  *       live audio the oldest audio is dropped beyond the bound; what never reached a provider is
  *       counted on the hot path and reported once per gap, with its total, when the gap ends (at
- *       the reconnect, or at the end): one WARN line, one {@link TranscriptEvent.AudioDropped},
- *       one {@link PipelineListener#audioDropped}.
+ *       the reconnect, or at the end): one WARN line, one {@link TranscriptEvent.AudioDropped}, one
+ *       {@link PipelineListener#audioDropped}.
  *   <li>Each connection has its own audio clock; result times are moved onto the session's
  *       timeline, so they stay continuous across reconnects.
  *   <li>Keep-alives are sent after {@link ProtocolCodec#keepAliveAfter()} of idle.
  *   <li>Server-silence watchdog: when at least 1 s of audio went out and the server sent nothing
  *       for {@link StreamingConfig#responseTimeout()} (a flush asks half-way), the connection is
- *       replaced;
- *       a second one in a row that never answers fails the session ({@code no_response}).
+ *       replaced; a second one in a row that never answers fails the session ({@code no_response}).
  *   <li>Drops reconnect with {@link Backoff}; non-retryable errors (auth, quota, a request that
  *       cannot be opened) end the session with one {@link TranscriptEvent.Failed}, and so does a
  *       session whose first connection could not be opened in {@value #NEVER_OPENED_LIMIT}
  *       attempts.
- *   <li>No empty success: {@link #finish} waits for the provider's explicit end (the codec's
- *       {@link ProtocolCodec.Events#drained()} or a normal close); when the caller's timeout runs
- *       out first it fails with a {@code finish_timeout} {@link ProviderException}, and a session
- *       that sent at least a second of audio without any answer fails with {@code no_response}.
+ *   <li>No empty success: {@link #finish} waits for the provider's explicit end (the codec's {@link
+ *       ProtocolCodec.Events#drained()} or a normal close); when the caller's timeout runs out
+ *       first it fails with a {@code finish_timeout} {@link ProviderException}, and a session that
+ *       sent at least a second of audio without any answer fails with {@code no_response}.
  *   <li>A socket whose outgoing queue exceeds {@link StreamingConfig#maxQueuedBytes()} counts as
  *       stalled and is replaced (the audio stays buffered).
  * </ul>
@@ -79,11 +78,13 @@ import org.slf4j.LoggerFactory;
 public final class StreamingSttSession implements SttSession {
   private static final Logger log = LoggerFactory.getLogger(StreamingSttSession.class);
   private static final int MAX_DEFERRED = 4096;
+
   /**
    * Below this much audio a server may legitimately stay silent (nothing to commit, a tail after a
    * final): the watchdog and the end-of-stream "no answer" check need at least this much.
    */
   static final long MIN_AUDIO_FOR_ANSWER_MS = 1000;
+
   /** Attempts that never became ready, before any did, after which the session fails. */
   static final int NEVER_OPENED_LIMIT = 4;
 
@@ -107,16 +108,21 @@ public final class StreamingSttSession implements SttSession {
   private final ReplayBuffer buffer;
   private final Backoff backoff;
   private final ReentrantLock lock = new ReentrantLock();
+
   /** Signalled when audio went out or the state changed: a waiting {@code send} re-checks. */
   private final Condition room = lock.newCondition();
+
   private final boolean canWait;
   private final long waitAheadSamples;
   private final long responseTimeoutNanos;
   private final long minAnswerSamples;
+
   /** A chunk that wraps around the replay buffer's end is sent from here. */
   private final byte[] byteScratch;
+
   /** Keep-alive silence, made on first use. */
   private byte @Nullable [] zeros;
+
   private final CompletableFuture<Void> finished = new CompletableFuture<>();
 
   // guarded by lock
@@ -127,8 +133,10 @@ public final class StreamingSttSession implements SttSession {
   private boolean flushPending;
   private boolean finishing;
   private boolean sendClosed;
+
   /** The caller called finish() or close(): a later send is a programming error. */
   private boolean endedByCaller;
+
   private boolean failedOrClosed;
   private @Nullable Long downSinceNanos;
   private int lastAttempt;
@@ -163,13 +171,12 @@ public final class StreamingSttSession implements SttSession {
     this.logPrefix = provider + " [" + options.streamId() + "]";
     this.sampleRate = config.format().sampleRate();
     this.channels = config.format().channels();
-    this.chunkSamples =
-        (int) (config.chunk().toNanos() * sampleRate / 1_000_000_000L) * channels;
+    this.chunkSamples = (int) (config.chunk().toNanos() * sampleRate / 1_000_000_000L) * channels;
     long capacity = config.replayBuffer().toMillis() * sampleRate / 1000 * channels;
     this.buffer = new ReplayBuffer((int) capacity);
     this.canWait = options.sourceCanWait();
-    this.waitAheadSamples = Math.max(chunkSamples,
-        config.waitAhead().toMillis() * sampleRate / 1000 * channels);
+    this.waitAheadSamples =
+        Math.max(chunkSamples, config.waitAhead().toMillis() * sampleRate / 1000 * channels);
     this.responseTimeoutNanos = config.responseTimeout().toNanos();
     this.minAnswerSamples = MIN_AUDIO_FOR_ANSWER_MS * sampleRate / 1000 * channels;
     this.backoff = new Backoff(config.reconnectPolicy(), config.random());
@@ -241,7 +248,8 @@ public final class StreamingSttSession implements SttSession {
       if (gapLostSamples == 0) {
         gapStartedNanos = now();
         gapWhileDown = state != State.STREAMING && state != State.FINALIZING;
-        log.debug("{} replay buffer full: dropping the oldest audio until the provider takes it",
+        log.debug(
+            "{} replay buffer full: dropping the oldest audio until the provider takes it",
             logPrefix);
       }
       gapLostSamples += lost;
@@ -299,9 +307,9 @@ public final class StreamingSttSession implements SttSession {
   /**
    * Whether {@code n} more samples fit for a source that can wait: nothing that is not finalized
    * yet is evicted (a reconnect replays it; room comes from finals), and while streaming at most
-   * {@link StreamingConfig#waitAhead()} waits unsent. Only if the provider gave no final for
-   * {@link StreamingConfig#responseTimeout()} while the buffer was full does audio this
-   * connection already sent make room (logged: a later reconnect cannot replay it).
+   * {@link StreamingConfig#waitAhead()} waits unsent. Only if the provider gave no final for {@link
+   * StreamingConfig#responseTimeout()} while the buffer was full does audio this connection already
+   * sent make room (logged: a later reconnect cannot replay it).
    */
   private boolean hasRoom(int n, long blockedSince) {
     long evictTo = buffer.end() + n - buffer.capacity(); // append drops [start, evictTo)
@@ -313,12 +321,16 @@ public final class StreamingSttSession implements SttSession {
       if (evictTo <= buffer.start()) {
         return true;
       }
-      if (blockedSince != 0 && now() - blockedSince >= responseTimeoutNanos
+      if (blockedSince != 0
+          && now() - blockedSince >= responseTimeoutNanos
           && evictTo <= c.sentPos) {
         if (!warnedNoFinals) {
           warnedNoFinals = true;
-          log.warn("{} no final for {} ms of sent audio: making room with audio already sent"
-              + " (a reconnect cannot replay it)", logPrefix, samplesToMs(c.sentPos - watermark));
+          log.warn(
+              "{} no final for {} ms of sent audio: making room with audio already sent"
+                  + " (a reconnect cannot replay it)",
+              logPrefix,
+              samplesToMs(c.sentPos - watermark));
         }
         return true;
       }
@@ -333,9 +345,12 @@ public final class StreamingSttSession implements SttSession {
    */
   private void askForFinalsIfFull(int n) {
     Connection c = conn;
-    if (c == null || c.ws == null || state != State.STREAMING
+    if (c == null
+        || c.ws == null
+        || state != State.STREAMING
         || buffer.end() + n - buffer.capacity() <= buffer.start()
-        || c.pressureFlushAt == watermark || c.sentPos <= watermark) {
+        || c.pressureFlushAt == watermark
+        || c.sentPos <= watermark) {
       return;
     }
     c.pressureFlushAt = watermark;
@@ -383,7 +398,9 @@ public final class StreamingSttSession implements SttSession {
       sendClosed = true;
       finishTimeoutMs = timeout.toMillis();
       finishTimeoutTask =
-          config.scheduler().schedule(this::onFinishTimeout, timeout.toNanos(), TimeUnit.NANOSECONDS);
+          config
+              .scheduler()
+              .schedule(this::onFinishTimeout, timeout.toNanos(), TimeUnit.NANOSECONDS);
       if (state == State.STREAMING) {
         maybeBeginFinalize();
       }
@@ -435,8 +452,11 @@ public final class StreamingSttSession implements SttSession {
     state = State.CONNECTING;
     defer(() -> options.listener().connectStart(provider, options.streamId()));
     log.debug("{} connecting (connection {}) to {}", logPrefix, c.index, c.request.redactedUri());
-    c.readyTimeoutTask = config.scheduler().schedule(() -> readyTimedOut(c),
-        config.readyTimeout().toNanos(), TimeUnit.NANOSECONDS);
+    c.readyTimeoutTask =
+        config
+            .scheduler()
+            .schedule(
+                () -> readyTimedOut(c), config.readyTimeout().toNanos(), TimeUnit.NANOSECONDS);
     try {
       WebSocketConnection handle = config.transport().open(c.request, c);
       if (c.ws == null && conn == c) {
@@ -447,13 +467,21 @@ public final class StreamingSttSession implements SttSession {
       String full = c.request.uri().toString();
       String why = String.valueOf(e.getMessage()).replace(full, c.request.redactedUri());
       c.cancelReadyTimeout();
-      fail(new ProviderException(provider, "cannot open a connection to "
-          + c.request.redactedUri() + ": " + why, ProviderException.NONE, ProviderException.NONE,
-          "invalid_request", false, null));
+      fail(
+          new ProviderException(
+              provider,
+              "cannot open a connection to " + c.request.redactedUri() + ": " + why,
+              ProviderException.NONE,
+              ProviderException.NONE,
+              "invalid_request",
+              false,
+              null));
     } catch (RuntimeException e) {
-      connectionLost(c, new ConnectionException(
-          provider + ": cannot open connection: " + e.getClass().getSimpleName(),
-          new IOException(e.getMessage() == null ? e.toString() : e.getMessage())));
+      connectionLost(
+          c,
+          new ConnectionException(
+              provider + ": cannot open connection: " + e.getClass().getSimpleName(),
+              new IOException(e.getMessage() == null ? e.toString() : e.getMessage())));
     }
   }
 
@@ -464,10 +492,19 @@ public final class StreamingSttSession implements SttSession {
       if (conn != c || failedOrClosed || (state != State.CONNECTING && state != State.OPEN)) {
         return;
       }
-      ProviderException e = new ProviderException(provider, "connection not ready within "
-          + config.readyTimeout().toMillis() + " ms (" + (state == State.OPEN
-              ? "no greeting after the upgrade" : "no upgrade response") + ")",
-          ProviderException.NONE, ProviderException.NONE, null, true, null);
+      ProviderException e =
+          new ProviderException(
+              provider,
+              "connection not ready within "
+                  + config.readyTimeout().toMillis()
+                  + " ms ("
+                  + (state == State.OPEN ? "no greeting after the upgrade" : "no upgrade response")
+                  + ")",
+              ProviderException.NONE,
+              ProviderException.NONE,
+              null,
+              true,
+              null);
       c.cancel();
       connectionLost(c, e);
     } finally {
@@ -487,15 +524,20 @@ public final class StreamingSttSession implements SttSession {
     everReady = true;
     state = State.STREAMING;
     long took = t - c.startedNanos;
-    defer(() -> options.listener().connectEnd(provider, options.streamId(), Duration.ofNanos(took)));
+    defer(
+        () -> options.listener().connectEnd(provider, options.streamId(), Duration.ofNanos(took)));
     reportGap(); // the outage is over: one line for what it cost
     room.signalAll();
     if (downSinceNanos != null) {
       Duration downtime = Duration.ofNanos(t - downSinceNanos);
       int attempt = lastAttempt;
       downSinceNanos = null;
-      log.info("{} reconnected after {} ms (attempt {}), replaying {} ms",
-          logPrefix, downtime.toMillis(), attempt, samplesToMs(buffer.end() - c.sentPos));
+      log.info(
+          "{} reconnected after {} ms (attempt {}), replaying {} ms",
+          logPrefix,
+          downtime.toMillis(),
+          attempt,
+          samplesToMs(buffer.end() - c.sentPos));
       emit(new TranscriptEvent.Reconnected(attempt, downtime));
     } else {
       log.info("{} connected in {} ms", logPrefix, took / 1_000_000);
@@ -631,8 +673,7 @@ public final class StreamingSttSession implements SttSession {
         if (state == State.STREAMING && watchdog(c, t)) {
           return;
         }
-        if (state == State.STREAMING
-            && t - c.lastSendNanos >= c.codec.keepAliveAfter().toNanos()) {
+        if (state == State.STREAMING && t - c.lastSendNanos >= c.codec.keepAliveAfter().toNanos()) {
           keepAlive(c);
         }
       }
@@ -660,8 +701,8 @@ public final class StreamingSttSession implements SttSession {
     }
     if (!c.probed && waited >= responseTimeoutNanos / 2) {
       c.probed = true;
-      log.debug("{} no answer for {} ms after audio: asking with a flush", logPrefix,
-          waited / 1_000_000);
+      log.debug(
+          "{} no answer for {} ms after audio: asking with a flush", logPrefix, waited / 1_000_000);
       c.codec.flush(c.ws());
       c.lastSendNanos = t;
     }
@@ -673,17 +714,37 @@ public final class StreamingSttSession implements SttSession {
     silentConnections = c.answeredAudio ? 0 : silentConnections + 1;
     c.cancel();
     if (silentConnections >= 2) {
-      fail(new ProviderException(provider, "no answer from the server to the audio sent on "
-          + silentConnections + " connections in a row (each waited " + ms
-          + " ms; responseTimeout " + config.responseTimeout().toMillis() + " ms)",
-          ProviderException.NONE, ProviderException.NONE, "no_response", false, null));
+      fail(
+          new ProviderException(
+              provider,
+              "no answer from the server to the audio sent on "
+                  + silentConnections
+                  + " connections in a row (each waited "
+                  + ms
+                  + " ms; responseTimeout "
+                  + config.responseTimeout().toMillis()
+                  + " ms)",
+              ProviderException.NONE,
+              ProviderException.NONE,
+              "no_response",
+              false,
+              null));
       return;
     }
-    log.warn("{} no answer from the server for {} ms after sending audio: replacing the"
-        + " connection", logPrefix, ms);
-    connectionLost(c, new ProviderException(provider, "no answer from the server for " + ms
-        + " ms after sending audio (responseTimeout)", ProviderException.NONE,
-        ProviderException.NONE, "no_response", true, null));
+    log.warn(
+        "{} no answer from the server for {} ms after sending audio: replacing the" + " connection",
+        logPrefix,
+        ms);
+    connectionLost(
+        c,
+        new ProviderException(
+            provider,
+            "no answer from the server for " + ms + " ms after sending audio (responseTimeout)",
+            ProviderException.NONE,
+            ProviderException.NONE,
+            "no_response",
+            true,
+            null));
   }
 
   private void keepAlive(Connection c) {
@@ -709,11 +770,17 @@ public final class StreamingSttSession implements SttSession {
   }
 
   private void stalled(Connection c) {
-    log.warn("{} socket stalled: {} bytes queued (limit {}); replacing the connection",
-        logPrefix, c.ws().queueSize(), config.maxQueuedBytes());
+    log.warn(
+        "{} socket stalled: {} bytes queued (limit {}); replacing the connection",
+        logPrefix,
+        c.ws().queueSize(),
+        config.maxQueuedBytes());
     c.cancel();
-    connectionLost(c, new ConnectionException(provider + ": socket stalled (peer not reading)",
-        new IOException("outgoing queue above " + config.maxQueuedBytes() + " bytes")));
+    connectionLost(
+        c,
+        new ConnectionException(
+            provider + ": socket stalled (peer not reading)",
+            new IOException("outgoing queue above " + config.maxQueuedBytes() + " bytes")));
   }
 
   /** A connection ended without the session asking for it (or could not be opened). */
@@ -725,8 +792,9 @@ public final class StreamingSttSession implements SttSession {
     stopTick();
     c.cancelReadyTimeout();
     boolean retryable =
-        cause instanceof ProviderException p ? p.isRetryable() : !(cause instanceof
-            dev.audiopipeline.ProtocolException);
+        cause instanceof ProviderException p
+            ? p.isRetryable()
+            : !(cause instanceof dev.audiopipeline.ProtocolException);
     if (!retryable) {
       fail(cause);
       return;
@@ -735,15 +803,24 @@ public final class StreamingSttSession implements SttSession {
     if (!everReady && c.readyNanos == 0 && ++openFailures >= NEVER_OPENED_LIMIT && d.retry()) {
       // never connected at all (nothing listening, unknown host, handshake timing out): a
       // configuration or outage that retrying for a minute will not fix; say so promptly
-      d = new Backoff.Decision(0, Duration.ZERO, "could not open a first connection in "
-          + openFailures + " attempts");
+      d =
+          new Backoff.Decision(
+              0,
+              Duration.ZERO,
+              "could not open a first connection in " + openFailures + " attempts");
     }
     if (!d.retry()) {
       // the new exception repeats the provider, status, close code and type itself: compose its
       // message from the last error's own text, not from its getMessage()
-      fail(new ProviderException(provider, Objects.requireNonNull(d.giveUpReason())
-          + "; last error: " + detail(cause), errStatus(cause), errClose(cause),
-          cause instanceof ProviderException p ? p.errorType() : null, false, cause));
+      fail(
+          new ProviderException(
+              provider,
+              Objects.requireNonNull(d.giveUpReason()) + "; last error: " + detail(cause),
+              errStatus(cause),
+              errClose(cause),
+              cause instanceof ProviderException p ? p.errorType() : null,
+              false,
+              cause));
       return;
     }
     if (downSinceNanos == null) {
@@ -751,22 +828,32 @@ public final class StreamingSttSession implements SttSession {
     }
     lastAttempt = d.attempt();
     state = State.WAITING;
-    log.warn("{} connection lost ({}); reconnect attempt {} in {} ms",
-        logPrefix, cause.getMessage(), d.attempt(), d.delay().toMillis());
+    log.warn(
+        "{} connection lost ({}); reconnect attempt {} in {} ms",
+        logPrefix,
+        cause.getMessage(),
+        d.attempt(),
+        d.delay().toMillis());
     emit(new TranscriptEvent.Reconnecting(d.attempt(), d.delay(), cause));
     int attempt = d.attempt();
     defer(() -> options.listener().reconnect(provider, options.streamId(), attempt, cause));
-    retryTask = config.scheduler().schedule(() -> {
-      lock.lock();
-      try {
-        if (state == State.WAITING && !failedOrClosed) {
-          connect();
-        }
-      } finally {
-        lock.unlock();
-      }
-      drain();
-    }, d.delay().toNanos(), TimeUnit.NANOSECONDS);
+    retryTask =
+        config
+            .scheduler()
+            .schedule(
+                () -> {
+                  lock.lock();
+                  try {
+                    if (state == State.WAITING && !failedOrClosed) {
+                      connect();
+                    }
+                  } finally {
+                    lock.unlock();
+                  }
+                  drain();
+                },
+                d.delay().toNanos(),
+                TimeUnit.NANOSECONDS);
   }
 
   /**
@@ -778,9 +865,12 @@ public final class StreamingSttSession implements SttSession {
     String m = String.valueOf(e.getMessage());
     if (e instanceof ProviderException p) {
       String prefix = p.provider() + ": ";
-      String bare = new ProviderException(p.provider(), "", p.httpStatus(), p.closeCode(),
-          p.errorType(), false, null).getMessage();
-      String suffix = bare == null || !bare.startsWith(prefix) ? "" : bare.substring(prefix.length());
+      String bare =
+          new ProviderException(
+                  p.provider(), "", p.httpStatus(), p.closeCode(), p.errorType(), false, null)
+              .getMessage();
+      String suffix =
+          bare == null || !bare.startsWith(prefix) ? "" : bare.substring(prefix.length());
       if (m.startsWith(prefix)) {
         m = m.substring(prefix.length());
       }
@@ -791,7 +881,8 @@ public final class StreamingSttSession implements SttSession {
     }
     int colon = m.indexOf(": ");
     return colon > 0 && colon < 40 && m.substring(0, colon).indexOf(' ') < 0
-        ? m.substring(colon + 2) : m; // "deepgram: connection failed: ..." → "connection failed: ..."
+        ? m.substring(colon + 2)
+        : m; // "deepgram: connection failed: ..." → "connection failed: ..."
   }
 
   private static int errStatus(AudioPipelineException e) {
@@ -820,9 +911,15 @@ public final class StreamingSttSession implements SttSession {
     long sentMs = samplesToMs(buffer.delivered());
     if (!answered && sentMs >= MIN_AUDIO_FOR_ANSWER_MS) {
       // no empty success: the server took the audio and said nothing about it
-      fail(new ProviderException(provider, "the server sent no answer to " + sentMs
-          + " ms of audio before ending the stream", ProviderException.NONE,
-          ProviderException.NONE, "no_response", false, null));
+      fail(
+          new ProviderException(
+              provider,
+              "the server sent no answer to " + sentMs + " ms of audio before ending the stream",
+              ProviderException.NONE,
+              ProviderException.NONE,
+              "no_response",
+              false,
+              null));
       return;
     }
     log.info("{} finished", logPrefix);
@@ -839,10 +936,21 @@ public final class StreamingSttSession implements SttSession {
       long unfinalized = buffer.end() - watermark;
       long ms = samplesToMs(unfinalized);
       // no empty success: the caller is told the transcript may be incomplete
-      fail(new ProviderException(provider, "the last finals did not come within "
-          + finishTimeoutMs + " ms of finish() (state " + state + "; up to " + ms
-          + " ms of audio may have no final)", ProviderException.NONE, ProviderException.NONE,
-          "finish_timeout", false, null));
+      fail(
+          new ProviderException(
+              provider,
+              "the last finals did not come within "
+                  + finishTimeoutMs
+                  + " ms of finish() (state "
+                  + state
+                  + "; up to "
+                  + ms
+                  + " ms of audio may have no final)",
+              ProviderException.NONE,
+              ProviderException.NONE,
+              "finish_timeout",
+              false,
+              null));
     } finally {
       lock.unlock();
     }
@@ -883,10 +991,10 @@ public final class StreamingSttSession implements SttSession {
   }
 
   /**
-   * Reports the current gap (live audio dropped beyond the replay buffer) once, with its total:
-   * one WARN line, one {@link TranscriptEvent.AudioDropped}, one {@link
-   * PipelineListener#audioDropped}. Called when the gap ends (reconnected, an append that lost
-   * nothing, or the session ends). Under the lock.
+   * Reports the current gap (live audio dropped beyond the replay buffer) once, with its total: one
+   * WARN line, one {@link TranscriptEvent.AudioDropped}, one {@link PipelineListener#audioDropped}.
+   * Called when the gap ends (reconnected, an append that lost nothing, or the session ends). Under
+   * the lock.
    */
   private void reportGap() {
     long samples = gapLostSamples;
@@ -896,12 +1004,22 @@ public final class StreamingSttSession implements SttSession {
     gapLostSamples = 0;
     long ms = samplesToMs(samples);
     long overMs = (now() - gapStartedNanos) / 1_000_000;
-    String where = "replay buffer of " + config.replayBuffer().toMillis() + " ms full "
-        + (gapWhileDown ? "while disconnected" : "while the provider was behind");
-    log.warn("{} dropped {} ms of audio over {} ms ({}); {} ms lost in total",
-        logPrefix, ms, overMs, where, samplesToMs(lostSamples));
+    String where =
+        "replay buffer of "
+            + config.replayBuffer().toMillis()
+            + " ms full "
+            + (gapWhileDown ? "while disconnected" : "while the provider was behind");
+    log.warn(
+        "{} dropped {} ms of audio over {} ms ({}); {} ms lost in total",
+        logPrefix,
+        ms,
+        overMs,
+        where,
+        samplesToMs(lostSamples));
     emit(new TranscriptEvent.AudioDropped(ms, where));
-    defer(() -> options.listener().audioDropped(options.streamId(), samples, provider + ": " + where));
+    defer(
+        () ->
+            options.listener().audioDropped(options.streamId(), samples, provider + ": " + where));
   }
 
   private long samplesToMs(long interleaved) {
@@ -916,8 +1034,11 @@ public final class StreamingSttSession implements SttSession {
     }
     long latest = r.words().stream().mapToLong(Word::endMs).reduce(r.endMs(), Math::max);
     if (latest > c.clock.inputMs() + TimeMap.MAX_RESULT_AHEAD_MS) { // a provider's absurd times
-      log.warn("{} skipped a result timed up to {} ms: this connection has sent {} ms of audio",
-          logPrefix, latest, c.clock.inputMs());
+      log.warn(
+          "{} skipped a result timed up to {} ms: this connection has sent {} ms of audio",
+          logPrefix,
+          latest,
+          c.clock.inputMs());
       return;
     }
     // provider times are clamped to the audio this connection carried: a hostile or broken
@@ -927,11 +1048,20 @@ public final class StreamingSttSession implements SttSession {
     List<Word> words = new ArrayList<>(r.words().size());
     for (Word w : r.words()) {
       long ws = c.clock.toOutputMs(c.clamp(w.startMs()));
-      words.add(new Word(w.text(), ws, Math.max(ws, c.clock.toOutputMs(c.clamp(w.endMs()))),
-          w.confidence()));
+      words.add(
+          new Word(
+              w.text(), ws, Math.max(ws, c.clock.toOutputMs(c.clamp(w.endMs()))), w.confidence()));
     }
-    TranscriptEvent.Result mapped = new TranscriptEvent.Result(r.isFinal(), r.text(), start, end,
-        r.language(), r.confidence(), words, "c" + c.index + "-" + r.segmentId());
+    TranscriptEvent.Result mapped =
+        new TranscriptEvent.Result(
+            r.isFinal(),
+            r.text(),
+            start,
+            end,
+            r.language(),
+            r.confidence(),
+            words,
+            "c" + c.index + "-" + r.segmentId());
     if (!firstResultSeen) {
       firstResultSeen = true;
       Duration latency = Duration.ofNanos(Math.max(0, now() - createdNanos - end * 1_000_000L));
@@ -974,8 +1104,15 @@ public final class StreamingSttSession implements SttSession {
         completeFinish();
         return;
       }
-      e = new ProviderException(provider, "server closed the connection unexpectedly", 
-          ProviderException.NONE, code, reason.isEmpty() ? null : reason, true, null);
+      e =
+          new ProviderException(
+              provider,
+              "server closed the connection unexpectedly",
+              ProviderException.NONE,
+              code,
+              reason.isEmpty() ? null : reason,
+              true,
+              null);
     }
     connectionLost(c, e);
   }
@@ -983,23 +1120,31 @@ public final class StreamingSttSession implements SttSession {
   // ---------------------------------------------------------------- deferred callbacks
 
   private void emit(TranscriptEvent e) {
-    defer(() -> {
-      try {
-        listener.onEvent(e);
-      } catch (RuntimeException ex) {
-        log.debug("{} listener threw on {}: {}", logPrefix, e.getClass().getSimpleName(), ex.toString());
-      }
-    }, e instanceof TranscriptEvent.Result r && !r.isFinal());
+    defer(
+        () -> {
+          try {
+            listener.onEvent(e);
+          } catch (RuntimeException ex) {
+            log.debug(
+                "{} listener threw on {}: {}",
+                logPrefix,
+                e.getClass().getSimpleName(),
+                ex.toString());
+          }
+        },
+        e instanceof TranscriptEvent.Result r && !r.isFinal());
   }
 
   private void defer(Runnable r) {
-    defer(() -> {
-      try {
-        r.run();
-      } catch (RuntimeException ex) {
-        log.debug("{} metrics listener threw: {}", logPrefix, ex.toString());
-      }
-    }, false);
+    defer(
+        () -> {
+          try {
+            r.run();
+          } catch (RuntimeException ex) {
+            log.debug("{} metrics listener threw: {}", logPrefix, ex.toString());
+          }
+        },
+        false);
   }
 
   private void defer(Runnable r, boolean droppable) {
@@ -1045,8 +1190,10 @@ public final class StreamingSttSession implements SttSession {
     final int index;
     final ProtocolCodec codec;
     final WebSocketRequest request;
+
     /** This connection's audio (what the provider counts) to the session's sent audio. */
     final TimeMap clock;
+
     final long startedNanos;
     @Nullable WebSocketConnection ws;
     @Nullable WebSocketConnection pendingHandle;
@@ -1121,9 +1268,14 @@ public final class StreamingSttSession implements SttSession {
         }
         ws = connection;
         state = State.OPEN;
-        String requestId = responseHeaders.getOrDefault("dg-request-id",
-            responseHeaders.getOrDefault("x-trace-id", responseHeaders.get("request-id")));
-        log.debug("{} connection {} open{}", logPrefix, index,
+        String requestId =
+            responseHeaders.getOrDefault(
+                "dg-request-id",
+                responseHeaders.getOrDefault("x-trace-id", responseHeaders.get("request-id")));
+        log.debug(
+            "{} connection {} open{}",
+            logPrefix,
+            index,
             requestId != null ? " (request id " + Secrets.serverText(requestId) + ")" : "");
         if (codec.readyOnOpen()) {
           onReady(this);
@@ -1145,8 +1297,11 @@ public final class StreamingSttSession implements SttSession {
         try {
           codec.onText(text, this);
         } catch (Exception e) {
-          log.warn("{} skipped a malformed message ({} chars): {}",
-              logPrefix, text.length(), Secrets.serverText(e.toString()));
+          log.warn(
+              "{} skipped a malformed message ({} chars): {}",
+              logPrefix,
+              text.length(),
+              Secrets.serverText(e.toString()));
         }
       } finally {
         lock.unlock();
@@ -1165,8 +1320,11 @@ public final class StreamingSttSession implements SttSession {
         try {
           codec.onBinary(data, this);
         } catch (Exception e) {
-          log.warn("{} skipped a malformed binary message ({} bytes): {}",
-              logPrefix, data.length, Secrets.serverText(e.toString()));
+          log.warn(
+              "{} skipped a malformed binary message ({} bytes): {}",
+              logPrefix,
+              data.length,
+              Secrets.serverText(e.toString()));
         }
       } finally {
         lock.unlock();
@@ -1178,8 +1336,8 @@ public final class StreamingSttSession implements SttSession {
     public void onClosing(int code, String reason) {
       lock.lock();
       try {
-        log.debug("{} connection {} closing: {} {}", logPrefix, index, code,
-            Secrets.serverText(reason));
+        log.debug(
+            "{} connection {} closing: {} {}", logPrefix, index, code, Secrets.serverText(reason));
         onServerClose(this, code, reason);
       } finally {
         lock.unlock();
@@ -1203,9 +1361,15 @@ public final class StreamingSttSession implements SttSession {
         if (response != null) {
           e = codec.onHandshakeFailure(response);
         } else {
-          IOException io = error instanceof IOException x ? x : new IOException(error.toString(), error);
-          e = new ConnectionException(provider + ": connection failed: " + io.getClass().getSimpleName()
-              + (io.getMessage() != null ? " " + io.getMessage() : ""), io);
+          IOException io =
+              error instanceof IOException x ? x : new IOException(error.toString(), error);
+          e =
+              new ConnectionException(
+                  provider
+                      + ": connection failed: "
+                      + io.getClass().getSimpleName()
+                      + (io.getMessage() != null ? " " + io.getMessage() : ""),
+                  io);
         }
         connectionLost(this, e);
       } finally {
@@ -1251,23 +1415,28 @@ public final class StreamingSttSession implements SttSession {
     }
 
     private void scheduleQuietCheck(long delayNanos) {
-      config.scheduler().schedule(() -> {
-        lock.lock();
-        try {
-          if (conn != this || state != State.FINALIZING || failedOrClosed) {
-            return;
-          }
-          long left = lastServerMessageNanos + quietNanos - now();
-          if (left <= 0) {
-            completeFinish();
-          } else {
-            scheduleQuietCheck(left);
-          }
-        } finally {
-          lock.unlock();
-        }
-        drain();
-      }, Math.max(1, delayNanos), TimeUnit.NANOSECONDS);
+      config
+          .scheduler()
+          .schedule(
+              () -> {
+                lock.lock();
+                try {
+                  if (conn != this || state != State.FINALIZING || failedOrClosed) {
+                    return;
+                  }
+                  long left = lastServerMessageNanos + quietNanos - now();
+                  if (left <= 0) {
+                    completeFinish();
+                  } else {
+                    scheduleQuietCheck(left);
+                  }
+                } finally {
+                  lock.unlock();
+                }
+                drain();
+              },
+              Math.max(1, delayNanos),
+              TimeUnit.NANOSECONDS);
     }
 
     @Override

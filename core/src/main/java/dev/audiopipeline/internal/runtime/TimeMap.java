@@ -10,24 +10,24 @@ import java.util.Arrays;
  * judged by its policy. The three clocks (core README, "Time: three clocks, one model"):
  *
  * <ol>
- *   <li><b>Source time</b>: the microsecond stamp a source puts on each write ({@code AudioSink},
- *       0 = when the source started). Stamps of sample-exact sources (files, the microphone) advance
+ *   <li><b>Source time</b>: the microsecond stamp a source puts on each write ({@code AudioSink}, 0
+ *       = when the source started). Stamps of sample-exact sources (files, the microphone) advance
  *       by the audio's duration; a network source stamps by arrival, smoothed by {@code
  *       dev.audiopipeline.audio.ArrivalClock} within {@link #ARRIVAL_JITTER_MICROS}. The speaker's
  *       channel compares each stamp with the time its sample count predicts ({@link #isGap}) and
  *       marks an anchor where audio is missing (a gap, a muted track, a late joiner's first frame).
- *   <li><b>Speaker time</b> (the session's shared timeline, {@code Transcript.startMs}): the speaker
- *       channel's map takes the audio it sent to the recogniser (input: sample frames sent, from 0;
- *       the converter's filter delay is removed before sending, so sent time equals input time) to
- *       source time (output). Anchors: the first write and every gap.
+ *   <li><b>Speaker time</b> (the session's shared timeline, {@code Transcript.startMs}): the
+ *       speaker channel's map takes the audio it sent to the recogniser (input: sample frames sent,
+ *       from 0; the converter's filter delay is removed before sending, so sent time equals input
+ *       time) to source time (output). Anchors: the first write and every gap.
  *   <li><b>Connection time</b>: what a provider counts on one WebSocket connection, from 0. The
  *       streaming session's map per connection takes it (input) to the session's sample position
- *       (output; the speaker's sent audio): the connection starts where its replay began, keep-alive
- *       silence advances only the input ({@link #insert}), audio lost beyond the replay buffer only
- *       the output ({@link #jumpTo}). A {@code FallbackSttProvider} places each provider's session
- *       at the position its replay began the same way; the embedded recogniser ({@code
- *       SphinxSession}) maps what it decoded to what it was sent, jumping over audio its full
- *       buffer dropped.
+ *       (output; the speaker's sent audio): the connection starts where its replay began,
+ *       keep-alive silence advances only the input ({@link #insert}), audio lost beyond the replay
+ *       buffer only the output ({@link #jumpTo}). A {@code FallbackSttProvider} places each
+ *       provider's session at the position its replay began the same way; the embedded recogniser
+ *       ({@code SphinxSession}) maps what it decoded to what it was sent, jumping over audio its
+ *       full buffer dropped.
  * </ol>
  *
  * <p>Between anchors both clocks run at 1:1. An input time maps to {@code anchor.out + (t -
@@ -39,9 +39,9 @@ import java.util.Arrays;
  * <p>Positions are sample frames (per channel) at one rate on both sides; milliseconds are
  * converted at the edges ({@link #toOutputMs}). Bounded: at most {@link #MAX_ANCHORS} anchors; the
  * oldest merge away (only results older than that many discontinuities are affected; they are then
- * placed at the oldest anchor kept). Thread-safe: the writer (a drain thread, or a session under its
- * lock) and readers (provider threads) may be different threads; anchors are rare and the methods
- * are short.
+ * placed at the oldest anchor kept). Thread-safe: the writer (a drain thread, or a session under
+ * its lock) and readers (provider threads) may be different threads; anchors are rare and the
+ * methods are short.
  */
 public final class TimeMap {
   // ---------------------------------------------------------------- the one threshold policy
@@ -67,8 +67,8 @@ public final class TimeMap {
    * A source that knows only when its frames arrive (a WebRTC track) stamps them by sample count as
    * long as arrival stays within this of it, and by arrival beyond (a real gap, or a burst after a
    * stall). 200 ms: the audio thread of one process serves every track, and a loaded machine or a
-   * GC pause delays it by tens of milliseconds without any audio being lost; shorter real gaps in
-   * a network track are concealed by the receiver (WebRTC plays concealment frames), so they do not
+   * GC pause delays it by tens of milliseconds without any audio being lost; shorter real gaps in a
+   * network track are concealed by the receiver (WebRTC plays concealment frames), so they do not
    * appear as missing frames anyway.
    */
   public static final long ARRIVAL_JITTER_MICROS = 200_000;
@@ -129,8 +129,8 @@ public final class TimeMap {
   }
 
   /**
-   * {@code frames} were inserted on the input that are not on the output (keep-alive silence): input
-   * time inside them maps to the output position where they were inserted.
+   * {@code frames} were inserted on the input that are not on the output (keep-alive silence):
+   * input time inside them maps to the output position where they were inserted.
    */
   public synchronized void insert(long frames) {
     inPos += frames;
@@ -246,7 +246,14 @@ public final class TimeMap {
       a[2 * k] = in[slot(k)];
       a[2 * k + 1] = out[slot(k)];
     }
-    return "TimeMap{" + sampleRate + " Hz, at " + inPos + "->" + outPos + ", anchors (in,out) "
-        + Arrays.toString(a) + "}";
+    return "TimeMap{"
+        + sampleRate
+        + " Hz, at "
+        + inPos
+        + "->"
+        + outPos
+        + ", anchors (in,out) "
+        + Arrays.toString(a)
+        + "}";
   }
 }

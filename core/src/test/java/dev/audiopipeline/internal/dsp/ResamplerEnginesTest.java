@@ -26,8 +26,7 @@ class ResamplerEnginesTest {
     int g = Resampler.gcd(inRate, outRate);
     Resampler block = Resampler.create(inRate, channels, outRate);
     assertThat(block).isInstanceOf(BlockResampler.class);
-    PolyphaseResampler plain =
-        new PolyphaseResampler(outRate / g, inRate / g, inRate, outRate);
+    PolyphaseResampler plain = new PolyphaseResampler(outRate / g, inRate / g, inRate, outRate);
     assertThat(block.delayFrames()).isEqualTo(plain.delayFrames());
 
     Random rnd = new Random(inRate * 31L + outRate);
@@ -51,13 +50,7 @@ class ResamplerEnginesTest {
   }
 
   @ParameterizedTest(name = "{0} Hz -> {1} Hz")
-  @CsvSource({
-    "44100, 16000",
-    "22050, 16000",
-    "11025, 16000",
-    "44100, 24000",
-    "48000, 44100"
-  })
+  @CsvSource({"44100, 16000", "22050, 16000", "11025, 16000", "44100, 24000", "48000, 44100"})
   void interpolatedTableMatchesTheExactOne(int inRate, int outRate) {
     // the interpolated engine serves ratios whose exact table is too large; where both can be
     // built they implement the same filter and timing, so they agree to within a few s16 steps
@@ -92,8 +85,8 @@ class ResamplerEnginesTest {
     for (int i = 0; i < na; i++) {
       worst = Math.max(worst, Math.abs(a[i] - b[i]));
     }
-    System.out.printf("%d -> %d Hz: interpolated vs exact, largest difference %d%n", inRate,
-        outRate, worst);
+    System.out.printf(
+        "%d -> %d Hz: interpolated vs exact, largest difference %d%n", inRate, outRate, worst);
     assertThat(worst).as("largest difference in s16 steps").isLessThanOrEqualTo(3);
   }
 

@@ -133,25 +133,27 @@ class AudioPathAllocationTest {
     short[] out = new short[converter.maxOutputLength(chunk)];
     ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1);
     Discarding transport = new Discarding();
-    StreamingSttSession session = StreamingSttSession.open(
-        StreamingConfig.builder("alloc", OUT)
-            .transport(transport)
-            .codecFactory(BinaryCodec::new)
-            .scheduler(scheduler)
-            .responseTimeout(Duration.ofMinutes(10))
-            .replayBuffer(Duration.ofSeconds(2)) // wraps around often
-            // no housekeeping meanwhile: a send that finds the lock held by the tick allocates
-            // the lock's queue node (JDK), which is not the path's own garbage
-            .tick(Duration.ofMinutes(10))
-            .build(),
-        SttSessionOptions.of("alloc"),
-        e -> {});
-    SampleRingBuffer.Reader reader = (a, off, len) -> {
-      int m = converter.convert(a, off, len, out, 0);
-      if (m > 0) {
-        session.send(out, 0, m);
-      }
-    };
+    StreamingSttSession session =
+        StreamingSttSession.open(
+            StreamingConfig.builder("alloc", OUT)
+                .transport(transport)
+                .codecFactory(BinaryCodec::new)
+                .scheduler(scheduler)
+                .responseTimeout(Duration.ofMinutes(10))
+                .replayBuffer(Duration.ofSeconds(2)) // wraps around often
+                // no housekeeping meanwhile: a send that finds the lock held by the tick allocates
+                // the lock's queue node (JDK), which is not the path's own garbage
+                .tick(Duration.ofMinutes(10))
+                .build(),
+            SttSessionOptions.of("alloc"),
+            e -> {});
+    SampleRingBuffer.Reader reader =
+        (a, off, len) -> {
+          int m = converter.convert(a, off, len, out, 0);
+          if (m > 0) {
+            session.send(out, 0, m);
+          }
+        };
     try {
       for (int i = 0; i < 30_000; i++) { // warm up (JIT)
         ring.offerBytes(frame, 0, frame.length);

@@ -1,9 +1,9 @@
 package dev.audiopipeline.internal.runtime;
 
-import dev.audiopipeline.spi.ReconnectPolicy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.audiopipeline.spi.ReconnectPolicy;
 import java.time.Duration;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -25,8 +25,12 @@ class BackoffTest {
 
   @Test
   void delaysDoubleUpToTheCapWithJitterBounds() {
-    ReconnectPolicy p = ReconnectPolicy.builder().initialDelay(Duration.ofMillis(250))
-        .maxDelay(Duration.ofSeconds(2)).jitter(0.2).build();
+    ReconnectPolicy p =
+        ReconnectPolicy.builder()
+            .initialDelay(Duration.ofMillis(250))
+            .maxDelay(Duration.ofSeconds(2))
+            .jitter(0.2)
+            .build();
     assertThat(p.delay(1, fixed(0.5))).isEqualTo(Duration.ofMillis(250));
     assertThat(p.delay(2, fixed(0.5))).isEqualTo(Duration.ofMillis(500));
     assertThat(p.delay(3, fixed(0.5))).isEqualTo(Duration.ofMillis(1000));
@@ -38,8 +42,13 @@ class BackoffTest {
 
   @Test
   void givesUpAfterMaxAttemptsAndResetsAfterAStableConnection() {
-    ReconnectPolicy p = ReconnectPolicy.builder().maxAttempts(3).jitter(0)
-        .stablePeriod(Duration.ofSeconds(30)).quickFailureLimit(0).build();
+    ReconnectPolicy p =
+        ReconnectPolicy.builder()
+            .maxAttempts(3)
+            .jitter(0)
+            .stablePeriod(Duration.ofSeconds(30))
+            .quickFailureLimit(0)
+            .build();
     Backoff b = new Backoff(p, new Random(1));
     long t = 100 * S;
     assertThat(b.onDrop(t, null).attempt()).isEqualTo(1);
@@ -93,8 +102,13 @@ class BackoffTest {
 
   @Test
   void anImmediateFirstAttemptShiftsTheExponentialSequenceByOne() {
-    ReconnectPolicy p = ReconnectPolicy.builder().immediateFirstAttempt(true)
-        .initialDelay(Duration.ofMillis(300)).maxDelay(Duration.ofSeconds(7)).jitter(0.3).build();
+    ReconnectPolicy p =
+        ReconnectPolicy.builder()
+            .immediateFirstAttempt(true)
+            .initialDelay(Duration.ofMillis(300))
+            .maxDelay(Duration.ofSeconds(7))
+            .jitter(0.3)
+            .build();
     assertThat(p.immediateFirstAttempt()).isTrue();
     assertThat(p.delay(1, fixed(1.0))).isEqualTo(Duration.ZERO);
     assertThat(p.delay(2, fixed(0.5))).isEqualTo(Duration.ofMillis(300));
@@ -112,8 +126,14 @@ class BackoffTest {
 
   @Test
   void aZeroStablePeriodResetsTheCountAfterEveryConnectionThatOpened() {
-    ReconnectPolicy p = ReconnectPolicy.builder().immediateFirstAttempt(true).maxAttempts(2)
-        .stablePeriod(Duration.ZERO).quickFailureLimit(0).jitter(0).build();
+    ReconnectPolicy p =
+        ReconnectPolicy.builder()
+            .immediateFirstAttempt(true)
+            .maxAttempts(2)
+            .stablePeriod(Duration.ZERO)
+            .quickFailureLimit(0)
+            .jitter(0)
+            .build();
     Backoff b = new Backoff(p, new Random(1));
     long t = 100 * S;
     Backoff.Decision first = b.onDrop(t, t - S); // an open connection dropped

@@ -155,8 +155,10 @@ class BoundedPublisherTest {
     assertThat(p.awaitDelivered(200, TimeUnit.MILLISECONDS)).isFalse(); // idle still holds f1
     assertThat(p.abandon("closing")).isEqualTo(1);
     assertThat(idle.take(1)).containsExactly("ERROR");
-    assertThat(idle.error).isInstanceOf(OverflowException.class)
-        .hasMessageContaining("closing").hasMessageContaining("1 transcripts queued");
+    assertThat(idle.error)
+        .isInstanceOf(OverflowException.class)
+        .hasMessageContaining("closing")
+        .hasMessageContaining("1 transcripts queued");
     assertThat(p.awaitDelivered(5, TimeUnit.SECONDS)).isTrue();
     assertThat(p.abandon("again")).isZero();
     assertThat(idle.signals.poll(200, TimeUnit.MILLISECONDS)).isNull(); // exactly one terminal

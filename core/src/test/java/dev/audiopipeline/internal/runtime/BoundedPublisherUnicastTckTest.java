@@ -12,8 +12,8 @@ import org.testng.annotations.AfterClass;
 /**
  * The Reactive Streams TCK against {@link BoundedPublisher#unicast}, driven the way a producer that
  * can pause drives it (the ElevenLabs HTTP body reader): it starts on the first request and waits
- * for demand before each element, so the buffer never holds more than was asked for and the
- * element count is unbounded. Runs under JUnit 5 through the TestNG engine.
+ * for demand before each element, so the buffer never holds more than was asked for and the element
+ * count is unbounded. Runs under JUnit 5 through the TestNG engine.
  */
 public class BoundedPublisherUnicastTckTest extends FlowPublisherVerification<Long> {
   private final ExecutorService delivery =
@@ -37,7 +37,10 @@ public class BoundedPublisherUnicastTckTest extends FlowPublisherVerification<Lo
       AtomicReference<BoundedPublisher<Long>> ref = new AtomicReference<>();
       BoundedPublisher<Long> p =
           BoundedPublisher.unicast(
-              delivery, 2, "tck", () -> producers.execute(() -> produce(ref.get(), elements)),
+              delivery,
+              2,
+              "tck",
+              () -> producers.execute(() -> produce(ref.get(), elements)),
               () -> {});
       ref.set(p);
       p.subscribe(subscriber);

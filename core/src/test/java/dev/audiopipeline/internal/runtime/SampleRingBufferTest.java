@@ -63,8 +63,8 @@ class SampleRingBufferTest {
   }
 
   /**
-   * Pushes 10^7 samples from one thread to another through a small buffer: every sample arrives,
-   * in order, and the checksums of both sides match.
+   * Pushes 10^7 samples from one thread to another through a small buffer: every sample arrives, in
+   * order, and the checksums of both sides match.
    */
   @Test
   void transfersTenMillionSamplesInOrderBetweenTwoThreads() throws Exception {

@@ -14,8 +14,8 @@ import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Drives a session until it ends by itself (files end, a room closes), {@code stopAfter} passes
- * or a signal arrives, handing every transcript to a consumer.
+ * Drives a session until it ends by itself (files end, a room closes), {@code stopAfter} passes or
+ * a signal arrives, handing every transcript to a consumer.
  */
 public final class SessionRunner {
   private SessionRunner() {}
@@ -27,8 +27,13 @@ public final class SessionRunner {
    * Never waits for a session close that a signal has cut short: the shutdown hook is waiting for
    * the report. Background closers are named {@code threadPrefix + "-stop"} and {@code "-leave"}.
    */
-  public static int run(TranscriptionSession session, Consumer<Transcript> transcripts,
-      StopOnSignal signals, @Nullable Duration stopAfter, PrintStream err, boolean verbose,
+  public static int run(
+      TranscriptionSession session,
+      Consumer<Transcript> transcripts,
+      StopOnSignal signals,
+      @Nullable Duration stopAfter,
+      PrintStream err,
+      boolean verbose,
       String threadPrefix) {
     String stopName = threadPrefix + "-stop";
     CompletableFuture<@Nullable Void> ended = new CompletableFuture<>();
@@ -54,19 +59,22 @@ public final class SessionRunner {
             ended.complete(null);
           }
         });
-    boolean stoppedBySignal = !signals.onSignal(() -> {
-      // on the shutdown hook's thread: stop capture, give the finals for audio already accepted
-      // a bounded time, then let the main flow report whatever has arrived
-      closeInBackground(session, stopName);
-      try {
-        ended.get(StopOnSignal.STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS);
-      } catch (TimeoutException | ExecutionException e) {
-        // reported by the main flow
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      ended.complete(null);
-    });
+    boolean stoppedBySignal =
+        !signals.onSignal(
+            () -> {
+              // on the shutdown hook's thread: stop capture, give the finals for audio already
+              // accepted
+              // a bounded time, then let the main flow report whatever has arrived
+              closeInBackground(session, stopName);
+              try {
+                ended.get(StopOnSignal.STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+              } catch (TimeoutException | ExecutionException e) {
+                // reported by the main flow
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              ended.complete(null);
+            });
     if (stoppedBySignal) {
       closeInBackground(session, stopName);
       return ExitStatus.INTERRUPTED;
@@ -83,8 +91,11 @@ public final class SessionRunner {
       ended.get(); // files end, rooms close, --duration and Ctrl-C stop: no other limit
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
-      err.println("error: transcription failed: " + (cause instanceof AudioPipelineException
-          ? cause.getMessage() : String.valueOf(cause)));
+      err.println(
+          "error: transcription failed: "
+              + (cause instanceof AudioPipelineException
+                  ? cause.getMessage()
+                  : String.valueOf(cause)));
       if (verbose && cause != null) {
         cause.printStackTrace(err);
       }

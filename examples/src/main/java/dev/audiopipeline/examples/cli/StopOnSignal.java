@@ -10,12 +10,13 @@ import org.jspecify.annotations.Nullable;
  * A JVM shutdown hook for Ctrl-C (SIGINT) and SIGTERM that lets the report finish. The hook stops
  * the running session through what {@link #onSignal} registered (with a bounded finish, {@link
  * #STOP_GRACE}), then blocks until the main flow says {@link #written()}, at most {@link
- * #WRITE_GRACE}; only then does it return and let the JVM halt (exit status 130 for SIGINT, 143
- * for SIGTERM). {@link #close()} removes the hook.
+ * #WRITE_GRACE}; only then does it return and let the JVM halt (exit status 130 for SIGINT, 143 for
+ * SIGTERM). {@link #close()} removes the hook.
  */
 public final class StopOnSignal implements AutoCloseable {
   /** After a signal: how long the session may take to deliver the finals of audio it accepted. */
   public static final Duration STOP_GRACE = Duration.ofSeconds(4);
+
   /** After a signal: how long the hook waits for the summary and files. */
   public static final Duration WRITE_GRACE = Duration.ofSeconds(5);
 
@@ -95,13 +96,17 @@ public final class StopOnSignal implements AutoCloseable {
       return; // already reported: nothing left to save
     }
     err.println();
-    err.println("Stopping: finishing the transcript (at most "
-        + (STOP_GRACE.plus(WRITE_GRACE).toSeconds()) + " s)...");
+    err.println(
+        "Stopping: finishing the transcript (at most "
+            + (STOP_GRACE.plus(WRITE_GRACE).toSeconds())
+            + " s)...");
     s.run();
     try {
       if (!written.await(WRITE_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
-        err.println("error: the transcript was not written within " + WRITE_GRACE.toSeconds()
-            + " s; transcript.jsonl holds the finals that arrived, in arrival order");
+        err.println(
+            "error: the transcript was not written within "
+                + WRITE_GRACE.toSeconds()
+                + " s; transcript.jsonl holds the finals that arrived, in arrival order");
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -32,8 +32,13 @@ public final class TranscriptFiles {
       Path probe = Files.createTempFile(dir, ".transcript-", ".probe");
       Files.delete(probe);
     } catch (IOException | SecurityException e) {
-      throw new IllegalArgumentException("--out " + dir + " cannot be written: " + e
-          + ": give a directory you can write to (created if absent)", e);
+      throw new IllegalArgumentException(
+          "--out "
+              + dir
+              + " cannot be written: "
+              + e
+              + ": give a directory you can write to (created if absent)",
+          e);
     }
   }
 
@@ -54,11 +59,12 @@ public final class TranscriptFiles {
         temps.add(temp);
         targets.add(target);
         try (Writer w = Files.newBufferedWriter(temp, StandardCharsets.UTF_8);
-            TranscriptWriter tw = switch (ext) {
-              case "jsonl" -> TranscriptWriter.jsonl(w);
-              case "srt" -> TranscriptWriter.srt(w);
-              default -> TranscriptWriter.webVtt(w);
-            }) {
+            TranscriptWriter tw =
+                switch (ext) {
+                  case "jsonl" -> TranscriptWriter.jsonl(w);
+                  case "srt" -> TranscriptWriter.srt(w);
+                  default -> TranscriptWriter.webVtt(w);
+                }) {
           for (Transcript t : finals) {
             tw.write(t);
           }
@@ -66,7 +72,10 @@ public final class TranscriptFiles {
       }
       for (int i = 0; i < temps.size(); i++) {
         try {
-          Files.move(temps.get(i), targets.get(i), StandardCopyOption.REPLACE_EXISTING,
+          Files.move(
+              temps.get(i),
+              targets.get(i),
+              StandardCopyOption.REPLACE_EXISTING,
               StandardCopyOption.ATOMIC_MOVE);
         } catch (AtomicMoveNotSupportedException e) {
           Files.move(temps.get(i), targets.get(i), StandardCopyOption.REPLACE_EXISTING);

@@ -15,10 +15,10 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Receives every transcript: prints it ({@link TranscriptSummary#print(PrintStream, Transcript)}),
- * keeps the finals and, with an output directory, appends each final to {@code transcript.jsonl}
- * as it arrives (flushed per line), so even a hard kill leaves the finals so far. At the end
- * {@link #writeFiles} replaces that file with the finals in timeline order and adds the SubRip
- * and WebVTT files. Thread-safe.
+ * keeps the finals and, with an output directory, appends each final to {@code transcript.jsonl} as
+ * it arrives (flushed per line), so even a hard kill leaves the finals so far. At the end {@link
+ * #writeFiles} replaces that file with the finals in timeline order and adds the SubRip and WebVTT
+ * files. Thread-safe.
  */
 public final class TranscriptRecorder {
   private final @Nullable Path dir;

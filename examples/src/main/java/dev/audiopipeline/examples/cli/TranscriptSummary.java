@@ -22,13 +22,12 @@ public final class TranscriptSummary {
 
   /**
    * Prints {@code t}: a final as {@code "mm:ss.s-mm:ss.s speaker: text"} (blank finals are not
-   * printed), a partial as {@code "    ... mm:ss.s speaker: text"}.
+   * printed), a partial as {@code " ... mm:ss.s speaker: text"}.
    */
   public static void print(PrintStream out, Transcript t) {
     if (t.isFinal()) {
       if (!t.text().isBlank()) {
-        out.printf("%s-%s %-9s: %s%n", clock(t.startMs()), clock(t.endMs()), t.speaker(),
-            t.text());
+        out.printf("%s-%s %-9s: %s%n", clock(t.startMs()), clock(t.endMs()), t.speaker(), t.text());
       }
     } else {
       out.printf("    ... %s %-9s: %s%n", clock(t.startMs()), t.speaker(), t.text());
@@ -65,16 +64,27 @@ public final class TranscriptSummary {
     out.println();
     out.println("Summary");
     for (Map.Entry<String, Long> e : talk.entrySet()) {
-      long words = o.finals().stream()
-          .filter(t -> t.speaker().equals(e.getKey()))
-          .mapToLong(t -> t.text().split("\\s+").length)
-          .sum();
-      out.printf(Locale.ROOT, "  %-9s  talk time %5.1f s  turns %2d  words %3d%n", e.getKey(),
-          e.getValue() / 1000.0, turns.getOrDefault(e.getKey(), 0), words);
+      long words =
+          o.finals().stream()
+              .filter(t -> t.speaker().equals(e.getKey()))
+              .mapToLong(t -> t.text().split("\\s+").length)
+              .sum();
+      out.printf(
+          Locale.ROOT,
+          "  %-9s  talk time %5.1f s  turns %2d  words %3d%n",
+          e.getKey(),
+          e.getValue() / 1000.0,
+          turns.getOrDefault(e.getKey(), 0),
+          words);
     }
     long lastMs = o.finals().isEmpty() ? 0 : o.finals().get(o.finals().size() - 1).endMs();
-    out.printf(Locale.ROOT,
+    out.printf(
+        Locale.ROOT,
         "  %d turns, %d finals, %d partials; last words at %s, transcribed in %.1f s%n",
-        total, o.finals().size(), o.partials(), clock(lastMs), o.wallSeconds());
+        total,
+        o.finals().size(),
+        o.partials(),
+        clock(lastMs),
+        o.wallSeconds());
   }
 }

@@ -17,14 +17,15 @@ import org.junit.jupiter.api.io.TempDir;
 /** The reusable CLI pieces on their own; TranscribeInterview's tests cover them in use. */
 class CliPiecesTest {
   static Transcript fin(String speaker, long startMs, long endMs, String text) {
-    return new Transcript(speaker, speaker, text, startMs, endMs, true, null, null, List.of(),
-        "s" + startMs, "test");
+    return new Transcript(
+        speaker, speaker, text, startMs, endMs, true, null, null, List.of(), "s" + startMs, "test");
   }
 
   @Test
   void aSignalBeforeTheSessionStartsIsReportedAndRefusesTheStop() {
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    try (StopOnSignal s = StopOnSignal.detached(new PrintStream(err, true, StandardCharsets.UTF_8))) {
+    try (StopOnSignal s =
+        StopOnSignal.detached(new PrintStream(err, true, StandardCharsets.UTF_8))) {
       s.signal();
       assertThat(s.signalled()).isTrue();
       assertThat(s.onSignal(() -> {})).isFalse();
@@ -37,18 +38,23 @@ class CliPiecesTest {
   void aSignalStopsTheSessionAndWaitsForTheReport() {
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     AtomicInteger stops = new AtomicInteger();
-    try (StopOnSignal s = StopOnSignal.detached(new PrintStream(err, true, StandardCharsets.UTF_8))) {
-      assertThat(s.onSignal(() -> {
-        stops.incrementAndGet();
-        s.written(); // the report is done: the hook returns at once
-      })).isTrue();
+    try (StopOnSignal s =
+        StopOnSignal.detached(new PrintStream(err, true, StandardCharsets.UTF_8))) {
+      assertThat(
+              s.onSignal(
+                  () -> {
+                    stops.incrementAndGet();
+                    s.written(); // the report is done: the hook returns at once
+                  }))
+          .isTrue();
       s.signal();
       assertThat(stops).hasValue(1);
       assertThat(s.signalled()).isTrue();
       s.signal(); // already reported: nothing runs twice
       assertThat(stops).hasValue(1);
     }
-    assertThat(err.toString(StandardCharsets.UTF_8)).contains("Stopping: finishing the transcript")
+    assertThat(err.toString(StandardCharsets.UTF_8))
+        .contains("Stopping: finishing the transcript")
         .doesNotContain("not written");
   }
 
@@ -61,16 +67,19 @@ class CliPiecesTest {
     Path out = dir.resolve("new/out");
     TranscriptFiles.prepareOutputDir(out);
     assertThat(out).isEmptyDirectory();
-    List<Path> written = TranscriptFiles.write(out,
-        List.of(fin("alice", 0, 1200, "hello there"), fin("bob", 1500, 2500, "hi")));
-    assertThat(written).extracting(p -> p.getFileName().toString())
+    List<Path> written =
+        TranscriptFiles.write(
+            out, List.of(fin("alice", 0, 1200, "hello there"), fin("bob", 1500, 2500, "hi")));
+    assertThat(written)
+        .extracting(p -> p.getFileName().toString())
         .containsExactly("transcript.jsonl", "transcript.srt", "transcript.vtt");
     try (var files = Files.list(out)) {
-      assertThat(files.map(p -> p.getFileName().toString())).doesNotContain(
-          ".transcript.jsonl.part", ".transcript.srt.part", ".transcript.vtt.part");
+      assertThat(files.map(p -> p.getFileName().toString()))
+          .doesNotContain(".transcript.jsonl.part", ".transcript.srt.part", ".transcript.vtt.part");
     }
     assertThat(Files.readAllLines(out.resolve("transcript.jsonl"))).hasSize(2);
-    assertThat(Files.readString(out.resolve("transcript.vtt"))).startsWith("WEBVTT")
+    assertThat(Files.readString(out.resolve("transcript.vtt")))
+        .startsWith("WEBVTT")
         .contains("hello there");
   }
 
@@ -80,8 +89,8 @@ class CliPiecesTest {
     PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
     TranscriptRecorder r = new TranscriptRecorder(dir, out);
     r.accept(fin("bob", 1500, 2500, "second"));
-    r.accept(new Transcript("alice", "alice", "fir", 0, 400, false, null, null, List.of(), "p",
-        "test"));
+    r.accept(
+        new Transcript("alice", "alice", "fir", 0, 400, false, null, null, List.of(), "p", "test"));
     r.accept(fin("alice", 0, 1200, "first"));
     r.accept(fin("alice", 3000, 3100, " "));
     assertThat(r.jsonlWritten()).isTrue();

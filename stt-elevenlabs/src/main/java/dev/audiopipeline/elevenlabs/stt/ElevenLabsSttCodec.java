@@ -25,9 +25,8 @@ import org.slf4j.LoggerFactory;
  * ElevenLabs Scribe v2 realtime: JSON text frames both ways, audio base64 in {@code
  * input_audio_chunk}, a commit is an empty chunk with {@code commit:true} (sent only with at least
  * 0.3 s of uncommitted audio, else the server throttles and closes). Emits exactly one final per
- * commit: with timestamps or language detection the timed twin is the final and the plain
- * {@code committed_transcript} is dropped, in whichever order they arrive. One instance per
- * connection.
+ * commit: with timestamps or language detection the timed twin is the final and the plain {@code
+ * committed_transcript} is dropped, in whichever order they arrive. One instance per connection.
  */
 final class ElevenLabsSttCodec implements ProtocolCodec {
   private static final Logger log = LoggerFactory.getLogger(ElevenLabsSttCodec.class);
@@ -46,8 +45,8 @@ final class ElevenLabsSttCodec implements ProtocolCodec {
   /**
    * VAD mode, after the answer to the end commit: a server VAD commit may have been answered just
    * before ours, so the end is the first {@code END_QUIET} without a message after an answer
-   * (commit answers take 200–400 ms). Never instead of an answer: without one, the session's
-   * finish timeout fails it.
+   * (commit answers take 200–400 ms). Never instead of an answer: without one, the session's finish
+   * timeout fails it.
    */
   static final Duration END_QUIET = Duration.ofSeconds(1);
 
@@ -60,19 +59,28 @@ final class ElevenLabsSttCodec implements ProtocolCodec {
   private int segment;
   private int plainCount;
   private int timedCount;
+
   /**
    * Plain committed transcripts waiting for their timed twin, oldest first. Twins of consecutive
    * commits may interleave (plain 2, plain 3, timed 2, timed 3: a VAD commit followed closely by
    * ours), so each timed message pairs with the oldest waiting plain.
    */
   private final ArrayDeque<String> pendingPlains = new ArrayDeque<>();
+
   /** More waiting plains than this: the oldest one's twin is not coming. */
   private static final int MAX_PENDING_PLAINS = 2;
+
   private boolean endRequested;
   private boolean awaitingEndAnswer; // VAD mode: our end commit is not answered yet
 
-  ElevenLabsSttCodec(WebSocketRequest request, ObjectMapper mapper, int sampleRate,
-      boolean expectTimed, boolean vad, Duration keepAliveAfter, @Nullable String language) {
+  ElevenLabsSttCodec(
+      WebSocketRequest request,
+      ObjectMapper mapper,
+      int sampleRate,
+      boolean expectTimed,
+      boolean vad,
+      Duration keepAliveAfter,
+      @Nullable String language) {
     this.request = request;
     this.vad = vad;
     this.mapper = mapper;
@@ -82,8 +90,11 @@ final class ElevenLabsSttCodec implements ProtocolCodec {
     this.language = language;
     this.chunkPrefix = "{\"message_type\":\"input_audio_chunk\",\"audio_base_64\":\"";
     this.chunkSuffix = "\",\"commit\":false,\"sample_rate\":" + sampleRate + "}";
-    this.commitMessage = "{\"message_type\":\"input_audio_chunk\",\"audio_base_64\":\"\","
-        + "\"commit\":true,\"sample_rate\":" + sampleRate + "}";
+    this.commitMessage =
+        "{\"message_type\":\"input_audio_chunk\",\"audio_base_64\":\"\","
+            + "\"commit\":true,\"sample_rate\":"
+            + sampleRate
+            + "}";
   }
 
   @Override
@@ -112,6 +123,7 @@ final class ElevenLabsSttCodec implements ProtocolCodec {
 
   /** The audio message as ASCII bytes, reused: prefix, base64 of the chunk, suffix. */
   private byte[] message = new byte[0];
+
   private byte @Nullable [] suffixBytes;
 
   /**
@@ -249,8 +261,8 @@ final class ElevenLabsSttCodec implements ProtocolCodec {
     String type = m.path("message_type").asText("");
     switch (type) {
       case "session_started" -> {
-        log.debug("elevenlabs: session {} started",
-            Secrets.serverText(m.path("session_id").asText("?")));
+        log.debug(
+            "elevenlabs: session {} started", Secrets.serverText(m.path("session_id").asText("?")));
         events.ready();
         checkDrained(events);
       }
@@ -258,8 +270,9 @@ final class ElevenLabsSttCodec implements ProtocolCodec {
         String t = requireText(m);
         if (!t.isBlank()) {
           long end = Math.max(segmentStartMs, events.audioSentMs());
-          events.result(new TranscriptEvent.Result(false, t, segmentStartMs, end, language, null,
-              List.of(), "s" + segment));
+          events.result(
+              new TranscriptEvent.Result(
+                  false, t, segmentStartMs, end, language, null, List.of(), "s" + segment));
         }
       }
       case "committed_transcript" -> {
@@ -324,7 +337,9 @@ final class ElevenLabsSttCodec implements ProtocolCodec {
         }
       }
       default -> {
-        if (m.has("error") || type.endsWith("_error") || type.equals("error")
+        if (m.has("error")
+            || type.endsWith("_error")
+            || type.equals("error")
             || ERROR_TYPES.contains(type)) {
           events.error(classify(type, errorText(m), ProviderException.NONE));
         } else {
@@ -334,11 +349,22 @@ final class ElevenLabsSttCodec implements ProtocolCodec {
     }
   }
 
-  private static final java.util.Set<String> ERROR_TYPES = java.util.Set.of("auth_error",
-      "quota_exceeded", "quota_exceeded_error", "unaccepted_terms", "unaccepted_terms_error",
-      "rate_limited", "queue_overflow", "resource_exhausted", "session_time_limit_exceeded",
-      "input_error", "chunk_size_exceeded", "insufficient_audio_activity", "transcriber_error",
-      "error");
+  private static final java.util.Set<String> ERROR_TYPES =
+      java.util.Set.of(
+          "auth_error",
+          "quota_exceeded",
+          "quota_exceeded_error",
+          "unaccepted_terms",
+          "unaccepted_terms_error",
+          "rate_limited",
+          "queue_overflow",
+          "resource_exhausted",
+          "session_time_limit_exceeded",
+          "input_error",
+          "chunk_size_exceeded",
+          "insufficient_audio_activity",
+          "transcriber_error",
+          "error");
 
   private static String requireText(JsonNode m) {
     JsonNode t = m.get("text");
@@ -359,18 +385,27 @@ final class ElevenLabsSttCodec implements ProtocolCodec {
     }
   }
 
-  private void emitFinal(String text, List<Word> words, @Nullable String lang,
-      @Nullable Double conf, Events events) {
+  private void emitFinal(
+      String text, List<Word> words, @Nullable String lang, @Nullable Double conf, Events events) {
     Long commitPos = pendingCommits.poll();
     long sentMs = events.audioSentMs();
     long start = words.isEmpty() ? segmentStartMs : words.get(0).startMs();
-    long end = words.isEmpty()
-        ? (commitPos != null ? commitPos * 1000 / sampleRate : sentMs)
-        : words.get(words.size() - 1).endMs();
+    long end =
+        words.isEmpty()
+            ? (commitPos != null ? commitPos * 1000 / sampleRate : sentMs)
+            : words.get(words.size() - 1).endMs();
     end = Math.max(start, end);
     if (!text.isBlank()) {
-      events.result(new TranscriptEvent.Result(true, text.strip(), start, end,
-          lang != null ? lang : language, conf, words, "s" + segment));
+      events.result(
+          new TranscriptEvent.Result(
+              true,
+              text.strip(),
+              start,
+              end,
+              lang != null ? lang : language,
+              conf,
+              words,
+              "s" + segment));
     }
     if (commitPos != null) {
       events.finalizedUpTo(commitPos * 1000 / sampleRate);
@@ -390,15 +425,18 @@ final class ElevenLabsSttCodec implements ProtocolCodec {
   private ProviderException classify(String type, String message, int closeCode) {
     String msg = "server error: " + message;
     return switch (type) {
-      case "auth_error" -> new AuthenticationException(provider(), msg, ProviderException.NONE,
-          closeCode, type, null);
-      case "quota_exceeded", "quota_exceeded_error" -> new QuotaExceededException(provider(), msg,
-          ProviderException.NONE, closeCode, type, null);
+      case "auth_error" ->
+          new AuthenticationException(
+              provider(), msg, ProviderException.NONE, closeCode, type, null);
+      case "quota_exceeded", "quota_exceeded_error" ->
+          new QuotaExceededException(
+              provider(), msg, ProviderException.NONE, closeCode, type, null);
       case "unaccepted_terms", "unaccepted_terms_error", "input_error", "chunk_size_exceeded" ->
-          new ProviderException(provider(), msg, ProviderException.NONE, closeCode, type, false,
-              null);
-      default -> new ProviderException(provider(), msg, ProviderException.NONE, closeCode, type,
-          true, null);
+          new ProviderException(
+              provider(), msg, ProviderException.NONE, closeCode, type, false, null);
+      default ->
+          new ProviderException(
+              provider(), msg, ProviderException.NONE, closeCode, type, true, null);
     };
   }
 
@@ -410,12 +448,14 @@ final class ElevenLabsSttCodec implements ProtocolCodec {
     if (ERROR_TYPES.contains(reason)) {
       return classify(reason, "connection closed with reason " + reason, code); // a known type
     }
-    String text = "server closed the connection"
-        + (!reason.isEmpty() ? ": " + Secrets.serverText(reason)
-        : code == 1000 ? " (idle or session end)" : "");
+    String text =
+        "server closed the connection"
+            + (!reason.isEmpty()
+                ? ": " + Secrets.serverText(reason)
+                : code == 1000 ? " (idle or session end)" : "");
     if (reason.equals("invalid_api_key")) {
-      return new AuthenticationException(provider(), text, ProviderException.NONE, code, reason,
-          null);
+      return new AuthenticationException(
+          provider(), text, ProviderException.NONE, code, reason, null);
     }
     // 1008 about the key, 4001, 4003: a bad key is not retried (nor 4002, payment)
     ProviderException account = ProtocolCodec.classifyAccountClose(provider(), code, reason, text);
@@ -424,11 +464,11 @@ final class ElevenLabsSttCodec implements ProtocolCodec {
     }
     // any other policy violation (1008) or application-defined 4xxx refusal (but "too many
     // requests" 4029 and "timeout" 4008): retrying would repeat it
-    boolean retryable = code != 1008
-        && (code < 4000 || code > 4999 || code == 4029 || code == 4008);
+    boolean retryable =
+        code != 1008 && (code < 4000 || code > 4999 || code == 4029 || code == 4008);
     String type = reason.matches("[A-Za-z0-9_.-]{1,64}") ? reason : null;
-    return new ProviderException(provider(), text, ProviderException.NONE, code, type, retryable,
-        null);
+    return new ProviderException(
+        provider(), text, ProviderException.NONE, code, type, retryable, null);
   }
 
   @Override
@@ -449,8 +489,8 @@ final class ElevenLabsSttCodec implements ProtocolCodec {
     }
     String text = "upgrade refused" + (msg != null ? ": " + Secrets.serverText(msg) : "");
     if ("quota_exceeded".equals(errType)) {
-      return new QuotaExceededException(provider(), text, failure.status(), ProviderException.NONE,
-          errType, null);
+      return new QuotaExceededException(
+          provider(), text, failure.status(), ProviderException.NONE, errType, null);
     }
     return ProtocolCodec.classifyHttp(provider(), failure.status(), text, errType);
   }

@@ -55,8 +55,9 @@ public final class ElevenLabsSttProvider implements SttProvider {
   private ElevenLabsSttProvider(Config c) {
     this.c = c;
     this.transport = OkHttpWebSocketTransport.forStreaming(NAME, c.client, c.pingInterval);
-    this.sessions = StreamingSessions.create(
-        NAME, AudioFormat.mono(c.sampleRate), transport, c.schedulerThreads);
+    this.sessions =
+        StreamingSessions.create(
+            NAME, AudioFormat.mono(c.sampleRate), transport, c.schedulerThreads);
   }
 
   public static Builder builder() {
@@ -115,18 +116,30 @@ public final class ElevenLabsSttProvider implements SttProvider {
 
   @Override
   public SttSession openSession(SttSessionOptions options, SttSession.Listener listener) {
-    return sessions.open(options, listener, (o, config) -> {
-      String language = o.language() != null ? o.language() : c.language;
-      WebSocketRequest request = request(language);
-      boolean expectTimed = c.includeTimestamps || c.includeLanguageDetection;
-      config.chunk(c.chunk)
-          .replayBuffer(c.replayBuffer)
-          .reconnectPolicy(c.reconnectPolicy)
-          .readyTimeout(c.readyTimeout)
-          .responseTimeout(c.responseTimeout)
-          .codecFactory(() -> new ElevenLabsSttCodec(request, mapper, c.sampleRate, expectTimed,
-              c.commitStrategy.equals("vad"), c.keepAliveAfter, language));
-    });
+    return sessions.open(
+        options,
+        listener,
+        (o, config) -> {
+          String language = o.language() != null ? o.language() : c.language;
+          WebSocketRequest request = request(language);
+          boolean expectTimed = c.includeTimestamps || c.includeLanguageDetection;
+          config
+              .chunk(c.chunk)
+              .replayBuffer(c.replayBuffer)
+              .reconnectPolicy(c.reconnectPolicy)
+              .readyTimeout(c.readyTimeout)
+              .responseTimeout(c.responseTimeout)
+              .codecFactory(
+                  () ->
+                      new ElevenLabsSttCodec(
+                          request,
+                          mapper,
+                          c.sampleRate,
+                          expectTimed,
+                          c.commitStrategy.equals("vad"),
+                          c.keepAliveAfter,
+                          language));
+        });
   }
 
   WebSocketRequest request(@Nullable String language) {
@@ -188,8 +201,15 @@ public final class ElevenLabsSttProvider implements SttProvider {
 
   @Override
   public String toString() {
-    return "ElevenLabsSttProvider{baseUrl=" + Secrets.safeUrl(c.baseUrl) + ", model=" + c.modelId
-        + ", commitStrategy=" + c.commitStrategy + ", apiKey=" + Secrets.MASK + "}";
+    return "ElevenLabsSttProvider{baseUrl="
+        + Secrets.safeUrl(c.baseUrl)
+        + ", model="
+        + c.modelId
+        + ", commitStrategy="
+        + c.commitStrategy
+        + ", apiKey="
+        + Secrets.MASK
+        + "}";
   }
 
   /** What {@link Builder#build()} fixed: copies of the builder's values, never the builder. */
@@ -271,19 +291,21 @@ public final class ElevenLabsSttProvider implements SttProvider {
     private Builder() {}
 
     /**
-     * Required. Sent only as the {@code xi-api-key} header; never logged. Surrounding whitespace
-     * is trimmed.
+     * Required. Sent only as the {@code xi-api-key} header; never logged. Surrounding whitespace is
+     * trimmed.
      *
-     * @throws IllegalArgumentException if the key is empty or contains anything but printable
-     *     ASCII (a pasted zero-width space, an inner space): the message names the character and
-     *     its position, never the key
+     * @throws IllegalArgumentException if the key is empty or contains anything but printable ASCII
+     *     (a pasted zero-width space, an inner space): the message names the character and its
+     *     position, never the key
      */
     public Builder apiKey(String v) {
       this.apiKey = Secrets.checkCredential("ElevenLabs apiKey", v);
       return this;
     }
 
-    /** {@code wss://api.elevenlabs.io} (default), a regional host, or a fake's {@code ws://} URL. */
+    /**
+     * {@code wss://api.elevenlabs.io} (default), a regional host, or a fake's {@code ws://} URL.
+     */
     public Builder baseUrl(String v) {
       this.baseUrl = Objects.requireNonNull(v, "baseUrl == null").replaceAll("/+$", "");
       return this;
@@ -323,7 +345,9 @@ public final class ElevenLabsSttProvider implements SttProvider {
       return this;
     }
 
-    /** Server VAD silence before a commit, seconds (0.3, 3.0]; {@code null} = server default 1.5. */
+    /**
+     * Server VAD silence before a commit, seconds (0.3, 3.0]; {@code null} = server default 1.5.
+     */
     public Builder vadSilenceThresholdSecs(@Nullable Double v) {
       this.vadSilenceThresholdSecs = v;
       return this;
@@ -348,7 +372,8 @@ public final class ElevenLabsSttProvider implements SttProvider {
 
     /** Any other query parameter (e.g. {@code filter_background_audio=true}). */
     public Builder param(String name, String value) {
-      this.extraParams.put(Objects.requireNonNull(name, "name == null"),
+      this.extraParams.put(
+          Objects.requireNonNull(name, "name == null"),
           Objects.requireNonNull(value, "value == null"));
       return this;
     }
@@ -388,8 +413,8 @@ public final class ElevenLabsSttProvider implements SttProvider {
     /**
      * Server-silence watchdog: once audio went out and the server has sent nothing for this long,
      * the connection counts as dead and is replaced (a flush asks for an answer half-way); when a
-     * second connection in a row never answers, the session fails with a {@code no_response}
-     * {@link dev.audiopipeline.ProviderException}. Default 20 s; accepted 500 ms to 10 min.
+     * second connection in a row never answers, the session fails with a {@code no_response} {@link
+     * dev.audiopipeline.ProviderException}. Default 20 s; accepted 500 ms to 10 min.
      */
     public Builder responseTimeout(Duration v) {
       this.responseTimeout = Objects.requireNonNull(v, "responseTimeout == null");
@@ -453,7 +478,8 @@ public final class ElevenLabsSttProvider implements SttProvider {
             "keepAliveAfter " + keepAliveAfter.toMillis() + " ms: accepted 1000..10000 ms");
       }
       if (schedulerThreads < 1) {
-        throw new IllegalArgumentException("schedulerThreads " + schedulerThreads + ": accepted >= 1");
+        throw new IllegalArgumentException(
+            "schedulerThreads " + schedulerThreads + ": accepted >= 1");
       }
       return new ElevenLabsSttProvider(new Config(this));
     }

@@ -18,9 +18,15 @@ class ElevenLabsAudioMessageTest {
   @Test
   void everyChunkLengthAndOffsetEncodesAsTheJdkDoes() throws Exception {
     ObjectMapper mapper = new ObjectMapper();
-    ElevenLabsSttCodec codec = new ElevenLabsSttCodec(
-        WebSocketRequest.of(URI.create("ws://127.0.0.1:1/stt"), Map.of()), mapper, 16_000,
-        false, false, Duration.ofSeconds(5), null);
+    ElevenLabsSttCodec codec =
+        new ElevenLabsSttCodec(
+            WebSocketRequest.of(URI.create("ws://127.0.0.1:1/stt"), Map.of()),
+            mapper,
+            16_000,
+            false,
+            false,
+            Duration.ofSeconds(5),
+            null);
     byte[] pcm = new byte[4000];
     new Random(3).nextBytes(pcm);
     // long, then short messages: a reused array longer than the message must not leak into it
@@ -29,8 +35,10 @@ class ElevenLabsAudioMessageTest {
         String json = codec.audioMessage(pcm, offset, length);
         JsonNode n = mapper.readTree(json);
         assertThat(n.get("message_type").asText()).isEqualTo("input_audio_chunk");
-        assertThat(n.get("audio_base_64").asText()).isEqualTo(
-            Base64.getEncoder().encodeToString(Arrays.copyOfRange(pcm, offset, offset + length)));
+        assertThat(n.get("audio_base_64").asText())
+            .isEqualTo(
+                Base64.getEncoder()
+                    .encodeToString(Arrays.copyOfRange(pcm, offset, offset + length)));
         assertThat(n.get("commit").asBoolean()).isFalse();
         assertThat(n.get("sample_rate").asInt()).isEqualTo(16_000);
         assertThat(n.size()).isEqualTo(4);

@@ -12,10 +12,10 @@ import dev.audiopipeline.SttSessionOptions;
 import dev.audiopipeline.TranscriptEvent;
 import dev.audiopipeline.spi.ReconnectPolicy;
 import dev.audiopipeline.testing.Audio;
+import dev.audiopipeline.testing.EventRecorder;
 import dev.audiopipeline.testing.FakeConnection;
 import dev.audiopipeline.testing.FakeElevenLabsSttServer;
 import dev.audiopipeline.testing.FakeFault;
-import dev.audiopipeline.testing.EventRecorder;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -28,21 +28,35 @@ import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** The issue #9 faults against the fake ElevenLabs server: nothing lost, nothing leaked, no hang. */
+/**
+ * The issue #9 faults against the fake ElevenLabs server: nothing lost, nothing leaked, no hang.
+ */
 class ElevenLabsSttFaultTest {
   private static final Duration WAIT = Duration.ofSeconds(15);
   private static final String KEY = "test-key-fault-789";
-  private static final ReconnectPolicy FAST = ReconnectPolicy.builder()
-      .initialDelay(Duration.ofMillis(10)).maxDelay(Duration.ofMillis(50)).jitter(0).build();
+  private static final ReconnectPolicy FAST =
+      ReconnectPolicy.builder()
+          .initialDelay(Duration.ofMillis(10))
+          .maxDelay(Duration.ofMillis(50))
+          .jitter(0)
+          .build();
 
   private FakeElevenLabsSttServer server;
   private ElevenLabsSttProvider provider;
 
-  private void start(UnaryOperator<FakeElevenLabsSttServer.Builder> fake,
+  private void start(
+      UnaryOperator<FakeElevenLabsSttServer.Builder> fake,
       UnaryOperator<ElevenLabsSttProvider.Builder> client) {
     server = fake.apply(FakeElevenLabsSttServer.builder().apiKey(KEY)).build();
-    provider = client.apply(ElevenLabsSttProvider.builder().apiKey(KEY).baseUrl(server.baseUrl())
-        .vadSilenceThresholdSecs(0.5).reconnectPolicy(FAST)).build();
+    provider =
+        client
+            .apply(
+                ElevenLabsSttProvider.builder()
+                    .apiKey(KEY)
+                    .baseUrl(server.baseUrl())
+                    .vadSilenceThresholdSecs(0.5)
+                    .reconnectPolicy(FAST))
+            .build();
   }
 
   @AfterEach
@@ -71,7 +85,8 @@ class ElevenLabsSttFaultTest {
     // speech, then less silence than the VAD needs: only the end commit finalizes it
     sendInFrames(s, new Audio().silence(300).tone(600).silence(200).samples());
     s.finish(WAIT).toCompletableFuture().get(15, TimeUnit.SECONDS);
-    assertThat(events.finals()).extracting(TranscriptEvent.Result::text)
+    assertThat(events.finals())
+        .extracting(TranscriptEvent.Result::text)
         .containsExactly("speech 1");
     assertThat(events.ofType(TranscriptEvent.Failed.class)).isEmpty();
   }
@@ -84,17 +99,19 @@ class ElevenLabsSttFaultTest {
     EventRecorder events = new EventRecorder();
     SttSession s = provider.openSession(SttSessionOptions.of("mute"), events);
     long t0 = System.nanoTime();
-    CompletableFuture<Void> feeding = CompletableFuture.runAsync(() -> {
-      short[] frame = new Audio().tone(20).samples();
-      try {
-        for (int i = 0; i < 500; i++) {
-          s.send(frame, 0, frame.length);
-          Thread.sleep(20); // paces a live source: 20 ms of audio every 20 ms
-        }
-      } catch (IllegalStateException | InterruptedException e) {
-        // the session ended
-      }
-    });
+    CompletableFuture<Void> feeding =
+        CompletableFuture.runAsync(
+            () -> {
+              short[] frame = new Audio().tone(20).samples();
+              try {
+                for (int i = 0; i < 500; i++) {
+                  s.send(frame, 0, frame.length);
+                  Thread.sleep(20); // paces a live source: 20 ms of audio every 20 ms
+                }
+              } catch (IllegalStateException | InterruptedException e) {
+                // the session ended
+              }
+            });
     TranscriptEvent.Failed failed = events.await(TranscriptEvent.Failed.class, WAIT);
     assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(10));
     ProviderException e = (ProviderException) failed.error();
@@ -116,10 +133,11 @@ class ElevenLabsSttFaultTest {
     CompletableFuture<Void> done = s.finish(Duration.ofMillis(1500)).toCompletableFuture();
     assertThatThrownBy(() -> done.get(10, TimeUnit.SECONDS))
         .isInstanceOf(ExecutionException.class)
-        .cause().isInstanceOf(ProviderException.class)
+        .cause()
+        .isInstanceOf(ProviderException.class)
         .hasMessageContaining("finals did not come within 1500 ms");
-    ProviderException e = (ProviderException) events.await(TranscriptEvent.Failed.class, WAIT)
-        .error();
+    ProviderException e =
+        (ProviderException) events.await(TranscriptEvent.Failed.class, WAIT).error();
     assertThat(e.errorType()).isEqualTo("finish_timeout");
     // the end commit was sent and never answered
     assertThat(server.connections().get(0).countTexts(t -> t.contains("\"commit\":true")))
@@ -143,7 +161,8 @@ class ElevenLabsSttFaultTest {
       assertThat(e.closeCode()).isEqualTo(codes[i]);
       String msg = e.getMessage();
       assertThat(msg.indexOf("(close code " + codes[i] + ")"))
-          .isEqualTo(msg.lastIndexOf("(close code " + codes[i] + ")")).isPositive();
+          .isEqualTo(msg.lastIndexOf("(close code " + codes[i] + ")"))
+          .isPositive();
       assertThat(msg).doesNotContain(KEY);
       assertThat(server.noConnectionWithin(1, Duration.ofMillis(300))).as("no retry").isTrue();
       s.close();
@@ -152,24 +171,32 @@ class ElevenLabsSttFaultTest {
 
   @Test
   void fileSourceThroughACutDeliversEveryByteWithoutDrops() throws Exception {
-    start(f -> f, c -> c.replayBuffer(Duration.ofSeconds(2))
-        .reconnectPolicy(ReconnectPolicy.builder().initialDelay(Duration.ofSeconds(1))
-            .maxDelay(Duration.ofSeconds(1)).jitter(0).build()));
+    start(
+        f -> f,
+        c ->
+            c.replayBuffer(Duration.ofSeconds(2))
+                .reconnectPolicy(
+                    ReconnectPolicy.builder()
+                        .initialDelay(Duration.ofSeconds(1))
+                        .maxDelay(Duration.ofSeconds(1))
+                        .jitter(0)
+                        .build()));
     server.enqueue(FakeFault.dropAfterAudio(Duration.ofSeconds(2)));
     Audio audio = new Audio().silence(300);
     for (int i = 0; i < 5; i++) {
       audio.tone(500).silence(700);
     }
     AtomicLong dropped = new AtomicLong();
-    PipelineListener metrics = new PipelineListener() {
-      @Override
-      public void audioDropped(String streamId, long samples, String where) {
-        dropped.addAndGet(samples);
-      }
-    };
+    PipelineListener metrics =
+        new PipelineListener() {
+          @Override
+          public void audioDropped(String streamId, long samples, String where) {
+            dropped.addAndGet(samples);
+          }
+        };
     EventRecorder events = new EventRecorder();
-    SttSession s = provider.openSession(
-        new SttSessionOptions("file", "file", null, metrics, true), events);
+    SttSession s =
+        provider.openSession(new SttSessionOptions("file", "file", null, metrics, true), events);
     sendInFrames(s, audio.samples());
     s.finish(WAIT).toCompletableFuture().get(20, TimeUnit.SECONDS);
     assertThat(events.ofType(TranscriptEvent.AudioDropped.class)).isEmpty();
@@ -191,14 +218,17 @@ class ElevenLabsSttFaultTest {
     server.enqueue(
         FakeFault.sendAfterAudio(Duration.ofMillis(100), "\u001b[2J garbage"),
         FakeFault.sendAfterAudio(Duration.ofMillis(150), "{\"message_type\":42}"),
-        FakeFault.sendAfterAudio(Duration.ofMillis(200),
+        FakeFault.sendAfterAudio(
+            Duration.ofMillis(200),
             "{\"message_type\":\"partial_transcript\",\"text\":{\"not\":\"text\"}}"),
-        FakeFault.sendAfterAudio(Duration.ofMillis(250),
+        FakeFault.sendAfterAudio(
+            Duration.ofMillis(250),
             "{\"message_type\":\"partial_transcript\",\"text\":\"\\u001b[31mred\"}"),
-        FakeFault.sendAfterAudio(Duration.ofMillis(300),
+        FakeFault.sendAfterAudio(
+            Duration.ofMillis(300),
             "{\"message_type\":\"committed_transcript_with_timestamps\",\"text\":\"far\","
-            + "\"words\":[{\"text\":\"far\",\"start\":1e308,\"end\":-1e308,"
-            + "\"type\":\"word\",\"logprob\":\"NaN\"}]}"));
+                + "\"words\":[{\"text\":\"far\",\"start\":1e308,\"end\":-1e308,"
+                + "\"type\":\"word\",\"logprob\":\"NaN\"}]}"));
     EventRecorder events = new EventRecorder();
     SttSession s = provider.openSession(SttSessionOptions.of("hostile"), events);
     sendInFrames(s, new Audio().silence(300).tone(600).silence(800).samples());
@@ -216,9 +246,10 @@ class ElevenLabsSttFaultTest {
     // a VAD commit answered just before ours: plain 1, plain 2, timed 1, timed 2
     start(f -> f, c -> c);
     String plain = "{\"message_type\":\"committed_transcript\",\"text\":\"%s\"}";
-    String timed = "{\"message_type\":\"committed_transcript_with_timestamps\",\"text\":\"%s\","
-        + "\"language_code\":null,\"words\":[{\"text\":\"%s\",\"start\":%s,\"end\":%s,"
-        + "\"type\":\"word\",\"logprob\":-0.1}]}";
+    String timed =
+        "{\"message_type\":\"committed_transcript_with_timestamps\",\"text\":\"%s\","
+            + "\"language_code\":null,\"words\":[{\"text\":\"%s\",\"start\":%s,\"end\":%s,"
+            + "\"type\":\"word\",\"logprob\":-0.1}]}";
     Duration at = Duration.ofMillis(400);
     server.enqueue(
         FakeFault.sendAfterAudio(at, String.format(plain, "alpha")),
@@ -229,23 +260,34 @@ class ElevenLabsSttFaultTest {
     SttSession s = provider.openSession(SttSessionOptions.of("twins"), events);
     sendInFrames(s, new Audio().silence(1200).samples()); // silence: the fake commits nothing
     s.finish(WAIT).toCompletableFuture().get(10, TimeUnit.SECONDS);
-    assertThat(events.finals()).extracting(TranscriptEvent.Result::text)
+    assertThat(events.finals())
+        .extracting(TranscriptEvent.Result::text)
         .containsExactly("alpha", "beta");
     assertThat(events.finals().get(1).words()).extracting(w -> w.startMs()).containsExactly(250L);
   }
 
   @Test
   void badBaseUrlFailsAtOnceNamingTheOptionOrVariable() {
-    assertThatThrownBy(() -> ElevenLabsSttProvider.builder().apiKey("k")
-        .baseUrl("wss://api.elevenlabs.io\t").build())
+    assertThatThrownBy(
+            () ->
+                ElevenLabsSttProvider.builder()
+                    .apiKey("k")
+                    .baseUrl("wss://api.elevenlabs.io\t")
+                    .build())
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("baseUrl").hasMessageContaining("whitespace");
+        .hasMessageContaining("baseUrl")
+        .hasMessageContaining("whitespace");
     assertThatThrownBy(() -> ElevenLabsSttProvider.builder().apiKey("k").baseUrl("wss://").build())
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("baseUrl");
-    assertThatThrownBy(() -> ElevenLabsSttProvider.fromEnv(Map.of("ELEVENLABS_API_KEY", KEY,
-        "ELEVENLABS_BASE_URL", "ws://eleven labs")::get))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("baseUrl");
+    assertThatThrownBy(
+            () ->
+                ElevenLabsSttProvider.fromEnv(
+                    Map.of("ELEVENLABS_API_KEY", KEY, "ELEVENLABS_BASE_URL", "ws://eleven labs")
+                        ::get))
         .isInstanceOf(AudioPipelineException.class)
-        .hasMessageContaining("ELEVENLABS_BASE_URL").hasMessageContaining("whitespace")
+        .hasMessageContaining("ELEVENLABS_BASE_URL")
+        .hasMessageContaining("whitespace")
         .hasMessageNotContaining(KEY);
   }
 
@@ -253,11 +295,19 @@ class ElevenLabsSttFaultTest {
   void theSharedBaseUrlOfTextToSpeechServesTheRecogniserAndItsOwnVariableWins() {
     // one ELEVENLABS_BASE_URL for both: text-to-speech needs https://, so the recogniser reads
     // it as wss://; ELEVENLABS_STT_BASE_URL, when set, is the recogniser's own
-    ElevenLabsSttProvider shared = ElevenLabsSttProvider.fromEnv(Map.of("ELEVENLABS_API_KEY", KEY,
-        "ELEVENLABS_BASE_URL", "https://127.0.0.1:9")::get);
-    ElevenLabsSttProvider own = ElevenLabsSttProvider.fromEnv(Map.of("ELEVENLABS_API_KEY", KEY,
-        "ELEVENLABS_BASE_URL", "https://127.0.0.1:9",
-        "ELEVENLABS_STT_BASE_URL", "ws://127.0.0.1:7")::get);
+    ElevenLabsSttProvider shared =
+        ElevenLabsSttProvider.fromEnv(
+            Map.of("ELEVENLABS_API_KEY", KEY, "ELEVENLABS_BASE_URL", "https://127.0.0.1:9")::get);
+    ElevenLabsSttProvider own =
+        ElevenLabsSttProvider.fromEnv(
+            Map.of(
+                    "ELEVENLABS_API_KEY",
+                    KEY,
+                    "ELEVENLABS_BASE_URL",
+                    "https://127.0.0.1:9",
+                    "ELEVENLABS_STT_BASE_URL",
+                    "ws://127.0.0.1:7")
+                ::get);
     try {
       assertThat(shared.toString()).contains("wss://127.0.0.1:9");
       assertThat(own.toString()).contains("ws://127.0.0.1:7").doesNotContain(":9");
@@ -265,9 +315,13 @@ class ElevenLabsSttFaultTest {
       shared.close();
       own.close();
     }
-    assertThatThrownBy(() -> ElevenLabsSttProvider.fromEnv(Map.of("ELEVENLABS_API_KEY", KEY,
-        "ELEVENLABS_STT_BASE_URL", "ftp://127.0.0.1")::get))
+    assertThatThrownBy(
+            () ->
+                ElevenLabsSttProvider.fromEnv(
+                    Map.of("ELEVENLABS_API_KEY", KEY, "ELEVENLABS_STT_BASE_URL", "ftp://127.0.0.1")
+                        ::get))
         .isInstanceOf(AudioPipelineException.class)
-        .hasMessageContaining("ELEVENLABS_STT_BASE_URL").hasMessageContaining("ws://");
+        .hasMessageContaining("ELEVENLABS_STT_BASE_URL")
+        .hasMessageContaining("ws://");
   }
 }

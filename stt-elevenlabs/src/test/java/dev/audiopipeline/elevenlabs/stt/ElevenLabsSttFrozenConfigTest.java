@@ -23,13 +23,25 @@ class ElevenLabsSttFrozenConfigTest {
     try (FakeElevenLabsSttServer server = FakeElevenLabsSttServer.builder().apiKey(KEY).build();
         FakeElevenLabsSttServer other =
             FakeElevenLabsSttServer.builder().apiKey(OTHER_KEY).build()) {
-      ElevenLabsSttProvider.Builder b = ElevenLabsSttProvider.builder().apiKey(KEY)
-          .baseUrl(server.baseUrl()).modelId("scribe_v2_realtime").language("en")
-          .keyterm("alpha").param("filter_background_audio", "true");
+      ElevenLabsSttProvider.Builder b =
+          ElevenLabsSttProvider.builder()
+              .apiKey(KEY)
+              .baseUrl(server.baseUrl())
+              .modelId("scribe_v2_realtime")
+              .language("en")
+              .keyterm("alpha")
+              .param("filter_background_audio", "true");
       try (ElevenLabsSttProvider built = b.build()) {
-        b.apiKey(OTHER_KEY).baseUrl(other.baseUrl()).modelId("scribe_changed").language("fr")
-            .keyterm("beta").param("filter_background_audio", "false").param("tag", "changed")
-            .commitStrategy("manual").includeTimestamps(false).sampleRate(8_000);
+        b.apiKey(OTHER_KEY)
+            .baseUrl(other.baseUrl())
+            .modelId("scribe_changed")
+            .language("fr")
+            .keyterm("beta")
+            .param("filter_background_audio", "false")
+            .param("tag", "changed")
+            .commitStrategy("manual")
+            .includeTimestamps(false)
+            .sampleRate(8_000);
 
         assertThat(built.inputFormat().sampleRate()).isEqualTo(16_000);
         assertThat(built.toString()).contains("scribe_v2_realtime").doesNotContain("changed");

@@ -22,15 +22,20 @@ import org.junit.jupiter.api.Test;
 class ElevenLabsSttLiveTest {
   @Test
   void transcribesTheBundledInterviewOpening() throws Exception {
-    Assumptions.assumeTrue(Boolean.getBoolean("audiopipeline.live"),
+    Assumptions.assumeTrue(
+        Boolean.getBoolean("audiopipeline.live"),
         "live test: run with ./mvnw -Plive verify and ELEVENLABS_API_KEY set");
     String key = System.getenv("ELEVENLABS_API_KEY");
-    Assumptions.assumeTrue(key != null && !key.isBlank(), "live test: ELEVENLABS_API_KEY is not set");
+    Assumptions.assumeTrue(
+        key != null && !key.isBlank(), "live test: ELEVENLABS_API_KEY is not set");
     Path wav = Path.of("../examples/src/main/resources/interview/recruiter.wav");
     Assumptions.assumeTrue(Files.exists(wav), "live test: " + wav + " not found");
     byte[] bytes = Files.readAllBytes(wav);
     short[] pcm = new short[Math.min((bytes.length - 44) / 2, 16_000 * 12)];
-    ByteBuffer.wrap(bytes, 44, pcm.length * 2).order(ByteOrder.LITTLE_ENDIAN).asShortBuffer().get(pcm);
+    ByteBuffer.wrap(bytes, 44, pcm.length * 2)
+        .order(ByteOrder.LITTLE_ENDIAN)
+        .asShortBuffer()
+        .get(pcm);
 
     try (ElevenLabsSttProvider dg = ElevenLabsSttProvider.fromEnv()) {
       EventRecorder events = new EventRecorder();

@@ -11,10 +11,10 @@ import dev.audiopipeline.SttSessionOptions;
 import dev.audiopipeline.TranscriptEvent;
 import dev.audiopipeline.spi.ReconnectPolicy;
 import dev.audiopipeline.testing.Audio;
+import dev.audiopipeline.testing.EventRecorder;
 import dev.audiopipeline.testing.FakeConnection;
 import dev.audiopipeline.testing.FakeElevenLabsSttServer;
 import dev.audiopipeline.testing.FakeFault;
-import dev.audiopipeline.testing.EventRecorder;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -31,18 +31,35 @@ class ElevenLabsSttProviderTest {
   private static final String KEY = "test-key-123";
   private static final String COMMIT =
       "{\"message_type\":\"input_audio_chunk\",\"audio_base_64\":\"\",\"commit\":true,\"sample_rate\":16000}";
-  private static final ReconnectPolicy FAST = ReconnectPolicy.builder()
-      .initialDelay(Duration.ofMillis(10)).maxDelay(Duration.ofMillis(50)).jitter(0).build();
+  private static final ReconnectPolicy FAST =
+      ReconnectPolicy.builder()
+          .initialDelay(Duration.ofMillis(10))
+          .maxDelay(Duration.ofMillis(50))
+          .jitter(0)
+          .build();
 
   private FakeElevenLabsSttServer server;
   private ElevenLabsSttProvider provider;
 
-  private void start(UnaryOperator<FakeElevenLabsSttServer.Builder> fake,
+  private void start(
+      UnaryOperator<FakeElevenLabsSttServer.Builder> fake,
       UnaryOperator<ElevenLabsSttProvider.Builder> client) {
-    server = fake.apply(FakeElevenLabsSttServer.builder().apiKey(KEY)
-        .partialAfter(Duration.ofMillis(200)).partialEvery(Duration.ofMillis(200))).build();
-    provider = client.apply(ElevenLabsSttProvider.builder().apiKey(KEY).baseUrl(server.baseUrl())
-        .vadSilenceThresholdSecs(0.5).reconnectPolicy(FAST)).build();
+    server =
+        fake.apply(
+                FakeElevenLabsSttServer.builder()
+                    .apiKey(KEY)
+                    .partialAfter(Duration.ofMillis(200))
+                    .partialEvery(Duration.ofMillis(200)))
+            .build();
+    provider =
+        client
+            .apply(
+                ElevenLabsSttProvider.builder()
+                    .apiKey(KEY)
+                    .baseUrl(server.baseUrl())
+                    .vadSilenceThresholdSecs(0.5)
+                    .reconnectPolicy(FAST))
+            .build();
   }
 
   @AfterEach
@@ -71,7 +88,9 @@ class ElevenLabsSttProviderTest {
     s.finish(WAIT).toCompletableFuture().get(10, TimeUnit.SECONDS);
 
     List<TranscriptEvent.Result> finals = events.finals();
-    assertThat(finals).extracting(TranscriptEvent.Result::text).containsExactly("speech 1", "speech 2");
+    assertThat(finals)
+        .extracting(TranscriptEvent.Result::text)
+        .containsExactly("speech 1", "speech 2");
     assertThat(finals.get(0).startMs()).isCloseTo(300, within(10L));
     assertThat(finals.get(0).endMs()).isCloseTo(900, within(10L));
     assertThat(finals.get(1).startMs()).isCloseTo(1700, within(10L));
@@ -96,9 +115,11 @@ class ElevenLabsSttProviderTest {
     start(f -> f.timedFirst(true), c -> c);
     EventRecorder events = new EventRecorder();
     SttSession s = provider.openSession(SttSessionOptions.of("bob"), events);
-    sendInFrames(s, new Audio().silence(200).tone(400).silence(700).tone(400).silence(700).samples());
+    sendInFrames(
+        s, new Audio().silence(200).tone(400).silence(700).tone(400).silence(700).samples());
     s.finish(WAIT).toCompletableFuture().get(10, TimeUnit.SECONDS);
-    assertThat(events.finals()).extracting(TranscriptEvent.Result::text)
+    assertThat(events.finals())
+        .extracting(TranscriptEvent.Result::text)
         .containsExactly("speech 1", "speech 2");
   }
 
@@ -109,7 +130,9 @@ class ElevenLabsSttProviderTest {
     SttSession s = provider.openSession(SttSessionOptions.of("bob2"), events);
     sendInFrames(s, new Audio().silence(200).tone(400).silence(700).samples());
     s.finish(WAIT).toCompletableFuture().get(10, TimeUnit.SECONDS);
-    assertThat(events.finals()).extracting(TranscriptEvent.Result::text).containsExactly("speech 1");
+    assertThat(events.finals())
+        .extracting(TranscriptEvent.Result::text)
+        .containsExactly("speech 1");
     assertThat(events.finals().get(0).words()).isEmpty();
   }
 
@@ -128,7 +151,8 @@ class ElevenLabsSttProviderTest {
     s.flush();
     sendInFrames(s, new Audio().tone(500).silence(100).samples());
     s.finish(WAIT).toCompletableFuture().get(10, TimeUnit.SECONDS);
-    assertThat(events.finals()).extracting(TranscriptEvent.Result::text)
+    assertThat(events.finals())
+        .extracting(TranscriptEvent.Result::text)
         .containsExactly("speech 1", "speech 2");
     assertThat(c.countTexts(COMMIT::equals)).isEqualTo(2);
     assertThat(c.awaitClosed(WAIT)).isTrue();
@@ -164,8 +188,11 @@ class ElevenLabsSttProviderTest {
 
   @Test
   void authErrorMessageIsFatal() throws Exception {
-    start(f -> f.apiKey("the-right-key")
-        .authFailure(FakeElevenLabsSttServer.AuthFailure.AUTH_ERROR_MESSAGE), c -> c);
+    start(
+        f ->
+            f.apiKey("the-right-key")
+                .authFailure(FakeElevenLabsSttServer.AuthFailure.AUTH_ERROR_MESSAGE),
+        c -> c);
     EventRecorder events = new EventRecorder();
     SttSession s = provider.openSession(SttSessionOptions.of("erin"), events);
     TranscriptEvent.Failed failed = events.await(TranscriptEvent.Failed.class, WAIT);
@@ -179,8 +206,10 @@ class ElevenLabsSttProviderTest {
   @Test
   void quotaExceededIsTypedAndNotRetried() throws Exception {
     start(f -> f, c -> c);
-    server.enqueue(FakeFault.sendAfterAudio(Duration.ofMillis(100),
-        "{\"message_type\":\"quota_exceeded\",\"error\":\"You have exceeded your quota.\"}"));
+    server.enqueue(
+        FakeFault.sendAfterAudio(
+            Duration.ofMillis(100),
+            "{\"message_type\":\"quota_exceeded\",\"error\":\"You have exceeded your quota.\"}"));
     EventRecorder events = new EventRecorder();
     SttSession s = provider.openSession(SttSessionOptions.of("frank"), events);
     sendInFrames(s, new Audio().tone(300).samples());
@@ -227,14 +256,18 @@ class ElevenLabsSttProviderTest {
   @Test
   void malformedJsonIsSkipped() throws Exception {
     start(f -> f, c -> c);
-    server.enqueue(FakeFault.sendAfterAudio(Duration.ofMillis(200), "{\"message_type\": oops"),
-        FakeFault.sendAfterAudio(Duration.ofMillis(250), "{\"message_type\":\"committed_transcript\"}"),
+    server.enqueue(
+        FakeFault.sendAfterAudio(Duration.ofMillis(200), "{\"message_type\": oops"),
+        FakeFault.sendAfterAudio(
+            Duration.ofMillis(250), "{\"message_type\":\"committed_transcript\"}"),
         FakeFault.sendAfterAudio(Duration.ofMillis(300), "[1,2,3]"));
     EventRecorder events = new EventRecorder();
     SttSession s = provider.openSession(SttSessionOptions.of("hank"), events);
     sendInFrames(s, new Audio().silence(300).tone(500).silence(700).samples());
     s.finish(WAIT).toCompletableFuture().get(10, TimeUnit.SECONDS);
-    assertThat(events.finals()).extracting(TranscriptEvent.Result::text).containsExactly("speech 1");
+    assertThat(events.finals())
+        .extracting(TranscriptEvent.Result::text)
+        .containsExactly("speech 1");
     assertThat(events.ofType(TranscriptEvent.Failed.class)).isEmpty();
     assertThat(events.ofType(TranscriptEvent.Reconnecting.class)).isEmpty();
   }
@@ -271,7 +304,8 @@ class ElevenLabsSttProviderTest {
   @Test
   void missingGreetingTimesOutAndTheNextConnectionIsUsed() throws Exception {
     start(f -> f, c -> c.readyTimeout(Duration.ofMillis(400)));
-    server.enqueue(FakeFault.slowResponses(Duration.ofSeconds(3))); // session_started comes too late
+    server.enqueue(
+        FakeFault.slowResponses(Duration.ofSeconds(3))); // session_started comes too late
     EventRecorder events = new EventRecorder();
     SttSession s = provider.openSession(SttSessionOptions.of("kay"), events);
     sendInFrames(s, new Audio().silence(200).tone(400).silence(700).samples());
@@ -279,7 +313,9 @@ class ElevenLabsSttProviderTest {
     assertThat(r.cause().getMessage()).contains("not ready within 400 ms (no greeting");
     events.await(TranscriptEvent.Reconnected.class, WAIT);
     s.finish(WAIT).toCompletableFuture().get(10, TimeUnit.SECONDS);
-    assertThat(events.finals()).extracting(TranscriptEvent.Result::text).containsExactly("speech 1");
+    assertThat(events.finals())
+        .extracting(TranscriptEvent.Result::text)
+        .containsExactly("speech 1");
     assertThat(server.connections().get(1).awaitClosed(WAIT)).isTrue();
     assertThat(server.connections().get(1).audio()).hasSize(1300 * 32);
   }
@@ -287,21 +323,26 @@ class ElevenLabsSttProviderTest {
   @Test
   void sessionTimeLimitReconnectsAndKeepsTheTimeline() throws Exception {
     start(f -> f, c -> c);
-    server.enqueue(FakeFault.sendAfterAudio(Duration.ofMillis(1200),
-        "{\"message_type\":\"session_time_limit_exceeded\",\"error\":\"Session time limit\"}"));
+    server.enqueue(
+        FakeFault.sendAfterAudio(
+            Duration.ofMillis(1200),
+            "{\"message_type\":\"session_time_limit_exceeded\",\"error\":\"Session time limit\"}"));
     Audio audio = new Audio().silence(300).tone(400).silence(700).tone(500).silence(700);
     short[] all = audio.samples();
     EventRecorder events = new EventRecorder();
     SttSession s = provider.openSession(SttSessionOptions.of("lee"), events);
     sendInFrames(s, java.util.Arrays.copyOfRange(all, 0, 1300 * 16));
     TranscriptEvent.Reconnecting r = events.await(TranscriptEvent.Reconnecting.class, WAIT);
-    assertThat(((ProviderException) r.cause()).errorType()).isEqualTo("session_time_limit_exceeded");
+    assertThat(((ProviderException) r.cause()).errorType())
+        .isEqualTo("session_time_limit_exceeded");
     events.await(TranscriptEvent.Reconnected.class, WAIT);
     sendInFrames(s, java.util.Arrays.copyOfRange(all, 1300 * 16, all.length));
     s.finish(WAIT).toCompletableFuture().get(10, TimeUnit.SECONDS);
     List<TranscriptEvent.Result> finals = events.finals();
-    assertThat(finals).extracting(TranscriptEvent.Result::startMs)
-        .satisfiesExactly(a -> assertThat(a).isCloseTo(300L, within(10L)),
+    assertThat(finals)
+        .extracting(TranscriptEvent.Result::startMs)
+        .satisfiesExactly(
+            a -> assertThat(a).isCloseTo(300L, within(10L)),
             b -> assertThat(b).isCloseTo(1400L, within(10L)));
   }
 }

@@ -22,21 +22,21 @@ import org.jspecify.annotations.Nullable;
  * Live cepstral mean normalisation that starts every stream from the same state.
  *
  * <p>At a stream's first speech it reads ahead up to {@code lookahead} frames (or to the end of
- * that first utterance) and normalises them with their own mean, combined with the acoustic
- * model's initial mean ({@code -cmninit} in its {@code feat.params}) weighted as {@code
- * priorFrames} frames. From then on the mean is a running mean over the stream's speech frames (an
- * exponential window of {@code window} frames) that carries across the stream's utterances. A
- * {@code DataStartSignal} (a new stream) forgets everything.
+ * that first utterance) and normalises them with their own mean, combined with the acoustic model's
+ * initial mean ({@code -cmninit} in its {@code feat.params}) weighted as {@code priorFrames}
+ * frames. From then on the mean is a running mean over the stream's speech frames (an exponential
+ * window of {@code window} frames) that carries across the stream's utterances. A {@code
+ * DataStartSignal} (a new stream) forgets everything.
  *
  * <p>Replaces Sphinx4's {@code LiveCMN}, whose state depends on the recogniser's history: it reads
  * ahead only on the recogniser's first stream, and every later stream starts from the mean the
- * previous stream (another speaker, another channel) left behind. With a pooled recogniser the
- * same audio then decoded differently depending on which recogniser a session borrowed and what
- * it decoded before, mostly in the first utterances; and a recogniser whose first stream had no
- * speech never found any again.
+ * previous stream (another speaker, another channel) left behind. With a pooled recogniser the same
+ * audio then decoded differently depending on which recogniser a session borrowed and what it
+ * decoded before, mostly in the first utterances; and a recogniser whose first stream had no speech
+ * never found any again.
  *
- * <p>Cost: the first partial result of a stream waits for the look-ahead (at most {@code
- * lookahead} frames of speech, 2 s by default), as with {@code LiveCMN} on a new recogniser.
+ * <p>Cost: the first partial result of a stream waits for the look-ahead (at most {@code lookahead}
+ * frames of speech, 2 s by default), as with {@code LiveCMN} on a new recogniser.
  */
 public final class StreamCmn extends BaseDataProcessor {
   /** The acoustic model loader whose {@code feat.params} gives {@code -cmninit}. */
@@ -87,8 +87,14 @@ public final class StreamCmn extends BaseDataProcessor {
 
   private static void check(int priorFrames, int lookahead, int window) {
     if (priorFrames < 0 || lookahead < 0 || window < 1) {
-      throw new IllegalArgumentException("priorFrames " + priorFrames + " and lookahead "
-          + lookahead + " must be >= 0, window " + window + " >= 1");
+      throw new IllegalArgumentException(
+          "priorFrames "
+              + priorFrames
+              + " and lookahead "
+              + lookahead
+              + " must be >= 0, window "
+              + window
+              + " >= 1");
     }
   }
 
@@ -175,7 +181,8 @@ public final class StreamCmn extends BaseDataProcessor {
       if (x == null) {
         break;
       }
-      if (x instanceof DataStartSignal || (x instanceof DoubleData d && d.getValues().length != dims)) {
+      if (x instanceof DataStartSignal
+          || (x instanceof DoubleData d && d.getValues().length != dims)) {
         pending.addFirst(x); // the next stream's: processed after this look-ahead
         break;
       }
@@ -249,7 +256,14 @@ public final class StreamCmn extends BaseDataProcessor {
 
   @Override
   public String toString() {
-    return "StreamCmn{priorFrames=" + priorFrames + ", lookahead=" + lookahead + ", window="
-        + window + ", prior=" + Arrays.toString(prior) + "}";
+    return "StreamCmn{priorFrames="
+        + priorFrames
+        + ", lookahead="
+        + lookahead
+        + ", window="
+        + window
+        + ", prior="
+        + Arrays.toString(prior)
+        + "}";
   }
 }

@@ -50,8 +50,9 @@ class StreamCmnTest {
     }
     in.queue.add(new SpeechEndSignal());
     in.queue.add(new DataEndSignal(0));
-    int signals = in.queue.size() - (int) java.util.Arrays.stream(frames)
-        .filter(java.util.Objects::nonNull).count();
+    int signals =
+        in.queue.size()
+            - (int) java.util.Arrays.stream(frames).filter(java.util.Objects::nonNull).count();
     List<double[]> out = new ArrayList<>();
     int seenSignals = 0;
     Data d;
@@ -142,8 +143,10 @@ class StreamCmnTest {
     assertThat(StreamCmn.parse(" ")).isNull();
     assertThat(StreamCmn.parse("41,x")).isNull();
     assertThatThrownBy(() -> new StreamCmn(PRIOR, -1, 200, 300))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("priorFrames -1");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("priorFrames -1");
     assertThatThrownBy(() -> new StreamCmn(PRIOR, 0, 200, 0))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("window 0");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("window 0");
   }
 }

@@ -10,8 +10,8 @@ final class Alignments {
   private Alignments() {}
 
   /**
-   * WebSocket alignment: {@code {chars, charStartTimesMs, charDurationsMs}} (2026 spec and the
-   * live service) or {@code {chars, charsStartTimesMs, charsDurationsMs}} (2025 spec), times in
+   * WebSocket alignment: {@code {chars, charStartTimesMs, charDurationsMs}} (2026 spec and the live
+   * service) or {@code {chars, charsStartTimesMs, charsDurationsMs}} (2025 spec), times in
    * milliseconds relative to the chunk. Prefers {@code alignment} (the text as sent), falling back
    * to {@code normalizedAlignment}.
    *
@@ -42,8 +42,8 @@ final class Alignments {
 
   /**
    * HTTP {@code with-timestamps} alignment: {@code {characters, character_start_times_seconds,
-   * character_end_times_seconds}}, times in seconds from the start of the request's audio.
-   * Prefers {@code alignment}, falling back to {@code normalized_alignment}.
+   * character_end_times_seconds}}, times in seconds from the start of the request's audio. Prefers
+   * {@code alignment}, falling back to {@code normalized_alignment}.
    */
   static List<CharTiming> fromHttp(JsonNode line) {
     JsonNode a = line.get("alignment");

@@ -1,12 +1,12 @@
 package dev.audiopipeline.elevenlabs.tts;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.audiopipeline.audio.AudioFormat;
 import dev.audiopipeline.PipelineListener;
 import dev.audiopipeline.StreamingTtsProvider;
 import dev.audiopipeline.TtsChunk;
 import dev.audiopipeline.TtsRequest;
 import dev.audiopipeline.TtsStream;
+import dev.audiopipeline.audio.AudioFormat;
 import dev.audiopipeline.internal.runtime.NamedThreadFactory;
 import dev.audiopipeline.okhttp.NoDelaySocketFactory;
 import dev.audiopipeline.okhttp.OkHttpWebSocketTransport;
@@ -39,8 +39,8 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>{@link #synthesize} speaks a whole text over HTTP streaming ({@code POST
  *       /v1/text-to-speech/{voice}/stream}, or {@code /stream/with-timestamps} when {@link
- *       Builder#alignment(boolean)} is on). Each subscription is one request. The response body
- *       is read only while the subscriber has demand, so a slow subscriber slows the socket rather
+ *       Builder#alignment(boolean)} is on). Each subscription is one request. The response body is
+ *       read only while the subscriber has demand, so a slow subscriber slows the socket rather
  *       than filling memory. Rate limits (429) and server errors before the first byte are retried
  *       under the {@link Builder#retryPolicy} (jittered backoff), honouring {@code retry-after}.
  *   <li>{@link #openStream} speaks text that arrives in pieces over the multi-context WebSocket
@@ -58,8 +58,10 @@ public final class ElevenLabsTts implements StreamingTtsProvider {
 
   /** {@value}. */
   public static final String DEFAULT_BASE_URL = "https://api.elevenlabs.io";
+
   /** {@value}: the low-latency model. */
   public static final String DEFAULT_MODEL = "eleven_flash_v2_5";
+
   /** {@value} ("Rachel", a premade voice every account has). */
   public static final String DEFAULT_VOICE = "21m00Tcm4TlvDq8ikWAM";
 
@@ -200,7 +202,8 @@ public final class ElevenLabsTts implements StreamingTtsProvider {
     Objects.requireNonNull(request, "request == null");
     checkOpen();
     if (request.voice() != null && request.voice().isBlank()) {
-      throw new IllegalArgumentException("request voice is blank: give a voice id or null for the default");
+      throw new IllegalArgumentException(
+          "request voice is blank: give a voice id or null for the default");
     }
     return subscriber -> new HttpSynthesis(this, config, request, subscriber).start();
   }
@@ -434,8 +437,10 @@ public final class ElevenLabsTts implements StreamingTtsProvider {
       if (base == null || base.isBlank()) {
         base = env.get("ELEVENLABS_BASE_URL");
         if (base != null) {
-          base = base.strip().replaceFirst("^(?i)wss://", "https://")
-              .replaceFirst("^(?i)ws://", "http://");
+          base =
+              base.strip()
+                  .replaceFirst("^(?i)wss://", "https://")
+                  .replaceFirst("^(?i)ws://", "http://");
         }
       }
       if (base != null && !base.isBlank()) {
@@ -448,14 +453,15 @@ public final class ElevenLabsTts implements StreamingTtsProvider {
      * Required. Sent as the {@code xi-api-key} header; never logged. Surrounding whitespace is
      * trimmed.
      *
-     * @throws IllegalArgumentException if the key is blank or contains anything but printable
-     *     ASCII (a pasted zero-width space, an inner space): the message names the character and
-     *     its position, never the key (OkHttp would otherwise throw with the key in its message)
+     * @throws IllegalArgumentException if the key is blank or contains anything but printable ASCII
+     *     (a pasted zero-width space, an inner space): the message names the character and its
+     *     position, never the key (OkHttp would otherwise throw with the key in its message)
      */
     public Builder apiKey(String apiKey) {
       Objects.requireNonNull(apiKey, "apiKey == null");
       if (apiKey.isBlank()) {
-        throw new IllegalArgumentException("apiKey is blank: set ELEVENLABS_API_KEY or call apiKey(...)");
+        throw new IllegalArgumentException(
+            "apiKey is blank: set ELEVENLABS_API_KEY or call apiKey(...)");
       }
       this.apiKey = Secrets.checkCredential("ElevenLabs apiKey", apiKey);
       return this;
@@ -533,7 +539,8 @@ public final class ElevenLabsTts implements StreamingTtsProvider {
     /** 0..4294967295, for repeatable output. */
     public Builder seed(@Nullable Long seed) {
       if (seed != null && (seed < 0 || seed > 4_294_967_295L)) {
-        throw new IllegalArgumentException("seed " + seed + " is out of range: accepted 0..4294967295");
+        throw new IllegalArgumentException(
+            "seed " + seed + " is out of range: accepted 0..4294967295");
       }
       this.seed = seed;
       return this;
@@ -555,7 +562,8 @@ public final class ElevenLabsTts implements StreamingTtsProvider {
      */
     public Builder maxRetries(int maxRetries) {
       if (maxRetries < 0 || maxRetries > 10) {
-        throw new IllegalArgumentException("maxRetries " + maxRetries + " is out of range: accepted 0..10");
+        throw new IllegalArgumentException(
+            "maxRetries " + maxRetries + " is out of range: accepted 0..10");
       }
       this.retryPolicy = retryPolicy.toBuilder().maxAttempts(maxRetries).build();
       return this;
@@ -566,9 +574,8 @@ public final class ElevenLabsTts implements StreamingTtsProvider {
      * again: the project's one retry policy, the one the recognisers reconnect with. Its {@link
      * ReconnectPolicy#maxAttempts()} is the number of retries (accepted 0..10); the delay before
      * retry {@code n} is the policy's, with jitter, unless the server sends {@code retry-after},
-     * which is honoured instead (see {@link #maxRetryDelay}). The stable-period and
-     * quick-failure settings do not apply (no connection stays open). Default {@link
-     * #DEFAULT_RETRY_POLICY}.
+     * which is honoured instead (see {@link #maxRetryDelay}). The stable-period and quick-failure
+     * settings do not apply (no connection stays open). Default {@link #DEFAULT_RETRY_POLICY}.
      */
     public Builder retryPolicy(ReconnectPolicy policy) {
       Objects.requireNonNull(policy, "retryPolicy == null");
@@ -589,16 +596,19 @@ public final class ElevenLabsTts implements StreamingTtsProvider {
     /**
      * Deadline for one HTTP synthesis ({@link ElevenLabsTts#synthesize}): from the first {@code
      * request(n)} to the last byte, counting the time spent on the network (connecting, retry
-     * waits, waiting for and reading the body) but not the time the subscriber withholds demand,
-     * so a slow player is never cut off while a server that trickles (or stalls within the read
+     * waits, waiting for and reading the body) but not the time the subscriber withholds demand, so
+     * a slow player is never cut off while a server that trickles (or stalls within the read
      * timeout) is. On expiry the subscriber gets a {@code ConnectionException} after the chunks
      * already delivered. Default 5 min, accepted 1 s to 1 h.
      */
     public Builder synthesisTimeout(Duration timeout) {
       Objects.requireNonNull(timeout, "synthesisTimeout == null");
-      if (timeout.compareTo(Duration.ofSeconds(1)) < 0 || timeout.compareTo(Duration.ofHours(1)) > 0) {
+      if (timeout.compareTo(Duration.ofSeconds(1)) < 0
+          || timeout.compareTo(Duration.ofHours(1)) > 0) {
         throw new IllegalArgumentException(
-            "synthesisTimeout " + timeout + " is out of range: accepted 1 s to 1 h (default 5 min)");
+            "synthesisTimeout "
+                + timeout
+                + " is out of range: accepted 1 s to 1 h (default 5 min)");
       }
       this.synthesisTimeout = timeout;
       return this;
@@ -654,7 +664,8 @@ public final class ElevenLabsTts implements StreamingTtsProvider {
     public Builder chunkLengthSchedule(@Nullable List<Integer> schedule) {
       if (schedule != null) {
         if (schedule.isEmpty()) {
-          throw new IllegalArgumentException("chunkLengthSchedule is empty: give 1..4 items or null");
+          throw new IllegalArgumentException(
+              "chunkLengthSchedule is empty: give 1..4 items or null");
         }
         for (Integer i : schedule) {
           if (i == null || i < 50 || i > 500) {
@@ -680,7 +691,8 @@ public final class ElevenLabsTts implements StreamingTtsProvider {
      */
     public Builder maxBufferedChunks(int max) {
       if (max < 1 || max > 1_000_000) {
-        throw new IllegalArgumentException("maxBufferedChunks " + max + " is out of range: accepted 1..1000000");
+        throw new IllegalArgumentException(
+            "maxBufferedChunks " + max + " is out of range: accepted 1..1000000");
       }
       this.maxBufferedChunks = max;
       return this;
@@ -695,7 +707,8 @@ public final class ElevenLabsTts implements StreamingTtsProvider {
     /** Utterances sharing one WebSocket, 1..5 (the service allows 5). Default 5. */
     public Builder maxContextsPerConnection(int max) {
       if (max < 1 || max > 5) {
-        throw new IllegalArgumentException("maxContextsPerConnection " + max + " is out of range: accepted 1..5");
+        throw new IllegalArgumentException(
+            "maxContextsPerConnection " + max + " is out of range: accepted 1..5");
       }
       this.maxContextsPerConnection = max;
       return this;
@@ -763,11 +776,16 @@ public final class ElevenLabsTts implements StreamingTtsProvider {
         throw new IllegalArgumentException(
             name + " \"" + Secrets.safeUrl(url) + "\" is not a URL: give e.g. " + DEFAULT_BASE_URL);
       }
-      if (!parsed.encodedUsername().isEmpty() || !parsed.encodedPassword().isEmpty()
-          || parsed.encodedQuery() != null || parsed.encodedFragment() != null) {
-        throw new IllegalArgumentException(name + " \"" + Secrets.safeUrl(url)
-            + "\" must be scheme://host[:port][/path] without user info, query or fragment"
-            + " (the key goes in apiKey(...), never in the URL)");
+      if (!parsed.encodedUsername().isEmpty()
+          || !parsed.encodedPassword().isEmpty()
+          || parsed.encodedQuery() != null
+          || parsed.encodedFragment() != null) {
+        throw new IllegalArgumentException(
+            name
+                + " \""
+                + Secrets.safeUrl(url)
+                + "\" must be scheme://host[:port][/path] without user info, query or fragment"
+                + " (the key goes in apiKey(...), never in the URL)");
       }
       return parsed;
     }

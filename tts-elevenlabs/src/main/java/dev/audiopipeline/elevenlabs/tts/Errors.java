@@ -10,9 +10,13 @@ import java.io.IOException;
 import java.util.Locale;
 import org.jspecify.annotations.Nullable;
 
-/** Turns what ElevenLabs said (HTTP error bodies, WebSocket error messages and closes) into exceptions. */
+/**
+ * Turns what ElevenLabs said (HTTP error bodies, WebSocket error messages and closes) into
+ * exceptions.
+ */
 final class Errors {
   static final String PROVIDER = "elevenlabs";
+
   /** The inactivity close reason starts with this. */
   static final String INACTIVITY_PREFIX = "Have not received a new text input";
 
@@ -58,17 +62,21 @@ final class Errors {
     message = redact(message, apiKey);
     String lowerType = type == null ? "" : type.toLowerCase(Locale.ROOT);
     if (status == 402 || lowerType.contains("quota") || lowerType.contains("payment")) {
-      return new QuotaExceededException(PROVIDER, message, status, ProviderException.NONE, type, null);
+      return new QuotaExceededException(
+          PROVIDER, message, status, ProviderException.NONE, type, null);
     }
     if (status == 401 || status == 403) {
-      return new AuthenticationException(PROVIDER, message, status, ProviderException.NONE, type, null);
+      return new AuthenticationException(
+          PROVIDER, message, status, ProviderException.NONE, type, null);
     }
     boolean retryable = status == 429 || status == 408 || status >= 500;
-    return new ProviderException(PROVIDER, message, status, ProviderException.NONE, type, retryable, null);
+    return new ProviderException(
+        PROVIDER, message, status, ProviderException.NONE, type, retryable, null);
   }
 
   /** A WebSocket handshake refused with an HTTP status. */
-  static ProviderException fromHandshake(ObjectMapper json, int status, String body, String apiKey) {
+  static ProviderException fromHandshake(
+      ObjectMapper json, int status, String body, String apiKey) {
     return fromHttp(json, status, body, apiKey);
   }
 
@@ -79,7 +87,11 @@ final class Errors {
    * @param errorMessage its {@code message}, if any
    */
   static ProviderException fromClose(
-      int code, String reason, @Nullable String errorType, @Nullable String errorMessage, String apiKey) {
+      int code,
+      String reason,
+      @Nullable String errorType,
+      @Nullable String errorMessage,
+      String apiKey) {
     String message = errorMessage != null && !errorMessage.isBlank() ? errorMessage : reason;
     if (message.isBlank()) {
       message = "the server closed the connection before the utterance finished";
@@ -89,29 +101,47 @@ final class Errors {
     String lower = (message + " " + (type == null ? "" : type)).toLowerCase(Locale.ROOT);
     if (lower.contains("quota") || lower.contains("credits")) {
       return new QuotaExceededException(
-          PROVIDER, message, ProviderException.NONE, code, type == null ? "quota_exceeded" : type, null);
+          PROVIDER,
+          message,
+          ProviderException.NONE,
+          code,
+          type == null ? "quota_exceeded" : type,
+          null);
     }
     if (lower.contains("api key")
         || lower.contains("api_key")
         || lower.contains("unauthorized")
         || lower.contains("authoriz")) {
       return new AuthenticationException(
-          PROVIDER, message, ProviderException.NONE, code, type == null ? "invalid_api_key" : type, null);
+          PROVIDER,
+          message,
+          ProviderException.NONE,
+          code,
+          type == null ? "invalid_api_key" : type,
+          null);
     }
     boolean retryable;
     if (message.startsWith(INACTIVITY_PREFIX)) {
       type = type == null ? "inactivity_timeout" : type;
       retryable = false;
-    } else if (lower.contains("maximum simultaneous contexts") || "max_active_conversations".equals(type)) {
+    } else if (lower.contains("maximum simultaneous contexts")
+        || "max_active_conversations".equals(type)) {
       type = type == null ? "max_active_conversations" : type;
       retryable = true;
     } else if (code == 1009) {
       message = message + " (ElevenLabs reports a voice/model mismatch this way)";
       retryable = false;
     } else {
-      retryable = code == 1000 || code == 1001 || code == 1006 || code == 1011 || code == 1012 || code == 1013;
+      retryable =
+          code == 1000
+              || code == 1001
+              || code == 1006
+              || code == 1011
+              || code == 1012
+              || code == 1013;
     }
-    return new ProviderException(PROVIDER, message, ProviderException.NONE, code, type, retryable, null);
+    return new ProviderException(
+        PROVIDER, message, ProviderException.NONE, code, type, retryable, null);
   }
 
   /**
@@ -120,7 +150,8 @@ final class Errors {
    * Secrets#serverText}).
    */
   static String redact(String text, String apiKey) {
-    String t = apiKey.length() >= 4 && text.contains(apiKey) ? text.replace(apiKey, Secrets.MASK) : text;
+    String t =
+        apiKey.length() >= 4 && text.contains(apiKey) ? text.replace(apiKey, Secrets.MASK) : text;
     return Secrets.serverText(t);
   }
 

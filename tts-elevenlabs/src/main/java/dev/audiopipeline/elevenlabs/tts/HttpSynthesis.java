@@ -2,7 +2,6 @@ package dev.audiopipeline.elevenlabs.tts;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.audiopipeline.audio.AudioFormat;
 import dev.audiopipeline.AudioPipelineException;
 import dev.audiopipeline.ConnectionException;
 import dev.audiopipeline.ProtocolException;
@@ -10,6 +9,7 @@ import dev.audiopipeline.ProviderException;
 import dev.audiopipeline.TtsChunk;
 import dev.audiopipeline.TtsChunk.CharTiming;
 import dev.audiopipeline.TtsRequest;
+import dev.audiopipeline.audio.AudioFormat;
 import dev.audiopipeline.internal.runtime.Backoff;
 import dev.audiopipeline.internal.runtime.BoundedPublisher;
 import java.io.IOException;
@@ -43,15 +43,16 @@ import org.slf4j.LoggerFactory;
  * while the subscriber has unmet demand, one read per chunk. Cancelling cancels the OkHttp call,
  * which unblocks the read at once.
  *
- * <p>Deadline: the whole synthesis must finish within {@code synthesisTimeout} of network time.
- * The deadline starts at the first request and is pushed back by every wait for subscriber demand
- * (a slow player is not the server's fault). A watchdog on the provider's timer thread cancels the
+ * <p>Deadline: the whole synthesis must finish within {@code synthesisTimeout} of network time. The
+ * deadline starts at the first request and is pushed back by every wait for subscriber demand (a
+ * slow player is not the server's fault). A watchdog on the provider's timer thread cancels the
  * call when it passes; the read timeout alone cannot catch a server that trickles a few bytes per
  * second.
  */
 final class HttpSynthesis implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(HttpSynthesis.class);
   private static final MediaType JSON = MediaType.get("application/json");
+
   /** Bytes per body read: at most this much audio waits in memory for a slow subscriber. */
   private static final int READ_BYTES = 8192;
 
@@ -149,7 +150,8 @@ final class HttpSynthesis implements Runnable {
       finished = true;
       disarmWatchdog();
       tts.unregister(this);
-      Thread.interrupted(); // a cancel may have interrupted a retry wait: do not leak it to the pool
+      Thread
+          .interrupted(); // a cancel may have interrupted a retry wait: do not leak it to the pool
     }
   }
 
@@ -160,8 +162,10 @@ final class HttpSynthesis implements Runnable {
         return;
       }
       try {
-        watchdog = tts.scheduler().schedule(this::checkDeadline, Math.max(delayNanos, 1_000_000L),
-            TimeUnit.NANOSECONDS);
+        watchdog =
+            tts.scheduler()
+                .schedule(
+                    this::checkDeadline, Math.max(delayNanos, 1_000_000L), TimeUnit.NANOSECONDS);
       } catch (RejectedExecutionException e) {
         watchdog = null; // closing: close() stops the transfer itself
       }
@@ -221,8 +225,10 @@ final class HttpSynthesis implements Runnable {
   private ConnectionException deadlineError(long wireBytes, @Nullable IOException cause) {
     return new ConnectionException(
         "elevenlabs: the synthesis did not finish within its deadline of "
-            + cfg.synthesisTimeout().toMillis() + " ms of network time (synthesisTimeout) after "
-            + wireBytes + " bytes of audio",
+            + cfg.synthesisTimeout().toMillis()
+            + " ms of network time (synthesisTimeout) after "
+            + wireBytes
+            + " bytes of audio",
         cause != null ? cause : new InterruptedIOException("synthesisTimeout passed"));
   }
 
@@ -257,8 +263,12 @@ final class HttpSynthesis implements Runnable {
         Backoff.Decision next = backoff.onDrop(System.nanoTime(), null);
         if (next.retry()) {
           Duration d = next.delay();
-          log.warn("elevenlabs: request failed ({}); retry {} of {} in {} ms",
-              Errors.redact(e.toString(), cfg.apiKey()), next.attempt(), retries, d.toMillis());
+          log.warn(
+              "elevenlabs: request failed ({}); retry {} of {} in {} ms",
+              Errors.redact(e.toString(), cfg.apiKey()),
+              next.attempt(),
+              retries,
+              d.toMillis());
           waitBeforeRetry(d);
           continue;
         }
@@ -276,7 +286,8 @@ final class HttpSynthesis implements Runnable {
             if (d == null) {
               d = next.delay();
             }
-            if (d.compareTo(cfg.maxRetryDelay()) <= 0 && d.toNanos() < deadlineNanos - System.nanoTime()) {
+            if (d.compareTo(cfg.maxRetryDelay()) <= 0
+                && d.toNanos() < deadlineNanos - System.nanoTime()) {
               log.warn(
                   "elevenlabs: HTTP {} [{}]; retry {} of {} in {} ms",
                   response.code(),
@@ -362,7 +373,8 @@ final class HttpSynthesis implements Runnable {
     url.addQueryParameter("output_format", cfg.outputFormat().value());
     url.addQueryParameter("enable_logging", Boolean.toString(cfg.enableLogging()));
     if (cfg.optimizeStreamingLatency() != null) {
-      url.addQueryParameter("optimize_streaming_latency", cfg.optimizeStreamingLatency().toString());
+      url.addQueryParameter(
+          "optimize_streaming_latency", cfg.optimizeStreamingLatency().toString());
     }
     ObjectNode body = tts.json().createObjectNode();
     body.put("text", request.text());
@@ -401,11 +413,14 @@ final class HttpSynthesis implements Runnable {
         && !"octet-stream".equals(type.subtype())) {
       buffer.fail(
           new ProtocolException(
-              "elevenlabs: expected audio but got " + type + " (HTTP " + response.code() + ")", null));
+              "elevenlabs: expected audio but got " + type + " (HTTP " + response.code() + ")",
+              null));
       return;
     }
     String requestId = response.header("request-id");
-    log.debug("elevenlabs: streaming {} (request-id {})", cfg.outputFormat(),
+    log.debug(
+        "elevenlabs: streaming {} (request-id {})",
+        cfg.outputFormat(),
         Errors.redact(String.valueOf(requestId), cfg.apiKey()));
     AudioFormat format = cfg.outputFormat().pcmFormat();
     AudioDecoder decoder = new AudioDecoder(cfg.outputFormat());
@@ -466,7 +481,8 @@ final class HttpSynthesis implements Runnable {
       if (timedOut && !cancelled) {
         buffer.fail(deadlineError(wireBytes, e));
       } else if (!cancelled) {
-        buffer.fail(new ConnectionException("elevenlabs: read timed out after " + wireBytes + " bytes", e));
+        buffer.fail(
+            new ConnectionException("elevenlabs: read timed out after " + wireBytes + " bytes", e));
       }
       return;
     } catch (IOException e) {
@@ -475,7 +491,11 @@ final class HttpSynthesis implements Runnable {
       } else if (!cancelled) {
         buffer.fail(
             new ConnectionException(
-                "elevenlabs: the audio stream broke after " + wireBytes + " bytes: " + e.getMessage(), e));
+                "elevenlabs: the audio stream broke after "
+                    + wireBytes
+                    + " bytes: "
+                    + e.getMessage(),
+                e));
       }
       return;
     } catch (IllegalArgumentException e) {

@@ -7,9 +7,9 @@ import java.util.regex.Pattern;
 
 /**
  * The {@code output_format} asked of ElevenLabs. Only formats this module turns into PCM are
- * accepted: raw {@code pcm_<rate>} (signed 16-bit little-endian mono) and {@code ulaw_8000}
- * (G.711 μ-law, decoded to 16-bit PCM at 8 kHz). The chunks this module emits are always PCM in
- * {@link #pcmFormat()}.
+ * accepted: raw {@code pcm_<rate>} (signed 16-bit little-endian mono) and {@code ulaw_8000} (G.711
+ * μ-law, decoded to 16-bit PCM at 8 kHz). The chunks this module emits are always PCM in {@link
+ * #pcmFormat()}.
  */
 public final class OutputFormat {
   public static final OutputFormat PCM_16000 = new OutputFormat("pcm_16000", 16_000, false);

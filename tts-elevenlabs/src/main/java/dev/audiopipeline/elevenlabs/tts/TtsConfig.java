@@ -10,11 +10,11 @@ import okhttp3.HttpUrl;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Everything an {@link ElevenLabsTts} was built with, frozen by {@link ElevenLabsTts.Builder#build()}:
- * the provider and its collaborators ({@link HttpSynthesis}, {@link WsConnection}, {@link
- * WsStream}) read their settings only from here, so changing the builder afterwards changes
- * nothing built. Every component is immutable (the schedule is copied). {@link #toString()} masks
- * the key.
+ * Everything an {@link ElevenLabsTts} was built with, frozen by {@link
+ * ElevenLabsTts.Builder#build()}: the provider and its collaborators ({@link HttpSynthesis}, {@link
+ * WsConnection}, {@link WsStream}) read their settings only from here, so changing the builder
+ * afterwards changes nothing built. Every component is immutable (the schedule is copied). {@link
+ * #toString()} masks the key.
  */
 record TtsConfig(
     String apiKey,
@@ -50,7 +50,16 @@ record TtsConfig(
 
   @Override
   public String toString() {
-    return "TtsConfig{voice=" + voiceId + ", model=" + modelId + ", format=" + outputFormat
-        + ", baseUrl=" + Secrets.safeUrl(baseUrl.toString()) + ", apiKey=" + Secrets.MASK + "}";
+    return "TtsConfig{voice="
+        + voiceId
+        + ", model="
+        + modelId
+        + ", format="
+        + outputFormat
+        + ", baseUrl="
+        + Secrets.safeUrl(baseUrl.toString())
+        + ", apiKey="
+        + Secrets.MASK
+        + "}";
   }
 }

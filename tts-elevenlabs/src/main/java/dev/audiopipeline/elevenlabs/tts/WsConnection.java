@@ -29,8 +29,8 @@ import org.slf4j.LoggerFactory;
  * maxContextsPerConnection} utterances ({@link WsStream}s, one context each). Routes audio and
  * {@code isFinal} by {@code context_id} (or the older {@code contextId}); a close or failure fails
  * every open utterance once. Sends keep-alives for utterances waiting for text, and closes itself
- * after {@code connectionIdleTimeout} without utterances. The socket is the project's one
- * WebSocket transport ({@code OkHttpWebSocketTransport}); this class is its handler.
+ * after {@code connectionIdleTimeout} without utterances. The socket is the project's one WebSocket
+ * transport ({@code OkHttpWebSocketTransport}); this class is its handler.
  */
 final class WsConnection implements WebSocketHandler {
   private static final Logger log = LoggerFactory.getLogger(WsConnection.class);
@@ -81,7 +81,10 @@ final class WsConnection implements WebSocketHandler {
     }
   }
 
-  /** Registers a reserved utterance; false (and the reason handed to it) if the socket died meanwhile. */
+  /**
+   * Registers a reserved utterance; false (and the reason handed to it) if the socket died
+   * meanwhile.
+   */
   boolean register(WsStream stream) {
     AudioPipelineException f;
     synchronized (lock) {
@@ -89,7 +92,10 @@ final class WsConnection implements WebSocketHandler {
         contexts.put(stream.contextId(), stream);
         return true;
       }
-      f = failure != null ? failure : new AudioPipelineException("elevenlabs: the connection is closed");
+      f =
+          failure != null
+              ? failure
+              : new AudioPipelineException("elevenlabs: the connection is closed");
     }
     stream.connectionFailed(f);
     return false;
@@ -126,7 +132,8 @@ final class WsConnection implements WebSocketHandler {
             .addPathSegment("multi-stream-input")
             .addQueryParameter("model_id", cfg.modelId())
             .addQueryParameter("output_format", cfg.outputFormat().value())
-            .addQueryParameter("inactivity_timeout", Long.toString(cfg.inactivityTimeout().getSeconds()))
+            .addQueryParameter(
+                "inactivity_timeout", Long.toString(cfg.inactivityTimeout().getSeconds()))
             .addQueryParameter("sync_alignment", "true")
             .addQueryParameter("auto_mode", Boolean.toString(cfg.autoMode()))
             .addQueryParameter("enable_logging", Boolean.toString(cfg.enableLogging()));
@@ -141,14 +148,17 @@ final class WsConnection implements WebSocketHandler {
     }
     HttpUrl http = url.build();
     // the transport speaks ws(s); OkHttp maps them back to http(s) for the upgrade request
-    URI uri = URI.create((http.isHttps() ? "wss" : "ws") + http.toString().substring(http.scheme().length()));
+    URI uri =
+        URI.create(
+            (http.isHttps() ? "wss" : "ws") + http.toString().substring(http.scheme().length()));
     WebSocketRequest request = WebSocketRequest.of(uri, Map.of("xi-api-key", cfg.apiKey()));
     connectStartNanos = System.nanoTime();
     listenerCall(() -> cfg.listener().connectStart(Errors.PROVIDER, name));
     log.debug("{}: connecting to {}", name, http.redact());
     socket = tts.transport().open(request, this);
     if (!cfg.keepAliveInterval().isZero()) {
-      long period = Math.max(TimeUnit.MILLISECONDS.toNanos(10), cfg.keepAliveInterval().toNanos() / 2);
+      long period =
+          Math.max(TimeUnit.MILLISECONDS.toNanos(10), cfg.keepAliveInterval().toNanos() / 2);
       synchronized (lock) {
         try {
           keepAlive =
@@ -305,7 +315,8 @@ final class WsConnection implements WebSocketHandler {
 
   @Override
   public void onBinary(byte[] data) {
-    log.debug("{}: skipping a binary message ({} bytes): the protocol speaks JSON", name, data.length);
+    log.debug(
+        "{}: skipping a binary message ({} bytes): the protocol speaks JSON", name, data.length);
   }
 
   @Override
@@ -330,7 +341,9 @@ final class WsConnection implements WebSocketHandler {
     if (m.hasNonNull("error") || (m.hasNonNull("message") && !hasAudio && !isFinal)) {
       String type = Errors.textOrNull(m.get("error"));
       String message = Errors.textOrNull(m.get("message"));
-      log.debug("{}: error message [{}] for context {}", name,
+      log.debug(
+          "{}: error message [{}] for context {}",
+          name,
           type == null ? null : Errors.redact(type, cfg.apiKey()),
           ctx == null ? null : Errors.redact(ctx, cfg.apiKey()));
       WsStream target;
@@ -340,8 +353,7 @@ final class WsConnection implements WebSocketHandler {
         target = ctx == null ? null : contexts.get(ctx);
       }
       if (target != null) {
-        target.fail(
-            Errors.fromClose(ProviderException.NONE, "", type, message, cfg.apiKey()));
+        target.fail(Errors.fromClose(ProviderException.NONE, "", type, message, cfg.apiKey()));
       }
       return;
     }
@@ -350,10 +362,16 @@ final class WsConnection implements WebSocketHandler {
     }
     WsStream stream;
     synchronized (lock) {
-      stream = ctx != null ? contexts.get(ctx) : contexts.size() == 1 ? contexts.values().iterator().next() : null;
+      stream =
+          ctx != null
+              ? contexts.get(ctx)
+              : contexts.size() == 1 ? contexts.values().iterator().next() : null;
     }
     if (stream == null) {
-      log.trace("{}: message for context {} that is no longer open", name, Errors.redact(String.valueOf(ctx), cfg.apiKey()));
+      log.trace(
+          "{}: message for context {} that is no longer open",
+          name,
+          Errors.redact(String.valueOf(ctx), cfg.apiKey()));
       return;
     }
     if (hasAudio) {
@@ -410,7 +428,8 @@ final class WsConnection implements WebSocketHandler {
     } else if (t instanceof IOException) {
       e =
           new ConnectionException(
-              "elevenlabs: WebSocket failed: " + Errors.redact(String.valueOf(t.getMessage()), cfg.apiKey()),
+              "elevenlabs: WebSocket failed: "
+                  + Errors.redact(String.valueOf(t.getMessage()), cfg.apiKey()),
               (IOException) t);
     } else {
       e = new AudioPipelineException("elevenlabs: WebSocket failed: " + t, t);

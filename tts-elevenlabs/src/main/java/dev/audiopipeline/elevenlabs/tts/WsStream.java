@@ -3,13 +3,13 @@ package dev.audiopipeline.elevenlabs.tts;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.audiopipeline.audio.AudioFormat;
 import dev.audiopipeline.AudioPipelineException;
 import dev.audiopipeline.ConnectionException;
 import dev.audiopipeline.OverflowException;
 import dev.audiopipeline.TtsChunk;
 import dev.audiopipeline.TtsChunk.CharTiming;
 import dev.audiopipeline.TtsStream;
+import dev.audiopipeline.audio.AudioFormat;
 import dev.audiopipeline.internal.runtime.BoundedPublisher;
 import java.io.IOException;
 import java.time.Duration;
@@ -31,8 +31,9 @@ import org.slf4j.LoggerFactory;
  * <p>Audio: the socket cannot be paused, so chunks wait for demand in a single-subscriber {@code
  * BoundedPublisher} of {@code maxBufferedChunks}, handed to the subscriber on the provider's worker
  * threads (never on the socket's reader thread); a subscriber that falls further behind fails the
- * utterance with {@link OverflowException}. Cancelling or {@link #close()} sends {@code close_context} at once and drops
- * later audio for this context; the shared connection stays open for other utterances.
+ * utterance with {@link OverflowException}. Cancelling or {@link #close()} sends {@code
+ * close_context} at once and drops later audio for this context; the shared connection stays open
+ * for other utterances.
  */
 final class WsStream implements TtsStream {
   private static final Logger log = LoggerFactory.getLogger(WsStream.class);
@@ -189,8 +190,8 @@ final class WsStream implements TtsStream {
 
   /**
    * Keeps the context alive while it waits for text (the service closes idle contexts with 1008);
-   * after {@code close_context}, fails the utterance if the service goes silent for longer than
-   * the inactivity timeout instead of leaving the subscriber waiting for an {@code isFinal}.
+   * after {@code close_context}, fails the utterance if the service goes silent for longer than the
+   * inactivity timeout instead of leaving the subscriber waiting for an {@code isFinal}.
    */
   void keepAliveIfIdle(long nowNanos, long intervalNanos) {
     boolean stalled;

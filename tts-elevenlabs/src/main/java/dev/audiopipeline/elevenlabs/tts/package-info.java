@@ -1,6 +1,6 @@
 /**
- * ElevenLabs text-to-speech: {@link dev.audiopipeline.elevenlabs.tts.ElevenLabsTts} speaks a
- * whole text over HTTP streaming ({@code synthesize}) or text that arrives in pieces over the
+ * ElevenLabs text-to-speech: {@link dev.audiopipeline.elevenlabs.tts.ElevenLabsTts} speaks a whole
+ * text over HTTP streaming ({@code synthesize}) or text that arrives in pieces over the
  * multi-context WebSocket ({@code openStream}).
  *
  * <p>Everything in this package is non-null unless annotated {@code @Nullable}.

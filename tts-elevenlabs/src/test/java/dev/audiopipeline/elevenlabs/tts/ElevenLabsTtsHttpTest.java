@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.audiopipeline.audio.AudioFormat;
 import dev.audiopipeline.AuthenticationException;
 import dev.audiopipeline.ConnectionException;
 import dev.audiopipeline.PipelineListener;
@@ -13,6 +12,7 @@ import dev.audiopipeline.QuotaExceededException;
 import dev.audiopipeline.TtsChunk;
 import dev.audiopipeline.TtsChunk.CharTiming;
 import dev.audiopipeline.TtsRequest;
+import dev.audiopipeline.audio.AudioFormat;
 import dev.audiopipeline.spi.ReconnectPolicy;
 import dev.audiopipeline.testing.FakeElevenLabsTtsServer;
 import dev.audiopipeline.testing.FakeElevenLabsTtsServer.HttpFault;
@@ -23,7 +23,6 @@ import dev.audiopipeline.testing.Signals;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -37,6 +36,7 @@ class ElevenLabsTtsHttpTest {
 
   FakeElevenLabsTtsServer fake;
   ElevenLabsTts tts;
+
   /** Retries after a millisecond or two: tests never wait for the default backoff. */
   static final ReconnectPolicy QUICK_RETRIES =
       ReconnectPolicy.builder()
@@ -44,6 +44,7 @@ class ElevenLabsTtsHttpTest {
           .maxDelay(Duration.ofMillis(2))
           .maxAttempts(2)
           .build();
+
   final BlockingQueue<Duration> firstBytes = new LinkedBlockingQueue<>();
 
   @BeforeEach
@@ -88,14 +89,19 @@ class ElevenLabsTtsHttpTest {
 
   @Test
   void streamsPcmOfTheStatedFormatAndTheExpectedDuration() throws Exception {
-    tts = builder().voiceSettings(VoiceSettings.builder().stability(0.5).similarityBoost(0.75).build()).build();
+    tts =
+        builder()
+            .voiceSettings(VoiceSettings.builder().stability(0.5).similarityBoost(0.75).build())
+            .build();
     String text = "Hello there, how are you today?";
 
     Recorder r = speak(new TtsRequest(text, null, "Hi.", "Fine."));
     r.awaitComplete(WAIT);
 
     assertThat(tts.outputFormat()).isEqualTo(AudioFormat.mono(16_000));
-    assertThat(r.chunks()).isNotEmpty().allSatisfy(c -> assertThat(c.format()).isEqualTo(AudioFormat.mono(16_000)));
+    assertThat(r.chunks())
+        .isNotEmpty()
+        .allSatisfy(c -> assertThat(c.format()).isEqualTo(AudioFormat.mono(16_000)));
     assertThat(r.chunks().size()).as("streamed in several pieces").isGreaterThan(1);
     byte[] pcm = r.pcm();
     int perChar = fake.voice().samplesPerChar(16_000);
@@ -110,8 +116,11 @@ class ElevenLabsTtsHttpTest {
 
     RecordedHttpRequest req = fake.takeHttpRequest(WAIT);
     assertThat(req.method()).isEqualTo("POST");
-    assertThat(req.path()).isEqualTo("/v1/text-to-speech/" + ElevenLabsTts.DEFAULT_VOICE + "/stream");
-    assertThat(req.query()).containsEntry("output_format", "pcm_16000").containsEntry("enable_logging", "true");
+    assertThat(req.path())
+        .isEqualTo("/v1/text-to-speech/" + ElevenLabsTts.DEFAULT_VOICE + "/stream");
+    assertThat(req.query())
+        .containsEntry("output_format", "pcm_16000")
+        .containsEntry("enable_logging", "true");
     assertThat(req.header("xi-api-key")).isEqualTo(KEY);
     JsonNode body = req.json();
     assertThat(body.path("text").asText()).isEqualTo(text);
@@ -155,7 +164,8 @@ class ElevenLabsTtsHttpTest {
     RecordedHttpRequest req = fake.takeHttpRequest(WAIT);
     assertThat(req.path()).endsWith("/stream/with-timestamps");
     List<CharTiming> alignment = r.alignment();
-    assertThat(alignment.stream().map(CharTiming::character).collect(Collectors.joining())).isEqualTo(text);
+    assertThat(alignment.stream().map(CharTiming::character).collect(Collectors.joining()))
+        .isEqualTo(text);
     int ms = fake.voice().charMillis();
     for (int i = 0; i < alignment.size(); i++) {
       assertThat(alignment.get(i).startMs()).isEqualTo((long) i * ms);
@@ -167,7 +177,8 @@ class ElevenLabsTtsHttpTest {
   @Test
   void readsOnlyAsDemandedAndCancelMidStreamStopsTheTransfer() throws Exception {
     fake.close();
-    fake = FakeElevenLabsTtsServer.builder().apiKey(KEY).httpChunkDelay(Duration.ofMillis(3)).start();
+    fake =
+        FakeElevenLabsTtsServer.builder().apiKey(KEY).httpChunkDelay(Duration.ofMillis(3)).start();
     tts = builder().build();
     String text = "a long answer that goes on and on ".repeat(60); // ~100 s of audio, 3.3 MB
 
@@ -248,7 +259,8 @@ class ElevenLabsTtsHttpTest {
     r.awaitComplete(WAIT);
 
     // the policy would have waited 2 ms at most: the wait was the server's
-    assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(300));
+    assertThat(Duration.ofNanos(System.nanoTime() - start))
+        .isGreaterThanOrEqualTo(Duration.ofMillis(300));
     assertThat(fake.httpRequests()).hasSize(2);
     assertThat(r.pcm().length).isEqualTo(5 * fake.voice().samplesPerChar(16_000) * 2);
   }
@@ -263,7 +275,8 @@ class ElevenLabsTtsHttpTest {
     Throwable e = speak("Hello").awaitError(WAIT);
 
     assertThat(fake.httpRequests()).as("one retry, after the first retry-after").hasSize(2);
-    assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(200));
+    assertThat(Duration.ofNanos(System.nanoTime() - start))
+        .isGreaterThanOrEqualTo(Duration.ofMillis(200));
     assertThat(e).isExactlyInstanceOf(ProviderException.class);
     ProviderException p = (ProviderException) e;
     assertThat(p.httpStatus()).isEqualTo(429);
@@ -302,14 +315,17 @@ class ElevenLabsTtsHttpTest {
 
     assertThat(fake.httpRequests()).hasSize(3);
     // 200 ms then 400 ms, each at least 80 % of it
-    assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(480));
+    assertThat(Duration.ofNanos(System.nanoTime() - start))
+        .isGreaterThanOrEqualTo(Duration.ofMillis(480));
     assertThat(r.pcm().length).isEqualTo(5 * fake.voice().samplesPerChar(16_000) * 2);
   }
 
   @Test
   void retryPolicyOutOfRangeIsRefused() {
     assertThatThrownBy(
-            () -> ElevenLabsTts.builder().retryPolicy(ReconnectPolicy.builder().maxAttempts(11).build()))
+            () ->
+                ElevenLabsTts.builder()
+                    .retryPolicy(ReconnectPolicy.builder().maxAttempts(11).build()))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("maxAttempts 11")
         .hasMessageContaining("accepted 0..10");
@@ -326,7 +342,8 @@ class ElevenLabsTtsHttpTest {
     assertThat(p.httpStatus()).isEqualTo(400);
     assertThat(p.errorType()).isEqualTo("voice_not_found");
     assertThat(p.isRetryable()).isFalse();
-    assertThat(fake.takeHttpRequest(WAIT).path()).isEqualTo("/v1/text-to-speech/no-such-voice/stream");
+    assertThat(fake.takeHttpRequest(WAIT).path())
+        .isEqualTo("/v1/text-to-speech/no-such-voice/stream");
   }
 
   @Test
@@ -353,7 +370,10 @@ class ElevenLabsTtsHttpTest {
     assertThat(e).isInstanceOf(ConnectionException.class);
     assertThat(e.getCause()).isNotNull();
     long got = r.pcm().length;
-    assertThat(got).as("audio before the drop (error: %s)", e).isGreaterThan(0).isLessThan((long) text.length() * fake.voice().samplesPerChar(16_000) * 2);
+    assertThat(got)
+        .as("audio before the drop (error: %s)", e)
+        .isGreaterThan(0)
+        .isLessThan((long) text.length() * fake.voice().samplesPerChar(16_000) * 2);
   }
 
   @Test
@@ -394,7 +414,8 @@ class ElevenLabsTtsHttpTest {
   @Test
   void closingTheProviderStopsARunningSynthesis() throws Exception {
     fake.close();
-    fake = FakeElevenLabsTtsServer.builder().apiKey(KEY).httpChunkDelay(Duration.ofMillis(3)).start();
+    fake =
+        FakeElevenLabsTtsServer.builder().apiKey(KEY).httpChunkDelay(Duration.ofMillis(3)).start();
     tts = builder().build();
     Recorder r = Recorder.manual();
     tts.synthesize(TtsRequest.of("a long answer that goes on and on ".repeat(60))).subscribe(r);
@@ -436,10 +457,12 @@ class ElevenLabsTtsHttpTest {
         .hasMessageContaining("5..180");
     assertThatThrownBy(() -> VoiceSettings.builder().stability(2))
         .hasMessageContaining("stability 2.0 is out of range");
-    assertThat(ElevenLabsTts.builder().apiKey(KEY).build()).satisfies(t -> {
-      assertThat(t.toString()).doesNotContain(KEY).contains("apiKey=***");
-      t.close();
-    });
+    assertThat(ElevenLabsTts.builder().apiKey(KEY).build())
+        .satisfies(
+            t -> {
+              assertThat(t.toString()).doesNotContain(KEY).contains("apiKey=***");
+              t.close();
+            });
     assertThat(OutputFormat.of("pcm_22050").pcmFormat()).isEqualTo(AudioFormat.mono(22_050));
   }
 
@@ -483,11 +506,23 @@ class ElevenLabsTtsHttpTest {
   void theSharedBaseUrlOfTheRecogniserServesTextToSpeechAndItsOwnVariableWins() {
     // one ELEVENLABS_BASE_URL for both: the recogniser needs wss://, so text-to-speech reads it
     // as https://; ELEVENLABS_TTS_BASE_URL, when set, is text-to-speech's own
-    ElevenLabsTts shared = ElevenLabsTts.builder().env(java.util.Map.of(
-        "ELEVENLABS_API_KEY", KEY, "ELEVENLABS_BASE_URL", "wss://127.0.0.1:9")).build();
-    ElevenLabsTts own = ElevenLabsTts.builder().env(java.util.Map.of(
-        "ELEVENLABS_API_KEY", KEY, "ELEVENLABS_BASE_URL", "wss://127.0.0.1:9",
-        "ELEVENLABS_TTS_BASE_URL", "http://127.0.0.1:7")).build();
+    ElevenLabsTts shared =
+        ElevenLabsTts.builder()
+            .env(
+                java.util.Map.of(
+                    "ELEVENLABS_API_KEY", KEY, "ELEVENLABS_BASE_URL", "wss://127.0.0.1:9"))
+            .build();
+    ElevenLabsTts own =
+        ElevenLabsTts.builder()
+            .env(
+                java.util.Map.of(
+                    "ELEVENLABS_API_KEY",
+                    KEY,
+                    "ELEVENLABS_BASE_URL",
+                    "wss://127.0.0.1:9",
+                    "ELEVENLABS_TTS_BASE_URL",
+                    "http://127.0.0.1:7"))
+            .build();
     try {
       assertThat(shared.toString()).contains("https://127.0.0.1:9");
       assertThat(own.toString()).contains("http://127.0.0.1:7").doesNotContain(":9");

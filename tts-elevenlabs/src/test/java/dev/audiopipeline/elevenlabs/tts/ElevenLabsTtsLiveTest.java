@@ -3,10 +3,10 @@ package dev.audiopipeline.elevenlabs.tts;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.audiopipeline.audio.AudioFormat;
 import dev.audiopipeline.PipelineListener;
 import dev.audiopipeline.TtsRequest;
 import dev.audiopipeline.TtsStream;
+import dev.audiopipeline.audio.AudioFormat;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -14,8 +14,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Against the real service. Runs only with {@code ./mvnw -Plive -pl tts-elevenlabs test} and
- * {@code ELEVENLABS_API_KEY} set; otherwise it is reported as skipped, with the reason.
+ * Against the real service. Runs only with {@code ./mvnw -Plive -pl tts-elevenlabs test} and {@code
+ * ELEVENLABS_API_KEY} set; otherwise it is reported as skipped, with the reason.
  */
 class ElevenLabsTtsLiveTest {
   static final Duration WAIT = Duration.ofSeconds(30);
@@ -53,7 +53,8 @@ class ElevenLabsTtsLiveTest {
       long micros = AudioFormat.mono(16_000).durationMicros(r.pcm().length / 2);
       assertThat(micros).isGreaterThan(500_000);
       assertThat(r.alignment()).isNotEmpty();
-      System.out.println("live HTTP: " + micros / 1000 + " ms of audio, first byte after " + firstBytes);
+      System.out.println(
+          "live HTTP: " + micros / 1000 + " ms of audio, first byte after " + firstBytes);
     }
   }
 
@@ -63,7 +64,8 @@ class ElevenLabsTtsLiveTest {
       TtsStream stream = tts.openStream(null);
       Recorder r = Recorder.unbounded();
       stream.audio().subscribe(r);
-      for (String piece : List.of("Text ", "arriving ", "in pie", "ces, as from a lang", "uage model.")) {
+      for (String piece :
+          List.of("Text ", "arriving ", "in pie", "ces, as from a lang", "uage model.")) {
         stream.append(piece);
       }
       stream.finish();
@@ -71,7 +73,8 @@ class ElevenLabsTtsLiveTest {
       long micros = AudioFormat.mono(16_000).durationMicros(r.pcm().length / 2);
       assertThat(micros).isGreaterThan(500_000);
       assertThat(r.alignment()).isNotEmpty();
-      System.out.println("live WebSocket: " + micros / 1000 + " ms of audio, first byte after " + firstBytes);
+      System.out.println(
+          "live WebSocket: " + micros / 1000 + " ms of audio, first byte after " + firstBytes);
     }
   }
 }

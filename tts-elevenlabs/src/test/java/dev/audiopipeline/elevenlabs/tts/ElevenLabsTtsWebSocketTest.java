@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.audiopipeline.audio.AudioFormat;
 import dev.audiopipeline.AuthenticationException;
 import dev.audiopipeline.ConnectionException;
 import dev.audiopipeline.PipelineListener;
@@ -13,6 +12,7 @@ import dev.audiopipeline.QuotaExceededException;
 import dev.audiopipeline.TtsChunk;
 import dev.audiopipeline.TtsChunk.CharTiming;
 import dev.audiopipeline.TtsStream;
+import dev.audiopipeline.audio.AudioFormat;
 import dev.audiopipeline.testing.FakeElevenLabsTtsServer;
 import dev.audiopipeline.testing.FakeElevenLabsTtsServer.RecordedWsMessage;
 import dev.audiopipeline.testing.FakeElevenLabsTtsServer.WebSocketFault;
@@ -91,7 +91,8 @@ class ElevenLabsTtsWebSocketTest {
   @Test
   void textPiecesProduceOneContinuousUtterance() throws Exception {
     start(FakeElevenLabsTtsServer.builder());
-    tts = builder().voiceSettings(VoiceSettings.builder().stability(0.4).speed(1.1).build()).build();
+    tts =
+        builder().voiceSettings(VoiceSettings.builder().stability(0.4).speed(1.1).build()).build();
 
     TtsStream stream = tts.openStream(null);
     Recorder r = subscribe(stream);
@@ -111,7 +112,8 @@ class ElevenLabsTtsWebSocketTest {
     }
     byte[] pcm = r.pcm();
     assertThat(pcm.length).isEqualTo(alignment.size() * fake.voice().samplesPerChar(16_000) * 2);
-    assertThat(r.chunks()).allSatisfy(c -> assertThat(c.format()).isEqualTo(AudioFormat.mono(16_000)));
+    assertThat(r.chunks())
+        .allSatisfy(c -> assertThat(c.format()).isEqualTo(AudioFormat.mono(16_000)));
     long micros = tts.outputFormat().durationMicros(pcm.length / AudioFormat.BYTES_PER_SAMPLE);
     assertThat(micros).isEqualTo(expectedStart * 1000);
 
@@ -180,7 +182,8 @@ class ElevenLabsTtsWebSocketTest {
     r.awaitComplete(WAIT);
 
     assertThat(spoken(r.alignment()).strip()).isEqualTo("Last words matter.");
-    assertThat(r.pcm().length).isEqualTo(r.alignment().size() * fake.voice().samplesPerChar(16_000) * 2);
+    assertThat(r.pcm().length)
+        .isEqualTo(r.alignment().size() * fake.voice().samplesPerChar(16_000) * 2);
   }
 
   @Test
@@ -277,7 +280,8 @@ class ElevenLabsTtsWebSocketTest {
     assertThat(p.closeCode()).isEqualTo(1008);
     assertThat(p.errorType()).isEqualTo("inactivity_timeout");
     assertThat(p.isRetryable()).isFalse();
-    assertThat(p.getMessage()).contains("Have not received a new text input within the timeout of 60 seconds");
+    assertThat(p.getMessage())
+        .contains("Have not received a new text input within the timeout of 60 seconds");
   }
 
   @Test
@@ -292,7 +296,8 @@ class ElevenLabsTtsWebSocketTest {
     for (int i = 0; i < 25; i++) {
       RecordedWsMessage ka =
           fake.takeWebSocketMessage(
-              WAIT, m -> m.json().path("text").isTextual() && m.json().path("text").asText().isEmpty());
+              WAIT,
+              m -> m.json().path("text").isTextual() && m.json().path("text").asText().isEmpty());
       assertThat(ka.contextId()).isNotNull();
     }
     stream.append("done. ");
@@ -363,7 +368,8 @@ class ElevenLabsTtsWebSocketTest {
   @Test
   void handshakeRefusalIsTyped() throws Exception {
     start(FakeElevenLabsTtsServer.builder());
-    fake.enqueueWebSocketFault(WebSocketFault.rejectHandshake(401, "invalid_api_key", "Invalid API key"));
+    fake.enqueueWebSocketFault(
+        WebSocketFault.rejectHandshake(401, "invalid_api_key", "Invalid API key"));
     tts = builder().build();
 
     Recorder r = subscribe(tts.openStream(null));
@@ -386,7 +392,8 @@ class ElevenLabsTtsWebSocketTest {
       ElevenLabsTts t = builder().build();
       try {
         Recorder r = subscribe(t.openStream(null));
-        assertThat(r.awaitError(WAIT)).as("attempt %d", i)
+        assertThat(r.awaitError(WAIT))
+            .as("attempt %d", i)
             .isInstanceOf(AuthenticationException.class);
       } finally {
         t.close();
@@ -484,7 +491,11 @@ class ElevenLabsTtsWebSocketTest {
   void aServiceThatGoesSilentAfterTheTextFailsTheUtterance() throws Exception {
     start(FakeElevenLabsTtsServer.builder());
     fake.enqueueWebSocketFault(WebSocketFault.ignoreCloseContext());
-    tts = builder().keepAliveInterval(Duration.ofMillis(20)).finalTimeout(Duration.ofMillis(300)).build();
+    tts =
+        builder()
+            .keepAliveInterval(Duration.ofMillis(20))
+            .finalTimeout(Duration.ofMillis(300))
+            .build();
 
     TtsStream stream = tts.openStream(null);
     Recorder r = subscribe(stream);

@@ -14,7 +14,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** {@code build()} freezes the configuration: a builder changed afterwards changes nothing built. */
+/**
+ * {@code build()} freezes the configuration: a builder changed afterwards changes nothing built.
+ */
 class FrozenConfigurationTest {
   static final String KEY = "test-key-frozen-1";
   static final Duration WAIT = Duration.ofSeconds(10);

@@ -43,15 +43,22 @@ class HttpSynthesisDeadlineTest {
   @Test
   void aServerTricklingTheBodyIsCutOffAtTheDeadlineAfterTheAudioSoFar() throws Exception {
     server = new Trickler(true);
-    tts = ElevenLabsTts.builder().apiKey(KEY).baseUrl(server.url())
-        .outputFormat(OutputFormat.PCM_16000).synthesisTimeout(Duration.ofSeconds(2)).build();
+    tts =
+        ElevenLabsTts.builder()
+            .apiKey(KEY)
+            .baseUrl(server.url())
+            .outputFormat(OutputFormat.PCM_16000)
+            .synthesisTimeout(Duration.ofSeconds(2))
+            .build();
 
     Recorder r = Recorder.unbounded();
     tts.synthesize(TtsRequest.of("Hello")).subscribe(r);
     Throwable e = r.awaitError(Duration.ofSeconds(20));
 
-    assertThat(e).isInstanceOf(ConnectionException.class)
-        .hasMessageContaining("deadline").hasMessageContaining("synthesisTimeout")
+    assertThat(e)
+        .isInstanceOf(ConnectionException.class)
+        .hasMessageContaining("deadline")
+        .hasMessageContaining("synthesisTimeout")
         .hasMessageNotContaining(KEY);
     assertThat(r.pcm().length).as("the trickled audio before the deadline").isPositive();
     assertThat(server.awaitClientGone(Duration.ofSeconds(10))).as("the socket is closed").isTrue();
@@ -60,8 +67,14 @@ class HttpSynthesisDeadlineTest {
   @Test
   void aServerTricklingTheHeadersIsCutOffAtTheDeadline() throws Exception {
     server = new Trickler(false);
-    tts = ElevenLabsTts.builder().apiKey(KEY).baseUrl(server.url()).maxRetries(2)
-        .outputFormat(OutputFormat.PCM_16000).synthesisTimeout(Duration.ofSeconds(2)).build();
+    tts =
+        ElevenLabsTts.builder()
+            .apiKey(KEY)
+            .baseUrl(server.url())
+            .maxRetries(2)
+            .outputFormat(OutputFormat.PCM_16000)
+            .synthesisTimeout(Duration.ofSeconds(2))
+            .build();
 
     Recorder r = Recorder.unbounded();
     tts.synthesize(TtsRequest.of("Hello")).subscribe(r);
@@ -74,8 +87,13 @@ class HttpSynthesisDeadlineTest {
   @Test
   void timeWaitingForTheSubscriberDoesNotCount() throws Exception {
     try (FakeElevenLabsTtsServer fake = FakeElevenLabsTtsServer.builder().apiKey(KEY).start()) {
-      tts = ElevenLabsTts.builder().apiKey(KEY).baseUrl(fake.httpBaseUrl())
-          .outputFormat(OutputFormat.PCM_16000).synthesisTimeout(Duration.ofSeconds(2)).build();
+      tts =
+          ElevenLabsTts.builder()
+              .apiKey(KEY)
+              .baseUrl(fake.httpBaseUrl())
+              .outputFormat(OutputFormat.PCM_16000)
+              .synthesisTimeout(Duration.ofSeconds(2))
+              .build();
       Recorder r = Recorder.manual();
       // about 80 KB of audio: ten or more reads of at most 8 KB
       tts.synthesize(TtsRequest.of("a slow player asks for one chunk at a time")).subscribe(r);
@@ -86,7 +104,8 @@ class HttpSynthesisDeadlineTest {
         waited += 300;
       }
       r.awaitComplete(Duration.ofSeconds(5));
-      assertThat(waited).as("the subscriber held the stream longer than the deadline")
+      assertThat(waited)
+          .as("the subscriber held the stream longer than the deadline")
           .isGreaterThan(2_000);
     }
   }
@@ -94,7 +113,8 @@ class HttpSynthesisDeadlineTest {
   @Test
   void theDeadlineIsValidated() {
     assertThatThrownBy(() -> ElevenLabsTts.builder().synthesisTimeout(Duration.ofMillis(10)))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("accepted 1 s to 1 h");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("accepted 1 s to 1 h");
   }
 
   /** An HTTP/1.1 server on 127.0.0.1 that sends 20 bytes every 100 ms, forever. */

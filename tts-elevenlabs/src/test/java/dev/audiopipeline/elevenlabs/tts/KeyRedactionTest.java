@@ -73,7 +73,8 @@ class KeyRedactionTest {
             fake.enqueueHttpFault(HttpFault.dropAfterBytes(40_000));
             for (int i = 0; i < 3; i++) {
               Recorder r = Recorder.unbounded();
-              tts.synthesize(TtsRequest.of("Faulty request number " + i + " ".repeat(30))).subscribe(r);
+              tts.synthesize(TtsRequest.of("Faulty request number " + i + " ".repeat(30)))
+                  .subscribe(r);
               assertThat(r.terminated.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
               collect(r, errors);
             }

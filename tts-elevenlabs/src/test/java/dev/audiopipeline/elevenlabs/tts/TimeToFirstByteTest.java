@@ -26,7 +26,8 @@ class TimeToFirstByteTest {
     List<Duration> http = new CopyOnWriteArrayList<>();
     List<Duration> ws = new CopyOnWriteArrayList<>();
     List<Duration>[] target = new List[] {http};
-    try (FakeElevenLabsTtsServer fake = FakeElevenLabsTtsServer.builder().apiKey("test-key-123").start();
+    try (FakeElevenLabsTtsServer fake =
+            FakeElevenLabsTtsServer.builder().apiKey("test-key-123").start();
         ElevenLabsTts tts =
             ElevenLabsTts.builder()
                 .apiKey("test-key-123")
@@ -59,7 +60,11 @@ class TimeToFirstByteTest {
       }
       assertThat(http).hasSize(n);
       assertThat(ws).hasSize(n);
-      System.out.println("time to first byte against the loopback fake: HTTP " + summary(http) + "; WebSocket " + summary(ws));
+      System.out.println(
+          "time to first byte against the loopback fake: HTTP "
+              + summary(http)
+              + "; WebSocket "
+              + summary(ws));
     }
   }
 

@@ -27,9 +27,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * A made-up key is pushed through every error path of both transports (HTTP streaming and
  * WebSocket): a 401/500 page echoing the request headers, JSON error bodies and error messages
- * quoting the key, an error type that is the key, close reasons holding it, a key with a
- * zero-width space, a base URL carrying a token. The key must appear in no exception message, no
- * cause, no {@code toString()} and no log line (TRACE, captured from System.err).
+ * quoting the key, an error type that is the key, close reasons holding it, a key with a zero-width
+ * space, a base URL carrying a token. The key must appear in no exception message, no cause, no
+ * {@code toString()} and no log line (TRACE, captured from System.err).
  */
 class TtsSecretsTest {
   static final String KEY = "sk_test_SECRET_4242_tts_0123456789abcdef";
@@ -51,22 +51,31 @@ class TtsSecretsTest {
     return stderr.text();
   }
 
-
   static Stream<Arguments> serverPaths() {
     return Stream.of(
         Arguments.of("HTTP 401 page echoing request headers", HttpFault.echoHeaders(401), true),
         Arguments.of("HTTP 500 page echoing request headers", HttpFault.echoHeaders(500), false),
-        Arguments.of("HTTP 401 JSON quoting the key",
-            HttpFault.status(401, "invalid_api_key", "Invalid API key " + KEY), true),
+        Arguments.of(
+            "HTTP 401 JSON quoting the key",
+            HttpFault.status(401, "invalid_api_key", "Invalid API key " + KEY),
+            true),
         Arguments.of("HTTP error type that is the key", HttpFault.status(400, KEY, KEY), false),
-        Arguments.of("WebSocket 401 page echoing request headers",
-            WebSocketFault.rejectHandshakeEchoingHeaders(401), true),
-        Arguments.of("WebSocket 403 JSON quoting the key",
-            WebSocketFault.rejectHandshake(403, "invalid_api_key", "xi-api-key " + KEY), true),
-        Arguments.of("WebSocket error message and close reason quoting the key",
-            WebSocketFault.errorAndClose("invalid_api_key", "bad key " + KEY), true),
-        Arguments.of("WebSocket error type and close reason that are the key",
-            WebSocketFault.errorAndClose(KEY, KEY), false));
+        Arguments.of(
+            "WebSocket 401 page echoing request headers",
+            WebSocketFault.rejectHandshakeEchoingHeaders(401),
+            true),
+        Arguments.of(
+            "WebSocket 403 JSON quoting the key",
+            WebSocketFault.rejectHandshake(403, "invalid_api_key", "xi-api-key " + KEY),
+            true),
+        Arguments.of(
+            "WebSocket error message and close reason quoting the key",
+            WebSocketFault.errorAndClose("invalid_api_key", "bad key " + KEY),
+            true),
+        Arguments.of(
+            "WebSocket error type and close reason that are the key",
+            WebSocketFault.errorAndClose(KEY, KEY),
+            false));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -75,9 +84,14 @@ class TtsSecretsTest {
     Throwable error;
     String shown;
     try (FakeElevenLabsTtsServer fake = FakeElevenLabsTtsServer.builder().apiKey(KEY).start();
-        ElevenLabsTts tts = ElevenLabsTts.builder().apiKey(KEY)
-            .baseUrl(fake.httpBaseUrl()).webSocketBaseUrl(fake.webSocketBaseUrl())
-            .outputFormat(OutputFormat.PCM_16000).maxRetries(0).build()) {
+        ElevenLabsTts tts =
+            ElevenLabsTts.builder()
+                .apiKey(KEY)
+                .baseUrl(fake.httpBaseUrl())
+                .webSocketBaseUrl(fake.webSocketBaseUrl())
+                .outputFormat(OutputFormat.PCM_16000)
+                .maxRetries(0)
+                .build()) {
       Recorder r = Recorder.unbounded();
       if (fault instanceof HttpFault h) {
         fake.enqueueHttpFault(h);
@@ -108,14 +122,18 @@ class TtsSecretsTest {
   @Test
   void echoedPageIsShownMaskedAndBounded() throws Exception {
     try (FakeElevenLabsTtsServer fake = FakeElevenLabsTtsServer.builder().apiKey(KEY).start();
-        ElevenLabsTts tts = ElevenLabsTts.builder().apiKey(KEY).baseUrl(fake.httpBaseUrl())
-            .outputFormat(OutputFormat.PCM_16000).maxRetries(0).build()) {
+        ElevenLabsTts tts =
+            ElevenLabsTts.builder()
+                .apiKey(KEY)
+                .baseUrl(fake.httpBaseUrl())
+                .outputFormat(OutputFormat.PCM_16000)
+                .maxRetries(0)
+                .build()) {
       fake.enqueueHttpFault(HttpFault.echoHeaders(401));
       Recorder r = Recorder.unbounded();
       tts.synthesize(TtsRequest.of("Hello")).subscribe(r);
       Throwable e = r.awaitError(WAIT);
-      assertThat(e.getMessage()).contains("<h1>401</h1>").doesNotContain(KEY)
-          .doesNotContain("\n");
+      assertThat(e.getMessage()).contains("<h1>401</h1>").doesNotContain(KEY).doesNotContain("\n");
       assertThat(e.getMessage().length()).isLessThan(450);
     }
   }
@@ -136,9 +154,12 @@ class TtsSecretsTest {
 
   @Test
   void baseUrlCarryingATokenIsRefusedWithoutEchoingIt() {
-    for (String url : List.of("https://api.elevenlabs.io/?xi-api-key=" + KEY,
-        "https://user:" + KEY + "@api.elevenlabs.io", "wss://api.elevenlabs.io/#" + KEY,
-        "not a url ?token=" + KEY)) {
+    for (String url :
+        List.of(
+            "https://api.elevenlabs.io/?xi-api-key=" + KEY,
+            "https://user:" + KEY + "@api.elevenlabs.io",
+            "wss://api.elevenlabs.io/#" + KEY,
+            "not a url ?token=" + KEY)) {
       assertThatThrownBy(() -> ElevenLabsTts.builder().baseUrl(url))
           .as(url.replace(KEY, "KEY"))
           .isInstanceOf(IllegalArgumentException.class)
