@@ -1,7 +1,5 @@
 package dev.audiopipeline.internal.dsp;
 
-import java.util.Arrays;
-
 /**
  * Rational resampler for ratios whose exact polyphase table would be too large (L/M in lowest terms
  * with a large L, e.g. 44 101 Hz to 16 kHz is 16000/44101): the same Kaiser-windowed sinc as {@link
@@ -20,27 +18,18 @@ import java.util.Arrays;
  * measured response is that of the exact design (see the converter tests). Each output costs two
  * dot products over {@code T} taps.
  */
-final class InterpolatingResampler extends Resampler {
+final class InterpolatingResampler extends FirResampler {
   /** Table phases per input sample. */
   static final int PHASES = 512;
 
   /** Largest table, in floats (8 MiB), this engine builds. */
   static final long MAX_TABLE = 1L << 21;
 
-  private static final int CHUNK = 2048;
-
-  private final int taps; // T, a multiple of 8
-  private final int lead; // silent samples before the first input sample
   private final float[] table; // [phase * T + t], phases 0..PHASES, taps reversed
   private final long den; // L * P
   private final long step; // M * P
   private final int l;
-  private final long startIndex;
   private final long startRem;
-  private final float[] buf;
-  private long first; // absolute index (input with `lead` leading zeros) of buf[0]
-  private int fill;
-  private long next; // index of the newest sample the next output needs
   private long rem; // position of the next output within that sample, in 1/(L P)
 
   InterpolatingResampler(int l, int m, int inRate, int outRate) {
@@ -54,7 +43,6 @@ final class InterpolatingResampler extends Resampler {
             n, FilterDesign.CUTOFF * nyquist / designRate, FilterDesign.BETA, PHASES);
     int c = (n - 1) / 2;
     int t = tapsPerPhase(n);
-    this.taps = t;
     this.table = new float[(PHASES + 1) * t];
     for (int ph = 0; ph <= PHASES; ph++) {
       for (int i = 0; i < t; i++) {
@@ -66,11 +54,9 @@ final class InterpolatingResampler extends Resampler {
     this.step = (long) m * PHASES;
     long a0 = -(long) delayFrames() * step + (long) c * l; // <= 0
     long idx0 = Math.floorDiv(a0, den);
-    this.lead = (int) Math.max(0, -idx0);
-    this.startIndex = idx0 + lead;
+    int lead = (int) Math.max(0, -idx0); // silent samples before the first input sample
     this.startRem = Math.floorMod(a0, den);
-    this.buf = new float[t + lead + CHUNK];
-    doReset();
+    initInput(t, lead, idx0 + lead);
   }
 
   /** Prototype length (odd) at {@value #PHASES} times the input rate. */
@@ -98,54 +84,12 @@ final class InterpolatingResampler extends Resampler {
   }
 
   @Override
-  int doProcess(short[] in, int offset, int frames, int channels, short[] out, int outOffset) {
-    int written = 0;
-    int done = 0;
-    while (done < frames) {
-      compact();
-      int n = Math.min(frames - done, buf.length - fill);
-      Downmix.toMono(in, offset + done * channels, n, channels, buf, fill);
-      fill += n;
-      done += n;
-      written += emit(Integer.MAX_VALUE, out, outOffset + written);
-    }
-    return written;
-  }
-
-  @Override
-  int doDrain(int count, short[] out, int outOffset) {
-    int written = 0;
-    while (written < count) {
-      compact();
-      int n = buf.length - fill;
-      Arrays.fill(buf, fill, fill + n, 0f);
-      fill += n;
-      written += emit(count - written, out, outOffset + written);
-    }
-    return written;
-  }
-
-  @Override
-  void doReset() {
-    Arrays.fill(buf, 0f);
-    first = -(taps - 1);
-    fill = taps - 1 + lead;
-    next = startIndex;
+  void resetPosition() {
     rem = startRem;
   }
 
-  /** Drops samples no future output needs. */
-  private void compact() {
-    int keepFrom = (int) Math.min(fill, next - taps + 1 - first);
-    if (keepFrom > 0 && fill > buf.length / 2) {
-      int keep = fill - keepFrom;
-      System.arraycopy(buf, keepFrom, buf, 0, keep);
-      first += keepFrom;
-      fill = keep;
-    }
-  }
-
-  private int emit(int limit, short[] out, int outOffset) {
+  @Override
+  int emit(int limit, short[] out, int outOffset) {
     final float[] x = buf;
     final float[] c = table;
     final int t = taps;

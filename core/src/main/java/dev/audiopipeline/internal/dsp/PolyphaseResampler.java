@@ -1,7 +1,5 @@
 package dev.audiopipeline.internal.dsp;
 
-import java.util.Arrays;
-
 /**
  * General rational resampler (ratio L/M in lowest terms): a polyphase windowed-sinc filter.
  *
@@ -13,24 +11,15 @@ import java.util.Arrays;
  * stored per phase with the taps reversed, so each output is one forward dot product over the
  * newest {@code T} input samples. The phase sequence is periodic in L and precomputed.
  */
-final class PolyphaseResampler extends Resampler {
-  private static final int CHUNK = 2048;
-
-  private final int taps; // T, a multiple of 8
-  private final int lead; // P: silent samples before the first input sample
+final class PolyphaseResampler extends FirResampler {
   private final float[] table; // [phase * T + t]
   private final int[] nextPhase;
   private final int[] advance;
   private final int startPhase;
-  private final long startIndex;
-  private final float[] buf;
-  private long first; // absolute index (input with P leading zeros) of buf[0]
-  private int fill;
-  private long next; // index of the newest sample the next output needs
   private int phase;
 
   PolyphaseResampler(int l, int m, int inRate, int outRate) {
-    super(l, m, delay(l, m, inRate, outRate));
+    super(l, m, delay(l, m, inRate, outRate), l + 1);
     double designRate = (double) l * inRate;
     double nyquist = Math.min(inRate, outRate) / 2.0;
     int n = protoLength(designRate, nyquist);
@@ -41,7 +30,6 @@ final class PolyphaseResampler extends Resampler {
     long s = (long) d * m - c;
     int t = (n + l - 1) / l;
     t = (t + 7) & ~7;
-    this.taps = t;
     this.table = new float[l * t];
     for (int ph = 0; ph < l; ph++) {
       for (int i = 0; i < t; i++) {
@@ -49,9 +37,8 @@ final class PolyphaseResampler extends Resampler {
         table[ph * t + (t - 1 - i)] = k < n ? (float) h[(int) k] : 0f;
       }
     }
-    this.lead = (int) ((s + l - 1) / l);
+    int lead = (int) ((s + l - 1) / l); // P: silent samples before the first input sample
     long a0 = (long) lead * l - s; // >= 0
-    this.startIndex = a0 / l;
     this.startPhase = (int) (a0 % l);
     this.nextPhase = new int[l];
     this.advance = new int[l];
@@ -59,8 +46,7 @@ final class PolyphaseResampler extends Resampler {
       nextPhase[ph] = (ph + m) % l;
       advance[ph] = (ph + m) / l;
     }
-    this.buf = new float[t + lead + CHUNK];
-    doReset();
+    initInput(t, lead, a0 / l);
   }
 
   static int protoLength(double designRate, double nyquist) {
@@ -78,54 +64,12 @@ final class PolyphaseResampler extends Resampler {
   }
 
   @Override
-  int doProcess(short[] in, int offset, int frames, int channels, short[] out, int outOffset) {
-    int written = 0;
-    int done = 0;
-    while (done < frames) {
-      compact();
-      int n = Math.min(frames - done, buf.length - fill);
-      Downmix.toMono(in, offset + done * channels, n, channels, buf, fill);
-      fill += n;
-      done += n;
-      written += emit(Integer.MAX_VALUE, out, outOffset + written);
-    }
-    return written;
-  }
-
-  @Override
-  int doDrain(int count, short[] out, int outOffset) {
-    int written = 0;
-    while (written < count) {
-      compact();
-      int n = buf.length - fill;
-      Arrays.fill(buf, fill, fill + n, 0f);
-      fill += n;
-      written += emit(count - written, out, outOffset + written);
-    }
-    return written;
-  }
-
-  @Override
-  void doReset() {
-    Arrays.fill(buf, 0f);
-    first = -(taps - 1);
-    fill = taps - 1 + lead;
-    next = startIndex;
+  void resetPosition() {
     phase = startPhase;
   }
 
-  /** Drops samples no future output needs. */
-  private void compact() {
-    int keepFrom = (int) (next - taps + 1 - first);
-    if (keepFrom > 0 && fill > buf.length / 2) {
-      int keep = fill - keepFrom;
-      System.arraycopy(buf, keepFrom, buf, 0, keep);
-      first += keepFrom;
-      fill = keep;
-    }
-  }
-
-  private int emit(int limit, short[] out, int outOffset) {
+  @Override
+  int emit(int limit, short[] out, int outOffset) {
     final float[] x = buf;
     final float[] c = table;
     final int t = taps;
