@@ -160,17 +160,27 @@ class AudioPathAllocationTest {
         while (ring.poll(reader, chunk, 2) > 0) {}
       }
       long tid = Thread.currentThread().getId();
-      long sentBefore = transport.bytes;
-      long before = mx.getThreadAllocatedBytes(tid);
-      for (int i = 0; i < 5_000; i++) {
-        ring.offerBytes(frame, 0, frame.length);
-        while (ring.poll(reader, chunk, 2) > 0) {}
+      // Garbage on the path recurs with every frame (even 16 B a frame is 80 KB a round); one-off
+      // allocations outside it (a late JIT recompilation, the JDK's lock node when a send meets
+      // another thread holding the session's lock) do not recur in every round. So: the quietest
+      // of three rounds of 5,000 frames must allocate (almost) nothing.
+      long fewest = Long.MAX_VALUE;
+      for (int round = 0; round < 3 && fewest >= 1000; round++) {
+        long sentBefore = transport.bytes;
+        long before = mx.getThreadAllocatedBytes(tid);
+        for (int i = 0; i < 5_000; i++) {
+          ring.offerBytes(frame, 0, frame.length);
+          while (ring.poll(reader, chunk, 2) > 0) {}
+        }
+        fewest = Math.min(fewest, mx.getThreadAllocatedBytes(tid) - before);
+        // 50 s of 16 kHz mono went out (within a chunk and the converter's delay), in 50 ms frames
+        assertThat(transport.bytes - sentBefore)
+            .isBetween(5_000L * 320 - 1600, 5_000L * 320 + 1600);
+        assertThat(transport.bytes % 1600).isZero();
       }
-      long allocated = mx.getThreadAllocatedBytes(tid) - before;
-      assertThat(allocated).as("bytes allocated for 5000 frames").isLessThan(1000);
-      // 50 s of 16 kHz mono went out (within a chunk and the converter's delay), in 50 ms frames
-      assertThat(transport.bytes - sentBefore).isBetween(5_000L * 320 - 1600, 5_000L * 320 + 1600);
-      assertThat(transport.bytes % 1600).isZero();
+      assertThat(fewest)
+          .as("bytes allocated for 5000 frames, quietest of 3 rounds")
+          .isLessThan(1000);
     } finally {
       session.close();
       scheduler.shutdownNow();
