@@ -35,6 +35,7 @@ import org.openjdk.jmh.annotations.Warmup;
 public class AudioConverterBenchmark {
   /** {@code inRate/inChannels->outRate}. */
   @Param({"48000/2->16000", "48000/1->16000", "44100/2->16000", "16000/1->24000"})
+  @SuppressWarnings("NullAway.Init") // JMH sets @Param fields before @Setup
   public String pair;
 
   private AudioConverter converter;

@@ -65,6 +65,7 @@ public class FullPathBenchmark {
    * and one array per frame, because OkHttp writes the frame later on its own thread).
    */
   @Param({"discard", "okhttp-copy"})
+  @SuppressWarnings("NullAway.Init") // JMH sets @Param fields before @Setup
   public String transport;
 
   private static final AudioFormat IN = new AudioFormat(48_000, 2);

@@ -23,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Flow;
@@ -91,9 +92,10 @@ public final class SphinxPipelineVsDirect {
     int words = 0;
     StringBuilder per = new StringBuilder();
     for (String speaker : SPEAKERS) {
-      String hyp = String.join(" ", finals.get(speaker));
-      int e = WordErrorRate.edits(reference.get(speaker), hyp);
-      int n = WordErrorRate.words(reference.get(speaker)).length;
+      String hyp = String.join(" ", Objects.requireNonNull(finals.get(speaker), speaker));
+      String ref = Objects.requireNonNull(reference.get(speaker), speaker);
+      int e = WordErrorRate.edits(ref, hyp);
+      int n = WordErrorRate.words(ref).length;
       edits += e;
       words += n;
       per.append(String.format(Locale.ROOT, "  %s %d/%d", speaker, e, n));
@@ -108,7 +110,8 @@ public final class SphinxPipelineVsDirect {
         per);
     if (print) {
       for (String speaker : SPEAKERS) {
-        finals.get(speaker).forEach(f -> System.out.println("    " + speaker + ": " + f));
+        Objects.requireNonNull(finals.get(speaker), speaker)
+            .forEach(f -> System.out.println("    " + speaker + ": " + f));
       }
     }
   }

@@ -8,6 +8,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.util.Locale;
+import java.util.Objects;
 
 /**
  * Converts raw s16le PCM on stdin to raw s16le mono PCM on stdout with {@link AudioConverter}
@@ -59,6 +60,11 @@ public final class ConvertPcm {
 
     UsageException(String message) {
       super(message);
+    }
+
+    @Override
+    public String getMessage() {
+      return Objects.requireNonNullElse(super.getMessage(), "");
     }
   }
 
@@ -126,13 +132,13 @@ public final class ConvertPcm {
       input = new AudioFormat(inRate, inChannels);
       output = new AudioFormat(outRate, outChannels);
     } catch (IllegalArgumentException e) {
-      throw new UsageException(e.getMessage());
+      throw new UsageException(String.valueOf(e.getMessage()));
     }
     if (!AudioConverter.isSupported(input, output)) {
       try {
         AudioConverter.create(input, output);
       } catch (IllegalArgumentException e) {
-        throw new UsageException(e.getMessage());
+        throw new UsageException(String.valueOf(e.getMessage()));
       }
     }
     return new Options(input, output, keepDelay);

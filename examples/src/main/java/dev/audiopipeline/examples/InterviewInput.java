@@ -8,6 +8,7 @@ import dev.audiopipeline.livekit.LiveKitRoomSource;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -49,8 +50,15 @@ record InterviewInput(
     }
     Path bundled = o.recruiterWav() == null ? BundledInterview.extract() : null;
     try {
-      Path recruiter = bundled != null ? bundled.resolve("recruiter.wav") : o.recruiterWav();
-      Path candidate = bundled != null ? bundled.resolve("candidate.wav") : o.candidateWav();
+      // the options give both recordings or neither (checked when they are parsed)
+      Path recruiter =
+          bundled != null
+              ? bundled.resolve("recruiter.wav")
+              : Objects.requireNonNull(o.recruiterWav(), "--recruiter-wav");
+      Path candidate =
+          bundled != null
+              ? bundled.resolve("candidate.wav")
+              : Objects.requireNonNull(o.candidateWav(), "--candidate-wav");
       WavFileSource files =
           WavFileSource.builder() // fails at once naming a bad file
               .speaker(BundledInterview.RECRUITER, recruiter)

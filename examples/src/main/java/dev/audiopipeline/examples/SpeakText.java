@@ -25,6 +25,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Flow;
@@ -233,7 +234,7 @@ public final class SpeakText {
         // is only a backstop, long enough to play a long text
         result = pcm.get(30, TimeUnit.MINUTES);
       } catch (ExecutionException e) {
-        Throwable cause = e.getCause();
+        Throwable cause = Objects.requireNonNullElse(e.getCause(), e);
         err.println(
             "error: speech synthesis failed: "
                 + (cause instanceof AudioPipelineException
@@ -489,6 +490,9 @@ public final class SpeakText {
       samples[i] = (short) ((pcm[2 * i] & 0xff) | (pcm[2 * i + 1] << 8));
     }
     Path dir = out.toAbsolutePath().getParent();
+    if (dir == null) {
+      throw new IOException(out + " is not a file path (it has no directory)");
+    }
     // not Files.createTempFile: that makes the file owner-only (0600), and the rename would keep
     // it so; a plain new file gets the user's usual permissions (umask)
     Path temp =
