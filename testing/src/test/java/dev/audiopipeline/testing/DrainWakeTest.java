@@ -134,6 +134,7 @@ class DrainWakeTest {
     throw new AssertionError("no thread named " + prefix + "...");
   }
 
+  /** Thread states have no event to wait on: samples {@code condition} for up to 10 s. */
   private static boolean waitFor(BooleanSupplier condition) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (!condition.getAsBoolean()) {
@@ -164,7 +165,7 @@ class DrainWakeTest {
       assertThat(waitFor(() -> drain.getState() == Thread.State.WAITING))
           .as("idle drain thread state: %s", drain.getState())
           .isTrue();
-      for (int i = 0; i < 20; i++) {
+      for (int i = 0; i < 20; i++) { // sampled over 100 ms: a timed poll would show TIMED_WAITING
         assertThat(drain.getState()).isEqualTo(Thread.State.WAITING);
         Thread.sleep(5);
       }
