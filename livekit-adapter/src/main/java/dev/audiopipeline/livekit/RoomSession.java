@@ -63,6 +63,12 @@ import org.slf4j.LoggerFactory;
  * so nothing here needs a lock. OkHttp's and WebRTC's threads only hand work to it.
  */
 final class RoomSession implements SubscriberTransport.Callbacks {
+  /**
+   * How long a failed subscriber connection waits for the signal socket to say why (a leave with
+   * its reason) before the session fails with a {@link ConnectionException} of its own.
+   */
+  static final Duration PEER_FAILURE_GRACE = Duration.ofSeconds(2);
+
   private static final Logger log = LoggerFactory.getLogger(RoomSession.class);
 
   private final RoomConfig config;
@@ -800,6 +806,16 @@ final class RoomSession implements SubscriberTransport.Callbacks {
     subscriberState = state;
     log.debug("{} - subscriber connection {}", logPrefix, state);
     if (state == RTCPeerConnectionState.FAILED && !tornDown) {
+      // When the server ends a participant (a bot with the same identity, a removal, the room
+      // closing) it drops the media and says why on the signal socket; the two arrive in either
+      // order. Wait a moment for that reason, so the caller is told the cause, not its symptom.
+      events.schedule(
+          this::failIfPeerStillFailed, PEER_FAILURE_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+    }
+  }
+
+  private void failIfPeerStillFailed() {
+    if (subscriberState == RTCPeerConnectionState.FAILED && !tornDown) {
       fail(
           new ConnectionException(
               logPrefix + " - the subscriber peer connection failed (ICE/DTLS)",
