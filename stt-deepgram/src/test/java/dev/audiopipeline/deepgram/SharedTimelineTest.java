@@ -355,17 +355,7 @@ class SharedTimelineTest {
         .silence(600)
         .done();
     try (FakeDeepgramServer server = FakeDeepgramServer.builder().apiKey(KEY).build();
-        DeepgramSttProvider deepgram =
-            DeepgramSttProvider.builder()
-                .apiKey(KEY)
-                .baseUrl(server.baseUrl())
-                .reconnectPolicy(
-                    ReconnectPolicy.builder()
-                        .initialDelay(Duration.ofMillis(100))
-                        .maxDelay(Duration.ofMillis(100))
-                        .jitter(0)
-                        .build())
-                .build()) {
+        DeepgramSttProvider deepgram = quickReconnects(server)) {
       // cut in the third utterance (after the gap): its start is replayed on the new connection
       server.enqueue(FakeFault.dropAfterAudio(Duration.ofMillis(2_800)));
       List<PipelineEvent> events = run(new ScriptedSource().speaker("alice", s), deepgram);
@@ -379,6 +369,20 @@ class SharedTimelineTest {
       assertThat(server.totalAudioBytes()).isGreaterThan(2 * s.samples());
       assertOnTimeline(events, "alice", s);
     }
+  }
+
+  /** A provider on {@code server} that reconnects after 100 ms, without jitter. */
+  private static DeepgramSttProvider quickReconnects(FakeDeepgramServer server) {
+    return DeepgramSttProvider.builder()
+        .apiKey(KEY)
+        .baseUrl(server.baseUrl())
+        .reconnectPolicy(
+            ReconnectPolicy.builder()
+                .initialDelay(Duration.ofMillis(100))
+                .maxDelay(Duration.ofMillis(100))
+                .jitter(0)
+                .build())
+        .build();
   }
 
   @Test
@@ -399,17 +403,7 @@ class SharedTimelineTest {
         .silence(600)
         .done();
     try (FakeDeepgramServer server = FakeDeepgramServer.builder().apiKey(KEY).build();
-        DeepgramSttProvider deepgram =
-            DeepgramSttProvider.builder()
-                .apiKey(KEY)
-                .baseUrl(server.baseUrl())
-                .reconnectPolicy(
-                    ReconnectPolicy.builder()
-                        .initialDelay(Duration.ofMillis(100))
-                        .maxDelay(Duration.ofMillis(100))
-                        .jitter(0)
-                        .build())
-                .build();
+        DeepgramSttProvider deepgram = quickReconnects(server);
         SpeechSegmentRecognizer embedded = SpeechSegmentRecognizer.create();
         FallbackSttProvider fallback =
             FallbackSttProvider.builder()
