@@ -50,6 +50,8 @@ public final class AudioPipeline {
     b.bufferDuration = config.bufferDuration;
     b.closeTimeout = config.closeTimeout;
     b.subscriberBufferSize = config.subscriberBufferSize;
+    b.turnDetector = config.turnDetector;
+    b.finalizeAtEndOfTurn = config.finalizeAtEndOfTurn;
     return b;
   }
 
@@ -105,6 +107,8 @@ public final class AudioPipeline {
     final Duration bufferDuration;
     final Duration closeTimeout;
     final int subscriberBufferSize;
+    final @Nullable TurnDetector turnDetector;
+    final boolean finalizeAtEndOfTurn;
 
     private Config(Builder b, SttProvider provider) {
       this.source = b.source;
@@ -115,6 +119,8 @@ public final class AudioPipeline {
       this.bufferDuration = b.bufferDuration;
       this.closeTimeout = b.closeTimeout;
       this.subscriberBufferSize = b.subscriberBufferSize;
+      this.turnDetector = b.turnDetector;
+      this.finalizeAtEndOfTurn = b.finalizeAtEndOfTurn;
     }
   }
 
@@ -128,6 +134,8 @@ public final class AudioPipeline {
     Duration bufferDuration = Duration.ofSeconds(2);
     Duration closeTimeout = Duration.ofSeconds(15);
     int subscriberBufferSize = 1024;
+    @Nullable TurnDetector turnDetector;
+    boolean finalizeAtEndOfTurn = true;
 
     private Builder() {}
 
@@ -203,6 +211,27 @@ public final class AudioPipeline {
             "subscriberBufferSize " + size + " is out of range: accepted 16 to 1000000");
       }
       this.subscriberBufferSize = size;
+      return this;
+    }
+
+    /**
+     * Runs {@code detector} on every speaker (default: none, each recogniser decides utterance ends
+     * by itself). Its findings appear on {@link TranscriptionSession#events()}; see {@link
+     * #finalizeAtEndOfTurn(boolean)}. You close the detector; the pipeline never does.
+     */
+    public Builder turnDetector(@Nullable TurnDetector detector) {
+      this.turnDetector = detector;
+      return this;
+    }
+
+    /**
+     * Whether an end of turn found by the {@link #turnDetector(TurnDetector) turn detector} asks
+     * the recogniser for its finals at once ({@link SttSession#flush()}: Deepgram's {@code
+     * Finalize}, ElevenLabs' {@code commit}, the embedded recogniser's utterance cut). Default
+     * true; false leaves utterance ends to the recogniser and only reports the events.
+     */
+    public Builder finalizeAtEndOfTurn(boolean finalize) {
+      this.finalizeAtEndOfTurn = finalize;
       return this;
     }
 

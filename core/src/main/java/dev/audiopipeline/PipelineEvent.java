@@ -23,4 +23,19 @@ public sealed interface PipelineEvent {
    */
   record ProviderEvent(String streamId, String speaker, TranscriptEvent event)
       implements PipelineEvent {}
+
+  /**
+   * A {@link TurnDetector} heard a speaker start speaking at {@code atMs} on the session timeline.
+   */
+  record SpeechStarted(String streamId, String speaker, long atMs) implements PipelineEvent {}
+
+  /** A {@link TurnDetector} heard a speaker stop speaking at {@code atMs}. */
+  record SpeechEnded(String streamId, String speaker, long atMs) implements PipelineEvent {}
+
+  /**
+   * A {@link TurnDetector} decided at {@code atMs} that the speaker finished a turn; {@code
+   * probability} is the end-of-turn model's, or {@link Double#NaN} when silence alone decided.
+   */
+  record EndOfTurn(String streamId, String speaker, long atMs, double probability)
+      implements PipelineEvent {}
 }
