@@ -89,9 +89,9 @@ class NeuralTurnDetectorTurnTest {
     assertThat(events.of(Type.END_OF_TURN))
         .allSatisfy(
             e -> assertThat(Double.isNaN(e.probability()) || e.probability() >= 0.5).isTrue());
-    System.out.printf(
-        "%s: last audible sample -> end of turn, ms: %s%n",
-        speaker, delays); // figures for the note
+    // figures for the note (in surefire's output file)
+    System.out.printf("%s: last audible sample -> end of turn, ms: %s%n", speaker, delays);
+    System.out.printf("%s: events %s%n", speaker, events);
   }
 
   /** The turn's last sample at or above -40 dBFS: where the last word is heard to end. */
