@@ -21,8 +21,14 @@ then agree to within float rounding.
 Needs: python3 with numpy, pydantic and onnxruntime==1.23.2, e.g.
   python3 -m venv --system-site-packages /tmp/ort && /tmp/ort/bin/pip install numpy pydantic \
       onnxruntime==1.23.2
-Run once from anywhere with that python; it writes
+Run once from anywhere with that python (after make-hesitations.sh); it writes
   turn-detection/src/test/resources/dev/audiopipeline/turn/smart-turn-fixture.bin.gz
+  turn-detection/src/test/resources/dev/audiopipeline/turn/hesitations/reference.tsv
+The second holds pipecat's probability at every decision point the tests look at, 200 ms after
+the speech ends (pipecat's recommended VAD stop_secs with Smart Turn): each mid-sentence pause
+and sentence end of the hesitation set, and each turn end of the bundled interview (where its
+last 10 ms frame above -40 dBFS ends), with the window pipecat would give the model: the turn
+from 500 ms before it starts (PRE_SPEECH_MS), at most the last 8 s.
 
   turn-detection/scripts/make-mel-fixture.py [--wheel pipecat_ai-1.14.0-py3-none-any.whl]
 
@@ -54,6 +60,8 @@ RATE = 16000
 HERE = pathlib.Path(__file__).resolve().parent.parent  # turn-detection/
 INTERVIEW = HERE.parent / "examples/src/main/resources/interview"
 OUT = HERE / "src/test/resources/dev/audiopipeline/turn/smart-turn-fixture.bin.gz"
+HESITATIONS = HERE / "src/test/resources/dev/audiopipeline/turn/hesitations"
+AFTER_MS = 200
 
 
 def load_pipecat(wheel: pathlib.Path, into: pathlib.Path):
@@ -106,6 +114,35 @@ def cases() -> list[tuple[str, np.ndarray]]:
     ]
 
 
+def speech_end_ms(pcm: np.ndarray, start_ms: int, end_ms: int) -> int:
+    """End of the last 10 ms frame above -40 dBFS in [start_ms, end_ms)."""
+    frames = pcm[ms(start_ms) : ms(end_ms)].astype(np.float64) / 32768.0
+    frames = frames[: frames.size // 160 * 160].reshape(-1, 160)
+    loud = np.nonzero(np.sqrt((frames**2).mean(axis=1)) > 10 ** (-40 / 20))[0]
+    return start_ms + (int(loud[-1]) + 1) * 10
+
+
+def decision_points() -> list[tuple[str, str, str, int, int, str]]:
+    """(set, file, kind, fromMs, atMs, text) for every point the hesitation test checks."""
+    points = []
+    with open(HESITATIONS / "hesitations.tsv") as f:
+        next(f)
+        for line in f:
+            file, _voice, kind, end, _silence, spoken = line.rstrip("\n").split("\t")
+            at = int(end) + AFTER_MS
+            points.append(("hesitation", file, kind, max(0, at - 8000), at, spoken))
+    with open(INTERVIEW / "script.tsv") as f:
+        next(f)
+        for line in f:
+            speaker, start, end, text = line.rstrip("\n").split("\t")
+            pcm = read_wav(INTERVIEW / f"{speaker}.wav")
+            at = speech_end_ms(pcm, int(start), int(end)) + AFTER_MS
+            points.append(
+                ("interview", f"{speaker}.wav", "end", max(int(start) - 500, at - 8000), at, text)
+            )
+    return points
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--wheel", type=pathlib.Path, help="pipecat-ai wheel (else pip download)")
@@ -143,6 +180,16 @@ def main() -> None:
             out += features.astype("<f4").tobytes()
             print(f"{name}: {pcm.size} samples, probability {probability:.6f}, "
                   f"features {features.min():.4f}..{features.max():.4f}")
+        lines = ["set\tfile\tkind\tfromMs\tatMs\tpipecat\ttext"]
+        audio_of = {}
+        for group, file, kind, start, at, text in decision_points():
+            path = (HESITATIONS if group == "hesitation" else INTERVIEW) / file
+            pcm = audio_of.setdefault(path, read_wav(path))
+            audio = pcm[ms(start) : ms(at)].astype(np.float32) / 32768.0
+            probability = analyzer._predict_endpoint(audio)["probability"]
+            lines.append(f"{group}\t{file}\t{kind}\t{start}\t{at}\t{probability:.6f}\t{text}")
+        (HESITATIONS / "reference.tsv").write_text("\n".join(lines) + "\n")
+        print(f"wrote {HESITATIONS / 'reference.tsv'} ({len(lines) - 1} decision points)")
         OUT.parent.mkdir(parents=True, exist_ok=True)
         with gzip.GzipFile(OUT, "wb", mtime=0) as f:
             f.write(out)

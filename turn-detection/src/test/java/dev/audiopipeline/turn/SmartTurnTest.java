@@ -19,12 +19,13 @@ import org.junit.jupiter.api.Test;
 class SmartTurnTest {
   /**
    * Largest difference allowed from pipecat's probability, computed by the fixture script with the
-   * same ONNX Runtime release (1.23.2) in Python. The features differ by under 1e-5 (see {@link
-   * WhisperFeaturesTest}); measured differences in probability: under 1e-5. (Another ONNX Runtime
-   * release moves these probabilities by up to 0.01: 1.32.0 gives 0.8643 where 1.23.2 gives 0.8548
-   * on the recruiter case, as the model is int8-quantised.)
+   * same ONNX Runtime release (1.23.2) in Python. Measured here: equal to the last digit. The
+   * allowance is wider because the int8 model turns input differences far below the features'
+   * tolerance into visible output changes (see {@link SmartTurnHesitationTest}), and another CPU
+   * may take other ONNX Runtime kernels; another ONNX Runtime release moves these cases by up to
+   * 0.01 (1.32.0 gives 0.8643 where 1.23.2 gives 0.8548 on the recruiter case).
    */
-  static final double TOLERANCE = 1e-4;
+  static final double TOLERANCE = 0.02;
 
   private static SmartTurn model;
 
@@ -46,7 +47,7 @@ class SmartTurnTest {
       System.out.printf(
           "SmartTurnTest: %s java %.6f pipecat %.6f diff %.2g; java on pipecat's features %.6f%n",
           c.name(), p, c.probability(), Math.abs(p - c.probability()), onReferenceFeatures);
-      assertThat(onReferenceFeatures).as(c.name()).isCloseTo(c.probability(), offset(1e-6));
+      assertThat(onReferenceFeatures).as(c.name()).isCloseTo(c.probability(), offset(TOLERANCE));
       assertThat(p).as(c.name()).isCloseTo(c.probability(), offset(TOLERANCE));
     }
   }
