@@ -7,9 +7,9 @@
 #
 # Each sentence is split at its commas. flite speaks the whole sentence once (so the words before
 # a comma keep the intonation of a sentence that goes on), and its segment timing (-psdur) gives
-# where each comma's short pause starts and ends; the script cuts the speech there and joins the
-# parts with silences of 600, 750, 900, 1050, 1200 ms in turn (cycling over the whole set), with
-# 500 ms of silence before the sentence and 1000 ms after it. (Speaking each part alone, as first
+# where each comma's short pause (100-250 ms, near silent) starts and ends; the script lengthens
+# each such pause with digital silence to 600, 750, 900, 1050, 1200 ms in turn (cycling over the
+# whole set), with 500 ms of silence before the sentence and 1000 ms after it. (Speaking each part alone, as first
 # tried, makes every part a finished utterance with a final fall: Smart Turn then hears a finished
 # turn at 13 of the 18 "pauses" at 200 ms; see SmartTurnHesitationTest.) One voice per sentence,
 # cycling over flite's 16 kHz voices slt, rms (the bundled interview's two) and awb, kal16.
@@ -66,10 +66,11 @@ for i in "${!sentences[@]}"; do
   # Speak the whole sentence once and read flite's segment timing: "phone:endSeconds ...".
   flite -voice "$voice" -psdur -t "$sentence" -o "$work/raw.wav" > "$work/segments.txt"
   sox "$work/raw.wav" -r "$rate" -c 1 -b 16 -e signed-integer "$work/full.wav"
-  # speech runs between pauses: "fromSample toSample" per run (the pau segments are flite's own
-  # silences: the one before and after the sentence, and one at each comma)
+  # speech runs between flite's pauses (pau: before and after the sentence, and at each comma):
+  # "fromSample speechEndSample pauseEndSample" per run; the run is kept with flite's own pause
+  # after it (its speech fades out there, no cut mid-sound), then silence is added up to the gap
   tr ' ' '\n' < "$work/segments.txt" | awk -F: -v rate="$rate" '
-    NF == 2 { if ($1 == "pau") { if (prev != "" && prev != "pau") print int(from * rate + 0.5), int(prevEnd * rate + 0.5); from = $2 }
+    NF == 2 { if ($1 == "pau") { if (prev != "" && prev != "pau") printf "%d %d %d\n", from * rate + 0.5, prevEnd * rate + 0.5, $2 * rate + 0.5; from = $2 }
               prev = $1; prevEnd = $2 }' > "$work/runs.txt"
   runs=$(wc -l < "$work/runs.txt")
   if [ "$runs" -ne "${#parts[@]}" ]; then
@@ -82,14 +83,17 @@ for i in "${!sentences[@]}"; do
   pos=$((lead_ms * rate / 1000)) # samples
   spoken=""
   k=0
-  while read -r from to; do
+  while read -r from speech_end to; do
     part="$(echo "${parts[$k]}" | sed 's/^ *//')"
     last=$((k == ${#parts[@]} - 1))
     [ "$last" = 1 ] || part="$part,"
     spoken="${spoken:+$spoken }$part"
+    full_len=$(soxi -s "$work/full.wav")
+    [ "$to" -le "$full_len" ] || to=$full_len # flite's last pau may end past its audio
     sox "$work/full.wav" "$work/p$i-$k.wav" trim "${from}s" "=${to}s"
     pieces+=("$work/p$i-$k.wav")
-    pos=$((pos + $(soxi -s "$work/p$i-$k.wav")))
+    flite_pause=$((to - speech_end)) # samples of flite's own pause kept after the speech
+    pos=$((pos + speech_end - from))
     if [ "$last" = 1 ]; then
       kind=end
       gap=$tail_ms
@@ -98,7 +102,8 @@ for i in "${!sentences[@]}"; do
       gap=${pauses[$((pause_index % ${#pauses[@]}))]}
       pause_index=$((pause_index + 1))
     fi
-    silence "$work/g$i-$k.wav" "$gap"
+    sox -r "$rate" -c 1 -b 16 -e signed-integer -n "$work/g$i-$k.wav" \
+      trim 0 "$((gap * rate / 1000 - flite_pause))s"
     pieces+=("$work/g$i-$k.wav")
     printf '%s\t%s\t%s\t%d\t%d\t%s\n' "$file" "$voice" "$kind" $((pos * 1000 / rate)) "$gap" \
       "$spoken" >> "$out/hesitations.tsv"

@@ -38,12 +38,12 @@ import org.junit.jupiter.api.Test;
  *
  * <ul>
  *   <li>On flite's synthetic voices Smart Turn v3.2 does not tell a comma pause from a sentence end
- *       (ranking AUC about 0.45; no threshold does better than chance). The lead's detector cannot
- *       rely on it alone on this audio; these are pipecat's own figures too.
+ *       (ranking AUC 0.40: ends score no higher than pauses; no threshold does better than chance).
+ *       A detector cannot rely on it alone on this audio; pipecat's own figures are the same.
  *   <li>The int8 model is very sensitive to tiny changes in its input: perturbing pipecat's own
  *       features by ±1e-5 moves the probability by 0.06 (median) and up to 0.6 at these points. The
  *       Java features differ from pipecat's by under 1e-5 ({@link WhisperFeaturesTest}), so most
- *       points agree to the last digit and a few differ by up to about 0.16; the test allows
+ *       points agree to the last digit and a few differ by up to about 0.11; the test allows
  *       {@value #MAX_DIFF} at any point and {@value #MEDIAN_DIFF} at the median.
  * </ul>
  */
