@@ -121,6 +121,8 @@ class NeuralTurnDetectorTurnTest {
     int falseEnds = 0;
     int ends = 0;
     int endsByModel = 0;
+    List<Integer> vadFalseEndPausesMs = new ArrayList<>();
+    NeuralTurnDetector vad = NeuralTurnDetector.builder().mode(Mode.VAD).build();
     for (String file : rows.stream().map(Row::file).distinct().toList()) {
       short[] audio;
       try (var in = getClass().getResourceAsStream(dir + file);
@@ -133,7 +135,24 @@ class NeuralTurnDetectorTurnTest {
         analysis.accept(audio, 0, audio.length, events);
         analysis.reset(events);
       }
+      Recorded vadEvents = new Recorded();
+      try (TurnDetector.Analysis analysis = vad.open(file)) {
+        analysis.accept(audio, 0, audio.length, vadEvents);
+        analysis.reset(vadEvents);
+      }
       for (Row row : rows.stream().filter(x -> x.file().equals(file)).toList()) {
+        long vadInside =
+            vadEvents.of(Type.END_OF_TURN).stream()
+                .filter(
+                    e ->
+                        e.atMs() > row.speechEndMs()
+                            && e.atMs() <= row.speechEndMs() + row.silenceMs())
+                .count();
+        if (row.kind().equals("pause") && vadInside > 0) {
+          vadFalseEndPausesMs.add(row.silenceMs());
+        } else if (row.kind().equals("end")) {
+          assertThat(vadInside).as("VAD mode, %s end at %d ms", file, row.speechEndMs()).isOne();
+        }
         List<Recorded.Event> inside =
             events.of(Type.END_OF_TURN).stream()
                 .filter(
@@ -154,8 +173,14 @@ class NeuralTurnDetectorTurnTest {
         }
       }
     }
+    vad.close();
+    // VAD mode is fooled only by pauses longer than its 800 ms
+    assertThat(vadFalseEndPausesMs).allSatisfy(ms -> assertThat(ms).isGreaterThan(800));
     assertThat(pauses).isEqualTo(18);
     assertThat(ends).isEqualTo(12);
+    System.out.printf(
+        "hesitation set, VAD mode (end of turn after 800 ms): false end at %d of 18 pauses, %s%n",
+        vadFalseEndPausesMs.size(), vadFalseEndPausesMs);
     System.out.printf(
         "hesitation set through the detector: false end of turn at %d of %d pauses;"
             + " %d of %d sentence ends ended by the model, the rest by the end of the file%n",
