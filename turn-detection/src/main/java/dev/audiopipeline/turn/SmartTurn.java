@@ -142,21 +142,29 @@ final class SmartTurn implements AutoCloseable {
    */
   double endOfTurnProbability(float[] samples16k, int offset, int length) {
     WhisperFeatures.checkRange(samples16k, offset, length);
-    Workspace w = idle.poll();
-    if (w == null) {
-      w = new Workspace();
-    } else {
-      idleCount.decrementAndGet();
-    }
+    Workspace w = borrow();
     try {
       w.features.compute(samples16k, offset, length, w.values);
       return run(w, w.values);
     } finally {
-      if (idleCount.incrementAndGet() <= MAX_IDLE_WORKSPACES) {
-        idle.offer(w);
-      } else {
-        idleCount.decrementAndGet();
-      }
+      giveBack(w);
+    }
+  }
+
+  private Workspace borrow() {
+    Workspace w = idle.poll();
+    if (w == null) {
+      return new Workspace();
+    }
+    idleCount.decrementAndGet();
+    return w;
+  }
+
+  private void giveBack(Workspace w) {
+    if (idleCount.incrementAndGet() <= MAX_IDLE_WORKSPACES) {
+      idle.offer(w);
+    } else {
+      idleCount.decrementAndGet();
     }
   }
 
@@ -169,8 +177,12 @@ final class SmartTurn implements AutoCloseable {
       throw new IllegalArgumentException(
           "features hold " + features.length + " values, the model takes " + WhisperFeatures.SIZE);
     }
-    Workspace w = new Workspace();
-    return run(w, features);
+    Workspace w = borrow();
+    try {
+      return run(w, features);
+    } finally {
+      giveBack(w);
+    }
   }
 
   private double run(Workspace w, float[] features) {
