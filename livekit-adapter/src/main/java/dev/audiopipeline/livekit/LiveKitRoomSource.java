@@ -294,9 +294,9 @@ public final class LiveKitRoomSource implements AudioSource {
     return captionPublisher.get();
   }
 
-  private boolean sendCaptionPacket(DataPacket packet) {
+  private boolean sendCaptionPacket(DataPacket.Builder packet) {
     RoomSession s = session;
-    return s != null && false; // wired to the publisher transport's reliable channel on merge
+    return s != null && s.sendReliable(packet);
   }
 
   /** The identity the server joined the bot with (a supplied token's own), once joined. */
