@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.fail;
 import dev.audiopipeline.SpeakerMap;
 import dev.audiopipeline.Transcript;
 import dev.audiopipeline.TranscriptionSession;
+import dev.audiopipeline.TtsChunk;
+import dev.audiopipeline.audio.AudioFormat;
+import dev.audiopipeline.testing.FakeTtsVoice;
 import dev.audiopipeline.testing.SpeechSegmentRecognizer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -48,8 +51,8 @@ class LiveKitCaptionsE2ETest {
   private static final String VIEWER = "caption-viewer";
   private static final String BOT = "caption-bot";
 
-  /** The first four turns of the interview (two per speaker). */
-  private static final long PLAY_UNTIL_MS = 33_000;
+  /** The whole interview (12 turns, 6 per speaker). */
+  private static final long PLAY_UNTIL_MS = 83_000;
 
   private static String url = "";
   private static String apiKey = "";
@@ -138,7 +141,7 @@ class LiveKitCaptionsE2ETest {
         long finalsAtBot = atBot.stream().filter(a -> a.transcript().isFinal()).count();
         long finalCaptions =
             captions(node).stream().filter(c -> c.str("final").equals("true")).count();
-        if (finalsAtBot >= 4
+        if (finalsAtBot >= 12
             && finalCaptions >= finalsAtBot
             && captions(node).size() >= captions.published()
             && captions.queued() == 0) {
@@ -245,6 +248,98 @@ class LiveKitCaptionsE2ETest {
       source.close();
     }
     assertThat(source.captionPublisher().senderAlive()).as("caption thread after close").isFalse();
+  }
+
+  @Test
+  void theBotsOwnLinesAreCaptionedWithItsIdentityAndItsTrack() throws Exception {
+    String room = "captions-bot-" + UUID.randomUUID().toString().substring(0, 8);
+    LiveKitRoomSource source =
+        LiveKitRoomSource.builder()
+            .url(url)
+            .apiKey(apiKey)
+            .apiSecret(apiSecret)
+            .room(room)
+            .identity(BOT)
+            .captions(true)
+            .build();
+    List<AtBot> atBot = new CopyOnWriteArrayList<>();
+    NodePublisher node = null;
+    try (SpeechSegmentRecognizer stt = SpeechSegmentRecognizer.create();
+        TranscriptionSession session =
+            LiveKitTranscriber.transcribe(source, stt, SpeakerMap.identity())) {
+      session.subscribe(recorder(atBot));
+      source.joined().toCompletableFuture().get(20, TimeUnit.SECONDS);
+      // a silent participant keeps the room open; the viewer reads the captions
+      node =
+          NodePublisher.start(
+              url,
+              apiKey,
+              apiSecret,
+              List.of(
+                  "--room",
+                  room,
+                  "--caption-listener",
+                  VIEWER,
+                  "--participant",
+                  CANDIDATE
+                      + "="
+                      + INTERVIEW.resolve("candidate.wav").toAbsolutePath()
+                      + ",until=0",
+                  "--linger",
+                  "60000"));
+      node.await("caption_listener_connected", Duration.ofSeconds(30));
+      node.await("playback_done", Duration.ofSeconds(40));
+      String line = "Welcome. Please tell me about yourself.";
+      Utterance u = source.speak(tones(line), line);
+      u.completion().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      String botTrack = source.speechTrackSid();
+      assertThat(botTrack).as("the bot's published track").isNotNull().startsWith("TR_");
+
+      NodePublisher.Event c =
+          node.await(
+              e -> e.name().equals("caption") && e.str("identity").equals(BOT),
+              Duration.ofSeconds(20),
+              "a caption of the bot's line");
+      AtBot own =
+          atBot.stream()
+              .filter(a -> a.transcript().participantIdentity().equals(BOT))
+              .findFirst()
+              .orElseThrow();
+      assertThat(own.transcript().text()).as("the bot's line in the transcript").isEqualTo(line);
+      assertThat(c.str("final")).isEqualTo("true");
+      assertThat(c.str("text")).isEqualTo(line);
+      assertThat(c.str("trackId")).isEqualTo(botTrack);
+      assertThat(c.str("segmentId"))
+          .startsWith(botTrack + "/")
+          .isEqualTo(own.transcript().segmentId());
+    } finally {
+      if (node != null) {
+        node.finish(Duration.ofSeconds(20));
+      }
+      source.close();
+    }
+  }
+
+  /** Tones for each character of {@code text} (a stand-in voice), as one 16 kHz chunk. */
+  private static Flow.Publisher<TtsChunk> tones(String text) {
+    byte[] pcm = new FakeTtsVoice(40).pcm(text, 16_000);
+    return subscriber ->
+        subscriber.onSubscribe(
+            new Flow.Subscription() {
+              private boolean done;
+
+              @Override
+              public synchronized void request(long n) {
+                if (!done && n > 0) {
+                  done = true;
+                  subscriber.onNext(new TtsChunk(AudioFormat.MONO_16K, pcm, List.of()));
+                  subscriber.onComplete();
+                }
+              }
+
+              @Override
+              public void cancel() {}
+            });
   }
 
   private static List<NodePublisher.Event> captions(NodePublisher node) {
