@@ -169,6 +169,21 @@ class CaptionTokenTest {
   }
 
   @Test
+  void aVideoClaimThatIsNotAnObjectIsRefusedWithoutQuotingIt() {
+    String jwt =
+        JWT.create()
+            .withSubject("bot-7")
+            .withClaim("video", "SECRET-ish-string")
+            .sign(Algorithm.HMAC256(SECRET));
+    assertThatThrownBy(() -> withToken(jwt).build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("not a readable JWT payload")
+        .hasNoCause()
+        .satisfies(e -> assertNoTokenIn(e, jwt))
+        .satisfies(e -> assertThat(e.getMessage()).doesNotContain("SECRET-ish"));
+  }
+
+  @Test
   void publishCaptionsNeedsCaptionsOnTheBuilder() {
     LiveKitRoomSource s =
         LiveKitRoomSource.builder()
