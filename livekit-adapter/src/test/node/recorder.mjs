@@ -8,7 +8,8 @@
 // Credentials come from LIVEKIT_API_KEY / LIVEKIT_API_SECRET (the token is minted here, HS256) and
 // are never printed. Recording ends when stdin closes (or --max-ms passes); then the files are
 // written ('saved' event) and the client leaves. Progress goes to stdout as JSON lines:
-// {"event":..., "epochMs":..., ...}: connected, subscribed {trackSid}, first_frame, saved {frames}.
+// {"event":..., "epochMs":..., ...}: connected, subscribed {trackSid}, first_frame, data {from, topic,
+// text} (user packets), saved {frames}.
 import { writeFileSync } from 'node:fs';
 import { createHmac } from 'node:crypto';
 import { AudioStream, Room, RoomEvent, TrackKind, dispose } from '@livekit/rtc-node';
@@ -106,6 +107,10 @@ room.on(RoomEvent.TrackSubscribed, (track, publication, participant) => {
       total += frame.samplesPerChannel;
     }
   })();
+});
+
+room.on(RoomEvent.DataReceived, (payload, participant, kind, topic) => {
+  emit('data', { from: participant?.identity ?? '', topic: topic ?? '', text: Buffer.from(payload).toString('utf8') });
 });
 
 await room.connect(opts.url, mintToken(opts.identity, opts.room), { autoSubscribe: true, dynacast: false });

@@ -334,6 +334,11 @@ public final class LiveKitRoomSource implements AudioSource {
     return t == null ? null : t.pacer();
   }
 
+  /** The running session (package-private: the adapter's own features and tests). */
+  @Nullable RoomSession session() {
+    return session;
+  }
+
   /** The bot's track SID once published. */
   @Nullable String speechTrackSid() {
     RoomSession s = session;

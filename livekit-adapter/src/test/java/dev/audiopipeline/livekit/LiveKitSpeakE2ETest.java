@@ -197,6 +197,32 @@ class LiveKitSpeakE2ETest {
       assertThat(frames).isBetween(playedMs / 10, playedMs / 10 + QUESTIONS.size() * 3L);
       assertThat(packets).isPositive();
 
+      // the publisher connection's reliable data channel carries a packet to the subscriber
+      RoomSession session = r.source().session();
+      assertThat(session).isNotNull();
+      for (int i = 1; i <= 3; i++) {
+        assertThat(
+                session.sendReliable(
+                    livekit.LivekitModels.DataPacket.newBuilder()
+                        .setUser(
+                            livekit.LivekitModels.UserPacket.newBuilder()
+                                .setTopic("speak-test")
+                                .setPayload(
+                                    com.google.protobuf.ByteString.copyFromUtf8("hello " + i)))))
+            .isTrue();
+      }
+      for (int i = 1; i <= 3; i++) {
+        String want = "hello " + i;
+        NodePublisher.Event e =
+            r.recorder()
+                .await(
+                    ev -> ev.name().equals("data") && ev.str("topic").equals("speak-test"),
+                    Duration.ofSeconds(10),
+                    "data packet '" + want + "'");
+        assertThat(e.str("text")).isEqualTo(want); // in order
+        assertThat(e.str("from")).isEqualTo("interview-bot");
+      }
+
       r.recorder().finish(Duration.ofSeconds(20));
       assertThat(r.recorder().events().stream().anyMatch(e -> e.name().equals("saved"))).isTrue();
       System.out.println(
