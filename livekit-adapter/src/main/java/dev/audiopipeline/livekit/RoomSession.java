@@ -3,6 +3,7 @@ package dev.audiopipeline.livekit;
 import dev.audiopipeline.AudioPipelineException;
 import dev.audiopipeline.AuthenticationException;
 import dev.audiopipeline.ConnectionException;
+import dev.audiopipeline.PipelineEvent.SourceConnection;
 import dev.audiopipeline.audio.AudioSource;
 import dev.audiopipeline.internal.runtime.Backoff;
 import dev.audiopipeline.internal.runtime.NamedThreadFactory;
@@ -20,6 +21,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -69,6 +71,13 @@ final class RoomSession implements SubscriberTransport.Callbacks {
    */
   static final Duration PEER_FAILURE_GRACE = Duration.ofSeconds(2);
 
+  /**
+   * After a full rejoin, how long a speaker stream of the old participation waits for a track of
+   * the same identity to continue it; after that it ends ({@code speakerLeft}). Other clients
+   * rejoin a restarted server on their own schedule (LiveKit's SDKs back off up to 7 s).
+   */
+  static final Duration REJOIN_GRACE = Duration.ofSeconds(30);
+
   private static final Logger log = LoggerFactory.getLogger(RoomSession.class);
 
   private final RoomConfig config;
@@ -117,6 +126,11 @@ final class RoomSession implements SubscriberTransport.Callbacks {
   private final Map<String, ParticipantInfo> ownerByTrackSid = new HashMap<>();
   private final Map<String, RTCRtpReceiver> unmatchedReceivers = new HashMap<>();
   private final Map<String, RemoteAudioStream> openStreams = new HashMap<>();
+
+  /** Streams of the participation before a rejoin, by identity, waiting to be continued. */
+  private final Map<String, List<RemoteAudioStream>> detachedByIdentity = new LinkedHashMap<>();
+
+  private int rejoinEpoch;
   private @Nullable SubscriberTransport subscriber;
   private @Nullable ScheduledFuture<?> pinger;
   private String selfSid = "";
@@ -273,7 +287,7 @@ final class RoomSession implements SubscriberTransport.Callbacks {
         log.info(
             "{} - resume refused ({} {}), joining again", logPrefix, l.getAction(), l.getReason());
         if (countAttempt(null, "the server refused the resume (" + l.getReason() + ")") != null) {
-          rejoin(); // answered: no delay
+          rejoin(Duration.ZERO); // answered: no delay
         }
         return;
       }
@@ -357,6 +371,18 @@ final class RoomSession implements SubscriberTransport.Callbacks {
         join.getOtherParticipantsCount(),
         join.getServerInfo().getVersion());
     joined.complete(join);
+    if (rejoin) {
+      int epoch = rejoinEpoch;
+      events.schedule(() -> endDetached(epoch), REJOIN_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+      announce(
+          SourceConnection.State.REJOINED,
+          0,
+          "joined again as a new participant ("
+              + selfSid
+              + "); "
+              + detachedCount()
+              + " speaker stream(s) waiting for their tracks");
+    }
   }
 
   private void handleTrickle(LivekitRtc.TrickleRequest trickle) {
@@ -388,7 +414,7 @@ final class RoomSession implements SubscriberTransport.Callbacks {
     if (action == LeaveRequest.Action.RECONNECT) {
       log.info("{} - server asked to reconnect ({})", logPrefix, reason);
       if (countAttempt(upSinceNanos, "the server asked to reconnect") != null) {
-        rejoin();
+        rejoin(Duration.ZERO);
       }
       return;
     }
@@ -461,6 +487,12 @@ final class RoomSession implements SubscriberTransport.Callbacks {
       }
       Backoff.Decision next = countAttempt(wasUp ? upSinceNanos : null, why, cause);
       if (next == null) {
+        return;
+      }
+      if (phase == Phase.RESUMING && httpStatus != null && httpStatus >= 400 && httpStatus < 500) {
+        // the server is up and answered the resume with a refusal: it will not resume us
+        log.info("{} - resume refused with HTTP {}, joining again", logPrefix, httpStatus);
+        rejoin(next.delay());
         return;
       }
       if (phase == Phase.REJOINING) {
@@ -549,31 +581,90 @@ final class RoomSession implements SubscriberTransport.Callbacks {
         events.scheduleAtFixedRate(
             this::keepAlive, pingIntervalSeconds, pingIntervalSeconds, TimeUnit.SECONDS);
     log.info("{} - signal connection resumed; streams kept", logPrefix);
+    announce(SourceConnection.State.RESUMED, 0, "resumed as " + selfSid + "; streams kept");
   }
 
-  /** The resume was refused: leave the old session behind and join as a new participant. */
-  private void rejoin() {
+  /**
+   * The resume was refused: leave the old session behind and join as a new participant after {@code
+   * delay}. Open speaker streams are detached, not ended: a track of the same identity in the new
+   * participation continues them ({@link #openStream}), so a speaker keeps its stream, its label
+   * and its timeline; what was not heard meanwhile is a gap of the outage's length.
+   */
+  private void rejoin(Duration delay) {
     phase = Phase.REJOINING;
     rejoins.incrementAndGet();
+    rejoinEpoch++;
     ScheduledFuture<?> p = pinger;
     if (p != null) {
       p.cancel(false);
     }
     signal.cancel();
-    for (String trackSid : new ArrayList<>(openStreams.keySet())) {
-      endStream(trackSid, "rejoining the room");
+    for (RemoteAudioStream stream : new ArrayList<>(openStreams.values())) {
+      stream.detach();
+      detachedByIdentity.computeIfAbsent(stream.identity(), k -> new ArrayList<>()).add(stream);
     }
+    openStreams.clear();
     SubscriberTransport sub = subscriber;
     if (sub != null) {
       sub.close();
     }
     subscriber = null;
+    subscriberState = null;
     participantsBySid.clear();
     ownerByTrackSid.clear();
     unmatchedReceivers.clear();
     identities.clear();
     lastOffer = null;
-    connectRejoin();
+    if (delay.isZero()) {
+      connectRejoin();
+    } else {
+      events.schedule(this::connectRejoin, delay.toNanos(), TimeUnit.NANOSECONDS);
+    }
+  }
+
+  private int detachedCount() {
+    int n = 0;
+    for (List<RemoteAudioStream> l : detachedByIdentity.values()) {
+      n += l.size();
+    }
+    return n;
+  }
+
+  /** Ends the streams no track came back for within {@link #REJOIN_GRACE} of a rejoin. */
+  private void endDetached(int epoch) {
+    if (epoch != rejoinEpoch || phase != Phase.JOINED || tornDown) {
+      return; // another rejoin began meanwhile: its own timer will decide
+    }
+    endAllDetached("not back within " + REJOIN_GRACE.toSeconds() + " s of the rejoin");
+  }
+
+  private void endAllDetached(String why) {
+    for (List<RemoteAudioStream> l : new ArrayList<>(detachedByIdentity.values())) {
+      for (RemoteAudioStream stream : l) {
+        stream.end();
+        log.debug(
+            "{} - speaker stream {} of {} ended: {}",
+            logPrefix,
+            stream.id(),
+            stream.identity(),
+            why);
+        try {
+          listener.speakerLeft(stream);
+        } catch (RuntimeException e) {
+          log.warn("{} - listener.speakerLeft threw", logPrefix, e);
+        }
+      }
+    }
+    detachedByIdentity.clear();
+  }
+
+  /** Tells the session (and from there {@code session.events()}) about the connection. */
+  private void announce(SourceConnection.State state, int attempt, String detail) {
+    try {
+      listener.sourceConnection(state, attempt, detail);
+    } catch (RuntimeException e) {
+      log.warn("{} - listener.sourceConnection threw", logPrefix, e);
+    }
   }
 
   private void connectRejoin() {
@@ -626,6 +717,7 @@ final class RoomSession implements SubscriberTransport.Callbacks {
               cause instanceof IOException ? (IOException) cause : new IOException(why, cause)));
       return null;
     }
+    announce(SourceConnection.State.RECONNECTING, d.attempt(), why);
     return d;
   }
 
@@ -736,6 +828,23 @@ final class RoomSession implements SubscriberTransport.Callbacks {
 
   private void openStream(String trackSid, RTCRtpReceiver receiver, ParticipantInfo owner) {
     AudioTrack track = (AudioTrack) receiver.getTrack();
+    List<RemoteAudioStream> waiting = detachedByIdentity.get(owner.getIdentity());
+    if (waiting != null && !waiting.isEmpty()) {
+      // the bot rejoined: this participant's track continues the stream it had before
+      RemoteAudioStream stream = waiting.remove(0);
+      if (waiting.isEmpty()) {
+        detachedByIdentity.remove(owner.getIdentity());
+      }
+      stream.rebind(track, trackSid, owner.getSid());
+      openStreams.put(trackSid, stream);
+      log.info(
+          "{} - track {} of {} continues speaker stream {} after the rejoin",
+          logPrefix,
+          trackSid,
+          owner.getIdentity(),
+          stream.id());
+      return;
+    }
     RemoteAudioStream stream =
         new RemoteAudioStream(
             trackSid, owner.getIdentity(), owner.getSid(), track, sourceStartNanos, joinedNanos);
@@ -815,7 +924,9 @@ final class RoomSession implements SubscriberTransport.Callbacks {
   }
 
   private void failIfPeerStillFailed() {
-    if (subscriberState == RTCPeerConnectionState.FAILED && !tornDown) {
+    // while resuming or rejoining, the reconnect decides: a rejoin replaces the connection, and a
+    // resumed server ICE-restarts it
+    if (subscriberState == RTCPeerConnectionState.FAILED && !tornDown && phase == Phase.JOINED) {
       fail(
           new ConnectionException(
               logPrefix + " - the subscriber peer connection failed (ICE/DTLS)",
@@ -882,6 +993,7 @@ final class RoomSession implements SubscriberTransport.Callbacks {
     for (String trackSid : new ArrayList<>(openStreams.keySet())) {
       endStream(trackSid, "room closed");
     }
+    endAllDetached("room closed");
     SubscriberTransport sub = subscriber;
     if (sub != null) {
       sub.close();
