@@ -58,20 +58,20 @@ class LiveKitInterviewSignalDropE2ETest {
       long lostRecruiter = run.lostMs(InterviewFaultRun.RECRUITER);
       long lostCandidate = run.lostMs(InterviewFaultRun.CANDIDATE);
       long cutMs = cutEpoch - run.t0;
-      long unheard = run.closeAndCheck(cutMs, resumedEpoch - run.t0);
+      // the 3 s from the cut on: speech the drop cost would show there (the cut falls mid-answer)
+      long unheard = run.closeAndCheck(cutMs, cutMs + 3_000);
       System.out.printf(
           Locale.ROOT,
           "[livekit-e2e] FIGURE signal drop at %d ms: resumed after %d ms; audio lost: recruiter %d"
-              + " ms, candidate %d ms; script speech in the outage without a final %d ms%n",
+              + " ms, candidate %d ms; script speech without a final in the 3 s from the cut %d ms%n",
           cutMs,
           resumedEpoch - cutEpoch,
           lostRecruiter,
           lostCandidate,
           unheard);
-      // the media path never went down: what is lost is the receive jitter, not the outage
-      assertThat(lostRecruiter + lostCandidate)
-          .as("audio lost across the drop, ms")
-          .isLessThan(2_000);
+      // the media path never went down
+      assertThat(lostRecruiter + lostCandidate).as("playout frames lost, ms").isLessThan(1_000);
+      assertThat(unheard).as("speech without a final in the 3 s from the cut, ms").isLessThan(500);
     } finally {
       run.finish();
       proxy.close();

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.audiopipeline.PipelineEvent.SourceConnection;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Locale;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -64,17 +63,17 @@ class LiveKitServerRestartE2ETest {
         }
         assertThat(rejoinedEpoch).as("a REJOINED event on session.events()").isPositive();
         run.awaitPlayback();
-        NodePublisher.Event back =
-            run.publisher.await(
-                e -> e.name().equals("reconnected") || e.name().equals("finished"),
-                Duration.ofSeconds(1),
-                "the publisher's reconnect");
+        // rtc-node reconnects on its own (its tracks get new SIDs on the new server)
         long publishersBack =
             run.publisher.events().stream()
                 .filter(e -> e.name().equals("reconnected"))
                 .mapToLong(NodePublisher.Event::epochMs)
                 .max()
-                .orElse(back.epochMs());
+                .orElse(-1);
+        assertThat(
+                run.publisher.events().stream().filter(e -> e.name().equals("reconnected")).count())
+            .as("both publishers reconnected to the restarted server")
+            .isEqualTo(2);
         assertThat(run.connectionEventEpoch(SourceConnection.State.RECONNECTING, killEpoch))
             .as("a RECONNECTING event on session.events()")
             .isPositive();
@@ -100,12 +99,9 @@ class LiveKitServerRestartE2ETest {
             lostCandidate,
             unheard);
         long outage = Math.max(rejoinedEpoch, publishersBack) - killEpoch;
-        assertThat(lostRecruiter)
-            .as("recruiter audio lost vs the outage (%d ms) plus resubscription", outage)
-            .isLessThan(outage + 2_500);
-        assertThat(lostCandidate)
-            .as("candidate audio lost vs the outage (%d ms) plus resubscription", outage)
-            .isLessThan(outage + 2_500);
+        assertThat(unheard)
+            .as("speech without a final vs the outage (%d ms) plus resubscription", outage)
+            .isLessThanOrEqualTo(outage + 1_500);
       } finally {
         run.finish();
       }
