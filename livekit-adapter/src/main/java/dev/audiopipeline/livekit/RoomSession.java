@@ -626,7 +626,21 @@ final class RoomSession implements SubscriberTransport.Callbacks {
               .setId(offer.getId()));
       sync.setOffer(offer);
     }
+    // what the bot publishes: its track (if any) and its data channels, so the server keeps them
+    LivekitRtc.TrackPublishedResponse speech = speechPublished;
+    if (speech != null) {
+      sync.addPublishTracks(speech);
+    }
+    PublisherTransport pub = publisher;
+    if (pub != null) {
+      sync.addAllDataChannels(pub.dataChannelInfos());
+    }
     signal.send(SignalRequest.newBuilder().setSyncState(sync).build());
+    // then, strictly after the SyncState (as LiveKit's SDKs do), ICE-restart the publisher
+    // connection if it was ever negotiated; the server restarts the subscriber by itself
+    if (pub != null && pub.everNegotiated()) {
+      pub.negotiate(true);
+    }
     if (reconnect != null) {
       log.debug(
           "{} - reconnect response: {} ICE server(s)", logPrefix, reconnect.getIceServersCount());
@@ -1064,6 +1078,7 @@ final class RoomSession implements SubscriberTransport.Callbacks {
     }
     speechReady = null;
     speechTrackSid = null;
+    speechPublished = null;
     speechCid = null;
     speechSubscribed = false;
   }
@@ -1082,6 +1097,10 @@ final class RoomSession implements SubscriberTransport.Callbacks {
   // event-thread state of the bot's track
   private @Nullable CompletableFuture<String> speechReady;
   private @Nullable CustomAudioSource speechSource;
+
+  /** The server's answer to the bot's track, sent back in a resume's {@code SyncState}. */
+  private LivekitRtc.@Nullable TrackPublishedResponse speechPublished;
+
   private @Nullable String speechCid;
   private volatile @Nullable String speechTrackSid;
   private @Nullable AudioTrack speechAudioTrack;
@@ -1223,6 +1242,7 @@ final class RoomSession implements SubscriberTransport.Callbacks {
     }
     String sid = published.getTrack().getSid();
     speechTrackSid = sid;
+    speechPublished = published;
     pub.addAudioTrack(track, "audio-pipeline-speech", SPEECH_MAX_BITRATE_BPS);
     pub.negotiate(false);
     log.debug("{} - bot's audio track published as {}", logPrefix, sid);
