@@ -443,6 +443,13 @@ public final class LiveKitRoomSource implements AudioSource {
     public void transcript(Transcript transcript) {
       inner.transcript(transcript);
     }
+
+    // a default method too: a wrapper that does not forward it hides the reconnect events
+    @Override
+    public void sourceConnection(
+        dev.audiopipeline.PipelineEvent.SourceConnection.State state, int attempt, String detail) {
+      inner.sourceConnection(state, attempt, detail);
+    }
   }
 
   /** The room named in the builder, if any (a ready-made token carries its own room). */
