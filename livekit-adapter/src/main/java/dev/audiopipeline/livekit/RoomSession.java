@@ -472,13 +472,23 @@ final class RoomSession implements SubscriberTransport.Callbacks {
       }
       return;
     }
-    if (reason == DisconnectReason.ROOM_DELETED || reason == DisconnectReason.ROOM_CLOSED) {
+    if (reason == DisconnectReason.ROOM_CLOSED) {
+      // the room closed by itself (its participants left): the transcript is simply complete
       log.info("{} - room ended ({})", logPrefix, reason);
       teardown(false);
       reportEnded();
       return;
     }
-    fail(new LiveKitRoomException("the server removed the bot: " + reason, reason.name(), null));
+    // DISCONNECT for any other reason (ROOM_DELETED by an administrator, PARTICIPANT_REMOVED,
+    // DUPLICATE_IDENTITY, SERVER_SHUTDOWN, ...): the server ends this participation on purpose;
+    // retrying would fight it. The session ends with the reason, typed.
+    fail(
+        new LiveKitRoomException(
+            reason == DisconnectReason.ROOM_DELETED
+                ? "the room was deleted"
+                : "the server removed the bot: " + reason,
+            reason.name(),
+            null));
   }
 
   private void keepAlive() {

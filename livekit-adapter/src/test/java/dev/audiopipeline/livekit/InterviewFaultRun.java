@@ -229,7 +229,7 @@ final class InterviewFaultRun {
   /** How much of {@code [from, to)} (publisher timeline) no final of {@code identity} covers. */
   private static long uncovered(
       List<Received> got, long offset, String identity, long from, long to) {
-    boolean[] covered = new boolean[(int) Math.max(0, (to - from) / 10)];
+    boolean[] covered = new boolean[(int) Math.max(0, (to - from + 9) / 10)];
     for (Received r : got) {
       if (!r.transcript().participantIdentity().equals(identity)) {
         continue;

@@ -3,14 +3,15 @@ package dev.audiopipeline.livekit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.audiopipeline.PipelineEvent.SourceConnection;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Mid-interview, the {@code livekit-server} process is killed (SIGKILL) and started again on the
@@ -29,8 +30,9 @@ class LiveKitServerRestartE2ETest {
   }
 
   @Test
-  void transcriptionContinuesWithTheSameLabelsAfterTheServerRestarts(@TempDir Path dir)
-      throws Exception {
+  void transcriptionContinuesWithTheSameLabelsAfterTheServerRestarts() throws Exception {
+    // the server's log stays in target/ for a look after a failure
+    Path dir = Files.createDirectories(Path.of("target", "livekit-restart-e2e"));
     String key = System.getenv("LIVEKIT_API_KEY");
     String secret = System.getenv("LIVEKIT_API_SECRET");
     String room = "restart-" + UUID.randomUUID().toString().substring(0, 8);
@@ -63,6 +65,18 @@ class LiveKitServerRestartE2ETest {
         }
         assertThat(rejoinedEpoch).as("a REJOINED event on session.events()").isPositive();
         run.awaitPlayback();
+        run.publisher.events().stream()
+            .filter(
+                e ->
+                    List.of(
+                            "reconnecting",
+                            "reconnected",
+                            "disconnected",
+                            "subscribed",
+                            "published")
+                        .contains(e.name()))
+            .forEach(
+                e -> System.out.println("[livekit-e2e] publisher " + e.name() + " " + e.fields()));
         // rtc-node reconnects on its own (its tracks get new SIDs on the new server)
         long publishersBack =
             run.publisher.events().stream()
