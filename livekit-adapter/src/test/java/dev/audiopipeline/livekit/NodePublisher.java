@@ -51,7 +51,11 @@ final class NodePublisher {
   }
 
   static Path script() {
-    Path p = Path.of("src/test/node/publisher.mjs").toAbsolutePath();
+    return script("publisher.mjs");
+  }
+
+  static Path script(String name) {
+    Path p = Path.of("src/test/node/" + name).toAbsolutePath();
     if (!Files.isRegularFile(p)) {
       fail("rtc-node publisher script missing: " + p);
     }
@@ -66,9 +70,16 @@ final class NodePublisher {
 
   static NodePublisher start(String url, String apiKey, String apiSecret, List<String> args)
       throws IOException {
+    return start("publisher.mjs", url, apiKey, apiSecret, args);
+  }
+
+  /** Another rtc-node client script of {@code src/test/node} (e.g. {@code recorder.mjs}). */
+  static NodePublisher start(
+      String scriptName, String url, String apiKey, String apiSecret, List<String> args)
+      throws IOException {
     List<String> cmd = new ArrayList<>();
     cmd.add(System.getenv().getOrDefault("NODE", "node"));
-    cmd.add(script().toString());
+    cmd.add(script(scriptName).toString());
     cmd.add("--url");
     cmd.add(url);
     cmd.addAll(args);
