@@ -115,6 +115,23 @@ final class InterviewFaultRun {
     return -1;
   }
 
+  /**
+   * The bot says a 1 s tone (the speak API, a generated 16 kHz tone converted to 48 kHz) and
+   * returns once it finished: its track is published and its publisher connection carries audio.
+   */
+  Utterance speakTone() throws Exception {
+    Utterance u = source.speak(new LiveKitSpeakE2ETest.TonePublisher(16_000, 1_000, 100), "tone");
+    u.completion().toCompletableFuture().get(40, TimeUnit.SECONDS);
+    System.out.printf(
+        Locale.ROOT,
+        "[livekit-e2e] the bot spoke: %s, played %d ms%n",
+        u.state(),
+        u.played().toMillis());
+    assertThat(u.state()).as("the bot's utterance").isEqualTo(Utterance.State.FINISHED);
+    assertThat(u.played().toMillis()).as("played").isGreaterThanOrEqualTo(900);
+    return u;
+  }
+
   /** Waits until both participants have finished playing. */
   void awaitPlayback() throws InterruptedException {
     publisher.await("playback_done", Duration.ofSeconds(PLAY_MS / 1000 + 90));
@@ -165,7 +182,13 @@ final class InterviewFaultRun {
       }
     }
     long offset = t0 - sessionStartEpoch; // publisher timeline -> session timeline
-    List<Received> got = new ArrayList<>(finals);
+    List<Received> got = new ArrayList<>();
+    for (Received r : finals) {
+      String who = r.transcript().participantIdentity();
+      if (who.equals(RECRUITER) || who.equals(CANDIDATE)) {
+        got.add(r); // the bot's own lines (its tones) are checked by the test
+      }
+    }
     assertThat(got).isNotEmpty();
     for (Received r : got) {
       Transcript t = r.transcript();

@@ -44,9 +44,15 @@ class LiveKitInterviewSignalDropE2ETest {
     InterviewFaultRun run = new InterviewFaultRun(source, room);
     try {
       run.start(url, key, secret);
+      // the bot speaks first: its track is published and its publisher connection negotiated, so
+      // the fault must carry them over (SyncState + ICE restart, or a re-publish on rejoin)
+      run.sleepUntilTimeline(15_000);
+      run.speakTone();
       run.sleepUntilTimeline(25_000); // the candidate is mid-answer (22.9-32.9 s)
       long cutEpoch = System.currentTimeMillis();
       assertThat(proxy.cutAll()).as("the bot's one signal connection, reset").isEqualTo(1);
+      Thread.sleep(1_000);
+      run.speakTone(); // after the fault: the bot's voice reaches the room again
       run.awaitPlayback();
       long resumedEpoch = run.connectionEventEpoch(SourceConnection.State.RESUMED, cutEpoch);
       assertThat(run.connectionEventEpoch(SourceConnection.State.RECONNECTING, cutEpoch))

@@ -49,6 +49,10 @@ class LiveKitServerRestartE2ETest {
       InterviewFaultRun run = new InterviewFaultRun(source, room);
       try {
         run.start(server.url(), key, secret);
+        // the bot speaks first: its track is published and its publisher connection negotiated, so
+        // the fault must carry them over (SyncState + ICE restart, or a re-publish on rejoin)
+        run.sleepUntilTimeline(15_000);
+        run.speakTone();
         run.sleepUntilTimeline(25_000); // the candidate is mid-answer (22.9-32.9 s)
         long killEpoch = System.currentTimeMillis();
         server.kill();
@@ -64,6 +68,8 @@ class LiveKitServerRestartE2ETest {
           Thread.sleep(50);
         }
         assertThat(rejoinedEpoch).as("a REJOINED event on session.events()").isPositive();
+        Thread.sleep(1_000);
+        run.speakTone(); // after the fault: the bot's voice reaches the room again
         run.awaitPlayback();
         run.publisher.events().stream()
             .filter(
