@@ -648,7 +648,8 @@ final class RoomSession implements SubscriberTransport.Callbacks {
     signal.send(SignalRequest.newBuilder().setSyncState(sync).build());
     // then, strictly after the SyncState (as LiveKit's SDKs do), ICE-restart the publisher
     // connection if it was ever negotiated; the server restarts the subscriber by itself
-    if (pub != null && pub.everNegotiated()) {
+    boolean iceRestart = pub != null && pub.everNegotiated();
+    if (iceRestart) {
       pub.negotiate(true);
     }
     if (reconnect != null) {
@@ -658,7 +659,11 @@ final class RoomSession implements SubscriberTransport.Callbacks {
     pinger =
         events.scheduleAtFixedRate(
             this::keepAlive, pingIntervalSeconds, pingIntervalSeconds, TimeUnit.SECONDS);
-    log.info("{} - signal connection resumed; streams kept", logPrefix);
+    log.info(
+        "{} - signal connection resumed; streams kept{}{}",
+        logPrefix,
+        speech != null ? "; track " + speech.getTrack().getSid() + " kept" : "",
+        iceRestart ? "; publisher connection ICE-restarted" : "");
     announce(SourceConnection.State.RESUMED, 0, "resumed as " + selfSid + "; streams kept");
   }
 
