@@ -648,9 +648,10 @@ final class RoomSession implements SubscriberTransport.Callbacks {
     signal.send(SignalRequest.newBuilder().setSyncState(sync).build());
     // then, strictly after the SyncState (as LiveKit's SDKs do), ICE-restart the publisher
     // connection if it was ever negotiated; the server restarts the subscriber by itself
-    boolean iceRestart = pub != null && pub.everNegotiated();
-    if (iceRestart) {
+    boolean iceRestart = false;
+    if (pub != null && pub.everNegotiated()) {
       pub.negotiate(true);
+      iceRestart = true;
     }
     if (reconnect != null) {
       log.debug(
