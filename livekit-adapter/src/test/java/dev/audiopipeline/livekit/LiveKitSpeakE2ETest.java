@@ -159,6 +159,7 @@ class LiveKitSpeakE2ETest {
       List<Utterance> said = new ArrayList<>();
       long cpu0 = os.getProcessCpuTime();
       long wall0 = System.nanoTime();
+      Map<String, Long> ticks0 = threadTicks();
       for (String q : QUESTIONS) {
         said.add(r.source().speak(tts, q)); // queued: one at a time, in order
       }
@@ -171,6 +172,7 @@ class LiveKitSpeakE2ETest {
       }
       long speakingCpu = os.getProcessCpuTime() - cpu0;
       long speakingWall = System.nanoTime() - wall0;
+      Map<String, Long> ticks1 = threadTicks();
       Thread pacer = r.source().speechThread();
       assertThat(pacer).isNotNull();
       assertThat(pacer.getName()).startsWith("audio-pipeline-livekit-");
@@ -184,9 +186,18 @@ class LiveKitSpeakE2ETest {
       long pacerCpu = threads.getThreadCpuTime(pacer.getId());
       long idleCpu0 = os.getProcessCpuTime();
       long idleWall0 = System.nanoTime();
+      Map<String, Long> idleTicks0 = threadTicks();
       Thread.sleep(3_000);
+      Map<String, Long> idleTicks1 = threadTicks();
       long idleCpu = os.getProcessCpuTime() - idleCpu0;
       long idleWall = System.nanoTime() - idleWall0;
+      System.out.println(
+          "[speak-e2e] busiest threads while speaking (ms of CPU over "
+              + speakingWall / 1_000_000
+              + " ms): "
+              + busiest(ticks0, ticks1)
+              + "; while idle (over 3000 ms): "
+              + busiest(idleTicks0, idleTicks1));
       assertThat(r.source().speechFramesPushed()).isEqualTo(frames);
       assertThat(packetsSent(r.source())).isEqualTo(packets);
       assertThat(threads.getThreadCpuTime(pacer.getId()) - pacerCpu)
@@ -451,6 +462,36 @@ class LiveKitSpeakE2ETest {
   private static void close(Room r) throws InterruptedException {
     r.recorder().finish(Duration.ofSeconds(10));
     r.session().close();
+  }
+
+  /** CPU clock ticks (10 ms) per thread of this process, keyed "name#tid", from /proc. */
+  static Map<String, Long> threadTicks() throws java.io.IOException {
+    Map<String, Long> out = new java.util.TreeMap<>();
+    try (java.util.stream.Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
+      for (Path t : (Iterable<Path>) tasks::iterator) {
+        try {
+          String stat = Files.readString(t.resolve("stat"));
+          int open = stat.indexOf('(');
+          int close = stat.lastIndexOf(')');
+          String[] f = stat.substring(close + 2).split(" ");
+          long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime + stime
+          out.put(stat.substring(open + 1, close) + "#" + t.getFileName(), ticks);
+        } catch (java.io.IOException | RuntimeException e) {
+          // the thread ended meanwhile
+        }
+      }
+    }
+    return out;
+  }
+
+  static String busiest(Map<String, Long> before, Map<String, Long> after) {
+    return after.entrySet().stream()
+        .map(e -> Map.entry(e.getKey(), (e.getValue() - before.getOrDefault(e.getKey(), 0L)) * 10))
+        .filter(e -> e.getValue() > 0)
+        .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+        .limit(12)
+        .map(e -> e.getKey() + "=" + e.getValue())
+        .collect(Collectors.joining(", "));
   }
 
   private static double rms(short[] s, int from, int n) {
