@@ -156,6 +156,10 @@ class Publisher {
     this.room.on(RoomEvent.ParticipantDisconnected, (rp) =>
       emit('participant_disconnected', { observer: identity, identity: rp.identity }),
     );
+    // connection faults (the server restarted, the signal dropped): rtc-node reconnects by itself
+    this.room.on(RoomEvent.Reconnecting, () => emit('reconnecting', { identity }));
+    this.room.on(RoomEvent.Reconnected, () => emit('reconnected', { identity }));
+    this.room.on(RoomEvent.Disconnected, (reason) => emit('disconnected', { identity, reason }));
     this.subscribed = new Promise((resolve) => {
       this.room.on(RoomEvent.LocalTrackSubscribed, (track) => {
         emit('subscribed', { identity, trackSid: track.sid });

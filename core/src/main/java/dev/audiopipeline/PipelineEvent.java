@@ -38,4 +38,27 @@ public sealed interface PipelineEvent {
    */
   record EndOfTurn(String streamId, String speaker, long atMs, double probability)
       implements PipelineEvent {}
+
+  /**
+   * The source's own connection (a LiveKit room's signal connection, not a recogniser's) was lost
+   * or restored, at {@code atMs} on the session timeline. Speakers keep their labels and their
+   * timeline across it; audio spoken while the connection was down may be missing.
+   *
+   * @param state what happened
+   * @param attempt the reconnect attempt (1 for the first), 0 for {@link State#RESUMED} and {@link
+   *     State#REJOINED}
+   * @param detail why, in words (no secrets), e.g. {@code "signal connection lost: EOF"}
+   */
+  record SourceConnection(State state, int attempt, String detail, long atMs)
+      implements PipelineEvent {
+    /** Where the source's connection stands. */
+    public enum State {
+      /** The connection was lost; the source is reconnecting (attempt {@code attempt}). */
+      RECONNECTING,
+      /** The connection came back on the same session (LiveKit: resumed, same participant). */
+      RESUMED,
+      /** The source had to join again from scratch (LiveKit: a new participant). */
+      REJOINED
+    }
+  }
 }

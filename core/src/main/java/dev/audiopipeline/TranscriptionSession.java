@@ -466,6 +466,13 @@ public final class TranscriptionSession implements Flow.Publisher<Transcript>, A
     }
 
     @Override
+    public void sourceConnection(
+        PipelineEvent.SourceConnection.State state, int attempt, String detail) {
+      log.info("{} - source connection {} ({}): {}", id, state, attempt, detail);
+      events.submit(new PipelineEvent.SourceConnection(state, attempt, detail, nowMs()));
+    }
+
+    @Override
     public void transcript(Transcript transcript) {
       if (!terminated.get()) {
         transcripts.submit(transcript);

@@ -1,6 +1,7 @@
 package dev.audiopipeline.audio;
 
 import dev.audiopipeline.AudioPipelineException;
+import dev.audiopipeline.PipelineEvent;
 import dev.audiopipeline.SpeakerStream;
 import dev.audiopipeline.Transcript;
 import dev.audiopipeline.TranscriptionSession;
@@ -40,6 +41,14 @@ public interface AudioSource extends AutoCloseable {
 
     /** The source failed and will produce nothing more. */
     void sourceFailed(AudioPipelineException error);
+
+    /**
+     * The source's own connection was lost or restored (see {@link
+     * PipelineEvent.SourceConnection}); a source without a connection never calls it. The session
+     * publishes it on {@link TranscriptionSession#events()}. The default does nothing.
+     */
+    default void sourceConnection(
+        PipelineEvent.SourceConnection.State state, int attempt, String detail) {}
 
     /**
      * A transcript that did not come from a recogniser: what a source that also speaks (a bot in a

@@ -164,6 +164,33 @@ final class PublisherTransport implements PeerConnectionObserver {
 
   // ---------------------------------------------------------------- negotiation (event thread)
 
+  /**
+   * The data channels (label and SCTP stream id) for a resume's {@code SyncState}, so the server
+   * keeps them mapped (event thread). A channel whose id is not yet assigned is left out.
+   */
+  List<LivekitRtc.DataChannelInfo> dataChannelInfos() {
+    List<LivekitRtc.DataChannelInfo> out = new ArrayList<>(2);
+    if (closed) {
+      return out;
+    }
+    for (RTCDataChannel c : List.of(reliable, lossy)) {
+      try {
+        int id = c.getId();
+        if (id >= 0) {
+          out.add(
+              LivekitRtc.DataChannelInfo.newBuilder()
+                  .setLabel(c.getLabel())
+                  .setId(id)
+                  .setTarget(LivekitRtc.SignalTarget.PUBLISHER)
+                  .build());
+        }
+      } catch (RuntimeException | Error e) {
+        log.debug("{} - data channel info unavailable: {}", logPrefix, e.toString());
+      }
+    }
+    return out;
+  }
+
   /** Whether an offer was ever made (the first data or track negotiates). */
   boolean everNegotiated() {
     return everNegotiated;

@@ -24,10 +24,18 @@ final class RemoteAudioStream implements SpeakerStream, AudioTrackSink {
 
   private final String trackSid;
   private final String identity;
-  private final String participantSid;
+  private volatile String participantSid;
   private final long sourceStartNanos;
   private final long joinedNanos;
-  private final AudioTrack track;
+
+  /** The WebRTC track feeding this stream; replaced when the bot rejoins ({@link #rebind}). */
+  private volatile AudioTrack track;
+
+  /** The SID of the track currently feeding this stream ({@link #id()} stays the first one). */
+  private volatile String currentTrackSid;
+
+  /** Set while the stream waits, across a rejoin, for its participant's track to come back. */
+  private volatile boolean detached;
 
   private volatile @Nullable AudioSink sink;
   private volatile boolean ended;
@@ -58,6 +66,7 @@ final class RemoteAudioStream implements SpeakerStream, AudioTrackSink {
     this.identity = identity;
     this.participantSid = participantSid;
     this.track = track;
+    this.currentTrackSid = trackSid;
     this.sourceStartNanos = sourceStartNanos;
     this.joinedNanos = joinedNanos;
     this.subscribedNanos = System.nanoTime();
@@ -100,6 +109,53 @@ final class RemoteAudioStream implements SpeakerStream, AudioTrackSink {
     track.addSink(this);
   }
 
+  /**
+   * Stops taking frames from the current track without ending the stream: the bot is rejoining the
+   * room and the track's peer connection is going away. Event thread only.
+   */
+  void detach() {
+    if (ended || detached) {
+      return;
+    }
+    detached = true;
+    if (sink != null) {
+      try {
+        track.removeSink(this);
+      } catch (RuntimeException | Error e) {
+        // the PC may already be closed
+      }
+    }
+  }
+
+  boolean isDetached() {
+    return detached;
+  }
+
+  /**
+   * Continues this stream from a new track of the same participant after a rejoin. Frames go on
+   * being stamped on the session's clock, so the outage shows as a gap of its real length and
+   * nothing else moves. Event thread only.
+   */
+  void rebind(AudioTrack newTrack, String newTrackSid, String newParticipantSid) {
+    if (ended) {
+      return;
+    }
+    this.track = newTrack;
+    this.currentTrackSid = newTrackSid;
+    this.participantSid = newParticipantSid;
+    this.detached = false;
+    if (sink != null) {
+      newTrack.addSink(this);
+    }
+  }
+
+  /**
+   * The SID of the track that feeds this stream now (differs from {@link #id()} after a rejoin).
+   */
+  String currentTrackSid() {
+    return currentTrackSid;
+  }
+
   /** Whether {@link #start} was called. */
   boolean started() {
     return sink != null;
@@ -114,7 +170,7 @@ final class RemoteAudioStream implements SpeakerStream, AudioTrackSink {
       return;
     }
     ended = true;
-    if (sink != null) {
+    if (sink != null && !detached) {
       try {
         track.removeSink(this);
       } catch (RuntimeException | Error e) {

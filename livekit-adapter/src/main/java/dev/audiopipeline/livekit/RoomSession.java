@@ -3,6 +3,7 @@ package dev.audiopipeline.livekit;
 import dev.audiopipeline.AudioPipelineException;
 import dev.audiopipeline.AuthenticationException;
 import dev.audiopipeline.ConnectionException;
+import dev.audiopipeline.PipelineEvent.SourceConnection;
 import dev.audiopipeline.Transcript;
 import dev.audiopipeline.audio.AudioSource;
 import dev.audiopipeline.internal.runtime.Backoff;
@@ -22,6 +23,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -71,6 +73,13 @@ final class RoomSession implements SubscriberTransport.Callbacks {
    */
   static final Duration PEER_FAILURE_GRACE = Duration.ofSeconds(2);
 
+  /**
+   * After a full rejoin, how long a speaker stream of the old participation waits for a track of
+   * the same identity to continue it; after that it ends ({@code speakerLeft}). Other clients
+   * rejoin a restarted server on their own schedule (LiveKit's SDKs back off up to 7 s).
+   */
+  static final Duration REJOIN_GRACE = Duration.ofSeconds(30);
+
   private static final Logger log = LoggerFactory.getLogger(RoomSession.class);
 
   private final RoomConfig config;
@@ -119,6 +128,11 @@ final class RoomSession implements SubscriberTransport.Callbacks {
   private final Map<String, ParticipantInfo> ownerByTrackSid = new HashMap<>();
   private final Map<String, RTCRtpReceiver> unmatchedReceivers = new HashMap<>();
   private final Map<String, RemoteAudioStream> openStreams = new HashMap<>();
+
+  /** Streams of the participation before a rejoin, by identity, waiting to be continued. */
+  private final Map<String, List<RemoteAudioStream>> detachedByIdentity = new LinkedHashMap<>();
+
+  private int rejoinEpoch;
   private @Nullable SubscriberTransport subscriber;
 
   /** The publisher connection (data channels, the bot's audio); from the join on (event thread). */
@@ -283,7 +297,7 @@ final class RoomSession implements SubscriberTransport.Callbacks {
         log.info(
             "{} - resume refused ({} {}), joining again", logPrefix, l.getAction(), l.getReason());
         if (countAttempt(null, "the server refused the resume (" + l.getReason() + ")") != null) {
-          rejoin(); // answered: no delay
+          rejoin(Duration.ZERO); // answered: no delay
         }
         return;
       }
@@ -405,6 +419,18 @@ final class RoomSession implements SubscriberTransport.Callbacks {
       speechReady = null; // a new participant: publish the bot's track again
       publishSpeech(speechSource);
     }
+    if (rejoin) {
+      int epoch = rejoinEpoch;
+      events.schedule(() -> endDetached(epoch), REJOIN_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+      announce(
+          SourceConnection.State.REJOINED,
+          0,
+          "joined again as a new participant ("
+              + selfSid
+              + "); "
+              + detachedCount()
+              + " speaker stream(s) waiting for their tracks");
+    }
   }
 
   private void handleTrickle(LivekitRtc.TrickleRequest trickle) {
@@ -442,17 +468,27 @@ final class RoomSession implements SubscriberTransport.Callbacks {
     if (action == LeaveRequest.Action.RECONNECT) {
       log.info("{} - server asked to reconnect ({})", logPrefix, reason);
       if (countAttempt(upSinceNanos, "the server asked to reconnect") != null) {
-        rejoin();
+        rejoin(Duration.ZERO);
       }
       return;
     }
-    if (reason == DisconnectReason.ROOM_DELETED || reason == DisconnectReason.ROOM_CLOSED) {
+    if (reason == DisconnectReason.ROOM_CLOSED) {
+      // the room closed by itself (its participants left): the transcript is simply complete
       log.info("{} - room ended ({})", logPrefix, reason);
       teardown(false);
       reportEnded();
       return;
     }
-    fail(new LiveKitRoomException("the server removed the bot: " + reason, reason.name(), null));
+    // DISCONNECT for any other reason (ROOM_DELETED by an administrator, PARTICIPANT_REMOVED,
+    // DUPLICATE_IDENTITY, SERVER_SHUTDOWN, ...): the server ends this participation on purpose;
+    // retrying would fight it. The session ends with the reason, typed.
+    fail(
+        new LiveKitRoomException(
+            reason == DisconnectReason.ROOM_DELETED
+                ? "the room was deleted"
+                : "the server removed the bot: " + reason,
+            reason.name(),
+            null));
   }
 
   private void keepAlive() {
@@ -515,6 +551,12 @@ final class RoomSession implements SubscriberTransport.Callbacks {
       }
       Backoff.Decision next = countAttempt(wasUp ? upSinceNanos : null, why, cause);
       if (next == null) {
+        return;
+      }
+      if (phase == Phase.RESUMING && httpStatus != null && httpStatus >= 400 && httpStatus < 500) {
+        // the server is up and answered the resume with a refusal: it will not resume us
+        log.info("{} - resume refused with HTTP {}, joining again", logPrefix, httpStatus);
+        rejoin(next.delay());
         return;
       }
       if (phase == Phase.REJOINING) {
@@ -594,7 +636,23 @@ final class RoomSession implements SubscriberTransport.Callbacks {
               .setId(offer.getId()));
       sync.setOffer(offer);
     }
+    // what the bot publishes: its track (if any) and its data channels, so the server keeps them
+    LivekitRtc.TrackPublishedResponse speech = speechPublished;
+    if (speech != null) {
+      sync.addPublishTracks(speech);
+    }
+    PublisherTransport pub = publisher;
+    if (pub != null) {
+      sync.addAllDataChannels(pub.dataChannelInfos());
+    }
     signal.send(SignalRequest.newBuilder().setSyncState(sync).build());
+    // then, strictly after the SyncState (as LiveKit's SDKs do), ICE-restart the publisher
+    // connection if it was ever negotiated; the server restarts the subscriber by itself
+    boolean iceRestart = false;
+    if (pub != null && pub.everNegotiated()) {
+      pub.negotiate(true);
+      iceRestart = true;
+    }
     if (reconnect != null) {
       log.debug(
           "{} - reconnect response: {} ICE server(s)", logPrefix, reconnect.getIceServersCount());
@@ -602,33 +660,96 @@ final class RoomSession implements SubscriberTransport.Callbacks {
     pinger =
         events.scheduleAtFixedRate(
             this::keepAlive, pingIntervalSeconds, pingIntervalSeconds, TimeUnit.SECONDS);
-    log.info("{} - signal connection resumed; streams kept", logPrefix);
+    log.info(
+        "{} - signal connection resumed; streams kept{}{}",
+        logPrefix,
+        speech != null ? "; track " + speech.getTrack().getSid() + " kept" : "",
+        iceRestart ? "; publisher connection ICE-restarted" : "");
+    announce(SourceConnection.State.RESUMED, 0, "resumed as " + selfSid + "; streams kept");
   }
 
-  /** The resume was refused: leave the old session behind and join as a new participant. */
-  private void rejoin() {
+  /**
+   * The resume was refused: leave the old session behind and join as a new participant after {@code
+   * delay}. Open speaker streams are detached, not ended: a track of the same identity in the new
+   * participation continues them ({@link #openStream}), so a speaker keeps its stream, its label
+   * and its timeline; what was not heard meanwhile is a gap of the outage's length.
+   */
+  private void rejoin(Duration delay) {
     phase = Phase.REJOINING;
     rejoins.incrementAndGet();
+    rejoinEpoch++;
     ScheduledFuture<?> p = pinger;
     if (p != null) {
       p.cancel(false);
     }
     signal.cancel();
-    for (String trackSid : new ArrayList<>(openStreams.keySet())) {
-      endStream(trackSid, "rejoining the room");
+    for (RemoteAudioStream stream : new ArrayList<>(openStreams.values())) {
+      stream.detach();
+      detachedByIdentity.computeIfAbsent(stream.identity(), k -> new ArrayList<>()).add(stream);
     }
+    openStreams.clear();
     SubscriberTransport sub = subscriber;
     if (sub != null) {
       sub.close();
     }
     subscriber = null;
+    subscriberState = null;
     closePublisher();
     participantsBySid.clear();
     ownerByTrackSid.clear();
     unmatchedReceivers.clear();
     identities.clear();
     lastOffer = null;
-    connectRejoin();
+    if (delay.isZero()) {
+      connectRejoin();
+    } else {
+      events.schedule(this::connectRejoin, delay.toNanos(), TimeUnit.NANOSECONDS);
+    }
+  }
+
+  private int detachedCount() {
+    int n = 0;
+    for (List<RemoteAudioStream> l : detachedByIdentity.values()) {
+      n += l.size();
+    }
+    return n;
+  }
+
+  /** Ends the streams no track came back for within {@link #REJOIN_GRACE} of a rejoin. */
+  private void endDetached(int epoch) {
+    if (epoch != rejoinEpoch || phase != Phase.JOINED || tornDown) {
+      return; // another rejoin began meanwhile: its own timer will decide
+    }
+    endAllDetached("not back within " + REJOIN_GRACE.toSeconds() + " s of the rejoin");
+  }
+
+  private void endAllDetached(String why) {
+    for (List<RemoteAudioStream> l : new ArrayList<>(detachedByIdentity.values())) {
+      for (RemoteAudioStream stream : l) {
+        stream.end();
+        log.debug(
+            "{} - speaker stream {} of {} ended: {}",
+            logPrefix,
+            stream.id(),
+            stream.identity(),
+            why);
+        try {
+          listener.speakerLeft(stream);
+        } catch (RuntimeException e) {
+          log.warn("{} - listener.speakerLeft threw", logPrefix, e);
+        }
+      }
+    }
+    detachedByIdentity.clear();
+  }
+
+  /** Tells the session (and from there {@code session.events()}) about the connection. */
+  private void announce(SourceConnection.State state, int attempt, String detail) {
+    try {
+      listener.sourceConnection(state, attempt, detail);
+    } catch (RuntimeException e) {
+      log.warn("{} - listener.sourceConnection threw", logPrefix, e);
+    }
   }
 
   private void connectRejoin() {
@@ -681,6 +802,7 @@ final class RoomSession implements SubscriberTransport.Callbacks {
               cause instanceof IOException ? (IOException) cause : new IOException(why, cause)));
       return null;
     }
+    announce(SourceConnection.State.RECONNECTING, d.attempt(), why);
     return d;
   }
 
@@ -791,6 +913,23 @@ final class RoomSession implements SubscriberTransport.Callbacks {
 
   private void openStream(String trackSid, RTCRtpReceiver receiver, ParticipantInfo owner) {
     AudioTrack track = (AudioTrack) receiver.getTrack();
+    List<RemoteAudioStream> waiting = detachedByIdentity.get(owner.getIdentity());
+    if (waiting != null && !waiting.isEmpty()) {
+      // the bot rejoined: this participant's track continues the stream it had before
+      RemoteAudioStream stream = waiting.remove(0);
+      if (waiting.isEmpty()) {
+        detachedByIdentity.remove(owner.getIdentity());
+      }
+      stream.rebind(track, trackSid, owner.getSid());
+      openStreams.put(trackSid, stream);
+      log.info(
+          "{} - track {} of {} continues speaker stream {} after the rejoin",
+          logPrefix,
+          trackSid,
+          owner.getIdentity(),
+          stream.id());
+      return;
+    }
     RemoteAudioStream stream =
         new RemoteAudioStream(
             trackSid, owner.getIdentity(), owner.getSid(), track, sourceStartNanos, joinedNanos);
@@ -870,7 +1009,9 @@ final class RoomSession implements SubscriberTransport.Callbacks {
   }
 
   private void failIfPeerStillFailed() {
-    if (subscriberState == RTCPeerConnectionState.FAILED && !tornDown) {
+    // while resuming or rejoining, the reconnect decides: a rejoin replaces the connection, and a
+    // resumed server ICE-restarts it
+    if (subscriberState == RTCPeerConnectionState.FAILED && !tornDown && phase == Phase.JOINED) {
       fail(
           new ConnectionException(
               logPrefix + " - the subscriber peer connection failed (ICE/DTLS)",
@@ -953,6 +1094,7 @@ final class RoomSession implements SubscriberTransport.Callbacks {
     }
     speechReady = null;
     speechTrackSid = null;
+    speechPublished = null;
     speechCid = null;
     speechSubscribed = false;
   }
@@ -974,6 +1116,10 @@ final class RoomSession implements SubscriberTransport.Callbacks {
   // event-thread state of the bot's track
   private @Nullable CompletableFuture<String> speechReady;
   private @Nullable CustomAudioSource speechSource;
+
+  /** The server's answer to the bot's track, sent back in a resume's {@code SyncState}. */
+  private LivekitRtc.@Nullable TrackPublishedResponse speechPublished;
+
   private @Nullable String speechCid;
   private volatile @Nullable String speechTrackSid;
   private @Nullable AudioTrack speechAudioTrack;
@@ -1115,6 +1261,7 @@ final class RoomSession implements SubscriberTransport.Callbacks {
     }
     String sid = published.getTrack().getSid();
     speechTrackSid = sid;
+    speechPublished = published;
     pub.addAudioTrack(track, "audio-pipeline-speech", SPEECH_MAX_BITRATE_BPS);
     pub.negotiate(false);
     log.debug("{} - bot's audio track published as {}", logPrefix, sid);
@@ -1281,6 +1428,7 @@ final class RoomSession implements SubscriberTransport.Callbacks {
     for (String trackSid : new ArrayList<>(openStreams.keySet())) {
       endStream(trackSid, "room closed");
     }
+    endAllDetached("room closed");
     SubscriberTransport sub = subscriber;
     if (sub != null) {
       sub.close();

@@ -116,10 +116,93 @@ class LiveKitReconnectPolicyTest {
         source.close();
       }
       assertThat(requests).as("the join, then exactly three resume attempts").hasSize(4);
+      assertThat(listener.connections())
+          .as("each attempt announced (session.events() shows them), none after giving up")
+          .containsExactly("RECONNECTING 1", "RECONNECTING 2", "RECONNECTING 3");
       assertThat(requests.get(0)).doesNotContain("reconnect=1");
       assertThat(requests.subList(1, 4))
           .allMatch(q -> q.contains("reconnect=1") && q.contains("sid=PA_bot"));
     }
+  }
+
+  @Test
+  void aResumeRefusedWithAClientErrorIsFollowedByAFullRejoin() throws Exception {
+    List<String> requests = new CopyOnWriteArrayList<>();
+    try (MockWebServer server = new MockWebServer()) {
+      server.setDispatcher(
+          new Dispatcher() {
+            @Override
+            public MockResponse dispatch(RecordedRequest request) {
+              requests.add(request.getUrl().encodedQuery());
+              int n = requests.size();
+              if (n == 2) {
+                // the server is up but no longer knows the participant
+                return new MockResponse.Builder().code(404).body("participant not found").build();
+              }
+              return new MockResponse.Builder()
+                  .webSocketUpgrade(
+                      new WebSocketListener() {
+                        @Override
+                        public void onOpen(WebSocket ws, Response response) {
+                          ws.send(ByteString.of(joinResponse("PA_bot" + n).toByteArray()));
+                        }
+
+                        @Override
+                        public void onMessage(WebSocket ws, ByteString bytes) {
+                          if (n == 1) {
+                            ws.cancel(); // the first connection vanishes at the first ping
+                          }
+                        }
+
+                        @Override
+                        public void onClosing(WebSocket ws, int code, String reason) {
+                          ws.close(1000, null);
+                        }
+                      })
+                  .build();
+            }
+          });
+      server.start(InetAddress.getByName("127.0.0.1"), 0);
+      LiveKitRoomSource source =
+          LiveKitRoomSource.builder()
+              .url("ws://127.0.0.1:" + server.getPort())
+              .token("made.up.token")
+              .closeTimeout(Duration.ofSeconds(1))
+              .build();
+      RecordingListener listener = new RecordingListener();
+      try {
+        source.start(listener);
+        source.joined().toCompletableFuture().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (source.rejoinCount() == 0 || !listener.connections().contains("REJOINED 0")) {
+          assertThat(System.nanoTime()).as("rejoined within %s", WAIT).isLessThan(deadline);
+          Thread.sleep(20);
+        }
+        assertThat(listener.await("failed", Duration.ofMillis(200))).as("no failure").isNull();
+      } finally {
+        source.close();
+      }
+      assertThat(requests.get(1)).contains("reconnect=1").contains("sid=PA_bot1");
+      assertThat(requests.get(2)).as("a fresh join").doesNotContain("reconnect=1");
+      assertThat(listener.connections())
+          .containsExactly("RECONNECTING 1", "RECONNECTING 2", "REJOINED 0");
+      assertThat(source.resumeCount()).isZero();
+    }
+  }
+
+  private static LivekitRtc.SignalResponse joinResponse(String sid) {
+    return LivekitRtc.SignalResponse.newBuilder()
+        .setJoin(
+            LivekitRtc.JoinResponse.newBuilder()
+                .setRoom(LivekitModels.Room.newBuilder().setName("policy-room"))
+                .setParticipant(
+                    LivekitModels.ParticipantInfo.newBuilder()
+                        .setSid(sid)
+                        .setIdentity("policy-bot"))
+                .setSubscriberPrimary(true)
+                .setPingInterval(1)
+                .setPingTimeout(15))
+        .build();
   }
 
   @Test

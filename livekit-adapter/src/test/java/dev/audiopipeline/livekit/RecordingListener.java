@@ -1,9 +1,12 @@
 package dev.audiopipeline.livekit;
 
 import dev.audiopipeline.AudioPipelineException;
+import dev.audiopipeline.PipelineEvent;
 import dev.audiopipeline.SpeakerStream;
 import dev.audiopipeline.audio.AudioSource;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
@@ -34,6 +37,19 @@ class RecordingListener implements AudioSource.Listener {
   @Override
   public void sourceFailed(AudioPipelineException error) {
     signals.add(new Signal("failed", null, error));
+  }
+
+  private final List<String> connections = new CopyOnWriteArrayList<>();
+
+  @Override
+  public void sourceConnection(
+      PipelineEvent.SourceConnection.State state, int attempt, String detail) {
+    connections.add(state + " " + attempt);
+  }
+
+  /** The source's connection events so far, as {@code "STATE attempt"}. */
+  List<String> connections() {
+    return List.copyOf(connections);
   }
 
   /** The next signal of {@code kind}, skipping others, or null after {@code timeout}. */
