@@ -161,6 +161,7 @@ public final class AgentWorker implements AutoCloseable {
   private long lastPongNanos;
   private @Nullable ScheduledFuture<?> registerTimeout;
   private volatile double lastLoad;
+  private double cpu;
   private volatile int reconnects;
 
   private record RunningJob(JobContext context, Thread thread) {}
@@ -234,8 +235,9 @@ public final class AgentWorker implements AutoCloseable {
             return;
           }
           started = true;
+          warmUp();
           events.scheduleAtFixedRate(
-              this::sendStatus,
+              this::statusTick,
               STATUS_INTERVAL.toMillis(),
               STATUS_INTERVAL.toMillis(),
               TimeUnit.MILLISECONDS);
@@ -459,7 +461,8 @@ public final class AgentWorker implements AutoCloseable {
 
     @Override
     public void onBinary(byte[] data) {
-      events.execute(() -> onMessage(gen, data));
+      long rx = System.nanoTime();
+      events.execute(() -> onMessage(gen, data, rx));
     }
 
     @Override
@@ -600,7 +603,7 @@ public final class AgentWorker implements AutoCloseable {
 
   // ------------------------------------------------------------------ messages
 
-  private void onMessage(int gen, byte[] data) {
+  private void onMessage(int gen, byte[] data, long rxNanos) {
     if (gen != generation || closed) {
       return;
     }
@@ -613,7 +616,7 @@ public final class AgentWorker implements AutoCloseable {
     }
     switch (m.getMessageCase()) {
       case REGISTER -> onRegistered(m.getRegister());
-      case AVAILABILITY -> onAvailability(m.getAvailability());
+      case AVAILABILITY -> onAvailability(m.getAvailability(), rxNanos);
       case ASSIGNMENT -> onAssignment(m.getAssignment());
       case TERMINATION -> onTermination(m.getTermination().getJobId());
       case PONG -> lastPongNanos = System.nanoTime();
@@ -646,7 +649,7 @@ public final class AgentWorker implements AutoCloseable {
     registered.complete(workerId);
   }
 
-  private void onAvailability(AvailabilityRequest req) {
+  private void onAvailability(AvailabilityRequest req, long rxNanos) {
     LivekitAgent.Job j = req.getJob();
     String jobId = j.getId();
     boolean accept = !draining && !closed && slotsUsed() < capacity && !overloaded();
@@ -673,11 +676,12 @@ public final class AgentWorker implements AutoCloseable {
               TimeUnit.MILLISECONDS));
     }
     log.debug(
-        "livekit agent {}: availability for job {} (room {}): {}",
+        "livekit agent {}: availability for job {} (room {}): {}, answered {} ms after receipt",
         tag,
         jobId,
         j.getRoom().getName(),
-        accept);
+        accept,
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - rxNanos));
     send(WorkerMessage.newBuilder().setAvailability(resp).build());
     if (accept && slotsUsed() >= capacity) {
       sendStatus(); // full now: tell the server at once, not at the next tick
@@ -773,9 +777,71 @@ public final class AgentWorker implements AutoCloseable {
     return running.size() + reserved.size();
   }
 
+  /** The process CPU load as last sampled (every {@link #STATUS_INTERVAL}). */
   private double cpuLoad() {
-    double cpu = os.getProcessCpuLoad();
-    return cpu < 0 || Double.isNaN(cpu) ? 0 : Math.min(1, cpu);
+    return cpu;
+  }
+
+  private void sampleCpu() {
+    double c = os.getProcessCpuLoad();
+    cpu = c < 0 || Double.isNaN(c) ? 0 : Math.min(1, c);
+  }
+
+  /**
+   * Loads and initialises the protocol classes and samples the CPU once before connecting: the
+   * server waits only about 3 s for an availability answer (measured, livekit-server 1.13.5) and
+   * does not retry the job elsewhere when it times out, and on a loaded machine the first parse of
+   * a {@code Job} (which pulls in the large {@code LivekitModels} classes) took seconds.
+   */
+  private void warmUp() {
+    long t0 = System.nanoTime();
+    try {
+      LivekitAgent.Job sampleJob =
+          LivekitAgent.Job.newBuilder()
+              .setId("AJ_warmup")
+              .setType(JobType.JT_ROOM)
+              .setRoom(livekit.LivekitModels.Room.newBuilder().setName("warmup"))
+              .setParticipant(livekit.LivekitModels.ParticipantInfo.newBuilder().setIdentity("p"))
+              .setState(LivekitAgent.JobState.newBuilder().setParticipantIdentity("p"))
+              .build();
+      for (ServerMessage m :
+          List.of(
+              ServerMessage.newBuilder()
+                  .setAvailability(AvailabilityRequest.newBuilder().setJob(sampleJob))
+                  .build(),
+              ServerMessage.newBuilder()
+                  .setAssignment(JobAssignment.newBuilder().setJob(sampleJob).setToken("t"))
+                  .build(),
+              ServerMessage.newBuilder()
+                  .setTermination(LivekitAgent.JobTermination.newBuilder().setJobId("j"))
+                  .build(),
+              ServerMessage.newBuilder().setPong(LivekitAgent.WorkerPong.newBuilder()).build())) {
+        ServerMessage.parseFrom(m.toByteArray()).getMessageCase();
+      }
+      WorkerMessage.newBuilder()
+          .setAvailability(
+              LivekitAgent.AvailabilityResponse.newBuilder()
+                  .setJobId("j")
+                  .putParticipantAttributes("k", "v"))
+          .build()
+          .toByteArray();
+      WorkerMessage.newBuilder()
+          .setUpdateJob(LivekitAgent.UpdateJobStatus.newBuilder().setStatus(JobStatus.JS_RUNNING))
+          .build()
+          .toByteArray();
+      WorkerMessage.newBuilder()
+          .setUpdateWorker(
+              LivekitAgent.UpdateWorkerStatus.newBuilder().setStatus(WorkerStatus.WS_FULL))
+          .build()
+          .toByteArray();
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("protocol classes broken", e);
+    }
+    sampleCpu();
+    log.debug(
+        "livekit agent {}: warm-up took {} ms",
+        tag,
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
   }
 
   private double speakerLoad() {
@@ -789,6 +855,11 @@ public final class AgentWorker implements AutoCloseable {
   /** CPU or speakers at or above the threshold: no new job even with a free slot. */
   private boolean overloaded() {
     return cpuLoad() >= loadThreshold || speakerLoad() >= loadThreshold;
+  }
+
+  private void statusTick() {
+    sampleCpu();
+    sendStatus();
   }
 
   private void sendStatus() {
