@@ -41,6 +41,19 @@ class AgentWorkerSpreadE2ETest {
         Thread.sleep(1000);
       }
       List<Long> latencies = new ArrayList<>();
+      List<Long> toJob = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        String room = rooms.get(i);
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        List<E2E.Child.Line> starts = List.of();
+        while (System.nanoTime() < deadline && starts.isEmpty()) {
+          starts = new ArrayList<>(a.matching(l -> l.contains(" job-start " + room + " ")));
+          starts.addAll(b.matching(l -> l.contains(" job-start " + room + " ")));
+          Thread.sleep(50);
+        }
+        assertThat(starts).as("job for %s", room).isNotEmpty();
+        toJob.add(Long.parseLong(starts.get(0).text().split(" ")[1]) - created[i]);
+      }
       for (int i = 0; i < n; i++) {
         E2E.Child.Line sub =
             pubs.get(i)
@@ -96,8 +109,9 @@ class AgentWorkerSpreadE2ETest {
       assertThat(roomsB).as("rooms of worker B").isPositive();
       double coresPerRoom = (cpu1 - cpu0) / (double) (wall1 - wall0) / n;
       System.out.printf(
-          "FIGURES rooms=%d A=%d B=%d dispatchLatencyMs=%s cpuPerRoom=%.1f%% of one core%n",
-          n, roomsA, roomsB, latencies, coresPerRoom * 100);
+          "FIGURES rooms=%d A=%d B=%d createdToJobMs=%s createdToBotSubscribedMs=%s"
+              + " cpuPerRoom=%.1f%% of one core%n",
+          n, roomsA, roomsB, toJob, latencies, coresPerRoom * 100);
     } finally {
       for (E2E.Child p : pubs) {
         p.close();

@@ -97,12 +97,13 @@ final class E2E {
     final String name;
     final Process process;
     final List<Line> lines = new CopyOnWriteArrayList<>();
+    final Thread reader;
 
     Child(String name, ProcessBuilder pb) throws IOException {
       this.name = name;
       pb.redirectError(ProcessBuilder.Redirect.INHERIT);
       this.process = pb.start();
-      Thread reader =
+      reader =
           new Thread(
               () -> {
                 try (BufferedReader r =
@@ -119,6 +120,15 @@ final class E2E {
               "test-" + name + "-reader");
       reader.setDaemon(true);
       reader.start();
+    }
+
+    /** Waits for the process to exit and its output to be read to the end. */
+    boolean awaitExit(Duration timeout) throws InterruptedException {
+      if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+        return false;
+      }
+      reader.join(5000);
+      return true;
     }
 
     Line await(Predicate<String> p, Duration timeout, String what) throws InterruptedException {
