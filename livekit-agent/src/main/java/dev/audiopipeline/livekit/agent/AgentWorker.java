@@ -710,7 +710,8 @@ public final class AgentWorker implements AutoCloseable {
                 ? "agent-" + jobId
                 : j.getState().getParticipantIdentity(),
             a.hasUrl() && !a.getUrl().isEmpty() ? a.getUrl() : url,
-            a.getToken());
+            a.getToken(),
+            c -> executeQuietly(() -> sendJobStatus(c.jobId(), JobStatus.JS_SUCCESS, "")));
     Thread t =
         new Thread(
             () -> runJob(ctx),
@@ -744,11 +745,21 @@ public final class AgentWorker implements AutoCloseable {
             running.remove(ctx.jobId());
             log.info(
                 "livekit agent {}: job {} for room {} ended: {}", tag, ctx.jobId(), ctx.room(), s);
-            sendJobStatus(ctx.jobId(), s, err);
+            if (s != JobStatus.JS_SUCCESS || !ctx.successReported()) {
+              sendJobStatus(ctx.jobId(), s, err);
+            }
             sendStatus();
           });
     } catch (java.util.concurrent.RejectedExecutionException e) {
       // the worker is closed: the server learns from the closed connection
+    }
+  }
+
+  private void executeQuietly(Runnable r) {
+    try {
+      events.execute(r);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // closed: the server learns from the closed connection
     }
   }
 

@@ -4,6 +4,7 @@ import dev.audiopipeline.livekit.LiveKitRoomSource;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Consumer;
 import java.util.function.IntSupplier;
 
 /**
@@ -21,6 +22,9 @@ public final class JobContext {
   private final String token;
   private final CompletableFuture<Void> termination = new CompletableFuture<>();
   private volatile IntSupplier speakers = () -> 0;
+  private final java.util.concurrent.atomic.AtomicBoolean successReported =
+      new java.util.concurrent.atomic.AtomicBoolean();
+  private final Consumer<JobContext> successReporter;
 
   JobContext(
       String jobId,
@@ -29,7 +33,9 @@ public final class JobContext {
       String metadata,
       String participantIdentity,
       String url,
-      String token) {
+      String token,
+      Consumer<JobContext> successReporter) {
+    this.successReporter = successReporter;
     this.jobId = jobId;
     this.dispatchId = dispatchId;
     this.room = room;
@@ -100,6 +106,22 @@ public final class JobContext {
    */
   public void reportSpeakers(IntSupplier speakers) {
     this.speakers = Objects.requireNonNull(speakers, "speakers == null");
+  }
+
+  /**
+   * Reports the job's success to the server now. Call it just before the job leaves the room while
+   * the room goes on: the server marks a job whose agent participant leaves while it is still
+   * running as failed ("agent worker left the room"). Otherwise the worker reports the outcome
+   * itself when {@link AgentJob#run} returns. Idempotent.
+   */
+  public void reportSuccess() {
+    if (successReported.compareAndSet(false, true)) {
+      successReporter.accept(this);
+    }
+  }
+
+  boolean successReported() {
+    return successReported.get();
   }
 
   int speakers() {

@@ -107,6 +107,9 @@ public final class TranscriptionJob implements AgentJob {
         failure = e.getCause();
       }
     } finally {
+      if (failure == null) {
+        job.reportSuccess(); // before leaving: the server fails a job whose bot leaves first
+      }
       session.close(); // leaves the room; finals of audio already accepted arrive first
     }
     List<Transcript> copy;

@@ -93,6 +93,7 @@ class AgentWorkerFailoverE2ETest {
       assertThat(b.awaitExit(Duration.ofSeconds(DRAIN_SECONDS + 30))).isTrue();
       long drainExitMs = System.currentTimeMillis() - termAt;
       assertThat(b.matching(l -> l.contains(" job-end " + roomOfB + " ")))
+          .as("job end in B's events %s", b.tail())
           .singleElement()
           .satisfies(l -> assertThat(l.text()).endsWith(" success"));
       long jobStartB =
@@ -107,7 +108,14 @@ class AgentWorkerFailoverE2ETest {
       assertThat(finals)
           .as("B transcribed its room after A was killed")
           .anyMatch(f -> Long.parseLong(f.split("\t")[2]) > afterKillMs);
-      assertThat(E2E.dispatches(roomOfB)).contains("JS_SUCCESS");
+      // the job's success reached the server (its ListDispatch keeps showing the first state, so
+      // the server's own log is the witness)
+      String jobOfB =
+          b.matching(l -> l.contains(" job-start " + roomOfB + " ")).get(0).text().split(" ")[4];
+      assertThat(
+              E2E.serverLogWithin(Duration.ofSeconds(10), jobOfB + "\", \"status\": \"JS_SUCCESS"))
+          .as("server log: job %s ended JS_SUCCESS", jobOfB)
+          .isTrue();
       assertThat(E2E.participants(roomOfB)).noneMatch(id -> id.startsWith("agent-"));
       System.out.printf(
           "FIGURES killedWorkerBotGoneMs=%d drainExitMs=%d (drain timeout %d s)%n",

@@ -86,6 +86,23 @@ final class E2E {
     return ids;
   }
 
+  /** Whether the server's log (LIVEKIT_SERVER_LOG) contains {@code text} within {@code timeout}. */
+  static boolean serverLogWithin(Duration timeout, String text) throws InterruptedException {
+    Path log = Path.of(System.getenv().getOrDefault("LIVEKIT_SERVER_LOG", "/nonexistent"));
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      try {
+        if (Files.readString(log).contains(text)) {
+          return true;
+        }
+      } catch (IOException e) {
+        fail("cannot read the server log " + log + ": " + e);
+      }
+      Thread.sleep(200);
+    }
+    return false;
+  }
+
   static String dispatches(String room) throws IOException, InterruptedException {
     return twirp("AgentDispatchService", "ListDispatch", room, "{\"room\":\"" + room + "\"}");
   }
@@ -99,8 +116,23 @@ final class E2E {
     final List<Line> lines = new CopyOnWriteArrayList<>();
     final Thread reader;
 
+    /**
+     * Where a worker writes its EVENT lines; read instead of stdout, whose last lines a JVM in its
+     * shutdown hooks did not always deliver to the pipe before exiting.
+     */
+    private final java.nio.file.@org.jspecify.annotations.Nullable Path eventFile;
+
     Child(String name, ProcessBuilder pb) throws IOException {
+      this(name, pb, null);
+    }
+
+    Child(
+        String name,
+        ProcessBuilder pb,
+        java.nio.file.@org.jspecify.annotations.Nullable Path eventFile)
+        throws IOException {
       this.name = name;
+      this.eventFile = eventFile;
       pb.redirectError(ProcessBuilder.Redirect.INHERIT);
       this.process = pb.start();
       reader =
@@ -131,10 +163,29 @@ final class E2E {
       return true;
     }
 
+    List<Line> current() {
+      if (eventFile == null) {
+        return lines;
+      }
+      List<Line> out = new ArrayList<>();
+      try {
+        if (Files.exists(eventFile)) {
+          for (String t : Files.readAllLines(eventFile, StandardCharsets.UTF_8)) {
+            if (t.startsWith("EVENT ")) {
+              out.add(new Line(Long.parseLong(t.split(" ")[1]), t));
+            }
+          }
+        }
+      } catch (IOException | RuntimeException e) {
+        // partly written line: read again at the next poll
+      }
+      return out;
+    }
+
     Line await(Predicate<String> p, Duration timeout, String what) throws InterruptedException {
       long deadline = System.nanoTime() + timeout.toNanos();
       while (System.nanoTime() < deadline) {
-        for (Line l : lines) {
+        for (Line l : current()) {
           if (p.test(l.text())) {
             return l;
           }
@@ -147,7 +198,7 @@ final class E2E {
 
     List<Line> matching(Predicate<String> p) {
       List<Line> out = new ArrayList<>();
-      for (Line l : lines) {
+      for (Line l : current()) {
         if (p.test(l.text())) {
           out.add(l);
         }
@@ -156,8 +207,9 @@ final class E2E {
     }
 
     String tail() {
-      int n = lines.size();
-      return lines.subList(Math.max(0, n - 15), n).toString();
+      List<Line> all = current();
+      int n = all.size();
+      return all.subList(Math.max(0, n - 15), n).toString();
     }
 
     @Override
@@ -184,7 +236,7 @@ final class E2E {
             String.valueOf(capacity),
             out.toString(),
             String.valueOf(drainSeconds));
-    return new Child(name, pb);
+    return new Child(name, pb, out.resolve("events.log"));
   }
 
   /** The rtc-node publisher of livekit-adapter: two speakers from the bundled interview. */

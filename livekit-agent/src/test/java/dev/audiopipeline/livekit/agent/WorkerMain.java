@@ -17,9 +17,22 @@ import java.util.List;
 public final class WorkerMain {
   private WorkerMain() {}
 
+  private static volatile Path eventLog = Path.of("events.log");
+
   static synchronized void event(String... fields) {
-    System.out.println("EVENT " + System.currentTimeMillis() + " " + String.join(" ", fields));
+    String line = "EVENT " + System.currentTimeMillis() + " " + String.join(" ", fields);
+    System.out.println(line);
     System.out.flush();
+    try {
+      Files.writeString(
+          eventLog,
+          line + "\n",
+          StandardCharsets.UTF_8,
+          java.nio.file.StandardOpenOption.CREATE,
+          java.nio.file.StandardOpenOption.APPEND);
+    } catch (java.io.IOException e) {
+      System.err.println("cannot write " + eventLog + ": " + e);
+    }
   }
 
   public static void main(String[] args) throws Exception {
@@ -27,6 +40,8 @@ public final class WorkerMain {
     int capacity = Integer.parseInt(args[1]);
     Path out = Path.of(args[2]);
     Duration drain = Duration.ofSeconds(Long.parseLong(args[3]));
+    Files.createDirectories(out);
+    eventLog = out.resolve("events.log");
     SpeechSegmentRecognizer stt = SpeechSegmentRecognizer.create();
     TranscriptionJob transcribe =
         TranscriptionJob.of(
