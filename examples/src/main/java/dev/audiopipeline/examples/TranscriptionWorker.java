@@ -94,7 +94,7 @@ public final class TranscriptionWorker {
       try {
         worker.terminated().toCompletableFuture().get();
       } catch (ExecutionException e) {
-        System.err.println("error: worker stopped: " + e.getCause().getMessage());
+        System.err.println("error: worker stopped: " + String.valueOf(e.getCause()));
         System.exit(1);
       }
     }

@@ -931,17 +931,15 @@ public final class AgentWorker implements AutoCloseable {
   }
 
   static URI agentUri(String url) {
-    URI base = WebSocketRequest.checkBaseUrl("url", url.strip());
-    String s = base.toString();
+    String s = url.strip();
     String lower = s.toLowerCase(Locale.ROOT);
     if (lower.startsWith("http://")) {
       s = "ws://" + s.substring(7);
     } else if (lower.startsWith("https://")) {
       s = "wss://" + s.substring(8);
-    } else if (!lower.startsWith("ws://") && !lower.startsWith("wss://")) {
-      throw new IllegalArgumentException(
-          "url must start with ws://, wss://, http:// or https://, got '" + base + "'");
     }
+    // refuses other schemes, a query (tokens go in the header), user info; names the option
+    s = WebSocketRequest.checkBaseUrl("url", s).toString();
     while (s.endsWith("/")) {
       s = s.substring(0, s.length() - 1);
     }
