@@ -863,6 +863,17 @@ public final class AgentWorker implements AutoCloseable {
     return Math.min(1, n / (double) maxSpeakers);
   }
 
+  /**
+   * The slots' share of the load: used slots map onto [0, threshold) and a full worker reports 1.
+   * The server sends a room only to workers that report a load below its target (0.7), so a plain
+   * used/capacity would stop dispatch at 70 % of the capacity (measured: with capacity 4 and 3
+   * rooms each, two workers got no further room).
+   */
+  private double slotLoad() {
+    int used = slotsUsed();
+    return used >= capacity ? 1.0 : used * loadThreshold / capacity;
+  }
+
   /** CPU or speakers at or above the threshold: no new job even with a free slot. */
   private boolean overloaded() {
     return cpuLoad() >= loadThreshold || speakerLoad() >= loadThreshold;
@@ -877,7 +888,7 @@ public final class AgentWorker implements AutoCloseable {
     if (!isRegistered) {
       return;
     }
-    double load = Math.max(Math.max(slotsUsed() / (double) capacity, cpuLoad()), speakerLoad());
+    double load = Math.max(Math.max(slotLoad(), cpuLoad()), speakerLoad());
     lastLoad = Math.min(1, load);
     boolean full = draining || closed || slotsUsed() >= capacity || overloaded();
     send(

@@ -51,7 +51,7 @@ class AgentWorkerSpreadE2ETest {
           starts.addAll(b.matching(l -> l.contains(" job-start " + room + " ")));
           Thread.sleep(50);
         }
-        assertThat(starts).as("job for %s", room).isNotEmpty();
+        assertThat(starts).as("job for %s; A: %s; B: %s", room, a.tail(), b.tail()).isNotEmpty();
         toJob.add(Long.parseLong(starts.get(0).text().split(" ")[1]) - created[i]);
       }
       for (int i = 0; i < n; i++) {
