@@ -61,4 +61,12 @@ public sealed interface PipelineEvent {
       REJOINED
     }
   }
+
+  /**
+   * The {@link TurnDetector} {@code detector} threw for this speaker ({@code error} says in which
+   * call and what): turn detection is off for the speaker from here on; its transcription goes on,
+   * with finals left to the recogniser's own end-pointing.
+   */
+  record TurnDetectorFailed(String streamId, String speaker, String detector, String error)
+      implements PipelineEvent {}
 }
