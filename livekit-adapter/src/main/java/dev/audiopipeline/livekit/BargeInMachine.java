@@ -54,6 +54,7 @@ final class BargeInMachine {
   private int falseInterruptions;
   private int noises;
   private long lastStopOnsetMs = -1;
+  private long lastOnsetMs = -1;
 
   BargeInMachine(BargeInPolicy policy) {
     this.policy = policy;
@@ -202,8 +203,14 @@ final class BargeInMachine {
     return lastStopOnsetMs;
   }
 
+  /** The onset (session ms) of the latest speech that paused, or would pause, the bot, or -1. */
+  long lastOnsetMs() {
+    return lastOnsetMs;
+  }
+
   private Action onset(long atMs, long now) {
     onsetMs = atMs;
+    lastOnsetMs = atMs;
     qualified = false;
     words = false;
     falseDeadline = -1;
