@@ -38,4 +38,12 @@ public sealed interface PipelineEvent {
    */
   record EndOfTurn(String streamId, String speaker, long atMs, double probability)
       implements PipelineEvent {}
+
+  /**
+   * The {@link TurnDetector} {@code detector} threw for this speaker ({@code error} says in which
+   * call and what): turn detection is off for the speaker from here on; its transcription goes on,
+   * with finals left to the recogniser's own end-pointing.
+   */
+  record TurnDetectorFailed(String streamId, String speaker, String detector, String error)
+      implements PipelineEvent {}
 }

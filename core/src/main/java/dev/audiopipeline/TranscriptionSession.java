@@ -407,7 +407,9 @@ public final class TranscriptionSession implements Flow.Publisher<Transcript>, A
                 config.language,
                 listener,
                 config.bufferDuration,
-                config.closeTimeout);
+                config.closeTimeout,
+                config.turnDetector,
+                config.finalizeAtEndOfTurn);
       } catch (IllegalArgumentException e) {
         fail(
             new AudioPipelineException(
@@ -474,6 +476,11 @@ public final class TranscriptionSession implements Flow.Publisher<Transcript>, A
     @Override
     public void providerEvent(SpeakerChannel channel, TranscriptEvent event) {
       events.submit(new PipelineEvent.ProviderEvent(channel.stream().id(), channel.label(), event));
+    }
+
+    @Override
+    public void turnEvent(SpeakerChannel channel, PipelineEvent event) {
+      events.submit(event);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.audiopipeline.internal.runtime;
 
 import dev.audiopipeline.AudioPipelineException;
+import dev.audiopipeline.PipelineEvent;
 import dev.audiopipeline.PipelineListener;
 import dev.audiopipeline.SpeakerStream;
 import dev.audiopipeline.SttProvider;
@@ -8,6 +9,7 @@ import dev.audiopipeline.SttSession;
 import dev.audiopipeline.SttSessionOptions;
 import dev.audiopipeline.Transcript;
 import dev.audiopipeline.TranscriptEvent;
+import dev.audiopipeline.TurnDetector;
 import dev.audiopipeline.Word;
 import dev.audiopipeline.audio.AudioConverter;
 import dev.audiopipeline.audio.AudioFormat;
@@ -55,6 +57,13 @@ public final class SpeakerChannel implements AudioSink {
 
     void providerEvent(SpeakerChannel channel, TranscriptEvent event);
 
+    /**
+     * A turn detector's finding ({@link PipelineEvent.SpeechStarted}, {@link
+     * PipelineEvent.SpeechEnded}, {@link PipelineEvent.EndOfTurn}) or its failure ({@link
+     * PipelineEvent.TurnDetectorFailed}), placed on the session timeline; on the drain thread.
+     */
+    void turnEvent(SpeakerChannel channel, PipelineEvent event);
+
     void failed(SpeakerChannel channel, AudioPipelineException error);
 
     void done(SpeakerChannel channel);
@@ -76,6 +85,13 @@ public final class SpeakerChannel implements AudioSink {
   private final TimeMap timeline;
 
   private final AudioConverter converter;
+
+  private final @Nullable TurnDetector turnDetector;
+  private final boolean finalizeAtEndOfTurn;
+
+  /** Input to 16 kHz mono for the detector, when the recogniser takes another format. */
+  private final @Nullable AudioConverter turnConverter;
+
   private final Thread drainThread;
   private final CountDownLatch done = new CountDownLatch(1);
 
@@ -121,6 +137,38 @@ public final class SpeakerChannel implements AudioSink {
       PipelineListener listener,
       Duration bufferDuration,
       Duration finishTimeout) {
+    this(
+        owner,
+        stream,
+        label,
+        sessionId,
+        provider,
+        language,
+        listener,
+        bufferDuration,
+        finishTimeout,
+        null,
+        true);
+  }
+
+  /**
+   * A channel that also runs {@code turnDetector} (when not null) on the speaker's drain thread.
+   *
+   * @param finalizeAtEndOfTurn whether an end of turn asks the recogniser for its finals ({@link
+   *     SttSession#flush()})
+   */
+  public SpeakerChannel(
+      Owner owner,
+      SpeakerStream stream,
+      String label,
+      String sessionId,
+      SttProvider provider,
+      @Nullable String language,
+      PipelineListener listener,
+      Duration bufferDuration,
+      Duration finishTimeout,
+      @Nullable TurnDetector turnDetector,
+      boolean finalizeAtEndOfTurn) {
     this.owner = owner;
     this.stream = stream;
     this.label = label;
@@ -131,6 +179,14 @@ public final class SpeakerChannel implements AudioSink {
     this.finishTimeout = finishTimeout;
     this.format = stream.format();
     this.converter = AudioConverter.create(format, provider.inputFormat());
+    this.turnDetector = turnDetector;
+    this.finalizeAtEndOfTurn = finalizeAtEndOfTurn;
+    // The detector takes 16 kHz mono: the audio sent when that is the recogniser's format, else a
+    // copy made by a second converter (a recogniser configured for another rate).
+    this.turnConverter =
+        turnDetector == null || provider.inputFormat().equals(TurnDetector.FORMAT)
+            ? null
+            : AudioConverter.create(format, TurnDetector.FORMAT);
     this.timeline = new TimeMap(format.sampleRate());
     int samples = format.samplesIn(bufferDuration.toNanos() / 1_000);
     this.ring = new SampleRingBuffer(SampleRingBuffer.capacityFor(Math.max(samples, 4096)));
@@ -433,6 +489,7 @@ public final class SpeakerChannel implements AudioSink {
           new short[Math.max(converter.maxOutputLength(chunk), converter.maxDrainLength())];
       drainOut = out;
       drainSession = s;
+      openAnalysis(chunk);
       SampleRingBuffer.Reader reader = this::convertAndSend;
       // The filter delays its output by delayFrames(): drop that many leading samples so that
       // sent-audio time equals input time, and drain the tail at every discontinuity and the end.
@@ -447,11 +504,17 @@ public final class SpeakerChannel implements AudioSink {
             boolean reset = anchors.nextReset();
             anchors.remove();
             wakePutter(); // a put() may be waiting for room among the gap marks
-            timeline.jumpTo(micros * format.sampleRate() / 1_000_000L);
-            if (reset && readIndex > 0) {
-              sendSkipping(s, out, converter.drain(out, 0)); // drain() also resets
-              skip = converter.delayFrames();
+            if (readIndex > 0) {
+              if (reset) {
+                sendSkipping(s, out, converter.drain(out, 0)); // drain() also resets
+                skip = converter.delayFrames();
+                drainTurnConverter();
+              }
+              // the audio before the gap is decided before the timeline jumps: its events are
+              // placed before the gap
+              resetAnalysis(s);
             }
+            timeline.jumpTo(micros * format.sampleRate() / 1_000_000L);
             continue;
           }
           max = (int) Math.min(max, at - readIndex);
@@ -480,6 +543,8 @@ public final class SpeakerChannel implements AudioSink {
       wakePutter();
       if (!aborted && s != null && readIndex > 0) {
         sendSkipping(s, out, converter.drain(out, 0));
+        drainTurnConverter();
+        resetAnalysis(s); // the speaker left: what the audio so far decides (speech ended)
       }
       if (!aborted && s != null) {
         try {
@@ -542,6 +607,7 @@ public final class SpeakerChannel implements AudioSink {
         owner.failed(this, BoundedPublisher.asPipelineException(e));
       }
     } finally {
+      closeAnalysis();
       closedForInput = true;
       wakePutter(); // a put() waiting for room sees the closed channel
       if (aborted && s != null) {
@@ -668,6 +734,11 @@ public final class SpeakerChannel implements AudioSink {
       markSent(readIndex / format.channels() * 1000 / format.sampleRate());
     }
     sendSkipping(s, out, m);
+    AudioConverter tc = turnConverter;
+    short[] tout = turnOut;
+    if (analysis != null && tc != null && tout != null) {
+      analyseSkipping(s, tout, tc.convert(in, offset, length, tout, 0));
+    }
   }
 
   private void sendSkipping(SttSession s, short[] out, int m) {
@@ -675,6 +746,160 @@ public final class SpeakerChannel implements AudioSink {
     skip -= off;
     if (m - off > 0) {
       s.send(out, off, m - off);
+      if (analysis != null && turnConverter == null) {
+        analyse(s, out, off, m - off); // after the send: a flush covers this audio
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- turn detection (drain thread)
+
+  /** The speaker's analysis; null without a detector or after it failed (drain thread only). */
+  private TurnDetector.@Nullable Analysis analysis;
+
+  /** The turn converter's output buffer and its delay still to drop (drain thread only). */
+  private short @Nullable [] turnOut;
+
+  private int turnSkip;
+
+  /** An end of turn asked for the recogniser's finals (drain thread only). */
+  private boolean flushRequested;
+
+  private final TurnEvents turnEvents = new TurnEvents();
+
+  private void openAnalysis(int chunk) {
+    TurnDetector d = turnDetector;
+    if (d == null) {
+      return;
+    }
+    AudioConverter tc = turnConverter;
+    if (tc != null) {
+      turnOut = new short[Math.max(tc.maxOutputLength(chunk), tc.maxDrainLength())];
+      turnSkip = tc.delayFrames();
+    }
+    try {
+      analysis = d.open(stream.id());
+    } catch (RuntimeException | LinkageError e) {
+      turnDetectorFailed("open", e);
+    }
+  }
+
+  private void analyseSkipping(SttSession s, short[] tout, int m) {
+    int off = Math.min(turnSkip, m);
+    turnSkip -= off;
+    if (m - off > 0) {
+      analyse(s, tout, off, m - off);
+    }
+  }
+
+  /** Converter reset at a long gap: the turn converter's tail goes to the detector likewise. */
+  private void drainTurnConverter() {
+    AudioConverter tc = turnConverter;
+    short[] tout = turnOut;
+    SttSession s = drainSession;
+    if (analysis != null && tc != null && tout != null && s != null) {
+      analyseSkipping(s, tout, tc.drain(tout, 0));
+      turnSkip = tc.delayFrames();
+    }
+  }
+
+  private void analyse(SttSession s, short[] samples, int offset, int length) {
+    TurnDetector.Analysis a = analysis;
+    if (a == null) {
+      return;
+    }
+    try {
+      a.accept(samples, offset, length, turnEvents);
+    } catch (RuntimeException | LinkageError e) {
+      turnDetectorFailed("accept", e);
+    }
+    flushIfRequested(s);
+  }
+
+  private void resetAnalysis(@Nullable SttSession s) {
+    TurnDetector.Analysis a = analysis;
+    if (a == null) {
+      return;
+    }
+    try {
+      a.reset(turnEvents);
+    } catch (RuntimeException | LinkageError e) {
+      turnDetectorFailed("reset", e);
+    }
+    if (s != null) {
+      flushIfRequested(s);
+    }
+  }
+
+  private void flushIfRequested(SttSession s) {
+    if (flushRequested) {
+      flushRequested = false;
+      s.flush();
+    }
+  }
+
+  private void closeAnalysis() {
+    TurnDetector.Analysis a = analysis;
+    analysis = null;
+    if (a != null) {
+      try {
+        a.close();
+      } catch (RuntimeException | LinkageError e) {
+        log.debug("{} - speaker {}: turn analysis threw from close()", sessionId, label, e);
+      }
+    }
+  }
+
+  /**
+   * A detector that throws is switched off for this speaker (the transcription goes on without it):
+   * one WARN, and {@link PipelineEvent.TurnDetectorFailed} on the session's events.
+   */
+  private void turnDetectorFailed(String where, Throwable e) {
+    closeAnalysis();
+    flushRequested = false;
+    TurnDetector d = Objects.requireNonNull(turnDetector);
+    log.warn(
+        "{} - speaker {}: turn detector {} failed in {}(); turn detection is off for this speaker,"
+            + " transcription goes on",
+        sessionId,
+        label,
+        d.name(),
+        where,
+        e);
+    owner.turnEvent(
+        this,
+        new PipelineEvent.TurnDetectorFailed(stream.id(), label, d.name(), where + "(): " + e));
+  }
+
+  /** Places an analysis position (16 kHz samples of sent audio) on the session timeline. */
+  private long timelineMs(long atSample) {
+    return timeline.toOutputMs(atSample * 1000.0 / TurnDetector.FORMAT.sampleRate());
+  }
+
+  /** The analysis' findings, onto the session's events (drain thread; one instance, reused). */
+  private final class TurnEvents implements TurnDetector.Events {
+    @Override
+    public void speechStarted(long atSample) {
+      owner.turnEvent(
+          SpeakerChannel.this,
+          new PipelineEvent.SpeechStarted(stream.id(), label, timelineMs(atSample)));
+    }
+
+    @Override
+    public void speechEnded(long atSample) {
+      owner.turnEvent(
+          SpeakerChannel.this,
+          new PipelineEvent.SpeechEnded(stream.id(), label, timelineMs(atSample)));
+    }
+
+    @Override
+    public void endOfTurn(long atSample, double probability) {
+      owner.turnEvent(
+          SpeakerChannel.this,
+          new PipelineEvent.EndOfTurn(stream.id(), label, timelineMs(atSample), probability));
+      if (finalizeAtEndOfTurn) {
+        flushRequested = true;
+      }
     }
   }
 
