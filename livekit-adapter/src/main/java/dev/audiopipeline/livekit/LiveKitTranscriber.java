@@ -21,6 +21,11 @@ import java.util.Objects;
  *
  * <p>The session owns the room source: it joins on the first subscription and leaves the room when
  * the session is closed. The provider stays yours to close.
+ *
+ * <p>With {@link LiveKitRoomSource.Builder#captions(boolean) captions} on, the transcripts also go
+ * into the room as live captions ({@link LiveKitRoomSource#publishCaptions}); the caption publisher
+ * subscribes to the session's events, so the session (and the join) starts at once rather than at
+ * your first subscription: subscribe right after this call, before the first words are spoken.
  */
 public final class LiveKitTranscriber {
   private LiveKitTranscriber() {}
@@ -31,11 +36,12 @@ public final class LiveKitTranscriber {
     Objects.requireNonNull(room, "room == null");
     Objects.requireNonNull(provider, "provider == null");
     Objects.requireNonNull(speakers, "speakers == null");
-    return AudioPipeline.builder()
-        .stt(provider)
-        .speakerMap(speakers)
-        .build()
-        .startTranscription(room);
+    TranscriptionSession session =
+        AudioPipeline.builder().stt(provider).speakerMap(speakers).build().startTranscription(room);
+    if (room.captions()) {
+      room.publishCaptions(session);
+    }
+    return session;
   }
 
   /** Transcribes every participant of {@code room}, each labelled with its identity. */

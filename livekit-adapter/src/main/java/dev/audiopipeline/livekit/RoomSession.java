@@ -118,8 +118,16 @@ final class RoomSession implements SubscriberTransport.Callbacks {
   private final Map<String, RTCRtpReceiver> unmatchedReceivers = new HashMap<>();
   private final Map<String, RemoteAudioStream> openStreams = new HashMap<>();
   private @Nullable SubscriberTransport subscriber;
+
+  /** The publisher connection (data channels, the bot's audio); from the join on (event thread). */
+  private volatile @Nullable PublisherTransport publisher;
+
+  /** Reliable data packets' sequence numbers, strictly increasing per participant session. */
+  private final Object reliableLock = new Object();
+
+  private int reliableSequence;
   private @Nullable ScheduledFuture<?> pinger;
-  private String selfSid = "";
+  private volatile String selfSid = "";
   private long joinedNanos;
 
   /** When the server last closed the joined signal connection normally without a LeaveRequest. */
@@ -131,7 +139,7 @@ final class RoomSession implements SubscriberTransport.Callbacks {
   private long pingTimeoutNanos = TimeUnit.SECONDS.toNanos(15);
   private int pingIntervalSeconds = 5;
   private volatile long lastRttMs;
-  private boolean tornDown;
+  private volatile boolean tornDown;
   private boolean reportedEnd;
 
   // readable from any thread
@@ -291,6 +299,12 @@ final class RoomSession implements SubscriberTransport.Callbacks {
           sub.handleOffer(msg.getOffer());
         }
       }
+      case ANSWER -> {
+        PublisherTransport pub = publisher;
+        if (pub != null) {
+          pub.handleAnswer(msg.getAnswer());
+        }
+      }
       case TRICKLE -> handleTrickle(msg.getTrickle());
       case UPDATE -> {
         for (ParticipantInfo p : msg.getUpdate().getParticipantsList()) {
@@ -342,6 +356,26 @@ final class RoomSession implements SubscriberTransport.Callbacks {
       fail(e);
       return;
     }
+    try {
+      PublisherTransport pub =
+          new PublisherTransport(
+              logPrefix,
+              WebRtcFactories.sending(),
+              join.getIceServersList(),
+              forceRelay,
+              events,
+              publisherCallbacks);
+      publisher = pub;
+      synchronized (reliableLock) {
+        reliableSequence = 0; // a new participant session
+      }
+      if (join.getFastPublish() || !join.getSubscriberPrimary()) {
+        pub.negotiate(false); // the server invites it; otherwise the first data or track does
+      }
+    } catch (AudioPipelineException e) {
+      fail(e);
+      return;
+    }
     int interval = join.getPingInterval() > 0 ? join.getPingInterval() : 5;
     int timeout = join.getPingTimeout() > 0 ? join.getPingTimeout() : 15;
     pingIntervalSeconds = interval;
@@ -360,17 +394,23 @@ final class RoomSession implements SubscriberTransport.Callbacks {
   }
 
   private void handleTrickle(LivekitRtc.TrickleRequest trickle) {
-    if (trickle.getTarget() != SignalTarget.SUBSCRIBER) {
-      return; // no publisher connection yet
-    }
-    SubscriberTransport sub = subscriber;
-    if (sub == null) {
-      return;
-    }
+    RTCIceCandidate candidate;
     try {
-      sub.addRemoteCandidate(IceCandidateJson.fromJson(trickle.getCandidateInit()));
+      candidate = IceCandidateJson.fromJson(trickle.getCandidateInit());
     } catch (IllegalArgumentException e) {
       log.debug("{} - skipping a malformed ICE candidate: {}", logPrefix, e.getMessage());
+      return;
+    }
+    if (trickle.getTarget() == SignalTarget.PUBLISHER) {
+      PublisherTransport pub = publisher;
+      if (pub != null) {
+        pub.addRemoteCandidate(candidate);
+      }
+      return;
+    }
+    SubscriberTransport sub = subscriber;
+    if (sub != null) {
+      sub.addRemoteCandidate(candidate);
     }
   }
 
@@ -568,6 +608,7 @@ final class RoomSession implements SubscriberTransport.Callbacks {
       sub.close();
     }
     subscriber = null;
+    closePublisher();
     participantsBySid.clear();
     ownerByTrackSid.clear();
     unmatchedReceivers.clear();
@@ -828,6 +869,84 @@ final class RoomSession implements SubscriberTransport.Callbacks {
     fail(new LiveKitRoomException("subscriber negotiation failed: " + what, null, null));
   }
 
+  // ---------------------------------------------------------------- publisher connection
+
+  private final PublisherTransport.Callbacks publisherCallbacks =
+      new PublisherTransport.Callbacks() {
+        @Override
+        public void onPublisherCandidate(RTCIceCandidate candidate) {
+          signal.send(
+              SignalRequest.newBuilder()
+                  .setTrickle(
+                      LivekitRtc.TrickleRequest.newBuilder()
+                          .setCandidateInit(IceCandidateJson.toJson(candidate))
+                          .setTarget(SignalTarget.PUBLISHER))
+                  .build());
+        }
+
+        @Override
+        public void onPublisherOffer(RTCSessionDescription offer, int offerId) {
+          signal.send(
+              SignalRequest.newBuilder()
+                  .setOffer(
+                      LivekitRtc.SessionDescription.newBuilder()
+                          .setType("offer")
+                          .setSdp(offer.sdp)
+                          .setId(offerId))
+                  .build());
+        }
+
+        @Override
+        public void onPublisherState(RTCPeerConnectionState state) {
+          log.debug("{} - publisher connection {}", logPrefix, state);
+          publisherStateChanged(state);
+        }
+
+        @Override
+        public void onPublisherNegotiationFailed(String what) {
+          log.warn("{} - publisher negotiation failed: {}", logPrefix, what);
+          publisherStateChanged(RTCPeerConnectionState.FAILED);
+        }
+      };
+
+  /** Event thread: the publisher connection's state changed (speech waits for CONNECTED). */
+  private void publisherStateChanged(RTCPeerConnectionState state) {
+    // hook for the speech track (below)
+  }
+
+  private void closePublisher() {
+    PublisherTransport pub = publisher;
+    if (pub != null) {
+      pub.close();
+    }
+    publisher = null;
+  }
+
+  /**
+   * Sends a LiveKit {@code DataPacket} on the publisher's reliable channel, from any thread: stamps
+   * this participant's SID and the next reliable sequence number (strictly increasing in the order
+   * the packets are queued, hence sent), and queues it. Never blocks; see {@link
+   * PublisherTransport} for the bound.
+   *
+   * @return {@code false} if the bot is not joined (no publisher connection) or the reliable queue
+   *     is full ({@link PublisherTransport#MAX_PENDING_BYTES}); the packet was not queued
+   */
+  boolean sendReliable(livekit.LivekitModels.DataPacket.Builder packet) {
+    synchronized (reliableLock) {
+      PublisherTransport pub = publisher;
+      if (pub == null || tornDown) {
+        return false;
+      }
+      int seq = reliableSequence + 1;
+      byte[] bytes = packet.setParticipantSid(selfSid).setSequence(seq).build().toByteArray();
+      if (!pub.sendReliable(bytes)) {
+        return false;
+      }
+      reliableSequence = seq;
+      return true;
+    }
+  }
+
   // ---------------------------------------------------------------- ending
 
   private void fail(AudioPipelineException error) {
@@ -886,6 +1005,7 @@ final class RoomSession implements SubscriberTransport.Callbacks {
     if (sub != null) {
       sub.close();
     }
+    closePublisher();
     signal.close("bot leaving");
   }
 
