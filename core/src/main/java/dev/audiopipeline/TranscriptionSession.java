@@ -468,6 +468,14 @@ public final class TranscriptionSession implements Flow.Publisher<Transcript>, A
     }
 
     @Override
+    public void transcript(Transcript transcript) {
+      if (!terminated.get()) {
+        transcripts.submit(transcript);
+        events.submit(new PipelineEvent.TranscriptReceived(transcript));
+      }
+    }
+
+    @Override
     public void transcript(SpeakerChannel channel, Transcript transcript) {
       transcripts.submit(transcript);
       events.submit(new PipelineEvent.TranscriptReceived(transcript));

@@ -2,6 +2,7 @@ package dev.audiopipeline.audio;
 
 import dev.audiopipeline.AudioPipelineException;
 import dev.audiopipeline.SpeakerStream;
+import dev.audiopipeline.Transcript;
 import dev.audiopipeline.TranscriptionSession;
 
 /**
@@ -39,5 +40,13 @@ public interface AudioSource extends AutoCloseable {
 
     /** The source failed and will produce nothing more. */
     void sourceFailed(AudioPipelineException error);
+
+    /**
+     * A transcript that did not come from a recogniser: what a source that also speaks (a bot in a
+     * LiveKit room) actually said, already labelled, with times on the source's timeline (the clock
+     * of its streams' timestamps, so it orders with the other speakers). A {@link
+     * TranscriptionSession} publishes it like a recognised transcript; the default ignores it.
+     */
+    default void transcript(Transcript transcript) {}
   }
 }

@@ -1,9 +1,15 @@
 package dev.audiopipeline.livekit;
 
+import dev.audiopipeline.AudioPipelineException;
+import dev.audiopipeline.Transcript;
 import dev.audiopipeline.TranscriptionSession;
+import dev.audiopipeline.TtsChunk;
+import dev.audiopipeline.TtsProvider;
+import dev.audiopipeline.TtsRequest;
 import dev.audiopipeline.audio.AudioSource;
 import dev.audiopipeline.spi.ReconnectPolicy;
 import dev.audiopipeline.spi.Secrets;
+import dev.onvoid.webrtc.media.audio.CustomAudioSource;
 import io.livekit.server.AccessToken;
 import io.livekit.server.Agent;
 import io.livekit.server.CanPublish;
@@ -19,7 +25,9 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Flow;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import livekit.LivekitModels.DataPacket;
 import livekit.LivekitRtc.JoinResponse;
@@ -87,6 +95,9 @@ public final class LiveKitRoomSource implements AudioSource {
   private final @Nullable OkHttpClient httpClient;
   private final ReconnectPolicy reconnectPolicy;
   private final boolean captions;
+  private final @Nullable String speakerLabel;
+  private final Object speechLock = new Object();
+  private @Nullable SpeechTrack speech;
   private final AtomicBoolean started = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final CompletableFuture<Void> joined = new CompletableFuture<>();
@@ -104,6 +115,7 @@ public final class LiveKitRoomSource implements AudioSource {
     this.httpClient = b.httpClient;
     this.reconnectPolicy = b.reconnectPolicy;
     this.captions = b.captions;
+    this.speakerLabel = b.speakerLabel;
   }
 
   public static Builder builder() {
@@ -171,7 +183,7 @@ public final class LiveKitRoomSource implements AudioSource {
             joinTimeout,
             httpClient,
             reconnectPolicy);
-    RoomSession s = new RoomSession(config, listener);
+    RoomSession s = new RoomSession(config, new SpeechStoppingListener(listener));
     session = s;
     s.joined()
         .whenComplete(
@@ -225,6 +237,220 @@ public final class LiveKitRoomSource implements AudioSource {
   public Set<String> remoteIdentities() {
     RoomSession s = session;
     return s == null ? Set.of() : s.remoteIdentities();
+  }
+
+  // ---------------------------------------------------------------- speaking
+
+  /**
+   * Says {@code text} into the room with {@code tts}: synthesised, converted to 48 kHz mono, and
+   * sent in real time on the bot's audio track (published on first use). Returns at once.
+   *
+   * <p>Utterances play one at a time in the order they were asked for (a queue of at most 16
+   * waiting); use {@link Utterance#cancel()} or {@link #stopSpeaking()} to interrupt. What was
+   * actually played appears in the transcript as the bot's line, labelled {@link #speakerLabel()}.
+   *
+   * @throws IllegalStateException if the source has not been started (start a transcription session
+   *     on it first) or is closed, or 16 utterances are already waiting
+   * @throws IllegalArgumentException if {@code text} is blank
+   */
+  public Utterance speak(TtsProvider tts, String text) {
+    return speak(tts, TtsRequest.of(text));
+  }
+
+  /** {@link #speak(TtsProvider, String)} with a full request (voice, surrounding text). */
+  public Utterance speak(TtsProvider tts, TtsRequest request) {
+    Objects.requireNonNull(tts, "tts == null");
+    Objects.requireNonNull(request, "request == null");
+    return speechTrack().speak(request.text(), () -> tts.synthesize(request), tts.name());
+  }
+
+  /**
+   * Says ready-made audio into the room: chunks in any format core's converter accepts (converted
+   * to 48 kHz mono), subscribed to when the utterance's turn comes, paced in real time. {@code
+   * text} is what the audio says, for the transcript (and for cutting it when cancelled, in
+   * proportion to the audio played unless the chunks carry character timings).
+   *
+   * @throws IllegalStateException as {@link #speak(TtsProvider, String)}
+   * @throws IllegalArgumentException if {@code text} is blank
+   */
+  public Utterance speak(Flow.Publisher<TtsChunk> audio, String text) {
+    Objects.requireNonNull(audio, "audio == null");
+    Objects.requireNonNull(text, "text == null");
+    if (text.isBlank()) {
+      throw new IllegalArgumentException("text is blank: give what the audio says");
+    }
+    return speechTrack().speak(text, () -> audio, "audio");
+  }
+
+  /** Whether an utterance is playing or waiting. */
+  public boolean isSpeaking() {
+    SpeechTrack t;
+    synchronized (speechLock) {
+      t = speech;
+    }
+    return t != null && t.isSpeaking();
+  }
+
+  /** Cancels the utterance playing (its audio stops within one 10 ms frame) and all waiting. */
+  public void stopSpeaking() {
+    SpeechTrack t;
+    synchronized (speechLock) {
+      t = speech;
+    }
+    if (t != null) {
+      t.stopAll();
+    }
+  }
+
+  /**
+   * The speaker label of the bot's own lines in the transcript: {@link Builder#speakerLabel} or, by
+   * default, the bot's identity (the server's, once joined).
+   */
+  public String speakerLabel() {
+    if (speakerLabel != null) {
+      return speakerLabel;
+    }
+    RoomSession s = session;
+    String joinedAs = s == null ? "" : s.selfIdentity();
+    return joinedAs.isEmpty() ? identity : joinedAs;
+  }
+
+  /** Frames of 10 ms pushed into the bot's track so far (for tests and diagnostics). */
+  long speechFramesPushed() {
+    SpeechTrack t;
+    synchronized (speechLock) {
+      t = speech;
+    }
+    return t == null ? 0 : t.framesPushed();
+  }
+
+  /** The speech pacing thread, if speaking ever started (tests sample its CPU time). */
+  @Nullable Thread speechThread() {
+    SpeechTrack t;
+    synchronized (speechLock) {
+      t = speech;
+    }
+    return t == null ? null : t.pacer();
+  }
+
+  /** The bot's track SID once published. */
+  @Nullable String speechTrackSid() {
+    RoomSession s = session;
+    return s == null ? null : s.speechTrackSid();
+  }
+
+  /** WebRTC's outbound-rtp statistics of the bot's track (packets and bytes sent). */
+  CompletionStage<Map<String, Map<String, Object>>> outboundAudioStats() {
+    RoomSession s = session;
+    return s == null ? CompletableFuture.completedFuture(Map.of()) : s.outboundAudioStats();
+  }
+
+  private SpeechTrack speechTrack() {
+    RoomSession s = session;
+    if (s == null) {
+      throw new IllegalStateException(
+          "the source is not started: start a transcription session on it (or start(listener))"
+              + " before speaking");
+    }
+    synchronized (speechLock) {
+      if (closed.get()) {
+        throw new IllegalStateException("the source is closed: the bot cannot speak any more");
+      }
+      SpeechTrack t = speech;
+      if (t == null) {
+        t =
+            new SpeechTrack(
+                "livekit[" + (room == null ? "room" : room) + "/" + identity + "]",
+                threadTag(room == null ? "room" : room),
+                new SpeechRoom(s),
+                joinTimeout.toNanos() + RoomSession.TRACK_PUBLISH_TIMEOUT.toNanos() * 2);
+        speech = t;
+      }
+      return t;
+    }
+  }
+
+  private void closeSpeech(@Nullable AudioPipelineException error) {
+    SpeechTrack t;
+    synchronized (speechLock) {
+      t = speech;
+    }
+    if (t != null) {
+      t.close(error);
+    }
+  }
+
+  /** The speech track's view of the room: publication, and the bot's lines as transcripts. */
+  private final class SpeechRoom implements SpeechTrack.Room {
+    private final RoomSession session;
+    private final AtomicLong segments = new AtomicLong();
+
+    SpeechRoom(RoomSession session) {
+      this.session = session;
+    }
+
+    @Override
+    public CompletableFuture<String> ready(CustomAudioSource source) {
+      return session.speechReady(source);
+    }
+
+    @Override
+    public void spoken(
+        Utterance u, String trackSid, long startNanos, long endNanos, String provider) {
+      long origin = session.sourceStartNanos();
+      long startMs = Math.max(0, (startNanos - origin) / 1_000_000);
+      long endMs = Math.max(startMs, (endNanos - origin) / 1_000_000);
+      String self = session.selfIdentity();
+      session.reportTranscript(
+          new Transcript(
+              speakerLabel(),
+              self.isEmpty() ? identity : self,
+              u.playedText(),
+              startMs,
+              endMs,
+              true,
+              null,
+              null,
+              List.of(),
+              trackSid + "/" + segments.incrementAndGet(),
+              provider));
+    }
+  }
+
+  /** Ends the bot's speech when the room ends or fails, then tells the pipeline. */
+  private final class SpeechStoppingListener implements Listener {
+    private final Listener inner;
+
+    SpeechStoppingListener(Listener inner) {
+      this.inner = inner;
+    }
+
+    @Override
+    public void speakerJoined(dev.audiopipeline.SpeakerStream stream) {
+      inner.speakerJoined(stream);
+    }
+
+    @Override
+    public void speakerLeft(dev.audiopipeline.SpeakerStream stream) {
+      inner.speakerLeft(stream);
+    }
+
+    @Override
+    public void sourceEnded() {
+      closeSpeech(null);
+      inner.sourceEnded();
+    }
+
+    @Override
+    public void sourceFailed(AudioPipelineException error) {
+      closeSpeech(error);
+      inner.sourceFailed(error);
+    }
+
+    @Override
+    public void transcript(Transcript transcript) {
+      inner.transcript(transcript);
+    }
   }
 
   /** The room named in the builder, if any (a ready-made token carries its own room). */
@@ -326,6 +552,7 @@ public final class LiveKitRoomSource implements AudioSource {
     if (captioner != null) {
       captioner.close();
     }
+    closeSpeech(null);
     RoomSession s = session;
     if (s != null) {
       s.close(closeTimeout);
@@ -365,8 +592,22 @@ public final class LiveKitRoomSource implements AudioSource {
     private @Nullable OkHttpClient httpClient;
     private ReconnectPolicy reconnectPolicy = DEFAULT_RECONNECT_POLICY;
     private boolean captions;
+    private @Nullable String speakerLabel;
 
     private Builder() {}
+
+    /**
+     * The speaker label of the bot's own speech in the transcript, e.g. {@code "interviewer"}
+     * (default: the bot's identity).
+     */
+    public Builder speakerLabel(String label) {
+      Objects.requireNonNull(label, "speakerLabel == null");
+      if (label.isBlank()) {
+        throw new IllegalArgumentException("speakerLabel is blank");
+      }
+      this.speakerLabel = label;
+      return this;
+    }
 
     /** The server: {@code wss://host}, {@code ws://host:7880}, or the http(s) equivalent. */
     public Builder url(String url) {

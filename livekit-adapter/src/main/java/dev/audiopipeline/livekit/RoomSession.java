@@ -3,6 +3,7 @@ package dev.audiopipeline.livekit;
 import dev.audiopipeline.AudioPipelineException;
 import dev.audiopipeline.AuthenticationException;
 import dev.audiopipeline.ConnectionException;
+import dev.audiopipeline.Transcript;
 import dev.audiopipeline.audio.AudioSource;
 import dev.audiopipeline.internal.runtime.Backoff;
 import dev.audiopipeline.internal.runtime.NamedThreadFactory;
@@ -15,6 +16,7 @@ import dev.onvoid.webrtc.RTCRtpReceiver;
 import dev.onvoid.webrtc.RTCSessionDescription;
 import dev.onvoid.webrtc.media.MediaStreamTrack;
 import dev.onvoid.webrtc.media.audio.AudioTrack;
+import dev.onvoid.webrtc.media.audio.CustomAudioSource;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -140,7 +142,7 @@ final class RoomSession implements SubscriberTransport.Callbacks {
   private int pingIntervalSeconds = 5;
   private volatile long lastRttMs;
   private volatile boolean tornDown;
-  private boolean reportedEnd;
+  private volatile boolean reportedEnd;
 
   // readable from any thread
   private final ConcurrentLinkedQueue<RemoteAudioStream> allStreams = new ConcurrentLinkedQueue<>();
@@ -319,6 +321,13 @@ final class RoomSession implements SubscriberTransport.Callbacks {
         refreshedToken = msg.getRefreshToken(); // for reconnects; never logged
         Secrets.register(refreshedToken);
       }
+      case TRACK_PUBLISHED -> speechTrackPublished(msg.getTrackPublished());
+      case TRACK_SUBSCRIBED -> {
+        if (msg.getTrackSubscribed().getTrackSid().equals(speechTrackSid)) {
+          speechSubscribed = true;
+          checkSpeechReady();
+        }
+      }
       case JOIN -> log.debug("{} - ignoring a second join response", logPrefix);
       case MESSAGE_NOT_SET ->
           log.trace("{} - skipping a signal message of a newer protocol", logPrefix);
@@ -390,7 +399,12 @@ final class RoomSession implements SubscriberTransport.Callbacks {
         selfSid,
         join.getOtherParticipantsCount(),
         join.getServerInfo().getVersion());
+    selfIdentity = join.getParticipant().getIdentity();
     joined.complete(join);
+    if (rejoin && speechSource != null) {
+      speechReady = null; // a new participant: publish the bot's track again
+      publishSpeech(speechSource);
+    }
   }
 
   private void handleTrickle(LivekitRtc.TrickleRequest trickle) {
@@ -911,7 +925,18 @@ final class RoomSession implements SubscriberTransport.Callbacks {
 
   /** Event thread: the publisher connection's state changed (speech waits for CONNECTED). */
   private void publisherStateChanged(RTCPeerConnectionState state) {
-    // hook for the speech track (below)
+    if (state == RTCPeerConnectionState.CONNECTED) {
+      checkSpeechReady();
+    } else if (state == RTCPeerConnectionState.FAILED) {
+      CompletableFuture<String> r = speechReady;
+      if (r != null && !r.isDone()) {
+        speechReady = null;
+        r.completeExceptionally(
+            new ConnectionException(
+                logPrefix + " - the publisher peer connection failed (ICE/DTLS)",
+                new IOException("publisher connection state FAILED")));
+      }
+    }
   }
 
   private void closePublisher() {
@@ -920,6 +945,253 @@ final class RoomSession implements SubscriberTransport.Callbacks {
       pub.close();
     }
     publisher = null;
+    CompletableFuture<String> r = speechReady;
+    if (r != null && !r.isDone()) {
+      r.completeExceptionally(
+          new LiveKitRoomException(
+              tornDown ? "the room is closed" : "the bot is joining the room again", null, null));
+    }
+    speechReady = null;
+    speechTrackSid = null;
+    speechCid = null;
+    speechSubscribed = false;
+  }
+
+  // ---------------------------------------------------------------- the bot's audio track
+
+  /** How long the server has to answer an AddTrackRequest (as LiveKit's Rust SDK). */
+  static final Duration TRACK_PUBLISH_TIMEOUT = Duration.ofSeconds(10);
+
+  /** How long the first utterance waits for someone to subscribe to the new track. */
+  static final Duration FIRST_SUBSCRIBER_WAIT = Duration.ofSeconds(2);
+
+  /** Opus bitrate cap of the bot's track: LiveKit's "speech" preset. */
+  static final int SPEECH_MAX_BITRATE_BPS = 24_000;
+
+  // event-thread state of the bot's track
+  private @Nullable CompletableFuture<String> speechReady;
+  private @Nullable CustomAudioSource speechSource;
+  private @Nullable String speechCid;
+  private volatile @Nullable String speechTrackSid;
+  private @Nullable AudioTrack speechAudioTrack;
+  private boolean speechSubscribed;
+  private long speechConnectedNanos;
+  private int speechPublications;
+  private volatile String selfIdentity = "";
+
+  /** The bot's identity as the server knows it (empty before the join). */
+  String selfIdentity() {
+    return selfIdentity;
+  }
+
+  /** The bot's own audio track SID, once published. */
+  @Nullable String speechTrackSid() {
+    return speechTrackSid;
+  }
+
+  long sourceStartNanos() {
+    return sourceStartNanos;
+  }
+
+  /**
+   * Completes with the track SID once audio pushed into {@code source} reaches the room: the track
+   * is published ({@code AddTrackRequest} answered by {@code TrackPublishedResponse} within {@link
+   * #TRACK_PUBLISH_TIMEOUT}), on the publisher connection, which is connected, and someone
+   * subscribed (or nobody did within {@link #FIRST_SUBSCRIBER_WAIT}). Any thread.
+   */
+  CompletableFuture<String> speechReady(CustomAudioSource source) {
+    CompletableFuture<String> f = new CompletableFuture<>();
+    try {
+      events.execute(() -> speechReadyOnEvents(source, f));
+    } catch (RejectedExecutionException e) {
+      f.completeExceptionally(new LiveKitRoomException("the room is closed", null, null));
+    }
+    return f;
+  }
+
+  private void speechReadyOnEvents(CustomAudioSource source, CompletableFuture<String> f) {
+    if (tornDown) {
+      f.completeExceptionally(new LiveKitRoomException("the room is closed", null, null));
+      return;
+    }
+    if (phase == Phase.CONNECTING) {
+      joined.whenComplete(
+          (j, e) -> {
+            if (e != null) {
+              f.completeExceptionally(e);
+            } else {
+              post(() -> speechReadyOnEvents(source, f));
+            }
+          });
+      return;
+    }
+    PublisherTransport pub = publisher;
+    if (phase != Phase.JOINED || pub == null) {
+      // resuming or rejoining: look again shortly (the caller's wait is bounded)
+      events.schedule(() -> speechReadyOnEvents(source, f), 100, TimeUnit.MILLISECONDS);
+      return;
+    }
+    CompletableFuture<String> r = speechReady;
+    if (r == null || r.isCompletedExceptionally()) {
+      r = publishSpeech(source);
+    }
+    r.whenComplete(
+        (sid, e) -> {
+          if (e != null) {
+            f.completeExceptionally(e);
+          } else {
+            f.complete(sid);
+          }
+        });
+  }
+
+  private void post(Runnable r) {
+    try {
+      events.execute(r);
+    } catch (RejectedExecutionException e) {
+      log.trace("{} - room closed, dropping a task", logPrefix);
+    }
+  }
+
+  /** Sends the AddTrackRequest for the bot's track (event thread). */
+  private CompletableFuture<String> publishSpeech(CustomAudioSource source) {
+    CompletableFuture<String> r = new CompletableFuture<>();
+    speechReady = r;
+    speechSource = source;
+    speechSubscribed = false;
+    speechTrackSid = null;
+    String cid = "audio-pipeline-speech-" + (++speechPublications);
+    speechCid = cid;
+    try {
+      speechAudioTrack = WebRtcFactories.sending().createAudioTrack(cid, source);
+    } catch (RuntimeException e) {
+      r.completeExceptionally(
+          new AudioPipelineException("cannot create the bot's audio track: " + e, e));
+      return r;
+    }
+    signal.send(
+        SignalRequest.newBuilder()
+            .setAddTrack(
+                LivekitRtc.AddTrackRequest.newBuilder()
+                    .setCid(cid)
+                    .setName("speech")
+                    .setType(TrackType.AUDIO)
+                    .setSource(livekit.LivekitModels.TrackSource.MICROPHONE)
+                    .setMuted(false)) // DTX on: no TF_NO_DTX feature
+            .build());
+    log.debug("{} - publishing the bot's audio track {}", logPrefix, cid);
+    events.schedule(
+        () -> {
+          if (speechReady == r && !r.isDone() && speechTrackSid == null) {
+            speechReady = null;
+            r.completeExceptionally(
+                new LiveKitRoomException(
+                    "the server did not confirm the bot's audio track within "
+                        + TRACK_PUBLISH_TIMEOUT.toSeconds()
+                        + " s (no TrackPublishedResponse to its AddTrackRequest)",
+                    null,
+                    null));
+          }
+        },
+        TRACK_PUBLISH_TIMEOUT.toMillis(),
+        TimeUnit.MILLISECONDS);
+    return r;
+  }
+
+  private void speechTrackPublished(LivekitRtc.TrackPublishedResponse published) {
+    CompletableFuture<String> r = speechReady;
+    AudioTrack track = speechAudioTrack;
+    PublisherTransport pub = publisher;
+    if (r == null
+        || r.isDone()
+        || track == null
+        || pub == null
+        || !published.getCid().equals(speechCid)) {
+      log.debug("{} - ignoring track_published for {}", logPrefix, published.getCid());
+      return;
+    }
+    String sid = published.getTrack().getSid();
+    speechTrackSid = sid;
+    pub.addAudioTrack(track, "audio-pipeline-speech", SPEECH_MAX_BITRATE_BPS);
+    pub.negotiate(false);
+    log.debug("{} - bot's audio track published as {}", logPrefix, sid);
+    speechConnectedNanos = 0;
+    checkSpeechReady();
+    events.schedule(
+        () -> {
+          if (speechReady == r && !r.isDone()) {
+            speechReady = null;
+            r.completeExceptionally(
+                new ConnectionException(
+                    logPrefix
+                        + " - the publisher connection did not connect within "
+                        + config.joinTimeout().toMillis()
+                        + " ms",
+                    new IOException("publisher connection " + pub.state())));
+          }
+        },
+        config.joinTimeout().toMillis(),
+        TimeUnit.MILLISECONDS);
+  }
+
+  /** Completes the pending publication once connected and subscribed (or waited enough). */
+  private void checkSpeechReady() {
+    CompletableFuture<String> r = speechReady;
+    PublisherTransport pub = publisher;
+    String sid = speechTrackSid;
+    if (r == null || r.isDone() || pub == null || sid == null) {
+      return;
+    }
+    if (pub.state() != RTCPeerConnectionState.CONNECTED) {
+      return;
+    }
+    long now = System.nanoTime();
+    if (speechConnectedNanos == 0) {
+      speechConnectedNanos = now;
+      if (!speechSubscribed && !participantsBySid.isEmpty()) {
+        events.schedule(
+            this::checkSpeechReady, FIRST_SUBSCRIBER_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+      }
+    }
+    if (speechSubscribed
+        || participantsBySid.isEmpty()
+        || now - speechConnectedNanos >= FIRST_SUBSCRIBER_WAIT.toNanos() - 1_000_000) {
+      r.complete(sid);
+    }
+  }
+
+  /**
+   * Reports a transcript that did not come from a recogniser (the bot's own speech) to the
+   * listener; any thread. Dropped once the source has ended.
+   */
+  void reportTranscript(Transcript t) {
+    if (reportedEnd) {
+      return;
+    }
+    try {
+      listener.transcript(t);
+    } catch (RuntimeException e) {
+      log.warn("{} - listener.transcript threw", logPrefix, e);
+    }
+  }
+
+  /** WebRTC's outbound-rtp audio statistics of the publisher connection. */
+  CompletableFuture<Map<String, Map<String, Object>>> outboundAudioStats() {
+    CompletableFuture<Map<String, Map<String, Object>>> f = new CompletableFuture<>();
+    try {
+      events.execute(
+          () -> {
+            PublisherTransport pub = publisher;
+            if (pub == null) {
+              f.complete(Map.of());
+            } else {
+              pub.outboundAudioStats(f::complete);
+            }
+          });
+    } catch (RejectedExecutionException e) {
+      f.complete(Map.of());
+    }
+    return f;
   }
 
   /**
