@@ -113,9 +113,39 @@ public final class BargeIn implements AutoCloseable {
   }
 
   /**
-   * Applies the policy to {@code playback}, which the bot is about to play (or plays) now, until it
-   * ends; replaces the one watched before.
+   * Applies the policy to {@code utterance} from now until it ends: pauses it when a participant
+   * starts speaking, resumes it after a short sound or a false interruption, cancels it when
+   * interrupted. Call it right after {@link LiveKitRoomSource#speak}; it replaces the utterance
+   * watched before. An utterance still queued behind others is watched from now on (its pause waits
+   * for its turn, then holds it).
    */
+  public void watch(Utterance utterance) {
+    Objects.requireNonNull(utterance, "utterance == null");
+    watch(
+        new Playback() {
+          @Override
+          public void pause() {
+            utterance.pause();
+          }
+
+          @Override
+          public void resume() {
+            utterance.resume();
+          }
+
+          @Override
+          public void cancel() {
+            utterance.cancel();
+          }
+
+          @Override
+          public CompletionStage<?> completion() {
+            return utterance.completion();
+          }
+        });
+  }
+
+  /** {@link #watch(Utterance)} for anything that plays. */
   void watch(Playback playback) {
     synchronized (lock) {
       if (closed) {
