@@ -40,6 +40,7 @@ final class BargeInMachine {
   private final BargeInPolicy policy;
   private final long minSpeechMs;
   private final long falseTimeoutMs;
+  private final long holdMs;
 
   /** Eligible speakers speaking now: key to the onset of their current speech. */
   private final Map<String, Long> speaking = new HashMap<>();
@@ -49,6 +50,7 @@ final class BargeInMachine {
   private boolean qualified; // the candidate has lasted the minimum
   private boolean words; // a word of the candidate arrived
   private long falseDeadline = -1; // resume at this time unless words or speech come first
+  private long holdDeadline = -1; // a short sound ended: resume at this time unless speech goes on
 
   private int interruptions;
   private int falseInterruptions;
@@ -60,6 +62,7 @@ final class BargeInMachine {
     this.policy = policy;
     this.minSpeechMs = policy.minSpeech().toMillis();
     this.falseTimeoutMs = policy.falseInterruptionTimeout().toMillis();
+    this.holdMs = policy.shortSoundHold().toMillis();
   }
 
   /** The bot starts an utterance at {@code now}; speech already under way counts from now. */
@@ -90,6 +93,7 @@ final class BargeInMachine {
         return onsetMs < 0 ? onset(atMs, now) : tick(now);
       case PAUSED:
         falseDeadline = -1; // more speech: the false-interruption wait starts again at its end
+        holdDeadline = -1; // speech goes on after a short pause: still the same interruption
         return tick(now);
       default:
         return Action.NONE;
@@ -104,7 +108,11 @@ final class BargeInMachine {
     if (state != State.SPEAKING && state != State.PAUSED) {
       return Action.NONE;
     }
-    if (atMs - onsetMs < minSpeechMs) { // a short sound: never an interruption
+    if (atMs - onsetMs < minSpeechMs) { // a short sound so far
+      if (state == State.PAUSED && holdMs > 0) {
+        holdDeadline = now + holdMs; // resume unless more speech follows: a word, not a cough
+        return Action.NONE;
+      }
       noises++;
       boolean wasPaused = state == State.PAUSED;
       clearCandidate();
@@ -152,6 +160,12 @@ final class BargeInMachine {
         return qualify();
       }
     }
+    if (state == State.PAUSED && holdDeadline >= 0 && speaking.isEmpty() && now >= holdDeadline) {
+      noises++; // only a short sound, and nothing after it
+      clearCandidate();
+      state = State.SPEAKING;
+      return Action.RESUME;
+    }
     if (state == State.PAUSED
         && falseDeadline >= 0
         && speaking.isEmpty()
@@ -172,6 +186,9 @@ final class BargeInMachine {
     }
     if (!speaking.isEmpty() && !qualified) {
       return onsetMs + minSpeechMs;
+    }
+    if (state == State.PAUSED && holdDeadline >= 0) {
+      return holdDeadline;
     }
     if (state == State.PAUSED && falseDeadline >= 0) {
       return falseDeadline;
@@ -214,6 +231,7 @@ final class BargeInMachine {
     qualified = false;
     words = false;
     falseDeadline = -1;
+    holdDeadline = -1;
     if (policy.trigger() == BargeInPolicy.Trigger.SPEECH_START) {
       state = State.PAUSED;
       Action a = tick(now); // a late event may already have lasted the minimum
@@ -244,5 +262,6 @@ final class BargeInMachine {
     qualified = false;
     words = false;
     falseDeadline = -1;
+    holdDeadline = -1;
   }
 }

@@ -23,7 +23,8 @@ import java.util.TreeSet;
  *       {@link Trigger#MIN_DURATION} it pauses only once the speech has gone on for {@link
  *       #minSpeech()} (LiveKit's agents' behaviour: later, but a short sound never pauses it).
  *   <li>Speech that ends shorter than {@link #minSpeech()} (a cough, a click, "mm") was noise: the
- *       bot resumes at once.
+ *       bot resumes after {@link #shortSoundHold()} (300 ms) unless more speech follows within it,
+ *       which then counts from the first onset (a short first word is not a cough).
  *   <li>Speech of at least {@link #minSpeech()} is an interruption. As soon as the participant's
  *       recogniser returns a word for it (a partial or final transcript that ends after the speech
  *       began), the utterance is stopped for good: its handle is cancelled and only what was played
@@ -46,6 +47,9 @@ public final class BargeInPolicy {
   /** LiveKit's default false-interruption timeout. */
   public static final Duration DEFAULT_FALSE_INTERRUPTION_TIMEOUT = Duration.ofMillis(2000);
 
+  /** Default {@link #shortSoundHold()}. */
+  public static final Duration DEFAULT_SHORT_SOUND_HOLD = Duration.ofMillis(300);
+
   /** When the bot falls silent. */
   public enum Trigger {
     /** At the participant's first speech; a sound shorter than the minimum resumes it at once. */
@@ -62,6 +66,7 @@ public final class BargeInPolicy {
   private final Duration minSpeech;
   private final Duration falseInterruptionTimeout;
   private final boolean resumeFalseInterruptions;
+  private final Duration shortSoundHold;
   private final Set<String> interruptibleBy;
 
   private BargeInPolicy(Builder b) {
@@ -70,6 +75,7 @@ public final class BargeInPolicy {
     this.minSpeech = b.minSpeech;
     this.falseInterruptionTimeout = b.falseInterruptionTimeout;
     this.resumeFalseInterruptions = b.resumeFalseInterruptions;
+    this.shortSoundHold = b.shortSoundHold;
     this.interruptibleBy = Set.copyOf(b.interruptibleBy);
   }
 
@@ -113,6 +119,15 @@ public final class BargeInPolicy {
     return resumeFalseInterruptions;
   }
 
+  /**
+   * How long the bot stays paused after a sound shorter than {@link #minSpeech()} before it
+   * resumes: speech that goes on within it (the next word after a short one) counts from the first
+   * onset.
+   */
+  public Duration shortSoundHold() {
+    return shortSoundHold;
+  }
+
   /** The participant identities that may interrupt; empty means everyone. */
   public Set<String> interruptibleBy() {
     return interruptibleBy;
@@ -148,6 +163,7 @@ public final class BargeInPolicy {
     private Duration minSpeech = DEFAULT_MIN_SPEECH;
     private Duration falseInterruptionTimeout = DEFAULT_FALSE_INTERRUPTION_TIMEOUT;
     private boolean resumeFalseInterruptions = true;
+    private Duration shortSoundHold = DEFAULT_SHORT_SOUND_HOLD;
     private Set<String> interruptibleBy = Set.of();
 
     private Builder() {}
@@ -191,6 +207,19 @@ public final class BargeInPolicy {
     /** Whether an interruption without words resumes the utterance (default true). */
     public Builder resumeFalseInterruptions(boolean resume) {
       this.resumeFalseInterruptions = resume;
+      return this;
+    }
+
+    /**
+     * With {@link Trigger#SPEECH_START}: how long the bot stays paused after a sound shorter than
+     * {@link #minSpeech} ended, waiting for more speech, before it resumes (default 300 ms). A
+     * short first word ("Well, ...") then pauses the bot once instead of pausing and resuming it
+     * between words; a cough pauses it for the cough, the detector's silence and this hold.
+     *
+     * @throws IllegalArgumentException unless 0 to 5 s
+     */
+    public Builder shortSoundHold(Duration hold) {
+      this.shortSoundHold = check("shortSoundHold", hold, Duration.ZERO, Duration.ofSeconds(5));
       return this;
     }
 

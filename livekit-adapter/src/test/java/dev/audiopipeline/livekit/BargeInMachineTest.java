@@ -59,8 +59,30 @@ class BargeInMachineTest {
     BargeInMachine m = speakingBot(BargeInPolicy.defaults());
     assertThat(m.speechStarted(CAND, CAND_ID, 11_000, 11_200)).isEqualTo(PAUSE);
     assertThat(m.words(CAND_ID, 11_250, 11_260)).isEqualTo(NONE); // "no", 0.3 s
-    assertThat(m.speechEnded(CAND, 11_300, 11_400)).isEqualTo(RESUME);
+    assertThat(m.speechEnded(CAND, 11_300, 11_400)).isEqualTo(NONE);
+    assertThat(m.tick(11_700)).isEqualTo(RESUME);
     assertThat(m.interruptions()).isZero();
+  }
+
+  @Test
+  void aShortFirstWordAndMoreSpeechWithinTheHoldAreOneInterruption() {
+    BargeInMachine m = speakingBot(BargeInPolicy.defaults());
+    assertThat(m.speechStarted(CAND, CAND_ID, 11_000, 11_200)).isEqualTo(PAUSE); // "Of course."
+    assertThat(m.speechEnded(CAND, 11_250, 11_450)).isEqualTo(NONE);
+    assertThat(m.speechStarted(CAND, CAND_ID, 11_500, 11_600)).isEqualTo(NONE); // "I have ..."
+    assertThat(m.tick(11_750)).isEqualTo(NONE); // past the hold: still paused, speech goes on
+    assertThat(m.state()).isEqualTo(State.PAUSED);
+    assertThat(m.words(CAND_ID, 11_900, 12_000)).isEqualTo(STOP); // 0.5 s from the first onset
+    assertThat(m.lastStopOnsetMs()).isEqualTo(11_000);
+  }
+
+  @Test
+  void withoutAHoldAShortSoundResumesAtItsEnd() {
+    BargeInPolicy p = BargeInPolicy.builder().shortSoundHold(Duration.ZERO).build();
+    BargeInMachine m = speakingBot(p);
+    assertThat(m.speechStarted(CAND, CAND_ID, 11_000, 11_200)).isEqualTo(PAUSE);
+    assertThat(m.speechEnded(CAND, 11_300, 11_500)).isEqualTo(RESUME);
+    assertThat(m.noises()).isEqualTo(1);
   }
 
   @Test
@@ -68,7 +90,10 @@ class BargeInMachineTest {
     BargeInMachine m = speakingBot(BargeInPolicy.defaults());
     assertThat(m.speechStarted(CAND, CAND_ID, 11_000, 11_200)).isEqualTo(PAUSE);
     assertThat(m.tick(11_500)).isEqualTo(NONE);
-    assertThat(m.speechEnded(CAND, 11_300, 11_900)).isEqualTo(RESUME); // 0.3 s < 0.5 s
+    assertThat(m.speechEnded(CAND, 11_300, 11_900)).isEqualTo(NONE); // 0.3 s < 0.5 s
+    assertThat(m.nextDeadline()).isEqualTo(12_200); // held 300 ms for more speech
+    assertThat(m.tick(12_199)).isEqualTo(NONE);
+    assertThat(m.tick(12_200)).isEqualTo(RESUME);
     assertThat(m.state()).isEqualTo(State.SPEAKING);
     assertThat(m.noises()).isEqualTo(1);
     assertThat(m.interruptions()).isZero();
@@ -149,7 +174,8 @@ class BargeInMachineTest {
     BargeInMachine m = speakingBot(p);
     m.speechStarted(CAND, CAND_ID, 11_000, 11_150);
     assertThat(m.tick(11_500)).isEqualTo(PAUSE); // the clock says 0.5 s, the end is not known yet
-    assertThat(m.speechEnded(CAND, 11_300, 11_850)).isEqualTo(RESUME);
+    assertThat(m.speechEnded(CAND, 11_300, 11_850)).isEqualTo(NONE);
+    assertThat(m.tick(12_150)).isEqualTo(RESUME);
   }
 
   @Test
@@ -198,7 +224,8 @@ class BargeInMachineTest {
     // the bot starts talking over the participant: it pauses at once; the speech counts from now
     assertThat(m.botStarted(6_000)).isEqualTo(PAUSE);
     assertThat(m.nextDeadline()).isEqualTo(6_500);
-    assertThat(m.speechEnded(CAND, 6_200, 6_700)).isEqualTo(RESUME);
+    assertThat(m.speechEnded(CAND, 6_200, 6_700)).isEqualTo(NONE);
+    assertThat(m.tick(7_000)).isEqualTo(RESUME);
   }
 
   @Test
