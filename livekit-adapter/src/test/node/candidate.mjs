@@ -17,9 +17,9 @@
 // Credentials: LIVEKIT_API_KEY / LIVEKIT_API_SECRET (tokens minted here, never printed).
 //
 // Progress on stdout as JSON lines {"event":..., "epochMs":..., ...}: bot_onset/bot_end {n},
-// clip_start/clip_end {kind,n,label}, and at the end one 'levels' line per observed track
-// {identity, trackSid, epochMs:[...], dbfs:[...]} (one entry per received 10 ms frame).
-import { readFileSync } from 'node:fs';
+// clip_start/clip_end {kind,n,label}; at the end, with --levels FILE, the observer's record as JSON
+// {tracks:[{identity, trackSid, epochMs:[...], dbfs:[...]}]} (one entry per received 10 ms frame).
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createHmac } from 'node:crypto';
 import {
   AudioFrame,
@@ -62,6 +62,7 @@ function parseArgs(argv) {
     else if (a === '--identity') o.identity = next();
     else if (a === '--quiet-gap') o.quietGap = Number(next());
     else if (a === '--max') o.max = Number(next());
+    else if (a === '--levels') o.levels = next();
     else if (a === '--after') {
       const m = /^(\d+)=(.+)$/.exec(next());
       if (!m) fail('--after wants N=CLIP');
@@ -274,7 +275,8 @@ async function main() {
     await source.captureFrame(new AudioFrame(frame, RATE, 1, FRAME));
   }
   stopped = true;
-  for (const rec of levels.values()) emit('levels', rec);
+  if (o.levels) writeFileSync(o.levels, JSON.stringify({ tracks: [...levels.values()] }));
+  emit('levels_written', { tracks: levels.size });
   await room.disconnect();
   await observer.disconnect();
   await source.close();

@@ -51,7 +51,12 @@ final class NodePublisher {
   }
 
   static Path script() {
-    Path p = Path.of("src/test/node/publisher.mjs").toAbsolutePath();
+    return script("publisher.mjs");
+  }
+
+  /** A script of {@code src/test/node} ({@code publisher.mjs}, {@code candidate.mjs}). */
+  static Path script(String name) {
+    Path p = Path.of("src/test/node", name).toAbsolutePath();
     if (!Files.isRegularFile(p)) {
       fail("rtc-node publisher script missing: " + p);
     }
@@ -66,9 +71,16 @@ final class NodePublisher {
 
   static NodePublisher start(String url, String apiKey, String apiSecret, List<String> args)
       throws IOException {
+    return start("publisher.mjs", url, apiKey, apiSecret, args);
+  }
+
+  /** Runs {@code src/test/node/<script>} with {@code --url url} and {@code args}. */
+  static NodePublisher start(
+      String script, String url, String apiKey, String apiSecret, List<String> args)
+      throws IOException {
     List<String> cmd = new ArrayList<>();
     cmd.add(System.getenv().getOrDefault("NODE", "node"));
-    cmd.add(script().toString());
+    cmd.add(script(script).toString());
     cmd.add("--url");
     cmd.add(url);
     cmd.addAll(args);
