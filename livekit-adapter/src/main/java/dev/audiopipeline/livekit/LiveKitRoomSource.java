@@ -324,6 +324,15 @@ public final class LiveKitRoomSource implements AudioSource {
     return t == null ? 0 : t.framesPushed();
   }
 
+  /** How often the TTS fell behind real time mid-utterance (each a gap in the audio). */
+  long speechUnderruns() {
+    SpeechTrack t;
+    synchronized (speechLock) {
+      t = speech;
+    }
+    return t == null ? 0 : t.underruns();
+  }
+
   /** The speech pacing thread, if speaking ever started (tests sample its CPU time). */
   @Nullable Thread speechThread() {
     SpeechTrack t;
@@ -331,6 +340,11 @@ public final class LiveKitRoomSource implements AudioSource {
       t = speech;
     }
     return t == null ? null : t.pacer();
+  }
+
+  /** The running session (package-private: the adapter's own features and tests). */
+  @Nullable RoomSession session() {
+    return session;
   }
 
   /** The bot's track SID once published. */
@@ -396,7 +410,12 @@ public final class LiveKitRoomSource implements AudioSource {
 
     @Override
     public void spoken(
-        Utterance u, String trackSid, long startNanos, long endNanos, String provider) {
+        Utterance u,
+        String playedText,
+        String trackSid,
+        long startNanos,
+        long endNanos,
+        String provider) {
       long origin = session.sourceStartNanos();
       long startMs = Math.max(0, (startNanos - origin) / 1_000_000);
       long endMs = Math.max(startMs, (endNanos - origin) / 1_000_000);
@@ -405,7 +424,7 @@ public final class LiveKitRoomSource implements AudioSource {
           new Transcript(
               speakerLabel(),
               self.isEmpty() ? identity : self,
-              u.playedText(),
+              playedText,
               startMs,
               endMs,
               true,

@@ -962,7 +962,10 @@ final class RoomSession implements SubscriberTransport.Callbacks {
   /** How long the server has to answer an AddTrackRequest (as LiveKit's Rust SDK). */
   static final Duration TRACK_PUBLISH_TIMEOUT = Duration.ofSeconds(10);
 
-  /** How long the first utterance waits for someone to subscribe to the new track. */
+  /**
+   * How long the first utterance after the track is published waits for someone to subscribe to it
+   * (the server's {@code track_subscribed}).
+   */
   static final Duration FIRST_SUBSCRIBER_WAIT = Duration.ofSeconds(2);
 
   /** Opus bitrate cap of the bot's track: LiveKit's "speech" preset. */
@@ -1148,14 +1151,19 @@ final class RoomSession implements SubscriberTransport.Callbacks {
     long now = System.nanoTime();
     if (speechConnectedNanos == 0) {
       speechConnectedNanos = now;
-      if (!speechSubscribed && !participantsBySid.isEmpty()) {
+      if (!speechSubscribed) {
         events.schedule(
             this::checkSpeechReady, FIRST_SUBSCRIBER_WAIT.toMillis(), TimeUnit.MILLISECONDS);
       }
     }
+    // Wait for the server's track_subscribed (a subscriber's down track is bound, so the first
+    // words reach it) even when no other participant is known yet: one may be joining right now.
     if (speechSubscribed
-        || participantsBySid.isEmpty()
         || now - speechConnectedNanos >= FIRST_SUBSCRIBER_WAIT.toNanos() - 1_000_000) {
+      log.debug(
+          "{} - bot's track ready ({})",
+          logPrefix,
+          speechSubscribed ? "subscribed" : "no subscriber yet");
       r.complete(sid);
     }
   }

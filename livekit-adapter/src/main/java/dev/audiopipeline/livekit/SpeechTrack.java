@@ -58,6 +58,18 @@ final class SpeechTrack {
   /** Silent frames after each utterance: completes the encoder's 20 ms packet. */
   static final int TAIL_FRAMES = 2;
 
+  /**
+   * Audio buffered before a run of frames starts (an utterance's start, or after the TTS fell
+   * behind), so that a TTS delivering in small bursts does not stutter: 100 ms.
+   */
+  static final int RUN_START_SAMPLES = RATE / 10;
+
+  /**
+   * Speaking rate assumed when cutting the text of an utterance cancelled before its synthesis
+   * finished (and without character timings): about 160 words a minute.
+   */
+  static final double CHARS_PER_SECOND = 15.0;
+
   /** What the track needs from its room. */
   interface Room {
     /**
@@ -67,7 +79,13 @@ final class SpeechTrack {
     CompletableFuture<String> ready(CustomAudioSource source);
 
     /** The bot's speech as a transcript line, on the room's timeline. */
-    void spoken(Utterance u, String trackSid, long startNanos, long endNanos, String provider);
+    void spoken(
+        Utterance u,
+        String playedText,
+        String trackSid,
+        long startNanos,
+        long endNanos,
+        String provider);
   }
 
   /** How long an utterance waits for the track to become ready before it fails. */
@@ -80,6 +98,7 @@ final class SpeechTrack {
   private final Object lock = new Object();
   private final ArrayDeque<Pending> queue = new ArrayDeque<>();
   private final AtomicLong framesPushed = new AtomicLong();
+  private final AtomicLong underruns = new AtomicLong();
   private final AtomicLong ids = new AtomicLong();
   private final byte[] frameBytes = new byte[FRAME_SAMPLES * 2];
   private volatile @Nullable Pending current;
@@ -148,6 +167,11 @@ final class SpeechTrack {
   /** Frames pushed into the track so far (silent tail frames included). */
   long framesPushed() {
     return framesPushed.get();
+  }
+
+  /** How often the TTS fell behind real time mid-utterance (each a gap in the audio). */
+  long underruns() {
+    return underruns.get();
   }
 
   /** The pacing thread (for tests that sample its CPU time). */
@@ -287,7 +311,7 @@ final class SpeechTrack {
         runStart = -1;
         continue;
       }
-      int n = buffer.take(samples);
+      int n = buffer.take(samples, runStart < 0 ? RUN_START_SAMPLES : FRAME_SAMPLES);
       if (n < 0) {
         AudioPipelineException e = buffer.error();
         if (e != null) {
@@ -296,6 +320,9 @@ final class SpeechTrack {
         break; // ended (or failed) and empty
       }
       if (n == 0) {
+        if (runStart >= 0) {
+          underruns.incrementAndGet(); // the TTS is behind real time: a gap in the audio
+        }
         LockSupport.park(this); // waiting for TTS audio: the run starts again when it comes
         runStart = -1;
         continue;
@@ -354,7 +381,7 @@ final class SpeechTrack {
     }
     if (firstPushNanos >= 0 && !played.isBlank()) {
       try {
-        room.spoken(u, trackSid, firstPushNanos, lastPushNanos + FRAME_NANOS, p.provider());
+        room.spoken(u, played, trackSid, firstPushNanos, lastPushNanos + FRAME_NANOS, p.provider());
       } catch (RuntimeException e) {
         log.debug("{} - could not report the bot's speech", logPrefix, e);
       }
@@ -599,12 +626,13 @@ final class SpeechTrack {
     }
 
     /**
-     * Takes the next frame's samples.
+     * Takes the next frame's samples, if at least {@code minBuffered} are buffered (or the audio
+     * has ended).
      *
      * @return {@link #FRAME_SAMPLES}, fewer at the very end, 0 when the buffer is dry but more is
      *     coming, -1 when it is dry and the audio has ended (or failed)
      */
-    int take(short[] frame) {
+    int take(short[] frame, int minBuffered) {
       boolean requestMore = false;
       Flow.Subscription s;
       int got = 0;
@@ -612,8 +640,8 @@ final class SpeechTrack {
         if (error != null) {
           return -1;
         }
-        if (buffered < FRAME_SAMPLES && !upstreamEnded) {
-          return 0; // wait for a full frame
+        if (buffered < minBuffered && !upstreamEnded) {
+          return 0; // wait for a full frame (or the start of a run's worth)
         }
         while (got < FRAME_SAMPLES && !chunks.isEmpty()) {
           short[] head = chunks.peek();
@@ -686,7 +714,13 @@ final class SpeechTrack {
       if (received <= 0) {
         return "";
       }
-      double fraction = Math.min(1.0, (double) playedSamples / received);
+      // the utterance's length: known once the synthesis completed; before that, at least what
+      // arrived and at least the text at a brisk speaking rate (an unfinished synthesis has more)
+      double total =
+          completed
+              ? received
+              : Math.max(received, (double) text.length() / CHARS_PER_SECOND * RATE);
+      double fraction = Math.min(1.0, playedSamples / total);
       int cut = (int) Math.round(text.length() * fraction);
       return toWordEnd(text, cut).strip();
     }

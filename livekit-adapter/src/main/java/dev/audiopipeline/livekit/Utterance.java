@@ -109,8 +109,10 @@ public final class Utterance {
 
   /**
    * The part of {@link #text()} that was played: all of it when finished; when cancelled or failed,
-   * the words begun before the audio stopped (from the provider's character timings when it gives
-   * them, else in proportion to the audio played). Final once the utterance has ended.
+   * the words begun before the audio stopped: from the provider's character timings when it gives
+   * them, else in proportion to the audio played over the utterance's length (exact once the
+   * synthesis had finished; before that estimated as the text at 15 characters a second, or the
+   * audio received if longer). Final once the utterance has ended.
    */
   public String playedText() {
     return playedText;

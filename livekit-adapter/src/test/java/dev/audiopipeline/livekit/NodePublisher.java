@@ -54,9 +54,8 @@ final class NodePublisher {
     return script("publisher.mjs");
   }
 
-  /** A script of {@code src/test/node} ({@code publisher.mjs}, {@code candidate.mjs}). */
   static Path script(String name) {
-    Path p = Path.of("src/test/node", name).toAbsolutePath();
+    Path p = Path.of("src/test/node/" + name).toAbsolutePath();
     if (!Files.isRegularFile(p)) {
       fail("rtc-node publisher script missing: " + p);
     }
@@ -74,13 +73,13 @@ final class NodePublisher {
     return start("publisher.mjs", url, apiKey, apiSecret, args);
   }
 
-  /** Runs {@code src/test/node/<script>} with {@code --url url} and {@code args}. */
+  /** Another rtc-node client script of {@code src/test/node} (e.g. {@code recorder.mjs}). */
   static NodePublisher start(
-      String script, String url, String apiKey, String apiSecret, List<String> args)
+      String scriptName, String url, String apiKey, String apiSecret, List<String> args)
       throws IOException {
     List<String> cmd = new ArrayList<>();
     cmd.add(System.getenv().getOrDefault("NODE", "node"));
-    cmd.add(script(script).toString());
+    cmd.add(script(scriptName).toString());
     cmd.add("--url");
     cmd.add(url);
     cmd.addAll(args);
