@@ -14,6 +14,10 @@
 // --lead-in L sends L ms of silence on every initial track (after --wait-subscribed) before the
 // timeline starts, as a meeting would have audio flowing before anyone speaks.
 // With --wait-subscribed the timeline starts only once every initial track has a subscriber (the bot).
+// --caption-listener ID joins one more participant (no tracks) before the others that registers a
+// text-stream handler for the bot's captions (topic lk.transcription) and prints every stream it
+// receives as a flat 'caption' event: the sender identity, stream id, lk.* attributes, the full
+// text, the header's timestamp, its arrival order (n) and epochMs = when the whole stream was read.
 // After playback the remaining participants stay until stdin closes or --linger ms pass.
 //
 // Progress goes to stdout as JSON lines: {"event":..., "epochMs":..., ...}. Exit code 0 on success.
@@ -41,7 +45,7 @@ function fail(message) {
 }
 
 function parseArgs(argv) {
-  const opts = { participants: [], waitSubscribed: 0, linger: 0, marks: [], leadIn: 0 };
+  const opts = { participants: [], waitSubscribed: 0, linger: 0, marks: [], leadIn: 0, captionListener: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = () => {
@@ -55,6 +59,7 @@ function parseArgs(argv) {
     else if (a === '--mark') opts.marks.push(Number(next()));
     else if (a === '--lead-in') opts.leadIn = Number(next());
     else if (a === '--no-dtx') opts.dtx = false;
+    else if (a === '--caption-listener') opts.captionListener = next();
     else if (a === '--participant') {
       const [head, ...extras] = next().split(',');
       const eq = head.indexOf('=');
@@ -80,7 +85,7 @@ function b64url(buf) {
   return Buffer.from(buf).toString('base64').replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
 }
 
-function mintToken(identity, room) {
+function mintToken(identity, room, canSubscribe = false) {
   const key = process.env.LIVEKIT_API_KEY;
   const secret = process.env.LIVEKIT_API_SECRET;
   if (!key || !secret) fail('LIVEKIT_API_KEY and LIVEKIT_API_SECRET must be set');
@@ -93,7 +98,7 @@ function mintToken(identity, room) {
       name: identity,
       nbf: now - 10,
       exp: now + 3600,
-      video: { room, roomJoin: true, canPublish: true, canSubscribe: false, canPublishData: true },
+      video: { room, roomJoin: true, canPublish: true, canSubscribe, canPublishData: true },
     }),
   );
   const sig = b64url(createHmac('sha256', secret).update(`${header}.${payload}`).digest());
@@ -231,8 +236,43 @@ class Publisher {
   }
 }
 
+/** A participant that only listens to lk.transcription text streams and prints each as an event. */
+async function listenToCaptions(opts) {
+  const identity = opts.captionListener;
+  const room = new Room();
+  let n = 0;
+  room.registerTextStreamHandler('lk.transcription', (reader, { identity: sender }) => {
+    const seq = ++n;
+    const headerEpochMs = Date.now();
+    const info = reader.info;
+    const attrs = info.attributes ?? {};
+    reader
+      .readAll()
+      .then((text) =>
+        emit('caption', {
+          n: seq,
+          identity: sender,
+          streamId: info.streamId,
+          topic: info.topic,
+          mimeType: info.mimeType,
+          segmentId: attrs['lk.segment_id'] ?? '',
+          trackId: attrs['lk.transcribed_track_id'] ?? '',
+          final: attrs['lk.transcription_final'] ?? '',
+          text,
+          timestamp: Number(info.timestamp),
+          headerEpochMs,
+        }),
+      )
+      .catch((e) => emit('caption_error', { n: seq, identity: sender, message: String(e?.message ?? e) }));
+  });
+  await room.connect(opts.url, mintToken(identity, opts.room, true), { autoSubscribe: false, dynacast: false });
+  emit('caption_listener_connected', { identity });
+  return room;
+}
+
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
+  const captionRoom = opts.captionListener ? await listenToCaptions(opts) : null;
   const pubs = opts.participants.map((p) => new Publisher(opts, p));
   const initial = pubs.filter((p) => p.p.join === 0);
   const late = pubs.filter((p) => p.p.join > 0);
@@ -273,6 +313,7 @@ async function main() {
     ]);
   }
   for (const p of stay) await p.leaveRoom();
+  if (captionRoom) await captionRoom.disconnect();
   emit('done');
   await dispose();
   process.exit(0);

@@ -49,6 +49,10 @@ import org.slf4j.LoggerFactory;
  * is not open (before the publisher connection is up, during a rejoin) the updates wait and go out
  * in order once it is.
  *
+ * <p><b>Order.</b> One sender thread hands the packets of one update after another to the channel,
+ * which numbers them in that order, so the reliable sequence the server checks is strictly
+ * increasing and a segment's partials always precede its final.
+ *
  * <p><b>Thread.</b> One named sender thread ({@code audio-pipeline-livekit-<room>-captions-N})
  * takes updates off the queue and hands packets to the sink; it ends on {@link #close()}, or once
  * the session has completed and the queue is empty.
@@ -57,11 +61,12 @@ final class CaptionPublisher implements Flow.Subscriber<PipelineEvent>, AutoClos
   /** Where the packets go: the reliable data channel of the bot's publisher connection. */
   interface Sink {
     /**
-     * Sends one packet on the reliable channel; the sequence number is set. Never blocks for long.
+     * Queues one packet for the reliable channel, which stamps the sender's SID and the next
+     * reliable sequence number ({@code RoomSession.sendReliable}). Never blocks for long.
      *
-     * @return false if the channel is not open (nothing was sent)
+     * @return false if it was not accepted (not joined, or the channel's bounded queue is full)
      */
-    boolean send(DataPacket packet);
+    boolean send(DataPacket.Builder packet);
   }
 
   static final int DEFAULT_CAPACITY = 128;
@@ -90,9 +95,6 @@ final class CaptionPublisher implements Flow.Subscriber<PipelineEvent>, AutoClos
   // stream id (track SID) -> identity, identity -> latest stream id
   private final Map<String, String> identityByStream = new ConcurrentHashMap<>();
   private final Map<String, String> latestStreamByIdentity = new ConcurrentHashMap<>();
-
-  /** Reliable-channel sequence, strictly increasing per sender (the server drops repeats). */
-  private int sequence;
 
   private final AtomicLong published = new AtomicLong();
   private final AtomicLong partialsDropped = new AtomicLong();
@@ -347,21 +349,19 @@ final class CaptionPublisher implements Flow.Subscriber<PipelineEvent>, AutoClos
               t.isFinal());
       boolean all = true;
       for (DataPacket p : stream) {
-        // a packet that did not go out keeps its number: it is reused, so the sequence stays
-        // strictly increasing over what the server saw
-        if (!sink.send(p.toBuilder().setSequence(sequence + 1).build())) {
+        if (!sink.send(p.toBuilder())) {
           all = false;
           break;
         }
-        sequence++;
         packets.incrementAndGet();
       }
       if (all) {
         published.incrementAndGet();
         return true;
       }
-      // the channel is not open: the partly sent stream is abandoned (receivers match by stream
-      // id) and the update goes out again whole as a new stream once the channel is back
+      // not accepted: a partly queued stream is abandoned (receivers match chunks to headers by
+      // stream id, so its header alone shows nothing) and the update goes out again whole as a new
+      // stream once the channel takes packets again
       lock.lock();
       try {
         if (closed) {
@@ -421,7 +421,7 @@ final class CaptionPublisher implements Flow.Subscriber<PipelineEvent>, AutoClos
     return partialsDropped.get();
   }
 
-  /** Packets sent, i.e. the last sequence number used. */
+  /** Packets handed to the channel. */
   long packets() {
     return packets.get();
   }

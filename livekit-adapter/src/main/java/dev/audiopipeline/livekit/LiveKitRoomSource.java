@@ -521,7 +521,7 @@ public final class LiveKitRoomSource implements AudioSource {
             threadTag(roomTag),
             this::sendCaptionPacket,
             this::joinedIdentity,
-            this::publishedTrackSid,
+            this::speechTrackSid,
             CaptionPublisher.DEFAULT_CAPACITY);
     if (!captionPublisher.compareAndSet(null, p)) {
       p.close();
@@ -539,9 +539,9 @@ public final class LiveKitRoomSource implements AudioSource {
     return captionPublisher.get();
   }
 
-  private boolean sendCaptionPacket(DataPacket packet) {
+  private boolean sendCaptionPacket(DataPacket.Builder packet) {
     RoomSession s = session;
-    return s != null && false; // wired to the publisher transport's reliable channel on merge
+    return s != null && s.sendReliable(packet);
   }
 
   /** The identity the server joined the bot with (a supplied token's own), once joined. */
@@ -552,10 +552,6 @@ public final class LiveKitRoomSource implements AudioSource {
     }
     JoinResponse join = s.joined().getNow(null);
     return join == null ? null : join.getParticipant().getIdentity();
-  }
-
-  private @Nullable String publishedTrackSid() {
-    return null; // the bot's published track, once the publisher transport is merged
   }
 
   /**

@@ -26,27 +26,29 @@ record TokenGrants(@Nullable String identity, boolean canPublishData, boolean ag
    *     names no part of the token)
    */
   static TokenGrants of(String jwt) {
-    DecodedJWT decoded;
     try {
-      decoded = JWT.decode(jwt);
+      DecodedJWT decoded = JWT.decode(jwt);
+      Claim video = decoded.getClaim("video");
+      Map<String, Object> grant = video.isMissing() || video.isNull() ? null : video.asMap();
+      if (grant == null && !video.isMissing() && !video.isNull()) {
+        throw new JWTDecodeException("video is not an object"); // reported below, without it
+      }
+      Boolean canPublish = grant == null ? null : bool(grant.get("canPublish"));
+      Boolean canPublishData = grant == null ? null : bool(grant.get("canPublishData"));
+      boolean publishData =
+          canPublishData != null ? canPublishData : (canPublish == null || canPublish);
+      Boolean agentGrant = grant == null ? null : bool(grant.get("agent"));
+      Claim kind = decoded.getClaim("kind");
+      boolean agent =
+          Boolean.TRUE.equals(agentGrant)
+              || (!kind.isMissing() && !kind.isNull() && "agent".equals(kind.asString()));
+      return new TokenGrants(decoded.getSubject(), publishData, agent);
     } catch (JWTDecodeException e) {
       // the library's message may quote the decoded payload: not passed on, nor the cause
       throw new IllegalArgumentException(
-          "token payload is not a readable JWT payload (base64url JSON), so the grants captions"
-              + " need cannot be checked");
+          "token payload is not a readable JWT payload (base64url JSON with an object \"video\""
+              + " grant), so the grants captions need cannot be checked");
     }
-    Claim video = decoded.getClaim("video");
-    Map<String, Object> grant = video.isMissing() || video.isNull() ? null : video.asMap();
-    Boolean canPublish = grant == null ? null : bool(grant.get("canPublish"));
-    Boolean canPublishData = grant == null ? null : bool(grant.get("canPublishData"));
-    boolean publishData =
-        canPublishData != null ? canPublishData : (canPublish == null || canPublish);
-    Boolean agentGrant = grant == null ? null : bool(grant.get("agent"));
-    Claim kind = decoded.getClaim("kind");
-    boolean agent =
-        Boolean.TRUE.equals(agentGrant)
-            || (!kind.isMissing() && !kind.isNull() && "agent".equals(kind.asString()));
-    return new TokenGrants(decoded.getSubject(), publishData, agent);
   }
 
   private static @Nullable Boolean bool(@Nullable Object v) {
