@@ -22,7 +22,11 @@ record InterviewOptions(
     String recruiterIdentity,
     String candidateIdentity,
     @Nullable Duration duration,
-    boolean verbose) {
+    boolean verbose,
+    String turnDetection) {
+
+  /** {@code --turn-detection} values; the default is the first, the best the module offers. */
+  static final java.util.List<String> TURN_DETECTION = java.util.List.of("turn", "vad", "off");
 
   static InterviewOptions parse(String[] args) {
     boolean fast = false;
@@ -36,6 +40,7 @@ record InterviewOptions(
     String candidateIdentity = BundledInterview.CANDIDATE;
     Duration duration = null;
     boolean verbose = false;
+    String turnDetection = TURN_DETECTION.get(0);
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       switch (a) {
@@ -50,14 +55,23 @@ record InterviewOptions(
         case "--candidate-identity" -> candidateIdentity = identity(value(args, ++i, a), a);
         case "--duration" -> duration = seconds(value(args, ++i, a), a);
         case "--verbose", "--debug" -> verbose = true;
+        case "--turn-detection" -> turnDetection = value(args, ++i, a);
         default ->
             throw new IllegalArgumentException(
                 "unknown option '"
                     + a
                     + "': accepted --fast, --out DIR, --recruiter-wav FILE,"
                     + " --candidate-wav FILE, --language CODE, --stt NAME, --recruiter-identity ID,"
-                    + " --candidate-identity ID, --duration SECONDS, --verbose, --help");
+                    + " --candidate-identity ID, --duration SECONDS, --turn-detection MODE,"
+                    + " --verbose, --help");
       }
+    }
+    if (!TURN_DETECTION.contains(turnDetection)) {
+      throw new IllegalArgumentException(
+          "--turn-detection '"
+              + turnDetection
+              + "' is not a mode: accepted off, vad (speech activity only) or turn (speech"
+              + " activity and end-of-turn model, the default)");
     }
     if ((recruiter == null) != (candidate == null)) {
       throw new IllegalArgumentException(
@@ -103,7 +117,8 @@ record InterviewOptions(
         recruiterIdentity,
         candidateIdentity,
         duration,
-        verbose);
+        verbose,
+        turnDetection);
   }
 
   /** Whether the embedded model accepts {@code language} (en, en-US). */
@@ -122,7 +137,9 @@ record InterviewOptions(
 
       Options:
         --fast                  read the audio as fast as the recogniser goes (no real-time pacing)
-        --out DIR               also write DIR/transcript.jsonl, .srt and .vtt (finals only)
+        --out DIR               also write DIR/transcript.jsonl, .srt and .vtt (finals only) and,
+                                with turn detection, DIR/events.jsonl (speech started/ended, end
+                                of turn: speaker, type, atMs on the timeline, probability)
         --recruiter-wav FILE    the recruiter's recording (give --candidate-wav too)
         --candidate-wav FILE    the candidate's recording; both files start at the same instant.
                                 Accepted: WAV, 16-bit PCM, any rate from 1 to 384 kHz, 1-8 channels
@@ -130,6 +147,12 @@ record InterviewOptions(
         --language CODE         recognition language; the embedded model accepts en or en-US
         --stt NAME              recogniser: sphinx (default, offline), elevenlabs, deepgram, or
                                 fallback (ElevenLabs -> Deepgram -> Sphinx, those with a key)
+        --turn-detection MODE   per-speaker turn detection, offline (Silero VAD, Smart Turn):
+                                turn (default): speech activity and the end-of-turn model;
+                                vad: speech activity only, end of turn after 0.8 s of silence;
+                                off: none, each recogniser's own silence timer ends utterances.
+                                At an end of turn the recogniser is asked for its finals at once
+                                (Sphinx cuts the utterance, Deepgram Finalize, ElevenLabs commit)
         --verbose               show the stack trace of an unexpected error
         --help                  this text
 

@@ -2,13 +2,16 @@ package dev.audiopipeline.examples;
 
 import dev.audiopipeline.AudioPipeline;
 import dev.audiopipeline.SttProvider;
+import dev.audiopipeline.TranscriptionSession;
 import dev.audiopipeline.examples.cli.ExitStatus;
 import dev.audiopipeline.examples.cli.Outcome;
 import dev.audiopipeline.examples.cli.SessionRunner;
 import dev.audiopipeline.examples.cli.StopOnSignal;
 import dev.audiopipeline.examples.cli.TranscriptRecorder;
 import dev.audiopipeline.examples.cli.TranscriptSummary;
+import dev.audiopipeline.examples.cli.TurnEventsFile;
 import dev.audiopipeline.sphinx.SphinxSttProvider;
+import dev.audiopipeline.turn.NeuralTurnDetector;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -16,6 +19,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Transcribes a two-person interview live, with speaker labels, on the embedded offline recogniser
@@ -119,8 +123,15 @@ public final class TranscribeInterview {
       return ExitStatus.FAILED;
     }
     // 2. the pipeline runs until the audio ends, the room closes, --duration or a signal
+    NeuralTurnDetector detector = turnDetector(options.turnDetection(), err);
+    TurnEventsFile eventsFile =
+        detector != null && options.out() != null ? new TurnEventsFile(options.out()) : null;
     try (StopOnSignal signals = StopOnSignal.install(err, "transcribe-interview-shutdown")) {
       out.println(input.banner());
+      out.println(
+          detector == null
+              ? "Turn detection: off (each recogniser's own silence timer ends utterances)."
+              : "Turn detection: " + detector.name() + " (finals asked for at each end of turn).");
       if (provider instanceof SphinxSttProvider sphinx) {
         out.print("Loading the speech model (one per speaker)... ");
         out.flush();
@@ -135,11 +146,16 @@ public final class TranscribeInterview {
               .language(options.language())
               // in --fast mode the recogniser may be well behind the reader when a file ends
               .closeTimeout(options.fast() ? Duration.ofMinutes(3) : Duration.ofSeconds(10))
+              .turnDetector(detector)
               .build();
       TranscriptRecorder recorder = new TranscriptRecorder(options.out(), out);
+      TranscriptionSession session = pipeline.startTranscription(input.source());
+      if (eventsFile != null) {
+        session.events().subscribe(eventsFile); // before the transcripts: misses nothing
+      }
       int code =
           SessionRunner.run(
-              pipeline.startTranscription(input.source()),
+              session,
               recorder::accept,
               signals,
               options.duration(),
@@ -159,6 +175,9 @@ public final class TranscribeInterview {
         TranscriptSummary.print(out, outcome);
         outcomes.accept(outcome);
         recorder.writeFiles(outcome);
+        if (eventsFile != null) {
+          eventsFile.close();
+        }
       } catch (IOException | UncheckedIOException e) {
         err.println(
             "error: cannot write the transcript to "
@@ -184,7 +203,38 @@ public final class TranscribeInterview {
       return code;
     } finally {
       provider.close();
+      if (detector != null) {
+        detector.close(); // after the session: its analyses are closed by then
+      }
       BundledInterview.deleteQuietly(input.bundledCopy());
     }
+  }
+
+  /**
+   * The detector for {@code --turn-detection}: the best that loads at or below the mode asked for
+   * (turn, then vad), saying so on {@code err} when it falls back; null for off.
+   */
+  static @Nullable NeuralTurnDetector turnDetector(String mode, PrintStream err) {
+    if (mode.equals("off")) {
+      return null;
+    }
+    NeuralTurnDetector.Mode wanted =
+        mode.equals("vad") ? NeuralTurnDetector.Mode.VAD : NeuralTurnDetector.Mode.TURN;
+    NeuralTurnDetector.Mode[] modes = NeuralTurnDetector.Mode.values(); // VAD, TURN
+    for (int k = wanted.ordinal(); k >= 0; k--) {
+      NeuralTurnDetector.Mode m = modes[k];
+      try {
+        return NeuralTurnDetector.builder().mode(m).build();
+      } catch (RuntimeException | LinkageError e) {
+        err.println(
+            "warning: turn detection ("
+                + m.name().toLowerCase(java.util.Locale.ROOT)
+                + ") is not available here: "
+                + e);
+      }
+    }
+    err.println(
+        "warning: turn detection is off: each recogniser's own silence timer ends utterances");
+    return null;
   }
 }

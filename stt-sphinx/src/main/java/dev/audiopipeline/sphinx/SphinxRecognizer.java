@@ -1,5 +1,6 @@
 package dev.audiopipeline.sphinx;
 
+import dev.audiopipeline.sphinx.internal.UtteranceCut;
 import edu.cmu.sphinx.decoder.ResultListener;
 import edu.cmu.sphinx.frontend.util.StreamDataSource;
 import edu.cmu.sphinx.recognizer.Recognizer;
@@ -11,6 +12,7 @@ import java.io.InputStream;
 import java.net.URL;
 import java.util.Objects;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -41,11 +43,13 @@ final class SphinxRecognizer {
 
   private final Recognizer recognizer;
   private final StreamDataSource dataSource;
+  private final UtteranceCut cut;
   private volatile @Nullable Consumer<Result> partialSink;
 
-  private SphinxRecognizer(Recognizer recognizer, StreamDataSource dataSource) {
+  private SphinxRecognizer(Recognizer recognizer, StreamDataSource dataSource, UtteranceCut cut) {
     this.recognizer = recognizer;
     this.dataSource = dataSource;
+    this.cut = cut;
     recognizer.addResultListener(
         new ResultListener() {
           @Override
@@ -83,13 +87,19 @@ final class SphinxRecognizer {
     ConfigurationManagerUtils.setProperty(cm, "trieNgramModel->location", MODELS + "en-us.lm.bin");
     Recognizer recognizer = (Recognizer) cm.lookup("recognizer");
     StreamDataSource source = (StreamDataSource) cm.lookup("dataSource");
+    UtteranceCut cut = (UtteranceCut) cm.lookup("utteranceCut");
     recognizer.allocate();
-    return new SphinxRecognizer(recognizer, source);
+    return new SphinxRecognizer(recognizer, source, cut);
   }
 
-  /** Starts reading a new stream; times of the results restart at 0. */
-  void start(InputStream in, Consumer<Result> partials) {
+  /**
+   * Starts reading a new stream; times of the results restart at 0. {@code cutAt} gives where to
+   * end the current utterance (a sample index of this stream, negative for none), read as the audio
+   * passes.
+   */
+  void start(InputStream in, Consumer<Result> partials, LongSupplier cutAt) {
     partialSink = partials;
+    cut.cutPosition(cutAt);
     dataSource.setInputStream(in);
   }
 
@@ -101,6 +111,7 @@ final class SphinxRecognizer {
   /** Detaches the partial sink after a stream ended. */
   void stop() {
     partialSink = null;
+    cut.cutPosition(null);
   }
 
   void deallocate() {
