@@ -4,9 +4,9 @@ import java.util.Arrays;
 
 /**
  * A complex FFT of one fixed size, for the mel features: a mixed-radix Stockham autosort transform
- * (radix 4, 2, 3, 5 and a generic small-prime butterfly), so sizes such as 200 = 4·2·5·5 need no
- * padding to a power of two. The plan (radices, twiddle factors) is made once in the constructor;
- * {@link #transform} allocates nothing.
+ * (radix 4, 2 and 5, and a generic butterfly for other small primes), so sizes such as 200 =
+ * 4·2·5·5 need no padding to a power of two. The plan (radices, twiddle factors) is made once in
+ * the constructor; {@link #transform} allocates nothing.
  *
  * <p>Not thread-safe: an instance owns its scratch buffers. Forward transform, no scaling: {@code
  * X[k] = Σ x[t]·e^(-2πi·t·k/n)}.
@@ -126,6 +126,7 @@ final class MelFft {
       switch (r) {
         case 4 -> radix4(xr, xi, yr, yi, m, stride, wr, wi);
         case 2 -> radix2(xr, xi, yr, yi, m, stride, wr, wi);
+        case 5 -> radix5(xr, xi, yr, yi, m, stride, wr, wi);
         default ->
             radixGeneric(r, rootsRe[stage], rootsIm[stage], xr, xi, yr, yi, m, stride, wr, wi);
       }
@@ -217,6 +218,63 @@ final class MelFft {
         yi[o + 3 * s] = b3r * w3i + b3i * w3r;
       }
     }
+  }
+
+  private static final double C1 = Math.cos(2 * Math.PI / 5);
+  private static final double C2 = Math.cos(4 * Math.PI / 5);
+  private static final double S1 = Math.sin(2 * Math.PI / 5);
+  private static final double S2 = Math.sin(4 * Math.PI / 5);
+
+  /** The 5-point DFT by its symmetric pairs (a1 ± a4, a2 ± a3): 10 real multiplications. */
+  private static void radix5(
+      double[] xr, double[] xi, double[] yr, double[] yi, int m, int s, double[] wr, double[] wi) {
+    int sm = s * m;
+    for (int p = 0; p < m; p++) {
+      int t = 5 * p;
+      for (int q = 0; q < s; q++) {
+        int i0 = q + s * p;
+        double a0r = xr[i0];
+        double a0i = xi[i0];
+        double a1r = xr[i0 + sm];
+        double a1i = xi[i0 + sm];
+        double a2r = xr[i0 + 2 * sm];
+        double a2i = xi[i0 + 2 * sm];
+        double a3r = xr[i0 + 3 * sm];
+        double a3i = xi[i0 + 3 * sm];
+        double a4r = xr[i0 + 4 * sm];
+        double a4i = xi[i0 + 4 * sm];
+        double t1r = a1r + a4r;
+        double t1i = a1i + a4i;
+        double t2r = a2r + a3r;
+        double t2i = a2i + a3i;
+        double t3r = a1r - a4r;
+        double t3i = a1i - a4i;
+        double t4r = a2r - a3r;
+        double t4i = a2i - a3i;
+        double m1r = a0r + C1 * t1r + C2 * t2r;
+        double m1i = a0i + C1 * t1i + C2 * t2i;
+        double m2r = a0r + C2 * t1r + C1 * t2r;
+        double m2i = a0i + C2 * t1i + C1 * t2i;
+        double n1r = S1 * t3r + S2 * t4r;
+        double n1i = S1 * t3i + S2 * t4i;
+        double n2r = S2 * t3r - S1 * t4r;
+        double n2i = S2 * t3i - S1 * t4i;
+        int o = q + s * t;
+        yr[o] = a0r + t1r + t2r;
+        yi[o] = a0i + t1i + t2i;
+        // b1 = m1 - i·n1, b4 = m1 + i·n1, b2 = m2 - i·n2, b3 = m2 + i·n2; then the twiddles
+        store(yr, yi, o + s, m1r + n1i, m1i - n1r, wr[t + 1], wi[t + 1]);
+        store(yr, yi, o + 2 * s, m2r + n2i, m2i - n2r, wr[t + 2], wi[t + 2]);
+        store(yr, yi, o + 3 * s, m2r - n2i, m2i + n2r, wr[t + 3], wi[t + 3]);
+        store(yr, yi, o + 4 * s, m1r - n1i, m1i + n1r, wr[t + 4], wi[t + 4]);
+      }
+    }
+  }
+
+  private static void store(
+      double[] yr, double[] yi, int at, double br, double bi, double w1r, double w1i) {
+    yr[at] = br * w1r - bi * w1i;
+    yi[at] = br * w1i + bi * w1r;
   }
 
   private void radixGeneric(

@@ -1,5 +1,6 @@
 package dev.audiopipeline.turn;
 
+import dev.audiopipeline.AudioPipelineException;
 import dev.audiopipeline.TurnDetector;
 import java.time.Duration;
 import java.util.Arrays;
@@ -39,9 +40,10 @@ import org.jspecify.annotations.Nullable;
  *       decided.
  * </ul>
  *
- * <p>Durations are counted in whole 32 ms frames (rounded up); a decision is made at the end of the
- * frame that completes it, so events come at most 32 ms after the audio that decides them has been
- * given to {@link Analysis#accept}.
+ * <p>Durations are counted in whole 32 ms frames, rounded to the nearest (200 ms is 6 frames, 192
+ * ms; {@link Builder#minSpeech} and {@link Builder#stopSilence} are at least one frame). A decision
+ * is made at the end of the frame that completes it, so events come at most 32 ms after the audio
+ * that decides them has been given to {@link Analysis#accept}.
  *
  * <p><b>Threads and cost.</b> The detector is thread-safe and shares the two ONNX Runtime sessions
  * among all speakers (concurrent {@code run} on one session is safe; see {@link SileroVad}); each
@@ -104,16 +106,16 @@ public final class NeuralTurnDetector implements TurnDetector {
   private final double endOfTurnThreshold;
   private final long fallbackSilenceSamples;
   private final SileroVad vad;
-  private final @Nullable EndOfTurnModel endOfTurnModel;
+  private final @Nullable SmartTurn endOfTurnModel;
   // float copies of a speaker's window for the end-of-turn model; shared, bounded
   private final ArrayBlockingQueue<float[]> scratch;
 
-  private NeuralTurnDetector(Builder b, SileroVad vad, @Nullable EndOfTurnModel model) {
+  private NeuralTurnDetector(Builder b, SileroVad vad, @Nullable SmartTurn model) {
     this.mode = b.mode;
     this.speechThreshold = (float) b.speechThreshold;
     this.silenceThreshold = (float) b.silenceThreshold;
     this.minSpeechFrames = Math.max(1, frames(b.minSpeech));
-    this.stopSilenceSamples = (long) frames(b.stopSilence) * FRAME;
+    this.stopSilenceSamples = (long) Math.max(1, frames(b.stopSilence)) * FRAME;
     this.endOfTurnSilenceSamples = (long) frames(b.endOfTurnSilence) * FRAME;
     this.endOfTurnThreshold = b.endOfTurnThreshold;
     this.fallbackSilenceSamples = (long) frames(b.fallbackSilence) * FRAME;
@@ -164,8 +166,8 @@ public final class NeuralTurnDetector implements TurnDetector {
     if (length == 0) {
       throw new IllegalArgumentException("the clip is empty: give at least one sample");
     }
-    EndOfTurnModel model = requireModel();
-    int n = Math.min(length, EndOfTurnModel.MAX_SAMPLES);
+    SmartTurn model = requireModel();
+    int n = Math.min(length, SmartTurn.MAX_SAMPLES);
     float[] buffer = borrowScratch();
     try {
       int from = offset + length - n;
@@ -212,8 +214,8 @@ public final class NeuralTurnDetector implements TurnDetector {
             : "end of turn after " + endOfTurnSilenceSamples / SAMPLES_PER_MS + " ms");
   }
 
-  private EndOfTurnModel requireModel() {
-    EndOfTurnModel model = endOfTurnModel;
+  private SmartTurn requireModel() {
+    SmartTurn model = endOfTurnModel;
     if (model == null) {
       throw new IllegalStateException(
           "the end-of-turn model is loaded in Mode.TURN only; this detector runs " + mode);
@@ -223,7 +225,7 @@ public final class NeuralTurnDetector implements TurnDetector {
 
   private float[] borrowScratch() {
     float[] b = scratch.poll();
-    return b != null ? b : new float[EndOfTurnModel.MAX_SAMPLES];
+    return b != null ? b : new float[SmartTurn.MAX_SAMPLES];
   }
 
   private void returnScratch(float[] b) {
@@ -246,7 +248,7 @@ public final class NeuralTurnDetector implements TurnDetector {
 
   private static int frames(Duration d) {
     long samples = d.toNanos() * SAMPLES_PER_MS / 1_000_000L;
-    return (int) ((samples + FRAME - 1) / FRAME);
+    return (int) ((samples + FRAME / 2) / FRAME); // the nearest whole frame, as pipecat rounds
   }
 
   /** One speaker: VAD hysteresis, the turn's state and (TURN mode) its 8 s audio window. */
@@ -277,7 +279,7 @@ public final class NeuralTurnDetector implements TurnDetector {
     SpeakerAnalysis(String streamId, SileroVad.Stream stream) {
       this.streamId = streamId;
       this.stream = stream;
-      this.ring = mode == Mode.TURN ? new short[EndOfTurnModel.MAX_SAMPLES] : null;
+      this.ring = mode == Mode.TURN ? new short[SmartTurn.MAX_SAMPLES] : null;
     }
 
     @Override
@@ -445,7 +447,7 @@ public final class NeuralTurnDetector implements TurnDetector {
     /** The model's probability on the turn's audio up to {@code now} (at most the last 8 s). */
     private double endOfTurnModelAt(long now) {
       short[] r = Objects.requireNonNull(ring);
-      EndOfTurnModel model = requireModel();
+      SmartTurn model = requireModel();
       long from = Math.max(Math.max(turnStart - PRE_SPEECH_SAMPLES, ringFloor), now - r.length);
       int n = (int) (now - from);
       float[] buffer = borrowScratch();
@@ -577,7 +579,7 @@ public final class NeuralTurnDetector implements TurnDetector {
      *
      * @throws IllegalArgumentException if the settings contradict each other (silenceThreshold
      *     above speechThreshold, endOfTurnSilence or fallbackSilence shorter than stopSilence)
-     * @throws IllegalStateException if ONNX Runtime cannot load a model
+     * @throws AudioPipelineException if ONNX Runtime cannot load a model
      */
     public NeuralTurnDetector build() {
       if (silenceThreshold > speechThreshold) {
@@ -592,7 +594,7 @@ public final class NeuralTurnDetector implements TurnDetector {
       requireAtLeastStop("fallbackSilence", fallbackSilence);
       SileroVad vad = SileroVad.load();
       try {
-        return new NeuralTurnDetector(this, vad, mode == Mode.TURN ? loadEndOfTurnModel() : null);
+        return new NeuralTurnDetector(this, vad, mode == Mode.TURN ? SmartTurn.load() : null);
       } catch (RuntimeException e) {
         vad.close();
         throw e;
@@ -640,10 +642,5 @@ public final class NeuralTurnDetector implements TurnDetector {
       }
       return d;
     }
-  }
-
-  private static EndOfTurnModel loadEndOfTurnModel() {
-    throw new IllegalStateException(
-        "Mode.TURN needs the Smart Turn model, which this build does not include yet");
   }
 }

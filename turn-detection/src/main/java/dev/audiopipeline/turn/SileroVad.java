@@ -5,6 +5,7 @@ import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import dev.audiopipeline.AudioPipelineException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -63,7 +64,7 @@ public final class SileroVad implements AutoCloseable {
    * Loads the bundled model into a new ONNX Runtime session (about 2.3 MB; takes tens of
    * milliseconds). Load it once and share it.
    *
-   * @throws IllegalStateException if ONNX Runtime cannot load it (for instance no native library
+   * @throws AudioPipelineException if ONNX Runtime cannot load it (for instance no native library
    *     for this platform)
    */
   public static SileroVad load() {
@@ -72,7 +73,7 @@ public final class SileroVad implements AutoCloseable {
       return new SileroVad(
           env, env.createSession(BundledModels.read(BundledModels.SILERO_VAD), options));
     } catch (OrtException e) {
-      throw new IllegalStateException("ONNX Runtime cannot load the Silero VAD model", e);
+      throw new AudioPipelineException("ONNX Runtime cannot load the Silero VAD model", e);
     }
   }
 
@@ -98,7 +99,7 @@ public final class SileroVad implements AutoCloseable {
     try {
       return new Stream();
     } catch (OrtException e) {
-      throw new IllegalStateException("ONNX Runtime cannot create the VAD's tensors", e);
+      throw new AudioPipelineException("ONNX Runtime cannot create the VAD's tensors", e);
     }
   }
 
@@ -112,7 +113,7 @@ public final class SileroVad implements AutoCloseable {
       try {
         session.close();
       } catch (OrtException e) {
-        throw new IllegalStateException("ONNX Runtime failed to close the Silero VAD session", e);
+        throw new AudioPipelineException("ONNX Runtime failed to close the Silero VAD session", e);
       }
     }
   }
@@ -253,7 +254,7 @@ public final class SileroVad implements AutoCloseable {
         stateInA = !stateInA;
         return output.get(0);
       } catch (OrtException e) {
-        throw new IllegalStateException("ONNX Runtime failed to run the Silero VAD model", e);
+        throw new AudioPipelineException("ONNX Runtime failed to run the Silero VAD model", e);
       } finally {
         guard.exit();
       }
@@ -282,7 +283,7 @@ public final class SileroVad implements AutoCloseable {
     void enter() {
       if (state.incrementAndGet() < 0) {
         state.decrementAndGet();
-        throw new IllegalStateException("the model is closed");
+        throw new IllegalStateException("the Silero VAD is closed");
       }
     }
 
@@ -292,7 +293,7 @@ public final class SileroVad implements AutoCloseable {
 
     void checkOpen() {
       if (state.get() < 0) {
-        throw new IllegalStateException("the model is closed");
+        throw new IllegalStateException("the Silero VAD is closed");
       }
     }
 

@@ -150,10 +150,7 @@ final class SmartTurn implements AutoCloseable {
     }
     try {
       w.features.compute(samples16k, offset, length, w.values);
-      w.input.clear();
-      w.input.put(w.values);
-      w.input.flip();
-      return run(w.input);
+      return run(w, w.values);
     } finally {
       if (idleCount.incrementAndGet() <= MAX_IDLE_WORKSPACES) {
         idle.offer(w);
@@ -163,7 +160,24 @@ final class SmartTurn implements AutoCloseable {
     }
   }
 
-  private double run(FloatBuffer input) {
+  /**
+   * The model's probability for features made elsewhere ({@link WhisperFeatures#SIZE} values,
+   * {@code [mel][frame]}): lets a test tell the runtime's share of a difference from the features'.
+   */
+  double probabilityOfFeatures(float[] features) {
+    if (features.length != WhisperFeatures.SIZE) {
+      throw new IllegalArgumentException(
+          "features hold " + features.length + " values, the model takes " + WhisperFeatures.SIZE);
+    }
+    Workspace w = new Workspace();
+    return run(w, features);
+  }
+
+  private double run(Workspace w, float[] features) {
+    FloatBuffer input = w.input;
+    input.clear();
+    input.put(features);
+    input.flip();
     lock.readLock().lock();
     try {
       if (closed) {
