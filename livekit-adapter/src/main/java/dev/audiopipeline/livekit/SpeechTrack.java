@@ -132,11 +132,24 @@ final class SpeechTrack {
                 + " utterances are already waiting: speak refused (cancel some, or wait for"
                 + " their completion())");
       }
-      queue.add(new Pending(u, audio, provider));
+      Pending p = new Pending(u, audio, provider);
+      queue.add(p);
       u.pacer(pacer);
+      u.onCancel(() -> cancelQueued(p)); // replaced when it starts playing
       lock.notifyAll();
     }
     return u;
+  }
+
+  /** A waiting utterance cancelled: it leaves the queue and completes now, not at its turn. */
+  private void cancelQueued(Pending p) {
+    boolean removed;
+    synchronized (lock) {
+      removed = queue.remove(p);
+    }
+    if (removed) {
+      p.utterance().end(Utterance.State.CANCELLED, "", null);
+    }
   }
 
   /** Cancels the utterance playing and every queued one. */
