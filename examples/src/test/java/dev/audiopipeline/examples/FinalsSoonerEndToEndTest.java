@@ -13,7 +13,6 @@ import dev.audiopipeline.deepgram.DeepgramSttProvider;
 import dev.audiopipeline.elevenlabs.stt.ElevenLabsSttProvider;
 import dev.audiopipeline.io.WavFile;
 import dev.audiopipeline.io.WavFileSource;
-import dev.audiopipeline.sphinx.SphinxSttProvider;
 import dev.audiopipeline.testing.FakeDeepgramServer;
 import dev.audiopipeline.testing.FakeElevenLabsSttServer;
 import dev.audiopipeline.testing.RecordingSubscriber;
@@ -35,12 +34,13 @@ import org.junit.jupiter.api.io.TempDir;
  * End to end, on the same audio (the interview's first turn, 0.5 to 5.955 s, then silence to 8 s,
  * played in real time): with the Silero turn detector ({@code NeuralTurnDetector}, VAD mode: end of
  * turn after 0.8 s of silence) the final that ends the turn arrives sooner than without it, because
- * the end of turn asks the recogniser for it ({@code Finalize}, {@code commit}, the Sphinx cut)
- * instead of waiting for the provider's own silence timer: ElevenLabs' VAD commit (1.5 s, its
- * default), Deepgram's endpointing set to 1.5 s (a deployment that lets speakers hesitate; with its
- * 300 ms default Deepgram's own timer is the sooner one, see docs/BENCHMARKS.md), and the embedded
- * recogniser. The two runs of a recogniser go side by side; the margin expected is large (about 0.7
- * s for the cloud fakes) against a loaded machine's noise.
+ * the end of turn asks the recogniser for it ({@code Finalize}, {@code commit}) instead of waiting
+ * for the provider's own silence timer: ElevenLabs' VAD commit (1.5 s, its default), Deepgram's
+ * endpointing set to 1.5 s (a deployment that lets speakers hesitate; with its 300 ms default
+ * Deepgram's own timer is the sooner one, see docs/BENCHMARKS.md). The two runs of a recogniser go
+ * side by side; the margin expected is large (about 0.45 s) against a loaded machine's noise. The
+ * embedded recogniser's cut is proven without wall clocks by {@code SphinxFlushTest} (stt-sphinx);
+ * its wall-clock figure, which swings with the machine's load, is {@code TurnLatencyFiguresTest}'s.
  */
 class FinalsSoonerEndToEndTest {
   private static final String KEY = "made-up-key";
@@ -158,16 +158,6 @@ class FinalsSoonerEndToEndTest {
                 .baseUrl(dg.baseUrl())
                 .endpointingMs(1_500)
                 .build()) {
-      assertSooner(a, b);
-    }
-  }
-
-  @Test
-  void sphinxCutsTheUtteranceAtTheEndOfTurn() throws Exception {
-    try (SphinxSttProvider a = SphinxSttProvider.create();
-        SphinxSttProvider b = SphinxSttProvider.create()) {
-      a.preload(1);
-      b.preload(1);
       assertSooner(a, b);
     }
   }
