@@ -1,0 +1,185 @@
+package dev.audiopipeline.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.audiopipeline.testing.WordErrorRate;
+import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * InterviewBot end to end against a real livekit-server (inside {@code
+ * livekit-adapter/scripts/livekit-netns.sh}): a scripted rtc-node candidate ({@code
+ * livekit-adapter/src/test/node/candidate.mjs}) answers each question with the matching turn of the
+ * bundled {@code candidate.wav} once the bot has fallen silent. The bot must ask all five
+ * questions, take each answer's end of turn, say goodbye, leave and exit 0 by itself, and write a
+ * transcript of both sides.
+ */
+@Timeout(value = 6, unit = TimeUnit.MINUTES)
+class InterviewBotE2ETest {
+  private static final Path NODE = Path.of("../livekit-adapter/src/test/node");
+  private static final Path CANDIDATE_WAV =
+      Path.of("src/main/resources/interview/candidate.wav").toAbsolutePath();
+  private static final String BOT = "interviewer-bot";
+
+  /** The candidate's answers in the bundled interview, ms (script.tsv). */
+  private static final String[] ANSWERS = {
+    "6655-18060", "22855-32910", "38365-47240", "51415-59530", "63095-68810"
+  };
+
+  @Test
+  void interviewsAScriptedCandidateAndWritesBothSides(@TempDir Path dir) throws Exception {
+    Map<String, String> env = System.getenv();
+    String url = env.getOrDefault("LIVEKIT_URL", "");
+    boolean ci = "true".equalsIgnoreCase(env.get("CI"));
+    if (url.isBlank()) {
+      String why =
+          "no LiveKit server: run livekit-adapter/scripts/livekit-netns.sh ./mvnw -o -B -pl"
+              + " examples -Plivekit-e2e test";
+      if (ci) {
+        fail("CI=true but " + why);
+      }
+      Assumptions.assumeTrue(false, why);
+    }
+    if (!Files.isDirectory(NODE.resolve("node_modules/@livekit/rtc-node"))) {
+      fail("@livekit/rtc-node is not installed: run livekit-adapter/scripts/provision-livekit.sh");
+    }
+    String room = "interviewbot-" + UUID.randomUUID().toString().substring(0, 8);
+    List<String> cmd = new ArrayList<>();
+    cmd.add(env.getOrDefault("NODE", "node"));
+    cmd.add(NODE.resolve("candidate.mjs").toAbsolutePath().toString());
+    cmd.addAll(List.of("--url", url, "--room", room, "--bot", BOT, "--quiet-gap", "1500"));
+    for (String answer : ANSWERS) { // in order, after each question the bot finished
+      cmd.add("--answer");
+      cmd.add(CANDIDATE_WAV + "#" + answer);
+    }
+    cmd.addAll(List.of("--max", "300000"));
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
+    pb.environment().put("LIVEKIT_API_KEY", env.get("LIVEKIT_API_KEY"));
+    pb.environment().put("LIVEKIT_API_SECRET", env.get("LIVEKIT_API_SECRET"));
+    Process candidate = pb.start();
+    List<String> candidateEvents = new CopyOnWriteArrayList<>();
+    Thread reader =
+        new Thread(
+            () -> {
+              try (BufferedReader r =
+                  new BufferedReader(
+                      new InputStreamReader(candidate.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                  if (line.startsWith("{\"event\"")) {
+                    candidateEvents.add(line);
+                  }
+                }
+              } catch (IOException e) {
+                // ended
+              }
+            },
+            "test-candidate-reader");
+    reader.setDaemon(true);
+    reader.start();
+
+    Map<String, String> botEnv = new HashMap<>(env);
+    botEnv.put("LIVEKIT_ROOM", room);
+    botEnv.put("LIVEKIT_IDENTITY", BOT);
+    Path out = dir.resolve("out");
+    ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+    ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+    AtomicInteger code = new AtomicInteger(-1);
+    long t0 = System.nanoTime();
+    Thread bot =
+        new Thread(
+            () ->
+                code.set(
+                    InterviewBot.run(
+                        new String[] {
+                          "--out",
+                          out.toString(),
+                          "--wait",
+                          "60",
+                          "--stt",
+                          "sphinx",
+                          "--answer-timeout",
+                          "40"
+                        },
+                        new PrintStream(stdout, true, StandardCharsets.UTF_8),
+                        new PrintStream(stderr, true, StandardCharsets.UTF_8),
+                        botEnv)),
+            "test-interview-bot");
+    bot.start();
+    bot.join(TimeUnit.MINUTES.toMillis(5));
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    String printed = stdout.toString(StandardCharsets.UTF_8);
+    String errors = stderr.toString(StandardCharsets.UTF_8);
+    candidate.getOutputStream().close();
+    if (!candidate.waitFor(30, TimeUnit.SECONDS)) {
+      candidate.destroyForcibly();
+    }
+    System.out.println("[livekit-e2e] InterviewBot output:\n" + printed + errors);
+    System.out.println("[livekit-e2e] candidate: " + candidateEvents);
+    assertThat(bot.isAlive()).as("the bot ended by itself").isFalse();
+    assertThat(code.get()).as(errors).isZero();
+    assertThat(printed).contains("Interview: 5 of 5 questions asked");
+    assertThat(printed).contains(", 0 timed out");
+
+    List<JsonNode> lines = new ArrayList<>();
+    ObjectMapper json = new ObjectMapper();
+    for (String l : Files.readAllLines(out.resolve("transcript.jsonl"))) {
+      lines.add(json.readTree(l));
+    }
+    String interviewer = text(lines, "interviewer");
+    String answers = text(lines, "candidate");
+    System.out.printf(
+        "[livekit-e2e] InterviewBot: %.1f s; interviewer: %s%n  candidate: %s%n",
+        seconds, interviewer, answers);
+    assertThat(interviewer)
+        .contains("thank you for joining")
+        .contains("most proud of")
+        .contains("goodbye");
+    // the five answers as spoken (the first five candidate lines of script.tsv) against what the
+    // bot's recogniser heard of them
+    List<String> spokenAnswers = new ArrayList<>();
+    for (String line : Files.readAllLines(Path.of("src/main/resources/interview/script.tsv"))) {
+      String[] f = line.split("\t", 4);
+      if (f[0].equals("candidate") && spokenAnswers.size() < ANSWERS.length) {
+        spokenAnswers.add(f[3]);
+      }
+    }
+    double wer = WordErrorRate.of(String.join(" ", spokenAnswers), answers);
+    System.out.printf(
+        "[livekit-e2e] InterviewBot: the candidate's answers at WER %.1f %%%n", wer * 100);
+    assertThat(wer).as("the candidate's answers as the bot heard them").isLessThan(0.3);
+    assertThat(Files.readString(out.resolve("transcript.vtt")))
+        .contains("interviewer", "candidate");
+  }
+
+  private static String text(List<JsonNode> lines, String speaker) {
+    StringBuilder b = new StringBuilder();
+    for (JsonNode n : lines) {
+      if (n.path("speaker").asText().equals(speaker)) {
+        b.append(n.path("text").asText().toLowerCase(java.util.Locale.ROOT)).append(' ');
+      }
+    }
+    return b.toString().trim();
+  }
+}
