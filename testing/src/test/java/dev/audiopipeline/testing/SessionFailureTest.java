@@ -379,4 +379,72 @@ class SessionFailureTest {
     // nothing bob offers now throws on the source's thread
     assertThat(bob.sink.offer(new short[480], 0, 480, 9_000_000)).isFalse();
   }
+
+  /**
+   * A recogniser that takes audio, never gives a final and never finishes: when the close timeout
+   * runs out the transcription fails with a typed error naming the speaker, even though the
+   * recogniser never reported trouble before (it used to end as an empty success).
+   */
+  @Test
+  void aRecogniserThatNeverAnswersNorFinishesFailsTheTranscriptionInsteadOfEndingEmpty()
+      throws Exception {
+    CountDownLatch audioTaken = new CountDownLatch(1);
+    CountDownLatch closed = new CountDownLatch(1);
+    SttProvider mute =
+        new SttProvider() {
+          @Override
+          public String name() {
+            return "mute";
+          }
+
+          @Override
+          public AudioFormat inputFormat() {
+            return AudioFormat.MONO_16K;
+          }
+
+          @Override
+          public SttSession openSession(SttSessionOptions options, SttSession.Listener listener) {
+            return new SttSession() {
+              @Override
+              public void send(short[] samples, int offset, int length) {
+                audioTaken.countDown();
+              }
+
+              @Override
+              public void flush() {}
+
+              @Override
+              public CompletionStage<Void> finish(Duration timeout) {
+                return new CompletableFuture<>(); // never answers
+              }
+
+              @Override
+              public void close() {
+                closed.countDown();
+              }
+            };
+          }
+        };
+    ScriptedSourceTest.Scripted source = new ScriptedSourceTest.Scripted();
+    AudioPipeline pipeline =
+        AudioPipeline.builder().stt(mute).closeTimeout(Duration.ofMillis(300)).build();
+    RecordingSubscriber<Transcript> sub = RecordingSubscriber.unbounded();
+    TranscriptionSession session = pipeline.startTranscription(source);
+    session.subscribe(sub);
+    ScriptedSourceTest.Track alice = source.join("TR_a", "alice");
+    alice.play(Signals.bursts(AudioFormat.MONO_48K, 1000, new long[][] {{0, 800}}), 0);
+    assertThat(audioTaken.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+    source.listener.speakerLeft(alice);
+    source.listener.sourceEnded();
+
+    Throwable error = sub.awaitError(WAIT);
+    assertThat(error)
+        .isInstanceOf(AudioPipelineException.class)
+        .hasMessageContaining("speaker alice")
+        .hasMessageContaining("mute gave no final")
+        .hasMessageContaining("close timeout of 300 ms");
+    assertThat(sub.items()).isEmpty();
+    assertThat(closed.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+    session.close();
+  }
 }

@@ -560,7 +560,9 @@ public final class SpeakerChannel implements AudioSink {
               "{} - speaker {}: recogniser did not finish in {}", sessionId, label, finishTimeout);
           s.close();
           AudioPipelineException cause = unansweredError;
-          if (!finalSeen && cause != null && readIndex > 0 && !aborted) {
+          if (!finalSeen && readIndex > 0 && !aborted) {
+            // audio went in, not one final came out and the recogniser did not finish: that is
+            // a failure whether or not it reported trouble before, never an empty success
             owner.failed(
                 this,
                 new AudioPipelineException(
@@ -570,11 +572,12 @@ public final class SpeakerChannel implements AudioSink {
                         + stream.id()
                         + "): "
                         + provider.name()
-                        + " gave no final for the audio sent and did not finish"
-                        + " within the close timeout of "
+                        + " gave no final for the "
+                        + sentMs
+                        + " ms of audio sent and did not finish within the close timeout of "
                         + finishTimeout.toMillis()
-                        + " ms after: "
-                        + cause.getMessage(),
+                        + " ms"
+                        + (cause == null ? "" : " after: " + cause.getMessage()),
                     cause));
           }
         } catch (ExecutionException e) {
