@@ -213,10 +213,6 @@ final class FakeAgentServer implements AutoCloseable {
       return received.size();
     }
 
-    synchronized List<WorkerMessage> messages() {
-      return received.stream().map(Received::message).toList();
-    }
-
     /** The first message at or after {@code from} that matches; fails after {@code timeout}. */
     synchronized Received await(int from, Predicate<WorkerMessage> p, Duration timeout)
         throws InterruptedException {
@@ -250,10 +246,6 @@ final class FakeAgentServer implements AutoCloseable {
       if (w != null) {
         w.close(1001, "server shutting down");
       }
-    }
-
-    synchronized boolean isClosed() {
-      return closed;
     }
   }
 }
