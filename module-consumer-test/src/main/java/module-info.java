@@ -10,4 +10,5 @@ module dev.audiopipeline.consumertest {
   requires dev.audiopipeline.tts.elevenlabs;
   requires dev.audiopipeline.tts.freetts;
   requires dev.audiopipeline.livekit;
+  requires dev.audiopipeline.livekit.agent;
 }

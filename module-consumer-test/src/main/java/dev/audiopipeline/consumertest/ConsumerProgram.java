@@ -16,6 +16,8 @@ import dev.audiopipeline.io.TranscriptWriter;
 import dev.audiopipeline.io.WavFile;
 import dev.audiopipeline.io.WavFileSource;
 import dev.audiopipeline.livekit.LiveKitRoomSource;
+import dev.audiopipeline.livekit.agent.AgentWorker;
+import dev.audiopipeline.livekit.agent.TranscriptionJob;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,8 +33,9 @@ import java.util.concurrent.TimeUnit;
  * two WAV files on one timeline; the pipeline transcribes them with Deepgram and with ElevenLabs
  * (each pointed at a base URL on 127.0.0.1, the protocol fakes of the test) and writes each
  * transcript as JSON Lines; ElevenLabs TTS speaks a line over HTTP streaming; the LiveKit source is
- * configured and mints its join token without connecting. Every result is printed for the test to
- * check.
+ * configured and mints its join token without connecting; a LiveKit agent worker starts against a
+ * closed port of 127.0.0.1, is refused, reconnects and is closed. Every result is printed for the
+ * test to check.
  *
  * <p>Usage: {@code ConsumerProgram OUT_DIR DEEPGRAM_BASE_URL ELEVENLABS_STT_BASE_URL
  * ELEVENLABS_TTS_BASE_URL}; the keys come from {@code DEEPGRAM_API_KEY} and {@code
@@ -113,6 +116,40 @@ public final class ConsumerProgram {
             .build();
     System.out.println("livekit: room " + room.room() + " as " + room.identity());
     room.close();
+
+    // 5. LiveKit agent worker: started against a closed port of 127.0.0.1, so it loads the
+    // protocol classes (warm-up), mints its agent token, is refused and schedules a reconnect
+    int closedPort;
+    try (java.net.ServerSocket s =
+        new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+      closedPort = s.getLocalPort();
+    }
+    DeepgramSttProvider workerStt =
+        DeepgramSttProvider.builder()
+            .apiKey(System.getenv("DEEPGRAM_API_KEY"))
+            .baseUrl(args[1])
+            .build();
+    AgentWorker worker =
+        AgentWorker.builder()
+            .url("ws://127.0.0.1:" + closedPort)
+            .apiKey("consumer-made-up-key")
+            .apiSecret("consumer-made-up-secret-of-at-least-32-characters")
+            .capacity(2)
+            .job(TranscriptionJob.of(workerStt, (job, finals) -> {}))
+            .build()
+            .start();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (worker.reconnectCount() < 1 && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    int reconnects = worker.reconnectCount();
+    worker.close();
+    workerStt.close();
+    System.out.println(
+        "livekit-agent: reconnects "
+            + reconnects
+            + ", terminated "
+            + worker.terminated().toCompletableFuture().isDone());
     System.out.println("done");
   }
 

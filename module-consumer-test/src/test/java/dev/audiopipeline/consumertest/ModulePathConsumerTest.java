@@ -206,6 +206,7 @@ class ModulePathConsumerTest {
     }
     assertThat(out).containsPattern("elevenlabs-tts: [1-9]\\d* samples");
     assertThat(out).contains("livekit: room consumer-room as audio-pipeline-bot");
+    assertThat(out).containsPattern("livekit-agent: reconnects [1-9]\\d*, terminated true");
     assertThat(out).endsWith("done\n");
   }
 }

@@ -136,6 +136,7 @@ public final class AgentWorker implements AutoCloseable {
   private final int maxSpeakers;
   private final double loadThreshold;
   private final ReconnectPolicy reconnectPolicy;
+  private final Duration reservationTimeout;
   private final String tag;
   private final ScheduledExecutorService events;
   private final OkHttpWebSocketTransport transport;
@@ -179,6 +180,7 @@ public final class AgentWorker implements AutoCloseable {
     this.maxSpeakers = b.maxSpeakers > 0 ? b.maxSpeakers : b.capacity * 8;
     this.loadThreshold = b.loadThreshold;
     this.reconnectPolicy = b.reconnectPolicy;
+    this.reservationTimeout = b.reservationTimeout;
     this.tag = agentName.isEmpty() ? "worker" : agentName;
     String prefix = "audio-pipeline-livekit-agent-" + tag;
     this.events =
@@ -669,10 +671,11 @@ public final class AgentWorker implements AutoCloseable {
                       "livekit agent {}: no assignment for job {} within {}; slot released",
                       tag,
                       jobId,
-                      RESERVATION_TIMEOUT);
+                      reservationTimeout);
+                  sendStatus(); // a worker that was full is available again: say so now
                 }
               },
-              RESERVATION_TIMEOUT.toMillis(),
+              reservationTimeout.toMillis(),
               TimeUnit.MILLISECONDS));
     }
     log.debug(
@@ -970,8 +973,18 @@ public final class AgentWorker implements AutoCloseable {
     private int maxSpeakers;
     private double loadThreshold = DEFAULT_LOAD_THRESHOLD;
     private ReconnectPolicy reconnectPolicy = DEFAULT_RECONNECT_POLICY;
+    private Duration reservationTimeout = RESERVATION_TIMEOUT;
 
     private Builder() {}
+
+    /** For tests: how long a reserved slot waits for its assignment (default 15 s). */
+    Builder reservationTimeout(Duration timeout) {
+      if (timeout.isNegative() || timeout.isZero()) {
+        throw new IllegalArgumentException("reservationTimeout " + timeout + " must be > 0");
+      }
+      this.reservationTimeout = timeout;
+      return this;
+    }
 
     /** The server: {@code ws://}, {@code wss://}, {@code http://} or {@code https://}. */
     public Builder url(String url) {

@@ -223,6 +223,13 @@ final class E2E {
 
   /** A worker JVM ({@link WorkerMain}). */
   static Child worker(String name, int capacity, Path out, int drainSeconds) throws IOException {
+    return worker(name, capacity, out, drainSeconds, java.util.Map.of());
+  }
+
+  /** A worker JVM with extra environment, e.g. another {@code LIVEKIT_URL}. */
+  static Child worker(
+      String name, int capacity, Path out, int drainSeconds, java.util.Map<String, String> env)
+      throws IOException {
     Files.createDirectories(out);
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     ProcessBuilder pb =
@@ -236,6 +243,7 @@ final class E2E {
             String.valueOf(capacity),
             out.toString(),
             String.valueOf(drainSeconds));
+    pb.environment().putAll(env);
     return new Child(name, pb, out.resolve("events.log"));
   }
 

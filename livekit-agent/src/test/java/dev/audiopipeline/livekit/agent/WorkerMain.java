@@ -84,7 +84,12 @@ public final class WorkerMain {
     List<String> none = List.of();
     while (!worker.terminated().toCompletableFuture().isDone()) {
       Thread.sleep(2500);
-      event("status", name, String.valueOf(worker.activeJobs()), String.valueOf(worker.load()));
+      event(
+          "status",
+          name,
+          String.valueOf(worker.activeJobs()),
+          String.valueOf(worker.load()),
+          "reconnects=" + worker.reconnectCount());
     }
     event("terminated", name, none.toString());
     stt.close();
