@@ -473,6 +473,7 @@ public final class RoomConsole {
       }
       CaptionServer s = server;
       if (s != null) {
+        err.println(s.summary());
         s.close();
       }
       TerminalView v = view;

@@ -55,6 +55,8 @@ public final class CaptionServer implements AutoCloseable {
   private final List<ClientQueue> clients = new CopyOnWriteArrayList<>();
   private final LiveModel.Listener listener;
   private final AtomicInteger disconnectedForOverflow = new AtomicInteger();
+  private final AtomicInteger streamsServed = new AtomicInteger();
+  private final long startNanos = System.nanoTime();
 
   private CaptionServer(
       LiveModel model, Supplier<List<Transcript>> finals, String title, InetSocketAddress address)
@@ -212,6 +214,7 @@ public final class CaptionServer implements AutoCloseable {
       return;
     }
     ClientQueue q = new ClientQueue(QUEUE_CAPACITY);
+    streamsServed.incrementAndGet();
     clients.add(q); // before the snapshot: nothing after it is missed (repeats are harmless)
     try {
       ex.getResponseHeaders().set("Content-Type", "text/event-stream; charset=utf-8");
@@ -360,6 +363,20 @@ public final class CaptionServer implements AutoCloseable {
         .replace("<", "&lt;")
         .replace(">", "&gt;")
         .replace("\"", "&quot;");
+  }
+
+  /**
+   * One line for the end: how many browsers were served and the CPU the server's own threads used
+   * (the event frames are made on the pipeline's threads and are not counted).
+   */
+  public String summary() {
+    double seconds = Math.max(1e-9, (System.nanoTime() - startNanos) / 1e9);
+    return String.format(
+        Locale.ROOT,
+        "page: %d event streams served, CPU %.2f %% of a core over %.0f s",
+        streamsServed.get(),
+        ThreadCpu.nanos("caption-server") / 1e9 / seconds * 100,
+        seconds);
   }
 
   /** Stops serving: every stream ends, the threads stop. */

@@ -186,6 +186,7 @@ public final class LiveViews implements AutoCloseable {
     }
     CaptionServer s = server;
     if (s != null) {
+      err.println(s.summary());
       s.close();
     }
     HeldOutput.release(out);

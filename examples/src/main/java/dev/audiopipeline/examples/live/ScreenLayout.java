@@ -46,7 +46,7 @@ public final class ScreenLayout {
     int meterRows = Math.min(speakers.size(), Math.max(0, height - 5));
     int nameWidth = 4;
     for (LiveModel.Speaker s : speakers) {
-      nameWidth = Math.max(nameWidth, Math.min(16, s.label().length()));
+      nameWidth = Math.max(nameWidth, Math.min(24, s.label().length()));
     }
     for (int i = 0; i < meterRows; i++) {
       rows.add(meterRow(speakers.get(i), nameWidth, width));

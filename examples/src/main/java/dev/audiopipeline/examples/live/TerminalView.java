@@ -52,6 +52,11 @@ public final class TerminalView implements AutoCloseable {
   private final LinkedHashSet<String> drawnFinals = new LinkedHashSet<>();
   private final List<Long> latencyMicros = new ArrayList<>();
   private final @Nullable Runnable onClosed;
+  private long cpuNanosAtClose; // guarded by drawLock
+  private final java.io.PrintStream systemOut = System.out;
+  private final java.io.PrintStream systemErr = System.err;
+  private final java.io.PrintStream heldOut = HeldOutput.hold(System.out);
+  private final java.io.PrintStream heldErr = HeldOutput.hold(System.err);
 
   /**
    * Checks that standard input and output are a terminal.
@@ -89,6 +94,9 @@ public final class TerminalView implements AutoCloseable {
     terminal.setAttributes(raw);
     terminal.handle(Terminal.Signal.WINCH, s -> resized = true);
     terminal.handle(Terminal.Signal.INT, Terminal.SignalHandler.SIG_DFL);
+    // log lines (slf4j-simple prints to System.err) would garble the screen: held until close
+    System.setOut(heldOut);
+    System.setErr(heldErr);
     terminal.puts(InfoCmp.Capability.enter_ca_mode);
     terminal.puts(InfoCmp.Capability.cursor_invisible);
     terminal.flush();
@@ -248,11 +256,14 @@ public final class TerminalView implements AutoCloseable {
                   l[l.length / 2] / 1000.0,
                   l[l.length - 1] / 1000.0,
                   l.length);
+      double seconds = Math.max(1e-9, (System.nanoTime() - startNanos) / 1e9);
       return String.format(
           Locale.ROOT,
-          "view: %d frames, %.1f/s; %s",
+          "view: %d frames, %.1f/s, CPU %.2f %% of a core over %.0f s; %s",
           frames,
-          frames / Math.max(1e-9, (System.nanoTime() - startNanos) / 1e9),
+          frames / seconds,
+          cpuNanosAtClose / 1e9 / seconds * 100,
+          seconds,
           latency);
     }
   }
@@ -262,6 +273,9 @@ public final class TerminalView implements AutoCloseable {
   public void close() {
     if (!closed.compareAndSet(false, true)) {
       return;
+    }
+    synchronized (drawLock) {
+      cpuNanosAtClose = ThreadCpu.nanos("live-tui-");
     }
     render.interrupt();
     synchronized (drawLock) {
@@ -289,6 +303,14 @@ public final class TerminalView implements AutoCloseable {
         // shutting down: the hook is running or has run
       }
     }
+    if (System.out == heldOut) {
+      System.setOut(systemOut);
+    }
+    if (System.err == heldErr) {
+      System.setErr(systemErr);
+    }
+    HeldOutput.release(heldOut);
+    HeldOutput.release(heldErr);
     if (onClosed != null) {
       onClosed.run();
     }
