@@ -36,7 +36,10 @@ import java.util.function.Supplier;
  * ({@value #QUEUE_CAPACITY} events; oldest partials and levels dropped first, finals never — a
  * browser that falls that far behind on finals is disconnected and gets them all again when its
  * page reconnects). Each browser's stream is written by its own server thread, which is the only
- * one a stalled socket can block. At most {@value #MAX_CLIENTS} streams at once (more get 503).
+ * one a stalled socket can block: a browser that stops reading but keeps its connection open is cut
+ * off from the events at once (nothing more is queued for it) and holds that one thread until its
+ * connection dies. At most {@value #MAX_CLIENTS} streams at once, those included (more get 503), so
+ * the page and the downloads always have threads left.
  *
  * <p>Threads: {@code caption-server-N} (the HTTP server's, at most {@value #MAX_CLIENTS} + 8),
  * {@code caption-server-levels}; all stop on {@link #close()}.
@@ -142,7 +145,7 @@ public final class CaptionServer implements AutoCloseable {
     return clients.size();
   }
 
-  /** Browsers disconnected because their queue filled with finals. */
+  /** Browsers cut off because their queue filled with finals. */
   public int disconnectedForOverflow() {
     return disconnectedForOverflow.get();
   }
@@ -213,7 +216,7 @@ public final class CaptionServer implements AutoCloseable {
       send(ex, 503, "text/plain", "too many live pages open (" + MAX_CLIENTS + ")\n");
       return;
     }
-    ClientQueue q = new ClientQueue(QUEUE_CAPACITY);
+    ClientQueue q = new ClientQueue(QUEUE_CAPACITY, disconnectedForOverflow::incrementAndGet);
     streamsServed.incrementAndGet();
     clients.add(q); // before the snapshot: nothing after it is missed (repeats are harmless)
     try {
@@ -235,7 +238,6 @@ public final class CaptionServer implements AutoCloseable {
         String f = q.poll(KEEPALIVE_MS);
         if (f == null) {
           if (q.overflowed()) {
-            disconnectedForOverflow.incrementAndGet();
             return;
           }
           if (q.closed()) {

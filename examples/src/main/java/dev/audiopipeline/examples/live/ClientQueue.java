@@ -26,16 +26,23 @@ final class ClientQueue {
   private record Event(String frame, Kind kind) {}
 
   private final int capacity;
+  private final Runnable onOverflow;
   private final ArrayDeque<Event> queue = new ArrayDeque<>(); // guarded by this
   private boolean overflowed; // guarded by this
   private boolean closed; // guarded by this
   private long dropped; // guarded by this
 
   ClientQueue(int capacity) {
+    this(capacity, () -> {});
+  }
+
+  /** {@code onOverflow} runs once, on the offering thread, when the client is cut off. */
+  ClientQueue(int capacity, Runnable onOverflow) {
     if (capacity < 1) {
       throw new IllegalArgumentException("capacity " + capacity + " < 1");
     }
     this.capacity = capacity;
+    this.onOverflow = onOverflow;
   }
 
   /** Queues one SSE frame; returns false if it was dropped (or the client is gone). */
@@ -51,6 +58,7 @@ final class ClientQueue {
         }
         overflowed = true;
         notifyAll();
+        onOverflow.run();
         return false;
       }
     }

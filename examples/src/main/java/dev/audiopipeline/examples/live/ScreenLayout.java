@@ -66,6 +66,9 @@ public final class ScreenLayout {
     }
     rows.add(statusRow(model.status(), width));
     rows.add(DIM + clip(keys, width) + RESET);
+    for (int i = 0; i < rows.size(); i++) {
+      rows.set(i, clipVisible(rows.get(i), width));
+    }
     return rows;
   }
 
@@ -197,6 +200,30 @@ public final class ScreenLayout {
   static String pad(String s, int width) {
     String c = clip(s, width);
     return c + " ".repeat(width - c.length());
+  }
+
+  /** {@code row} cut to {@code width} visible characters, its escape sequences kept. */
+  static String clipVisible(String row, int width) {
+    int visible = 0;
+    StringBuilder b = new StringBuilder(row.length());
+    for (int i = 0; i < row.length(); i++) {
+      char c = row.charAt(i);
+      if (c == '\033') {
+        int end = i + 1;
+        while (end < row.length() && !Character.isLetter(row.charAt(end))) {
+          end++;
+        }
+        b.append(row, i, Math.min(row.length(), end + 1));
+        i = end;
+        continue;
+      }
+      if (visible == width) {
+        return b.append(RESET).toString();
+      }
+      b.append(c);
+      visible++;
+    }
+    return b.toString();
   }
 
   /** {@code row} without its escape sequences: what the terminal shows. */
