@@ -59,6 +59,7 @@ class CaptionPageBrowserE2ETest {
       Assumptions.assumeTrue(false, why);
     }
     Path out = dir.resolve("out");
+    CompletableFuture<String> url = new CompletableFuture<>();
     List<String> cmd = new ArrayList<>();
     cmd.add("env");
     cmd.add("--default-signal=INT");
@@ -67,9 +68,14 @@ class CaptionPageBrowserE2ETest {
     cmd.add(TranscribeInterview.class.getName());
     cmd.addAll(
         List.of("--serve", "0", "--fast", "--turn-detection", "off", "--out", out.toString()));
-    Process child = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    ProcessBuilder childBuilder = new ProcessBuilder(cmd).redirectErrorStream(true);
+    // files, not a room, even inside the LiveKit test namespace
+    childBuilder.environment().keySet().removeIf(k -> k.startsWith("LIVEKIT_"));
+    Process child = childBuilder.start();
+    child
+        .onExit()
+        .thenRun(() -> url.completeExceptionally(new AssertionError("the transcriber exited")));
     List<String> childOut = new CopyOnWriteArrayList<>();
-    CompletableFuture<String> url = new CompletableFuture<>();
     Thread pump =
         new Thread(
             () -> {

@@ -163,6 +163,14 @@ public final class LiveViews implements AutoCloseable {
                 tui ? "q closes the view" : s.note(),
                 true));
     CaptionServer s = server;
+    TerminalView v = view;
+    // the cost while transcribing, apart from the idle view afterwards (the figures in the README)
+    if (v != null) {
+      err.println("while transcribing: " + v.summary());
+    }
+    if (s != null) {
+      (tui ? err : realOut).println("while transcribing: " + s.summary());
+    }
     if (tui) {
       dismissed.await();
     } else if (s != null && keepServing) {

@@ -244,6 +244,12 @@ public final class TerminalView implements AutoCloseable {
    * its arrival in the model to the frame that first showed it (median and maximum).
    */
   public String summary() {
+    if (!closed.get()) {
+      long cpu = ThreadCpu.nanos("live-tui-");
+      synchronized (drawLock) {
+        cpuNanosAtClose = cpu; // so far
+      }
+    }
     synchronized (drawLock) {
       long[] l = latencyMicros.stream().mapToLong(Long::longValue).toArray();
       Arrays.sort(l);
