@@ -226,6 +226,19 @@ class RoomConsoleTuiE2ETest {
           .as("the meter falls when they are silent")
           .isLessThanOrEqualTo(-55);
 
+      // a resize redraws the whole screen at the new size
+      run(Map.of(), "tmux", "-L", socket, "resize-window", "-t", "c", "-x", "90", "-y", "24");
+      String resized =
+          awaitScreen(
+              socket,
+              x ->
+                  x.lines().allMatch(l -> l.length() <= 90)
+                      && flatten(x).contains("state university."),
+              10,
+              "the view redrawn at 90x24");
+      assertThat(resized.lines().count()).isLessThanOrEqualTo(24);
+      assertThat(resized).contains("m mute/unmute").contains("connected");
+
       // q leaves the room, restores the terminal and prints the summary on the normal screen
       run(Map.of(), "tmux", "-L", socket, "send-keys", "-t", "c", "q");
       long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
@@ -260,6 +273,65 @@ class RoomConsoleTuiE2ETest {
     System.out.printf(
         Locale.ROOT, "[livekit-e2e] --output-wav recognised: %s (WER %.2f)%n", recognised, wer);
     assertThat(wer).as("Sphinx on --output-wav: %s", recognised).isLessThanOrEqualTo(0.35);
+  }
+
+  @Test
+  void ctrlCLeavesTheRoomAndRestoresTheTerminal(@TempDir Path dir) throws Exception {
+    String url = System.getenv().getOrDefault("LIVEKIT_URL", "");
+    Assumptions.assumeFalse(url.isBlank(), "no LiveKit server (see the other test)");
+    String socket = "ap-console-int-" + ProcessHandle.current().pid();
+    Path exit = dir.resolve("exit-status");
+    String consoleCmd =
+        String.join(
+            " ",
+            List.of(
+                q(ProcessHandle.current().info().command().orElse("java")),
+                "-cp",
+                q(System.getProperty("java.class.path")),
+                RoomConsole.class.getName(),
+                "--room",
+                "console-int-" + UUID.randomUUID().toString().substring(0, 8),
+                "--identity",
+                "console-bob",
+                "--no-mic",
+                "--no-playback",
+                "--tui"));
+    // the pane's shell catches SIGINT (so it goes on to record the status); the JVM gets it as
+    // usual
+    String shell =
+        "trap 'true' INT; " + consoleCmd + "; echo $? > " + q(exit.toString()) + "; sleep 60";
+    run(
+        Map.of("TERM", "xterm-256color"),
+        "tmux",
+        "-L",
+        socket,
+        "new-session",
+        "-d",
+        "-s",
+        "c",
+        "-x",
+        "100",
+        "-y",
+        "24",
+        "bash",
+        "-c",
+        shell);
+    try {
+      awaitScreen(socket, s -> s.contains("connected"), 90, "the console joined");
+      run(Map.of(), "tmux", "-L", socket, "send-keys", "-t", "c", "C-c");
+      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (!Files.exists(exit) && System.nanoTime() < until) {
+        Thread.sleep(200);
+      }
+      assertThat(exit).as("the console exited after Ctrl-C").exists();
+      Thread.sleep(500);
+      String after = capture(socket);
+      System.out.println("[livekit-e2e] after Ctrl-C:\n" + after);
+      assertThat(Files.readString(exit).trim()).isEqualTo("130");
+      assertThat(after).contains("view: ").doesNotContain("m mute/unmute");
+    } finally {
+      new ProcessBuilder("tmux", "-L", socket, "kill-server").start().waitFor(10, TimeUnit.SECONDS);
+    }
   }
 
   private static String transcribe(Path wav) throws Exception {
