@@ -176,6 +176,9 @@ public final class LiveViews implements AutoCloseable {
     } else if (s != null && keepServing) {
       realOut.println("The transcript is done; the page stays at " + s.url() + " until Ctrl-C.");
       realOut.flush();
+      Runtime.getRuntime()
+          .addShutdownHook(
+              new Thread(() -> realOut.println(s.summary()), "caption-server-summary"));
       new CountDownLatch(1).await();
     }
   }

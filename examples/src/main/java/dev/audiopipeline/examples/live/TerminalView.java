@@ -23,9 +23,10 @@ import org.jspecify.annotations.Nullable;
  * rows that changed, and reads single keys.
  *
  * <p>JLine puts the terminal in raw mode (keys arrive one by one, no echo) but keeps signal
- * generation on, so Ctrl-C is an ordinary SIGINT for the program's own shutdown hook. The terminal
- * is restored (normal screen, cursor, modes) by {@link #close()}, which a shutdown hook also calls:
- * on a normal exit, on Ctrl-C/SIGTERM and after an error. A resize (SIGWINCH) redraws everything.
+ * generation on, so Ctrl-C is an ordinary SIGINT for the program's own shutdown hook (JLine is kept
+ * away from the process's signal handlers). The terminal is restored (normal screen, cursor, modes)
+ * by {@link #close()}, which a shutdown hook also calls: on a normal exit, on Ctrl-C/SIGTERM and
+ * after an error. The size is read every frame; a new size redraws everything.
  *
  * <p>Threads: {@code live-tui-render} draws, {@code live-tui-keys} reads keys; both stop on close.
  */
@@ -41,11 +42,18 @@ public final class TerminalView implements AutoCloseable {
   private final Map<Character, Runnable> keys;
   private final PrintWriter w;
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final java.util.concurrent.CountDownLatch restored =
+      new java.util.concurrent.CountDownLatch(1);
   private final Thread render;
   private final Thread input;
   private final Thread restoreHook;
   private volatile boolean resized = true;
   private String[] shown = new String[0];
+
+  /** What restores the screen, ready to write even after JLine has closed the terminal. */
+  private final String restoreSequence;
+
+  private int shownWidth;
   private final Object drawLock = new Object();
   private final long startNanos = System.nanoTime();
   private long frames;
@@ -92,11 +100,12 @@ public final class TerminalView implements AutoCloseable {
     Attributes raw = terminal.getAttributes();
     raw.setLocalFlag(Attributes.LocalFlag.ISIG, true); // Ctrl-C stays SIGINT
     terminal.setAttributes(raw);
-    terminal.handle(Terminal.Signal.WINCH, s -> resized = true);
-    terminal.handle(Terminal.Signal.INT, Terminal.SignalHandler.SIG_DFL);
     // log lines (slf4j-simple prints to System.err) would garble the screen: held until close
     System.setOut(heldOut);
     System.setErr(heldErr);
+    this.restoreSequence =
+        tputs(terminal, InfoCmp.Capability.cursor_visible)
+            + tputs(terminal, InfoCmp.Capability.exit_ca_mode);
     terminal.puts(InfoCmp.Capability.enter_ca_mode);
     terminal.puts(InfoCmp.Capability.cursor_invisible);
     terminal.flush();
@@ -129,8 +138,10 @@ public final class TerminalView implements AutoCloseable {
         TerminalBuilder.builder()
             .system(true)
             .dumb(false)
-            .nativeSignals(true)
-            .signalHandler(Terminal.SignalHandler.SIG_DFL)
+            // JLine must not touch the process's signal handlers: its SIG_DFL for INT would kill
+            // the JVM without running the shutdown hooks (no terminal restore, no summary).
+            // Resizes are noticed by reading the size every frame instead of by SIGWINCH.
+            .nativeSignals(false)
             .build();
     try {
       return new TerminalView(t, model, title, keysHelp, keys, onClosed);
@@ -182,8 +193,9 @@ public final class TerminalView implements AutoCloseable {
       int height = size.getRows() > 0 ? size.getRows() : 24;
       List<String> rows = ScreenLayout.render(model, title, keysHelp, width, height);
       StringBuilder out = new StringBuilder();
-      if (resized || shown.length != rows.size()) {
+      if (resized || shown.length != rows.size() || width != shownWidth) {
         resized = false;
+        shownWidth = width;
         shown = new String[rows.size()];
         out.append("\033[2J");
       }
@@ -232,6 +244,11 @@ public final class TerminalView implements AutoCloseable {
     }
   }
 
+  private static String tputs(Terminal t, InfoCmp.Capability c) {
+    String cap = t.getStringCapability(c);
+    return cap == null ? "" : org.jline.utils.Curses.tputs(cap);
+  }
+
   /** Frames drawn per second since the view opened. */
   public double framesPerSecond() {
     synchronized (drawLock) {
@@ -278,6 +295,11 @@ public final class TerminalView implements AutoCloseable {
   @Override
   public void close() {
     if (!closed.compareAndSet(false, true)) {
+      try { // another thread (a shutdown hook) is restoring: return once the screen is back
+        restored.await(2, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
       return;
     }
     synchronized (drawLock) {
@@ -291,7 +313,15 @@ public final class TerminalView implements AutoCloseable {
         terminal.flush();
         terminal.setAttributes(original);
       } catch (RuntimeException e) {
-        // the terminal is gone (closed pty): nothing left to restore
+        // On Ctrl-C JLine's own shutdown hook may have closed the terminal first (it restores the
+        // modes itself): the screen and the cursor are put back by writing the sequences directly.
+        try {
+          java.io.FileOutputStream fd = new java.io.FileOutputStream(java.io.FileDescriptor.out);
+          fd.write(restoreSequence.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+          fd.flush();
+        } catch (IOException gone) {
+          // the terminal itself is gone (a closed pty): nothing left to restore
+        }
       }
     }
     try {
@@ -320,5 +350,6 @@ public final class TerminalView implements AutoCloseable {
     if (onClosed != null) {
       onClosed.run();
     }
+    restored.countDown();
   }
 }
