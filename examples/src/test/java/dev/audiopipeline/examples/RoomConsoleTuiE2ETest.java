@@ -233,6 +233,7 @@ class RoomConsoleTuiE2ETest {
               socket,
               x ->
                   x.lines().allMatch(l -> l.length() <= 90)
+                      && x.contains("m mute/unmute")
                       && flatten(x).contains("state university."),
               10,
               "the view redrawn at 90x24");
