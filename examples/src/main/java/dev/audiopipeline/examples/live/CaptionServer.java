@@ -34,12 +34,13 @@ import java.util.function.Supplier;
  * <p><b>A slow or closed browser never slows the pipeline.</b> Model changes are turned into event
  * frames on the thread that made them and offered to each browser's bounded {@link ClientQueue}
  * ({@value #QUEUE_CAPACITY} events; oldest partials and levels dropped first, finals never — a
- * browser that falls that far behind on finals is disconnected and gets them all again when its
- * page reconnects). Each browser's stream is written by its own server thread, which is the only
- * one a stalled socket can block: a browser that stops reading but keeps its connection open is cut
- * off from the events at once (nothing more is queued for it) and holds that one thread until its
- * connection dies. At most {@value #MAX_CLIENTS} streams at once, those included (more get 503), so
- * the page and the downloads always have threads left.
+ * browser that falls that far behind on finals is cut off; its stream closes when it reads again,
+ * and its page reconnects and gets every final in the snapshot). Each browser's stream is written
+ * by its own server thread, which is the only one a stalled socket can block: a browser that stops
+ * reading but keeps its connection open is cut off from the events at once (nothing more is queued
+ * for it) and holds that one thread until its connection dies. At most {@value #MAX_CLIENTS}
+ * streams at once, those included (more get 503), so the page and the downloads always have threads
+ * left.
  *
  * <p>Threads: {@code caption-server-N} (the HTTP server's, at most {@value #MAX_CLIENTS} + 8),
  * {@code caption-server-levels}; all stop on {@link #close()}.
