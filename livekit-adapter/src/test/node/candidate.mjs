@@ -12,7 +12,9 @@
 //
 // --after N=CLIP plays CLIP once the bot's N-th utterance has ended (N from 1; an utterance ends at
 // --quiet-gap ms of silence in the bot's audio). --during N@MS=CLIP plays CLIP MS after the onset of
-// the bot's N-th utterance. CLIP is FILE.wav#FROM-TO (ms of a 16-bit PCM WAV) or noise:MS, a cough-
+// the bot's N-th utterance. --answer CLIP (repeatable) plays the clips in order, one after each bot
+// utterance of at least --min-utterance ms of sound (default 1000; a word the bot was cut off after
+// does not count) that ends while the candidate is silent. CLIP is FILE.wav#FROM-TO (ms of a 16-bit PCM WAV) or noise:MS, a cough-
 // like burst of noise. The process ends when the bot leaves the room, stdin closes, or --max passes.
 // Credentials: LIVEKIT_API_KEY / LIVEKIT_API_SECRET (tokens minted here, never printed).
 //
@@ -49,7 +51,7 @@ function fail(message) {
 }
 
 function parseArgs(argv) {
-  const o = { identity: 'candidate', quietGap: 1200, max: 300000, after: new Map(), during: new Map() };
+  const o = { identity: 'candidate', quietGap: 1200, max: 300000, after: new Map(), during: new Map(), answers: [], minUtterance: 1000 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = () => {
@@ -63,6 +65,8 @@ function parseArgs(argv) {
     else if (a === '--quiet-gap') o.quietGap = Number(next());
     else if (a === '--max') o.max = Number(next());
     else if (a === '--levels') o.levels = next();
+    else if (a === '--answer') o.answers.push(next());
+    else if (a === '--min-utterance') o.minUtterance = Number(next());
     else if (a === '--after') {
       const m = /^(\d+)=(.+)$/.exec(next());
       if (!m) fail('--after wants N=CLIP');
@@ -206,13 +210,17 @@ async function main() {
     (async () => {
       let loud = false;
       let quietMs = 0;
+      let loudMs = 0;
+      let nextAnswer = 0;
       for await (const f of new AudioStream(track, { sampleRate: RATE, numChannels: 1 })) {
         if (stopped) break;
         const isLoud = dbfs(f.data) >= LOUD_DBFS;
         if (isLoud) {
           quietMs = 0;
+          loudMs += 10;
           if (!loud) {
             loud = true;
+            loudMs = 10;
             n++;
             emit('bot_onset', { n });
             const d = o.during.get(n);
@@ -228,6 +236,10 @@ async function main() {
             emit('bot_end', { n, quietMs });
             const a = o.after.get(n);
             if (a) queue.push({ samples: clip(a), kind: 'after', n, label: a });
+            if (nextAnswer < o.answers.length && loudMs >= o.minUtterance && !speaking && queue.length === 0) {
+              const c = o.answers[nextAnswer++];
+              queue.push({ samples: clip(c), kind: 'answer', n: nextAnswer, label: c });
+            }
           }
         }
       }

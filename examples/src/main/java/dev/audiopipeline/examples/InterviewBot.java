@@ -65,6 +65,12 @@ public final class InterviewBot {
   /** How much speech the detector needs before it reports it (see {@link #detector}). */
   static final Duration BARGE_IN_MIN_SPEECH = Duration.ofMillis(64);
 
+  /**
+   * Without the end-of-turn model, the silence that ends an answer: longer than the detector's 800
+   * ms, since a candidate pauses between sentences (the bundled answers do, for about that).
+   */
+  static final Duration VAD_END_OF_TURN_SILENCE = Duration.ofMillis(1500);
+
   /** The least speech, in ms, that makes an end of turn an answer (a cough does not). */
   static final long MIN_ANSWER_MS = 500;
 
@@ -243,7 +249,11 @@ public final class InterviewBot {
    * counts only after half a second of speech).
    */
   private static TurnDetector detector(NeuralTurnDetector.Mode mode) {
-    return NeuralTurnDetector.builder().mode(mode).minSpeech(BARGE_IN_MIN_SPEECH).build();
+    return NeuralTurnDetector.builder()
+        .mode(mode)
+        .minSpeech(BARGE_IN_MIN_SPEECH)
+        .endOfTurnSilence(VAD_END_OF_TURN_SILENCE)
+        .build();
   }
 
   /** The voice by name, as {@link SpeakText} makes it (ElevenLabs' variables, or FreeTTS). */
@@ -281,6 +291,7 @@ public final class InterviewBot {
     private volatile boolean noCandidate;
     private volatile @Nullable String failure;
     private volatile int asked;
+    private volatile int lastPlayedChars;
     private volatile int interrupted;
     private volatile int answered;
     private volatile int timedOut;
@@ -384,9 +395,24 @@ public final class InterviewBot {
         }
         // the greeting leads into the first question, as an interviewer would say it
         for (int i = 0; i < questions.size(); i++) {
-          Said said = say(i == 0 ? GREETING + " " + questions.get(0) : questions.get(i));
+          String q = questions.get(i);
+          Said said = say(i == 0 ? GREETING + " " + q : q);
           if (said == Said.OVER) {
             return;
+          }
+          if (said == Said.INTERRUPTED) {
+            // the candidate talked over the question: let them finish; if they cut in before most
+            // of it was heard (they were still answering the last one), ask it again
+            if (!awaitAnswer(session.nowMs())) {
+              return;
+            }
+            if (lastPlayedChars * 2 >= q.length()) {
+              asked++; // heard enough: that turn was the answer
+              continue;
+            }
+            if (say(q) == Said.OVER) {
+              return;
+            }
           }
           asked++;
           if (!awaitAnswer(session.nowMs())) { // the answer's end of turn after the question
@@ -464,6 +490,7 @@ public final class InterviewBot {
       if (over()) {
         return Said.OVER;
       }
+      lastPlayedChars = u.playedText().length();
       return u.state() == Utterance.State.CANCELLED ? Said.INTERRUPTED : Said.PLAYED;
     }
 

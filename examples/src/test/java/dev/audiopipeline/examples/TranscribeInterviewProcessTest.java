@@ -180,7 +180,8 @@ class TranscribeInterviewProcessTest {
       try (var listing = Files.list(outDir)) {
         assertThat(listing.map(p -> p.getFileName().toString()))
             .as("no temporary files left")
-            .containsExactlyInAnyOrder("transcript.jsonl", "transcript.srt", "transcript.vtt");
+            .containsExactlyInAnyOrder(
+                "transcript.jsonl", "transcript.srt", "transcript.vtt", "events.jsonl");
       }
     } finally {
       child.process.destroyForcibly();

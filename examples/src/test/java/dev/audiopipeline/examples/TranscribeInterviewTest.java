@@ -243,7 +243,8 @@ class TranscribeInterviewTest {
   void transcriptFilesParseAndTheirTimesAreMonotonic() throws IOException {
     try (var listing = Files.list(outDir)) {
       assertThat(listing.map(p -> p.getFileName().toString()))
-          .containsExactlyInAnyOrder("transcript.jsonl", "transcript.srt", "transcript.vtt");
+          .containsExactlyInAnyOrder(
+              "transcript.jsonl", "transcript.srt", "transcript.vtt", "events.jsonl");
     }
     List<String> jsonl = Files.readAllLines(outDir.resolve("transcript.jsonl"));
     assertThat(jsonl).hasSize(outcome.finals().size());

@@ -331,7 +331,7 @@ final class CaptionPublisher implements Flow.Subscriber<PipelineEvent>, AutoClos
       lock.unlock();
     }
     if (left > 0) {
-      log.debug("{} captions closed with {} updates not sent (the room was left)", logPrefix, left);
+      log.info("{} captions closed with {} updates not sent (the room was left)", logPrefix, left);
     }
   }
 

@@ -58,8 +58,15 @@ import org.jspecify.annotations.Nullable;
  * #close()} stops both. Audio arrives on WebRTC's audio thread, which is shared by every room in
  * the process and lives as long as the JVM (see the module README on webrtc-java's native leaks).
  *
- * <p><b>Protocol.</b> LiveKit signal protocol 17 on {@code /rtc} with two peer connections; this
- * source only subscribes, so only the subscriber connection is negotiated.
+ * <p><b>Speaking.</b> {@link #speak(TtsProvider, String)} says text into the room on the bot's own
+ * audio track, paced in real time on one named thread ({@code
+ * audio-pipeline-livekit-<room>-speech}) that is parked between utterances; the returned {@link
+ * Utterance} cancels, pauses and reports what was played, and the played text joins the transcript
+ * as the bot's line ({@link #speakerLabel()}).
+ *
+ * <p><b>Protocol.</b> LiveKit signal protocol 17 on {@code /rtc} with two peer connections: the
+ * subscriber connection (the server offers) and the publisher connection (the bot offers; its data
+ * channels and the bot's audio track), negotiated when first needed.
  */
 public final class LiveKitRoomSource implements AudioSource {
   /** The identity the bot joins with unless told otherwise. */

@@ -55,6 +55,13 @@ final class SpeechTrack {
   static final int BUFFER_SAMPLES = RATE / 1000 * BUFFER_MILLIS;
   static final AudioFormat FORMAT = AudioFormat.MONO_48K;
 
+  /**
+   * How long a wait for TTS audio right after audio was sent (the next queued utterance, a slow
+   * chunk) is filled with silent frames on the same clock: 500 ms. Longer waits, and the time
+   * between utterances when nothing is queued, send nothing.
+   */
+  static final long GAP_FILL_NANOS = 500_000_000L;
+
   /** Silent frames after each utterance: completes the encoder's 20 ms packet. */
   static final int TAIL_FRAMES = 2;
 
@@ -101,6 +108,11 @@ final class SpeechTrack {
   private final AtomicLong underruns = new AtomicLong();
   private final AtomicLong ids = new AtomicLong();
   private final byte[] frameBytes = new byte[FRAME_SAMPLES * 2];
+
+  // pacing-thread state: the deadline of the next frame on the current clock, and until when a
+  // wait for TTS audio is filled with silence instead of leaving a gap
+  private long clockNext = -1;
+  private long fillUntil = -1;
   private volatile @Nullable Pending current;
   private volatile boolean closed;
   private @Nullable AudioPipelineException closeError;
@@ -132,11 +144,24 @@ final class SpeechTrack {
                 + " utterances are already waiting: speak refused (cancel some, or wait for"
                 + " their completion())");
       }
-      queue.add(new Pending(u, audio, provider));
+      Pending p = new Pending(u, audio, provider);
+      queue.add(p);
       u.pacer(pacer);
+      u.onCancel(() -> cancelQueued(p)); // replaced when it starts playing
       lock.notifyAll();
     }
     return u;
+  }
+
+  /** A waiting utterance cancelled: it leaves the queue and completes now, not at its turn. */
+  private void cancelQueued(Pending p) {
+    boolean removed;
+    synchronized (lock) {
+      removed = queue.remove(p);
+    }
+    if (removed) {
+      p.utterance().end(Utterance.State.CANCELLED, "", null);
+    }
   }
 
   /** Cancels the utterance playing and every queued one. */
@@ -320,6 +345,21 @@ final class SpeechTrack {
         break; // ended (or failed) and empty
       }
       if (n == 0) {
+        long now = System.nanoTime();
+        if (clockNext >= now - FRAME_NANOS && clockNext <= fillUntil) {
+          // a short wait for TTS audio (the next queued utterance's synthesis, a slow chunk):
+          // keep the 10 ms clock going with silence, so the subscriber's jitter buffer sees no
+          // jump in the RTP timestamps (which it would time-compress the next words to absorb)
+          if (!waitUntil(u, clockNext)) {
+            cancelled = true;
+            break;
+          }
+          java.util.Arrays.fill(samples, (short) 0);
+          push(samples);
+          clockNext += FRAME_NANOS;
+          runStart = -1;
+          continue;
+        }
         if (runStart >= 0) {
           underruns.incrementAndGet(); // the TTS is behind real time: a gap in the audio
         }
@@ -332,7 +372,9 @@ final class SpeechTrack {
       }
       long now = System.nanoTime();
       if (runStart < 0) {
-        runStart = now;
+        // continue the clock if it is on time (right after silence filling), else start it now
+        runStart =
+            clockNext >= now - FRAME_NANOS && clockNext <= now + FRAME_NANOS ? clockNext : now;
         frameInRun = 0;
       }
       long deadline = runStart + frameInRun * FRAME_NANOS;
@@ -352,6 +394,8 @@ final class SpeechTrack {
         firstPushNanos = now;
       }
       lastPushNanos = now;
+      clockNext = deadline + FRAME_NANOS;
+      fillUntil = clockNext + GAP_FILL_NANOS;
       u.addPlayed(n);
       frameInRun++;
     }
@@ -359,12 +403,13 @@ final class SpeechTrack {
     if (lastPushNanos >= 0) {
       java.util.Arrays.fill(samples, (short) 0);
       for (int i = 0; i < TAIL_FRAMES; i++) {
-        long deadline = lastPushNanos + (i + 1) * FRAME_NANOS;
+        long deadline = clockNext;
         long now;
         while ((now = System.nanoTime()) < deadline) {
           LockSupport.parkNanos(this, deadline - now);
         }
         push(samples);
+        clockNext = Math.max(deadline, now - FRAME_NANOS) + FRAME_NANOS;
       }
     }
     String played;
@@ -399,6 +444,18 @@ final class SpeechTrack {
       }
     }
     u.end(end, played, end == Utterance.State.FAILED ? failure : null);
+  }
+
+  /** Parks until {@code deadline}; false if the utterance was cancelled or the track closed. */
+  private boolean waitUntil(Utterance u, long deadline) {
+    long now;
+    while ((now = System.nanoTime()) < deadline) {
+      LockSupport.parkNanos(this, deadline - now);
+      if (u.cancelRequested() || closed) {
+        return false;
+      }
+    }
+    return !(u.cancelRequested() || closed);
   }
 
   /** Waits for the track; null when the utterance was cancelled or the track closed meanwhile. */

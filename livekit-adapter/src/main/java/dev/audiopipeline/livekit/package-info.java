@@ -1,5 +1,6 @@
 /**
- * Joins a LiveKit room as a bot and turns every participant's audio track into a speaker stream.
+ * Joins a LiveKit room as a bot, turns every participant's audio track into a speaker stream, and
+ * speaks back into the room ({@link dev.audiopipeline.livekit.LiveKitRoomSource#speak}).
  *
  * <p>Start with {@link dev.audiopipeline.livekit.LiveKitRoomSource} (an {@link
  * dev.audiopipeline.audio.AudioSource}) or the one-call {@link

@@ -312,6 +312,11 @@ class LiveKitCaptionsE2ETest {
       assertThat(c.str("segmentId"))
           .startsWith(botTrack + "/")
           .isEqualTo(own.transcript().segmentId());
+      System.out.printf(
+          Locale.ROOT,
+          "[livekit-e2e] captions: the bot's own line at the bot -> caption read by rtc-node:"
+              + " %d ms%n",
+          c.epochMs() - own.epochMs());
     } finally {
       if (node != null) {
         node.finish(Duration.ofSeconds(20));

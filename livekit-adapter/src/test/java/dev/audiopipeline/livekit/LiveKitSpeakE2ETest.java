@@ -159,6 +159,7 @@ class LiveKitSpeakE2ETest {
       List<Utterance> said = new ArrayList<>();
       long cpu0 = os.getProcessCpuTime();
       long wall0 = System.nanoTime();
+      Map<String, Long> ticks0 = threadTicks();
       for (String q : QUESTIONS) {
         said.add(r.source().speak(tts, q)); // queued: one at a time, in order
       }
@@ -171,6 +172,7 @@ class LiveKitSpeakE2ETest {
       }
       long speakingCpu = os.getProcessCpuTime() - cpu0;
       long speakingWall = System.nanoTime() - wall0;
+      Map<String, Long> ticks1 = threadTicks();
       Thread pacer = r.source().speechThread();
       assertThat(pacer).isNotNull();
       assertThat(pacer.getName()).startsWith("audio-pipeline-livekit-");
@@ -184,17 +186,27 @@ class LiveKitSpeakE2ETest {
       long pacerCpu = threads.getThreadCpuTime(pacer.getId());
       long idleCpu0 = os.getProcessCpuTime();
       long idleWall0 = System.nanoTime();
+      Map<String, Long> idleTicks0 = threadTicks();
       Thread.sleep(3_000);
+      Map<String, Long> idleTicks1 = threadTicks();
       long idleCpu = os.getProcessCpuTime() - idleCpu0;
       long idleWall = System.nanoTime() - idleWall0;
+      System.out.println(
+          "[speak-e2e] busiest threads while speaking (ms of CPU over "
+              + speakingWall / 1_000_000
+              + " ms): "
+              + busiest(ticks0, ticks1)
+              + "; while idle (over 3000 ms): "
+              + busiest(idleTicks0, idleTicks1));
       assertThat(r.source().speechFramesPushed()).isEqualTo(frames);
       assertThat(packetsSent(r.source())).isEqualTo(packets);
       assertThat(threads.getThreadCpuTime(pacer.getId()) - pacerCpu)
           .as("pacing thread CPU while idle (ns)")
           .isLessThan(2_000_000L);
       assertThat(pacer.getState()).isIn(Thread.State.WAITING, Thread.State.TIMED_WAITING);
-      // pushed = played + 2 silent tail frames per utterance (+1 partial last frame each)
-      assertThat(frames).isBetween(playedMs / 10, playedMs / 10 + QUESTIONS.size() * 3L);
+      // pushed = played + 2 silent tail frames per utterance (+1 partial last frame each) + the
+      // silence that keeps the clock going while the next utterance is synthesised (< 500 ms)
+      assertThat(frames).isBetween(playedMs / 10, playedMs / 10 + QUESTIONS.size() * 53L);
       assertThat(packets).isPositive();
 
       // the publisher connection's reliable data channel carries a packet to the subscriber
@@ -269,6 +281,7 @@ class LiveKitSpeakE2ETest {
           100.0 * pacerCpuSpeaking / speakingWall,
           frames,
           packets);
+      assertThat(werDirect).as("FreeTTS->Sphinx WER directly (the reference)").isLessThan(0.5);
       assertThat(werRoom).as("room WER vs direct WER").isLessThanOrEqualTo(werDirect + 0.10);
     } finally {
       close(r);
@@ -283,17 +296,40 @@ class LiveKitSpeakE2ETest {
       Utterance warm = r.source().speak(tts, "Hello.");
       r.recorder().await("subscribed", Duration.ofSeconds(20));
       warm.completion().toCompletableFuture().get(30, TimeUnit.SECONDS);
-      Thread.sleep(1_000);
+      Thread.sleep(300);
+      com.sun.management.OperatingSystemMXBean os =
+          (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+      long idleCpu0 = os.getProcessCpuTime();
+      long idleWall0 = System.nanoTime();
+      Thread.sleep(2_000);
+      double idleCore =
+          (double) (os.getProcessCpuTime() - idleCpu0) / (System.nanoTime() - idleWall0);
 
       // a steady 10 s tone at 16 kHz in 100 ms chunks (converted to 48 kHz on the way), so the
       // moment the audio stops is unambiguous at the subscriber
       long startEpoch = System.currentTimeMillis();
+      long cpu0 = os.getProcessCpuTime();
+      long wall0 = System.nanoTime();
       Utterance u = r.source().speak(new TonePublisher(16_000, 10_000, 100), TONE_TEXT);
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (u.played().toMillis() < 1_000 && System.nanoTime() < deadline) {
+        Thread.sleep(1);
+      }
+      // paused: nothing is pushed, played() stands still; resumed: it goes on
+      u.pause();
+      Thread.sleep(50);
+      assertThat(u.state()).isEqualTo(Utterance.State.PAUSED);
+      long pausedAt = u.played().toMillis();
+      long framesAtPause = r.source().speechFramesPushed();
+      Thread.sleep(500);
+      assertThat(u.played().toMillis()).isEqualTo(pausedAt);
+      assertThat(r.source().speechFramesPushed()).isEqualTo(framesAtPause);
+      u.resume();
       while (u.played().toMillis() < 2_000 && System.nanoTime() < deadline) {
         Thread.sleep(1);
       }
       long cancelEpoch = System.currentTimeMillis();
+      double speakingCore = (double) (os.getProcessCpuTime() - cpu0) / (System.nanoTime() - wall0);
       u.cancel();
       u.completion().toCompletableFuture().get(5, TimeUnit.SECONDS);
       assertThat(u.state()).isEqualTo(Utterance.State.CANCELLED);
@@ -302,7 +338,11 @@ class LiveKitSpeakE2ETest {
       assertThat(u.playedText()).isNotEmpty();
       assertThat(TONE_TEXT).startsWith(u.playedText());
       assertThat(u.playedText().length()).isLessThan(TONE_TEXT.length() * 2 / 3);
-      Thread.sleep(1_000);
+      long idleCpu1 = os.getProcessCpuTime();
+      long idleWall1 = System.nanoTime();
+      Thread.sleep(2_000);
+      double idleAfter =
+          (double) (os.getProcessCpuTime() - idleCpu1) / (System.nanoTime() - idleWall1);
       r.recorder().finish(Duration.ofSeconds(20));
 
       // the recording: when the tone was heard
@@ -315,6 +355,7 @@ class LiveKitSpeakE2ETest {
       int frames = Math.min(times.length, heard.length / 480);
       int firstLoud = -1;
       int lastLoud = -1;
+      int loudFrames = 0;
       for (int f = 0; f < frames; f++) {
         if (times[f] < startEpoch) {
           continue; // the warm-up
@@ -324,11 +365,15 @@ class LiveKitSpeakE2ETest {
             firstLoud = f;
           }
           lastLoud = f;
+          loudFrames++;
         }
       }
       assertThat(lastLoud).as("the tone was heard").isGreaterThan(firstLoud);
       long silentAfterMs = times[lastLoud] - cancelEpoch;
-      long heardMs = (lastLoud - firstLoud + 1) * 10L;
+      long heardMs = loudFrames * 10L;
+      assertThat((lastLoud - firstLoud + 1) * 10L - heardMs)
+          .as("the pause, heard as silence (ms)")
+          .isBetween(350L, 1_500L);
       double after = 0;
       for (int f = lastLoud + 5; f < frames; f++) { // after the decoder's 50 ms fade-out
         after = Math.max(after, rms(heard, f * 480, 480));
@@ -338,9 +383,14 @@ class LiveKitSpeakE2ETest {
               + " arrived %d ms after cancel() (first %d ms after speak()); loudest frame after it"
               + " RMS %.0f; transcript '%s'%n",
           played, heardMs, silentAfterMs, times[firstLoud] - startEpoch, after, u.playedText());
+      System.out.printf(
+          "[speak-e2e] CPU of one publishing track (a generated tone, no TTS): process %.1f %% of"
+              + " one core while speaking, %.1f %% idle before, %.1f %% idle after%n",
+          speakingCore * 100, idleCore * 100, idleAfter * 100);
       assertThat(silentAfterMs).as("ms from cancel() to the last audible frame").isLessThan(300);
-      // the subscriber's jitter buffer may stretch the audio a little and conceal past its end
-      assertThat(heardMs).isBetween(played - 30, played + 150);
+      // the subscriber's jitter buffer may stretch the audio a little and conceal past its ends
+      // (after each of the two runs: the pause and the cancel)
+      assertThat(heardMs).isBetween(played - 30, played + 300);
       assertThat(after).as("RMS after the tone stopped").isLessThan(300);
 
       List<Transcript> bot =
@@ -415,6 +465,36 @@ class LiveKitSpeakE2ETest {
     r.session().close();
   }
 
+  /** CPU clock ticks (10 ms) per thread of this process, keyed "name#tid", from /proc. */
+  static Map<String, Long> threadTicks() throws java.io.IOException {
+    Map<String, Long> out = new java.util.TreeMap<>();
+    try (java.util.stream.Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
+      for (Path t : (Iterable<Path>) tasks::iterator) {
+        try {
+          String stat = Files.readString(t.resolve("stat"));
+          int open = stat.indexOf('(');
+          int close = stat.lastIndexOf(')');
+          String[] f = stat.substring(close + 2).split(" ");
+          long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime + stime
+          out.put(stat.substring(open + 1, close) + "#" + t.getFileName(), ticks);
+        } catch (java.io.IOException | RuntimeException e) {
+          // the thread ended meanwhile
+        }
+      }
+    }
+    return out;
+  }
+
+  static String busiest(Map<String, Long> before, Map<String, Long> after) {
+    return after.entrySet().stream()
+        .map(e -> Map.entry(e.getKey(), (e.getValue() - before.getOrDefault(e.getKey(), 0L)) * 10))
+        .filter(e -> e.getValue() > 0)
+        .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+        .limit(12)
+        .map(e -> e.getKey() + "=" + e.getValue())
+        .collect(Collectors.joining(", "));
+  }
+
   private static double rms(short[] s, int from, int n) {
     double sum = 0;
     for (int i = from; i < from + n; i++) {
@@ -480,6 +560,7 @@ class LiveKitSpeakE2ETest {
     try (TranscriptionSession s =
         AudioPipeline.builder()
             .stt(sphinx)
+            .closeTimeout(Duration.ofMinutes(3)) // Sphinx decodes slowly on a loaded machine
             .build()
             .startTranscription(WavFileSource.builder().speaker("x", wav).build())) {
       s.subscribe(collect(finals, done));

@@ -43,8 +43,11 @@ import org.slf4j.LoggerFactory;
  * <p><b>Results.</b> Finals per utterance (Sphinx4's speech end-pointer splits them at pauses of
  * about half a second), with word times; partials every {@link Builder#partialInterval
  * partialInterval} while an utterance is being decoded (set {@link Builder#partials(boolean)
- * partials(false)} to turn them off). Times are milliseconds on the audio sent to the session.
- * Confidence is not reported. Language: US English only ({@code en}, {@code en-US}, or none).
+ * partials(false)} to turn them off). {@link dev.audiopipeline.SttSession#flush()} cuts the
+ * utterance after the audio sent so far, so its final comes as soon as that audio is decoded (the
+ * pipeline flushes at each end of turn its turn detector finds); what follows starts a new
+ * utterance. Times are milliseconds on the audio sent to the session. Confidence is not reported.
+ * Language: US English only ({@code en}, {@code en-US}, or none).
  *
  * <p><b>Buffering.</b> Audio waits in a bounded buffer per session ({@link Builder#bufferDuration
  * bufferDuration}, default 30 s, which also covers the model load of a first session). When it is

@@ -94,6 +94,99 @@ class NeuralTurnDetectorTurnTest {
     System.out.printf("%s: events %s%n", speaker, events);
   }
 
+  /**
+   * The hesitation set (the smart-turn side's fixture: flite speakers pausing 0.6-1.2 s at commas,
+   * then ending the sentence) through the whole detector. A pause is far shorter than the fallback
+   * silence, so an end of turn inside one can only be the model's (probability >= 0.5, never NaN);
+   * every sentence end gets its end of turn (the model's, or at the latest the reset at the end of
+   * the file, 1 s after it). Prints the detector-level false end-of-turn rate.
+   */
+  @Test
+  void hesitationsEndATurnOnlyByTheModelAndEverySentenceEndEndsOne() throws Exception {
+    record Row(String file, String kind, int speechEndMs, int silenceMs) {}
+    List<Row> rows = new ArrayList<>();
+    String dir = "/dev/audiopipeline/turn/hesitations/";
+    try (var r =
+        new java.io.BufferedReader(
+            new java.io.InputStreamReader(
+                getClass().getResourceAsStream(dir + "hesitations.tsv"),
+                java.nio.charset.StandardCharsets.UTF_8))) {
+      r.readLine();
+      for (String line; (line = r.readLine()) != null; ) {
+        String[] f = line.split("\t");
+        rows.add(new Row(f[0], f[2], Integer.parseInt(f[3]), Integer.parseInt(f[4])));
+      }
+    }
+    int pauses = 0;
+    int falseEnds = 0;
+    int ends = 0;
+    int endsByModel = 0;
+    List<Integer> vadFalseEndPausesMs = new ArrayList<>();
+    NeuralTurnDetector vad = NeuralTurnDetector.builder().mode(Mode.VAD).build();
+    for (String file : rows.stream().map(Row::file).distinct().toList()) {
+      short[] audio;
+      try (var in = getClass().getResourceAsStream(dir + file);
+          var reader = dev.audiopipeline.io.WavFile.open(in, file)) {
+        assertThat(reader.format()).isEqualTo(TurnDetector.FORMAT);
+        audio = reader.readAll();
+      }
+      Recorded events = new Recorded();
+      try (TurnDetector.Analysis analysis = detector.open(file)) {
+        analysis.accept(audio, 0, audio.length, events);
+        analysis.reset(events);
+      }
+      Recorded vadEvents = new Recorded();
+      try (TurnDetector.Analysis analysis = vad.open(file)) {
+        analysis.accept(audio, 0, audio.length, vadEvents);
+        analysis.reset(vadEvents);
+      }
+      for (Row row : rows.stream().filter(x -> x.file().equals(file)).toList()) {
+        long vadInside =
+            vadEvents.of(Type.END_OF_TURN).stream()
+                .filter(
+                    e ->
+                        e.atMs() > row.speechEndMs()
+                            && e.atMs() <= row.speechEndMs() + row.silenceMs())
+                .count();
+        if (row.kind().equals("pause") && vadInside > 0) {
+          vadFalseEndPausesMs.add(row.silenceMs());
+        } else if (row.kind().equals("end")) {
+          assertThat(vadInside).as("VAD mode, %s end at %d ms", file, row.speechEndMs()).isOne();
+        }
+        List<Recorded.Event> inside =
+            events.of(Type.END_OF_TURN).stream()
+                .filter(
+                    e ->
+                        e.atMs() > row.speechEndMs()
+                            && e.atMs() <= row.speechEndMs() + row.silenceMs())
+                .toList();
+        if (row.kind().equals("pause")) {
+          pauses++;
+          falseEnds += inside.size();
+          assertThat(inside)
+              .as("%s pause at %d ms", file, row.speechEndMs())
+              .allSatisfy(e -> assertThat(e.probability()).isGreaterThanOrEqualTo(0.5));
+        } else {
+          ends++;
+          assertThat(inside).as("%s end at %d ms: %s", file, row.speechEndMs(), events).hasSize(1);
+          endsByModel += Double.isNaN(inside.get(0).probability()) ? 0 : 1;
+        }
+      }
+    }
+    vad.close();
+    // VAD mode is fooled only by pauses longer than its 800 ms
+    assertThat(vadFalseEndPausesMs).allSatisfy(ms -> assertThat(ms).isGreaterThan(800));
+    assertThat(pauses).isEqualTo(18);
+    assertThat(ends).isEqualTo(12);
+    System.out.printf(
+        "hesitation set, VAD mode (end of turn after 800 ms): false end at %d of 18 pauses, %s%n",
+        vadFalseEndPausesMs.size(), vadFalseEndPausesMs);
+    System.out.printf(
+        "hesitation set through the detector: false end of turn at %d of %d pauses;"
+            + " %d of %d sentence ends ended by the model, the rest by the end of the file%n",
+        falseEnds, pauses, endsByModel, ends);
+  }
+
   /** The turn's last sample at or above -40 dBFS: where the last word is heard to end. */
   private static long lastAudibleMs(short[] track, Interview.Turn t) {
     for (int i = t.endMs() * 16 - 1; i >= t.startMs() * 16; i--) {

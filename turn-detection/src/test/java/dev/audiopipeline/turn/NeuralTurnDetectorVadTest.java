@@ -101,6 +101,49 @@ class NeuralTurnDetectorVadTest {
   }
 
   @Test
+  void longerSilencesMergeThePauseInsideATurnAndDelayTheEnd() {
+    short[] track = Interview.track("recruiter");
+    Recorded defaults = run(track, 320);
+    Recorded patient = new Recorded();
+    try (NeuralTurnDetector slow =
+            NeuralTurnDetector.builder()
+                .mode(Mode.VAD)
+                .stopSilence(Duration.ofMillis(480))
+                .endOfTurnSilence(Duration.ofMillis(1504))
+                .build();
+        TurnDetector.Analysis analysis = slow.open("slow")) {
+      analysis.accept(track, 0, track.length, patient);
+    }
+    // the recruiter's first turn has a 224 ms pause: two segments by default, one with 480 ms
+    assertThat(defaults.segmentsMs()).hasSize(7);
+    assertThat(patient.segmentsMs()).hasSize(6);
+    List<Recorded.Event> ended = patient.of(Type.ENDED);
+    List<Recorded.Event> turnEnds = patient.of(Type.END_OF_TURN);
+    assertThat(turnEnds).hasSize(6);
+    for (int i = 0; i < 6; i++) {
+      assertThat(turnEnds.get(i).atMs() - ended.get(i).atMs()).isBetween(1504L, 1504L + 32);
+    }
+  }
+
+  @Test
+  void aBurstShorterThanMinSpeechIsNoSpeech() {
+    short[] track = Interview.track("candidate");
+    short[] burst = new short[2 * 16_000 + 96 * 16];
+    System.arraycopy(track, 9_000 * 16, burst, 16_000, 96 * 16); // 96 ms inside a word
+    assertThat(run(burst, 320).events).isEmpty(); // default minSpeech: 192 ms
+
+    Recorded eager = new Recorded();
+    try (NeuralTurnDetector d =
+            NeuralTurnDetector.builder().mode(Mode.VAD).minSpeech(Duration.ZERO).build();
+        TurnDetector.Analysis analysis = d.open("eager")) {
+      analysis.accept(burst, 0, burst.length, eager);
+      analysis.reset(eager);
+    }
+    assertThat(eager.of(Type.STARTED)).hasSize(1);
+    assertThat(eager.of(Type.STARTED).get(0).atMs()).isBetween(950L, 1100L);
+  }
+
+  @Test
   void theSameEventsWhateverTheChunkSize() {
     short[] track = Interview.track("candidate");
     assertThat(run(track, 333).events).isEqualTo(run(track, 512).events);
