@@ -5,6 +5,7 @@ import static dev.audiopipeline.examples.cli.OptionValues.seconds;
 import static dev.audiopipeline.examples.cli.OptionValues.value;
 
 import dev.audiopipeline.AudioPipeline;
+import dev.audiopipeline.examples.live.ServeAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
@@ -23,7 +24,9 @@ record InterviewOptions(
     String candidateIdentity,
     @Nullable Duration duration,
     boolean verbose,
-    String turnDetection) {
+    String turnDetection,
+    boolean tui,
+    @Nullable ServeAddress serve) {
 
   /** {@code --turn-detection} values; the default is the first, the best the module offers. */
   static final java.util.List<String> TURN_DETECTION = java.util.List.of("turn", "vad", "off");
@@ -41,6 +44,8 @@ record InterviewOptions(
     Duration duration = null;
     boolean verbose = false;
     String turnDetection = TURN_DETECTION.get(0);
+    boolean tui = false;
+    ServeAddress serve = null;
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       switch (a) {
@@ -56,13 +61,15 @@ record InterviewOptions(
         case "--duration" -> duration = seconds(value(args, ++i, a), a);
         case "--verbose", "--debug" -> verbose = true;
         case "--turn-detection" -> turnDetection = value(args, ++i, a);
+        case "--tui" -> tui = true;
+        case "--serve" -> serve = ServeAddress.parse(value(args, ++i, a), a);
         default ->
             throw new IllegalArgumentException(
                 "unknown option '"
                     + a
                     + "': accepted --fast, --out DIR, --recruiter-wav FILE,"
                     + " --candidate-wav FILE, --language CODE, --stt NAME, --recruiter-identity ID,"
-                    + " --candidate-identity ID, --duration SECONDS, --turn-detection MODE,"
+                    + " --candidate-identity ID, --duration SECONDS, --turn-detection MODE, --tui, --serve PORT,"
                     + " --verbose, --help");
       }
     }
@@ -118,7 +125,9 @@ record InterviewOptions(
         candidateIdentity,
         duration,
         verbose,
-        turnDetection);
+        turnDetection,
+        tui,
+        serve);
   }
 
   /** Whether the embedded model accepts {@code language} (en, en-US). */
@@ -153,6 +162,13 @@ record InterviewOptions(
                                 off: none, each recogniser's own silence timer ends utterances.
                                 At an end of turn the recogniser is asked for its finals at once
                                 (Sphinx cuts the utterance, Deepgram Finalize, ElevenLabs commit)
+        --tui                   full-screen terminal view: per-speaker level meters (RMS, peak,
+                                waveform), partials replaced by finals, talk time, reconnects;
+                                q ends the transcription, then q again closes the view
+        --serve PORT            a live caption page at http://127.0.0.1:PORT/ (HOST:PORT to bind
+                                elsewhere; 0 for any free port): a lane per speaker, level meters,
+                                talk time, JSONL/SRT/VTT downloads; with files it keeps serving
+                                after the transcript is done, until Ctrl-C
         --verbose               show the stack trace of an unexpected error
         --help                  this text
 

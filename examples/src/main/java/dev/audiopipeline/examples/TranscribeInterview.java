@@ -10,6 +10,7 @@ import dev.audiopipeline.examples.cli.StopOnSignal;
 import dev.audiopipeline.examples.cli.TranscriptRecorder;
 import dev.audiopipeline.examples.cli.TranscriptSummary;
 import dev.audiopipeline.examples.cli.TurnEventsFile;
+import dev.audiopipeline.examples.live.LiveViews;
 import dev.audiopipeline.sphinx.SphinxSttProvider;
 import dev.audiopipeline.turn.NeuralTurnDetector;
 import java.io.IOException;
@@ -108,7 +109,9 @@ public final class TranscribeInterview {
     // 1. everything the user can get wrong is checked before the recogniser loads (exit 2)
     InterviewInput input = null;
     SttProvider provider;
+    LiveViews views;
     try {
+      views = LiveViews.prepare(options.tui(), options.serve(), "TranscribeInterview", out, err);
       if (options.stt() != null) {
         providerFactory = SttChoice.factory(options.stt(), env::get);
       }
@@ -123,6 +126,8 @@ public final class TranscribeInterview {
       return ExitStatus.FAILED;
     }
     // 2. the pipeline runs until the audio ends, the room closes, --duration or a signal
+    out = views.out(); // held back while --tui owns the terminal
+    err = views.err();
     NeuralTurnDetector detector = turnDetector(options.turnDetection(), err);
     TurnEventsFile eventsFile =
         detector != null && options.out() != null ? new TurnEventsFile(options.out()) : null;
@@ -146,10 +151,17 @@ public final class TranscribeInterview {
               .language(options.language())
               // in --fast mode the recogniser may be well behind the reader when a file ends
               .closeTimeout(options.fast() ? Duration.ofMinutes(3) : Duration.ofSeconds(10))
-              .turnDetector(detector)
+              .turnDetector(views.detector(detector)) // --tui/--serve meter its 16 kHz audio
               .build();
-      TranscriptRecorder recorder = new TranscriptRecorder(options.out(), out);
+      TranscriptRecorder recorder = new TranscriptRecorder(options.out(), views.transcriptLines());
       TranscriptionSession session = pipeline.startTranscription(input.source());
+      try {
+        views.attach(session, input.source(), recorder::finals);
+      } catch (IOException e) {
+        err.println("error: " + e.getMessage());
+        session.close();
+        return ExitStatus.FAILED;
+      }
       if (eventsFile != null) {
         session.events().subscribe(eventsFile); // before the transcripts: misses nothing
       }
@@ -192,6 +204,13 @@ public final class TranscribeInterview {
         signals.written();
       }
       out.flush();
+      if (code == ExitStatus.OK) {
+        try {
+          views.awaitDismissal(input.bundledCopy() != null || options.recruiterWav() != null);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
       if (code == ExitStatus.OK && outcome.finals().isEmpty()) {
         err.println(
             "error: nothing was transcribed: the recogniser returned no final transcript"
@@ -202,6 +221,7 @@ public final class TranscribeInterview {
       }
       return code;
     } finally {
+      views.close();
       provider.close();
       if (detector != null) {
         detector.close(); // after the session: its analyses are closed by then

@@ -103,6 +103,7 @@ public final class LiveKitRoomSource implements AudioSource {
   private final ReconnectPolicy reconnectPolicy;
   private final boolean captions;
   private final @Nullable String speakerLabel;
+  private final Map<String, java.util.function.Consumer<ReceivedText>> textHandlers;
   private final Object speechLock = new Object();
   private @Nullable SpeechTrack speech;
   private final AtomicBoolean started = new AtomicBoolean();
@@ -123,6 +124,7 @@ public final class LiveKitRoomSource implements AudioSource {
     this.reconnectPolicy = b.reconnectPolicy;
     this.captions = b.captions;
     this.speakerLabel = b.speakerLabel;
+    this.textHandlers = Map.copyOf(b.textHandlers);
   }
 
   public static Builder builder() {
@@ -191,6 +193,7 @@ public final class LiveKitRoomSource implements AudioSource {
             httpClient,
             reconnectPolicy);
     RoomSession s = new RoomSession(config, new SpeechStoppingListener(listener));
+    s.textStreams(new TextStreams(config.logPrefix(), textHandlers));
     session = s;
     s.joined()
         .whenComplete(
@@ -622,6 +625,8 @@ public final class LiveKitRoomSource implements AudioSource {
     private ReconnectPolicy reconnectPolicy = DEFAULT_RECONNECT_POLICY;
     private boolean captions;
     private @Nullable String speakerLabel;
+    private final Map<String, java.util.function.Consumer<ReceivedText>> textHandlers =
+        new java.util.LinkedHashMap<>();
 
     private Builder() {}
 
@@ -749,6 +754,26 @@ public final class LiveKitRoomSource implements AudioSource {
      */
     public Builder captions(boolean captions) {
       this.captions = captions;
+      return this;
+    }
+
+    /**
+     * Listens to text that other participants send into the room on {@code topic} (LiveKit text
+     * streams on the data channels, e.g. captions on {@link ReceivedText#TRANSCRIPTION_TOPIC},
+     * which also receives legacy transcription packets). {@code handler} runs on the room's event
+     * thread after every chunk and at the end of each stream (see {@link ReceivedText}); it must
+     * return quickly and should not throw (an exception is logged and ignored). One handler per
+     * topic; a later call for the same topic replaces it.
+     *
+     * @throws IllegalArgumentException if {@code topic} is blank
+     */
+    public Builder onText(String topic, java.util.function.Consumer<ReceivedText> handler) {
+      Objects.requireNonNull(topic, "topic == null");
+      Objects.requireNonNull(handler, "handler == null");
+      if (topic.isBlank()) {
+        throw new IllegalArgumentException("topic is blank: e.g. lk.transcription");
+      }
+      textHandlers.put(topic, handler);
       return this;
     }
 

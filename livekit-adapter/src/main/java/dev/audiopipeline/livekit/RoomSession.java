@@ -135,6 +135,9 @@ final class RoomSession implements SubscriberTransport.Callbacks {
   private int rejoinEpoch;
   private @Nullable SubscriberTransport subscriber;
 
+  /** Text streams other participants send, for the topics someone listens to (event thread). */
+  private volatile @Nullable TextStreams textStreams;
+
   /** The publisher connection (data channels, the bot's audio); from the join on (event thread). */
   private volatile @Nullable PublisherTransport publisher;
 
@@ -888,6 +891,27 @@ final class RoomSession implements SubscriberTransport.Callbacks {
       }
     }
     return sids;
+  }
+
+  /** Where received text streams go; set before {@link #start()}. */
+  void textStreams(TextStreams streams) {
+    this.textStreams = streams;
+  }
+
+  @Override
+  public void onData(byte[] message) {
+    TextStreams t = textStreams;
+    if (t == null || !t.active() || phase == Phase.CLOSED) {
+      return;
+    }
+    livekit.LivekitModels.DataPacket packet;
+    try {
+      packet = livekit.LivekitModels.DataPacket.parseFrom(message);
+    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+      log.debug("{} - unreadable data packet ({} bytes) ignored", logPrefix, message.length);
+      return;
+    }
+    t.accept(packet);
   }
 
   @Override

@@ -6,6 +6,9 @@ import dev.onvoid.webrtc.PeerConnectionObserver;
 import dev.onvoid.webrtc.RTCAnswerOptions;
 import dev.onvoid.webrtc.RTCBundlePolicy;
 import dev.onvoid.webrtc.RTCConfiguration;
+import dev.onvoid.webrtc.RTCDataChannel;
+import dev.onvoid.webrtc.RTCDataChannelBuffer;
+import dev.onvoid.webrtc.RTCDataChannelObserver;
 import dev.onvoid.webrtc.RTCIceCandidate;
 import dev.onvoid.webrtc.RTCIceServer;
 import dev.onvoid.webrtc.RTCIceTransportPolicy;
@@ -52,6 +55,9 @@ final class SubscriberTransport implements PeerConnectionObserver {
     void onConnectionState(RTCPeerConnectionState state);
 
     void onNegotiationFailed(String what);
+
+    /** A message on one of the data channels the server opened on this connection. */
+    default void onData(byte[] message) {}
   }
 
   private final String logPrefix;
@@ -63,6 +69,10 @@ final class SubscriberTransport implements PeerConnectionObserver {
   private boolean negotiating;
   private LivekitRtc.@Nullable SessionDescription queuedOffer;
   private boolean closed;
+
+  /** The server's data channels on this connection (signaling thread adds, close reads). */
+  private final List<RTCDataChannel> dataChannels =
+      java.util.Collections.synchronizedList(new ArrayList<>());
 
   SubscriberTransport(
       String logPrefix,
@@ -233,6 +243,16 @@ final class SubscriberTransport implements PeerConnectionObserver {
       return;
     }
     closed = true;
+    synchronized (dataChannels) {
+      for (RTCDataChannel c : dataChannels) {
+        try {
+          c.unregisterObserver();
+        } catch (RuntimeException | Error e) {
+          log.trace("{} - data channel observer: {}", logPrefix, e.toString());
+        }
+      }
+      dataChannels.clear();
+    }
     // webrtc-java 0.14.0 never frees the native PC on close() (about 100 KB; upstream #239), and
     // disposing its tracks afterwards throws: so close and drop the references.
     pc.close();
@@ -266,6 +286,35 @@ final class SubscriberTransport implements PeerConnectionObserver {
   @Override
   public void onAddTrack(RTCRtpReceiver receiver, MediaStream[] mediaStreams) {
     // onTrack covers it; the MediaStream wrappers are empty in 0.14.0.
+  }
+
+  /**
+   * The server opens its data channels ({@code _reliable}, {@code _lossy}) on this connection: what
+   * other participants send arrives here. Each message is copied and handed to the event executor.
+   */
+  @Override
+  public void onDataChannel(RTCDataChannel channel) {
+    dataChannels.add(channel);
+    channel.registerObserver(
+        new RTCDataChannelObserver() {
+          @Override
+          public void onBufferedAmountChange(long previousAmount) {}
+
+          @Override
+          public void onStateChange() {}
+
+          @Override
+          public void onMessage(RTCDataChannelBuffer buffer) {
+            byte[] copy = new byte[buffer.data.remaining()];
+            buffer.data.get(copy);
+            post(
+                () -> {
+                  if (!closed) {
+                    callbacks.onData(copy);
+                  }
+                });
+          }
+        });
   }
 
   @Override
