@@ -1,0 +1,104 @@
+package dev.audiopipeline.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.audiopipeline.examples.cli.ExitStatus;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * TranscriptionWorker's command line in-process: help, and every kind of bad option or environment
+ * refused with exit 2 and one {@code error:} line before a recogniser loads or a socket opens (it
+ * used to leave {@code main} with an exception: exit 1 and a Maven error block under exec:java).
+ */
+class TranscriptionWorkerCliTest {
+  private static final String SECRET = "made-up-secret-made-up-secret-made-up";
+
+  record Run(int code, String out, String err) {}
+
+  /** A worker environment that would be accepted (made-up credentials, nothing listening). */
+  static Map<String, String> env() {
+    Map<String, String> env = new HashMap<>();
+    env.put("LIVEKIT_URL", "ws://127.0.0.1:9");
+    env.put("LIVEKIT_API_KEY", "made-up-key");
+    env.put("LIVEKIT_API_SECRET", SECRET);
+    return env;
+  }
+
+  static Run run(Map<String, String> env, String... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code =
+        TranscriptionWorker.run(
+            args,
+            new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8),
+            env);
+    return new Run(
+        code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  }
+
+  static void refused(Run r, String... says) {
+    assertThat(r.code()).as(r.err()).isEqualTo(ExitStatus.USAGE);
+    assertThat(r.err())
+        .startsWith("error: ")
+        .contains(says)
+        .contains("Run with --help for usage.")
+        .doesNotContain("\tat ")
+        .doesNotContain(SECRET);
+    assertThat(r.out()).as("nothing started").doesNotContain("registered");
+  }
+
+  @Test
+  void helpDescribesOptionsEnvironmentAndExitStatuses() {
+    Run r = run(Map.of(), "--help");
+    assertThat(r.code()).isZero();
+    assertThat(r.out())
+        .contains(
+            "--agent-name NAME",
+            "--capacity N",
+            "--out DIR",
+            "--drain-timeout SECONDS",
+            "LIVEKIT_URL",
+            "LIVEKIT_API_SECRET",
+            "143");
+    assertThat(r.err()).isEmpty();
+  }
+
+  @Test
+  void badOptionsAreRefusedWithExitTwoAndOneLine() {
+    refused(run(env(), "--capacity", "0"), "capacity 0 is out of range: 1..1000");
+    refused(run(env(), "--capacity", "1001"), "capacity 1001 is out of range");
+    refused(run(env(), "--capacity", "x"), "--capacity 'x' is not a number");
+    refused(run(env(), "--capacity"), "--capacity");
+    refused(run(env(), "--drain-timeout", "-1"), "--drain-timeout");
+    refused(run(env(), "--stt", "nope"), "nope", "sphinx");
+    refused(run(env(), "--bogus"), "unknown option --bogus", "--agent-name NAME");
+  }
+
+  @Test
+  void aMissingOrBadEnvironmentIsRefusedBeforeAnythingLoads() {
+    refused(run(Map.of()), "url is required (LIVEKIT_URL)");
+    Map<String, String> noSecret = env();
+    noSecret.remove("LIVEKIT_API_SECRET");
+    refused(run(noSecret), "LIVEKIT_API_SECRET");
+    Map<String, String> badUrl = env();
+    badUrl.put("LIVEKIT_URL", "ftp://127.0.0.1:9");
+    Run r = run(badUrl);
+    assertThat(r.code()).as(r.err()).isEqualTo(ExitStatus.USAGE);
+    assertThat(r.err()).doesNotContain(SECRET).doesNotContain("\tat ");
+  }
+
+  @Test
+  void anOutPathThatIsAFileIsRefused(@TempDir Path tmp) throws Exception {
+    Path file = Files.writeString(tmp.resolve("taken"), "x");
+    refused(run(env(), "--out", file.toString()), "--out " + file, "not a directory");
+  }
+}
