@@ -329,12 +329,6 @@ final class SpeechTrack {
       }
       if (u.pauseRequested()) {
         u.state(Utterance.State.PAUSED);
-        if (runStart >= 0) {
-          // end the run with silence, as at the end of an utterance: without it the subscriber's
-          // decoder conceals the missing packets by stretching the last speech, audible for about
-          // half a second (barge-in measured 700 ms onset -> silence, with the pause at +150 ms)
-          pushTail(samples);
-        }
         while (u.pauseRequested() && !u.cancelRequested() && !closed) {
           LockSupport.park(this);
         }
@@ -407,7 +401,16 @@ final class SpeechTrack {
     }
     buffer.cancelUpstream();
     if (lastPushNanos >= 0) {
-      pushTail(samples);
+      java.util.Arrays.fill(samples, (short) 0);
+      for (int i = 0; i < TAIL_FRAMES; i++) {
+        long deadline = clockNext;
+        long now;
+        while ((now = System.nanoTime()) < deadline) {
+          LockSupport.parkNanos(this, deadline - now);
+        }
+        push(samples);
+        clockNext = Math.max(deadline, now - FRAME_NANOS) + FRAME_NANOS;
+      }
     }
     String played;
     Utterance.State end;
@@ -441,23 +444,6 @@ final class SpeechTrack {
       }
     }
     u.end(end, played, end == Utterance.State.FAILED ? failure : null);
-  }
-
-  /**
-   * Ends a run of speech with {@link #TAIL_FRAMES} silent frames on the 10 ms clock, so that the
-   * subscriber's decoder plays silence at once instead of concealing the missing packets.
-   */
-  private void pushTail(short[] scratch) {
-    java.util.Arrays.fill(scratch, (short) 0);
-    for (int i = 0; i < TAIL_FRAMES; i++) {
-      long deadline = clockNext;
-      long now;
-      while ((now = System.nanoTime()) < deadline) {
-        LockSupport.parkNanos(this, deadline - now);
-      }
-      push(scratch);
-      clockNext = Math.max(deadline, now - FRAME_NANOS) + FRAME_NANOS;
-    }
   }
 
   /** Parks until {@code deadline}; false if the utterance was cancelled or the track closed. */
