@@ -74,6 +74,15 @@ public final class InterviewBot {
   /** The least speech, in ms, that makes an end of turn an answer (a cough does not). */
   static final long MIN_ANSWER_MS = 500;
 
+  /**
+   * After an end of turn, how long the candidate must stay quiet before the bot speaks: speech that
+   * resumes within it (a pause between sentences the end-of-turn model took for the end) continues
+   * the answer, and the bot waits for the next end of turn instead of talking over it. With the
+   * detector's 200 ms stop silence the bot replies after about 0.7 s of silence, as LiveKit's
+   * agents do with their 0.5 s minimum endpointing delay after the VAD's end of speech.
+   */
+  static final Duration REPLY_DELAY = Duration.ofMillis(500);
+
   /** How long the candidate may be gone (a republished track, a reconnect) before the bot ends. */
   static final Duration CANDIDATE_GRACE = Duration.ofSeconds(10);
 
@@ -203,6 +212,17 @@ public final class InterviewBot {
       }
       // 3. the report: summary and files, also after a signal (the hook waits for them)
       Outcome outcome = recorder.outcome();
+      if (code == ExitStatus.OK && !talk.heardCandidate(outcome)) {
+        // never a success for an interview that did not happen: the candidate left before the
+        // first question, or never said a word the recogniser heard
+        err.println(
+            "error: "
+                + (talk.asked() == 0
+                    ? "the candidate left before the first question was asked"
+                    : "nothing the candidate said was heard")
+                + "; the transcript holds the bot's side only");
+        code = ExitStatus.NOTHING;
+      }
       try {
         if (code == ExitStatus.INTERRUPTED) {
           out.println();
@@ -281,10 +301,6 @@ public final class InterviewBot {
     private @Nullable String candidate; // guarded by lock
     private int candidateStreams; // guarded by lock
     private long candidateGoneAt = -1; // guarded by lock, nanoTime
-    private long lastEndOfTurnMs = -1; // guarded by lock
-    private long speechSinceMs = -1; // guarded by lock: the candidate's current speech onset
-    // the candidate's recent speech, [start, end] on the session timeline; guarded by lock
-    private final java.util.ArrayDeque<long[]> speech = new java.util.ArrayDeque<>();
     private boolean ended; // guarded by lock: the session ended or stop() was called
     private @Nullable Thread thread;
     private volatile @Nullable BargeIn bargeIn;
@@ -293,8 +309,8 @@ public final class InterviewBot {
     private volatile int asked;
     private volatile int lastPlayedChars;
     private volatile int interrupted;
-    private volatile int answered;
-    private volatile int timedOut;
+    private final CandidateTurns turns; // guarded by lock
+    private volatile long interruptionOnsetMs = -1;
 
     Conversation(
         InterviewBotOptions o,
@@ -310,6 +326,7 @@ public final class InterviewBot {
       this.session = session;
       this.out = out;
       this.candidate = o.candidateIdentity();
+      this.turns = new CandidateTurns(lock, this::overLocked, out, MIN_ANSWER_MS, REPLY_DELAY);
     }
 
     void start(@Nullable BargeIn b) {
@@ -341,15 +358,34 @@ public final class InterviewBot {
       return noCandidate;
     }
 
+    int asked() {
+      return asked;
+    }
+
+    /** Whether the candidate was asked a question and the transcript holds a line of theirs. */
+    boolean heardCandidate(Outcome outcome) {
+      return asked > 0
+          && outcome.finals().stream()
+              .anyMatch(t -> t.speaker().equals(BundledInterview.CANDIDATE) && !t.text().isBlank());
+    }
+
     @Nullable String failure() {
       return failure;
     }
 
     String summary() {
+      int answered;
+      int timedOut;
+      int resumed;
+      synchronized (lock) {
+        answered = turns.answered();
+        timedOut = turns.timedOut();
+        resumed = turns.resumed();
+      }
       return String.format(
           "Interview: %d of %d questions asked, %d answered (end of turn), %d timed out,"
-              + " %d interrupted.",
-          asked, questions.size(), answered, timedOut, interrupted);
+              + " %d interrupted, %d went on after a pause.",
+          asked, questions.size(), answered, timedOut, interrupted, resumed);
     }
 
     /** The candidate's lines are labelled "candidate" in the transcript. */
@@ -378,6 +414,7 @@ public final class InterviewBot {
     void bargeIn(BargeIn.Decision d) {
       if (d.kind() == BargeIn.Kind.STOPPED) {
         interrupted++;
+        interruptionOnsetMs = d.speechOnsetMs(); // the answer the question was stopped for
       }
       out.printf(
           "  [barge-in: %s at %s, speech from %s]%n",
@@ -401,9 +438,11 @@ public final class InterviewBot {
             return;
           }
           if (said == Said.INTERRUPTED) {
-            // the candidate talked over the question: let them finish; if they cut in before most
-            // of it was heard (they were still answering the last one), ask it again
-            if (!awaitAnswer(session.nowMs())) {
+            // the candidate talked over the question: let them finish (their speech since the
+            // onset that stopped the bot counts); if they cut in before most of it was heard (they
+            // were still answering the last one), ask it again
+            long onset = interruptionOnsetMs;
+            if (!awaitAnswer(onset >= 0 ? Math.min(onset, session.nowMs()) : session.nowMs())) {
               return;
             }
             if (lastPlayedChars * 2 >= q.length()) {
@@ -495,38 +534,13 @@ public final class InterviewBot {
     }
 
     /**
-     * Waits for the candidate's end of turn after {@code afterMs} (session time), at most {@code
-     * --answer-timeout}. False when the interview is over.
+     * Waits for the end of the candidate's answer after {@code afterMs} (session time; see {@link
+     * CandidateTurns}), at most {@code --answer-timeout}. False when the interview is over.
      */
     private boolean awaitAnswer(long afterMs) throws InterruptedException {
-      long deadline = System.nanoTime() + o.answerTimeout().toNanos();
       synchronized (lock) {
-        while (!overLocked()
-            && (lastEndOfTurnMs < afterMs || spokenMs(afterMs, lastEndOfTurnMs) < MIN_ANSWER_MS)) {
-          long left = deadline - System.nanoTime();
-          if (left <= 0) {
-            timedOut++;
-            out.println(
-                "  [no end of turn within " + o.answerTimeout().toSeconds() + " s: moving on]");
-            return true;
-          }
-          TimeUnit.NANOSECONDS.timedWait(lock, Math.min(left, 500_000_000L));
-        }
-        if (overLocked()) {
-          return false;
-        }
-        answered++;
-        return true;
+        return turns.awaitAnswer(afterMs, o.answerTimeout());
       }
-    }
-
-    /** The candidate's speech between {@code fromMs} and {@code toMs}, in ms. Under the lock. */
-    private long spokenMs(long fromMs, long toMs) {
-      long total = 0;
-      for (long[] s : speech) {
-        total += Math.max(0, Math.min(s[1], toMs) - Math.max(s[0], fromMs));
-      }
-      return total;
     }
 
     private boolean over() {
@@ -577,19 +591,13 @@ public final class InterviewBot {
             candidateGoneAt = System.nanoTime();
           }
         } else if (e instanceof PipelineEvent.SpeechStarted st && isCandidate(st.streamId())) {
-          speechSinceMs = st.atMs();
+          turns.speechStarted(st.atMs());
         } else if (e instanceof PipelineEvent.SpeechEnded en && isCandidate(en.streamId())) {
-          if (speechSinceMs >= 0) {
-            speech.addLast(new long[] {speechSinceMs, en.atMs()});
-            if (speech.size() > 1_000) {
-              speech.removeFirst(); // bounded: only the current answer's speech matters
-            }
-          }
-          speechSinceMs = -1;
+          turns.speechEnded(en.atMs());
         } else if (e instanceof PipelineEvent.EndOfTurn t) {
           String who = streams.get(t.streamId());
           if (who != null && who.equals(candidate)) {
-            lastEndOfTurnMs = Math.max(lastEndOfTurnMs, t.atMs());
+            turns.endOfTurn(t.atMs());
           }
         }
         lock.notifyAll();

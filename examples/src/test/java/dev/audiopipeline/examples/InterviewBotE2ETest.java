@@ -47,8 +47,10 @@ class InterviewBotE2ETest {
     "6655-18060", "22855-32910", "38365-47240", "51415-59530", "63095-68810"
   };
 
-  @Test
-  void interviewsAScriptedCandidateAndWritesBothSides(@TempDir Path dir) throws Exception {
+  /** What a run of the bot against a scripted candidate gave. */
+  private record Run(int code, boolean ended, String printed, String errors, double seconds) {}
+
+  private static String liveKitUrlOrSkip() {
     Map<String, String> env = System.getenv();
     String url = env.getOrDefault("LIVEKIT_URL", "");
     boolean ci = "true".equalsIgnoreCase(env.get("CI"));
@@ -64,16 +66,22 @@ class InterviewBotE2ETest {
     if (!Files.isDirectory(NODE.resolve("node_modules/@livekit/rtc-node"))) {
       fail("@livekit/rtc-node is not installed: run livekit-adapter/scripts/provision-livekit.sh");
     }
+    return url;
+  }
+
+  /**
+   * Starts the scripted candidate with {@code candidateArgs} in a new room, runs the bot with
+   * {@code botArgs} there until it ends (at most 5 minutes), and stops the candidate.
+   */
+  private static Run interview(List<String> candidateArgs, String... botArgs) throws Exception {
+    Map<String, String> env = System.getenv();
+    String url = liveKitUrlOrSkip();
     String room = "interviewbot-" + UUID.randomUUID().toString().substring(0, 8);
     List<String> cmd = new ArrayList<>();
     cmd.add(env.getOrDefault("NODE", "node"));
     cmd.add(NODE.resolve("candidate.mjs").toAbsolutePath().toString());
-    cmd.addAll(List.of("--url", url, "--room", room, "--bot", BOT, "--quiet-gap", "1500"));
-    for (String answer : ANSWERS) { // in order, after each question the bot finished
-      cmd.add("--answer");
-      cmd.add(CANDIDATE_WAV + "#" + answer);
-    }
-    cmd.addAll(List.of("--max", "300000"));
+    cmd.addAll(List.of("--url", url, "--room", room, "--bot", BOT));
+    cmd.addAll(candidateArgs);
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
     pb.environment().put("LIVEKIT_API_KEY", env.get("LIVEKIT_API_KEY"));
     pb.environment().put("LIVEKIT_API_SECRET", env.get("LIVEKIT_API_SECRET"));
@@ -102,7 +110,6 @@ class InterviewBotE2ETest {
     Map<String, String> botEnv = new HashMap<>(env);
     botEnv.put("LIVEKIT_ROOM", room);
     botEnv.put("LIVEKIT_IDENTITY", BOT);
-    Path out = dir.resolve("out");
     ByteArrayOutputStream stdout = new ByteArrayOutputStream();
     ByteArrayOutputStream stderr = new ByteArrayOutputStream();
     AtomicInteger code = new AtomicInteger(-1);
@@ -112,16 +119,7 @@ class InterviewBotE2ETest {
             () ->
                 code.set(
                     InterviewBot.run(
-                        new String[] {
-                          "--out",
-                          out.toString(),
-                          "--wait",
-                          "60",
-                          "--stt",
-                          "sphinx",
-                          "--answer-timeout",
-                          "40"
-                        },
+                        botArgs,
                         new PrintStream(stdout, true, StandardCharsets.UTF_8),
                         new PrintStream(stderr, true, StandardCharsets.UTF_8),
                         botEnv)),
@@ -137,8 +135,32 @@ class InterviewBotE2ETest {
     }
     System.out.println("[livekit-e2e] InterviewBot output:\n" + printed + errors);
     System.out.println("[livekit-e2e] candidate: " + candidateEvents);
-    assertThat(bot.isAlive()).as("the bot ended by itself").isFalse();
-    assertThat(code.get()).as(errors).isZero();
+    return new Run(code.get(), !bot.isAlive(), printed, errors, seconds);
+  }
+
+  @Test
+  void interviewsAScriptedCandidateAndWritesBothSides(@TempDir Path dir) throws Exception {
+    List<String> candidateArgs = new ArrayList<>(List.of("--quiet-gap", "1500"));
+    for (String answer : ANSWERS) { // in order, after each question the bot finished
+      candidateArgs.add("--answer");
+      candidateArgs.add(CANDIDATE_WAV + "#" + answer);
+    }
+    candidateArgs.addAll(List.of("--max", "300000"));
+    Path out = dir.resolve("out");
+    Run run =
+        interview(
+            candidateArgs,
+            "--out",
+            out.toString(),
+            "--wait",
+            "60",
+            "--stt",
+            "sphinx",
+            "--answer-timeout",
+            "40");
+    String printed = run.printed();
+    assertThat(run.ended()).as("the bot ended by itself").isTrue();
+    assertThat(run.code()).as(run.errors()).isZero();
     assertThat(printed).contains("Interview: 5 of 5 questions asked");
     assertThat(printed).contains(", 0 timed out");
 
@@ -151,7 +173,7 @@ class InterviewBotE2ETest {
     String answers = text(lines, "candidate");
     System.out.printf(
         "[livekit-e2e] InterviewBot: %.1f s; interviewer: %s%n  candidate: %s%n",
-        seconds, interviewer, answers);
+        run.seconds(), interviewer, answers);
     assertThat(interviewer)
         .contains("thank you for joining")
         .contains("most proud of")
@@ -171,6 +193,31 @@ class InterviewBotE2ETest {
     assertThat(wer).as("the candidate's answers as the bot heard them").isLessThan(0.3);
     assertThat(Files.readString(out.resolve("transcript.vtt")))
         .contains("interviewer", "candidate");
+  }
+
+  /**
+   * A candidate who joins and leaves without a word: no interview took place, so no success (exit
+   * 3, where it was 0 before), and the files are written all the same.
+   */
+  @Test
+  void aCandidateWhoLeavesWithoutAnsweringIsNoInterview(@TempDir Path dir) throws Exception {
+    Path out = dir.resolve("out");
+    Run run =
+        interview(
+            List.of("--max", "2000"),
+            "--out",
+            out.toString(),
+            "--wait",
+            "60",
+            "--stt",
+            "sphinx",
+            "--answer-timeout",
+            "40");
+    assertThat(run.ended()).as("the bot ended by itself").isTrue();
+    assertThat(run.code()).as(run.printed() + run.errors()).isEqualTo(3);
+    assertThat(run.errors()).contains("the candidate left before the first question was asked");
+    assertThat(run.printed()).contains("Interview: 0 of 5 questions asked");
+    assertThat(out.resolve("transcript.jsonl")).as("the files are written all the same").exists();
   }
 
   private static String text(List<JsonNode> lines, String speaker) {
