@@ -329,6 +329,12 @@ final class SpeechTrack {
       }
       if (u.pauseRequested()) {
         u.state(Utterance.State.PAUSED);
+        if (runStart >= 0) {
+          // end the run with silence, as at the end of an utterance: without it the subscriber's
+          // decoder conceals the missing packets by stretching the last speech, audible for about
+          // half a second (barge-in measured 700 ms onset -> silence, with the pause at +150 ms)
+          pushTail(samples);
+        }
         while (u.pauseRequested() && !u.cancelRequested() && !closed) {
           LockSupport.park(this);
         }
@@ -401,16 +407,7 @@ final class SpeechTrack {
     }
     buffer.cancelUpstream();
     if (lastPushNanos >= 0) {
-      java.util.Arrays.fill(samples, (short) 0);
-      for (int i = 0; i < TAIL_FRAMES; i++) {
-        long deadline = clockNext;
-        long now;
-        while ((now = System.nanoTime()) < deadline) {
-          LockSupport.parkNanos(this, deadline - now);
-        }
-        push(samples);
-        clockNext = Math.max(deadline, now - FRAME_NANOS) + FRAME_NANOS;
-      }
+      pushTail(samples);
     }
     String played;
     Utterance.State end;
@@ -444,6 +441,23 @@ final class SpeechTrack {
       }
     }
     u.end(end, played, end == Utterance.State.FAILED ? failure : null);
+  }
+
+  /**
+   * Ends a run of speech with {@link #TAIL_FRAMES} silent frames on the 10 ms clock, so that the
+   * subscriber's decoder plays silence at once instead of concealing the missing packets.
+   */
+  private void pushTail(short[] scratch) {
+    java.util.Arrays.fill(scratch, (short) 0);
+    for (int i = 0; i < TAIL_FRAMES; i++) {
+      long deadline = clockNext;
+      long now;
+      while ((now = System.nanoTime()) < deadline) {
+        LockSupport.parkNanos(this, deadline - now);
+      }
+      push(scratch);
+      clockNext = Math.max(deadline, now - FRAME_NANOS) + FRAME_NANOS;
+    }
   }
 
   /** Parks until {@code deadline}; false if the utterance was cancelled or the track closed. */

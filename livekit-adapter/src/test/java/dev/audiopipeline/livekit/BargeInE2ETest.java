@@ -48,14 +48,13 @@ class BargeInE2ETest {
           + " proud of.";
 
   /**
-   * The issue's goal for onset → silence at a subscriber is 200 ms. The bot decides in time (the
-   * pause comes 90–151 ms after the onset, asserted below against {@link #MAX_DECISION_MS}), but on
-   * the merged adapter the paused bot stays audible at the subscriber until the cancel about 0.5 s
-   * later (700–740 ms in two runs on a quiet machine; 120–179 ms before the resume/rejoin and
-   * text-stream merges): open work, see livekit-adapter/README.md "Barge-in". This bound catches a
-   * barge-in that does not stop the bot at all.
+   * The latest acceptable speech onset to bot silence, as heard at a subscriber: the issue's goal
+   * is 200 ms (measured 120-179 ms on a quiet machine, see livekit-adapter/README.md "Barge-in");
+   * the bound leaves 50 ms for a loaded CI machine's scheduling. A pause that sent no silence
+   * failed it by far: the subscriber's decoder concealed the missing packets with the last speech
+   * for about half a second (701/740 ms), see {@code SpeechTrack.pushTail}.
    */
-  static final long MAX_LATENCY_MS = 1_500;
+  static final long MAX_LATENCY_MS = 250;
 
   /** Onset at the subscriber → the bot's pause decision (same machine, same wall clock). */
   static final long MAX_DECISION_MS = 250;
