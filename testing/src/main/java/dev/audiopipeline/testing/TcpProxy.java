@@ -1,4 +1,4 @@
-package dev.audiopipeline.livekit.agent;
+package dev.audiopipeline.testing;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -10,30 +10,30 @@ import java.net.Socket;
 import java.net.SocketException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A plain TCP proxy on 127.0.0.1 that a test puts between a worker and livekit-server, so that it
- * can break a connection from outside, as a network failure would: {@link #cut(int)} resets one
- * connection (both sides see a TCP reset, no close frame), {@link #cutAll()} every one, while new
- * connections are still forwarded. (The same idea as livekit-adapter's test {@code TcpProxy}, which
- * no test-jar publishes; here a connection can be cut on its own.) Threads are named {@code
+ * A plain TCP proxy on 127.0.0.1 that a test puts between a client (the bot, a worker) and a server
+ * (livekit-server), so that it can break a connection from outside, as a network failure would:
+ * {@link #cut(int)} resets one connection (both sides see a TCP reset, no close frame), {@link
+ * #cutAll()} every one, while new connections are still forwarded. Threads are named {@code
  * test-tcp-proxy-*} and stop on {@link #close()}.
  */
-final class TcpProxy implements AutoCloseable {
+public final class TcpProxy implements AutoCloseable {
   private final InetSocketAddress target;
   private final ServerSocket server;
   private final Thread acceptor;
   private final List<Socket[]> open = new CopyOnWriteArrayList<>();
-  private final java.util.Map<Integer, Socket[]> byIndex =
-      new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<Integer, Socket[]> byIndex = new ConcurrentHashMap<>();
   private final List<Thread> pumps = new CopyOnWriteArrayList<>();
   private final AtomicInteger accepted = new AtomicInteger();
   private volatile boolean closed;
 
   /** Listens on an ephemeral port of 127.0.0.1 and forwards to {@code host:port}. */
-  TcpProxy(String host, int port) throws IOException {
+  public TcpProxy(String host, int port) throws IOException {
     this.target = new InetSocketAddress(host, port);
     this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
     this.acceptor = new Thread(this::acceptLoop, "test-tcp-proxy-accept");
@@ -42,12 +42,12 @@ final class TcpProxy implements AutoCloseable {
   }
 
   /** The proxy's port on 127.0.0.1. */
-  int port() {
+  public int port() {
     return server.getLocalPort();
   }
 
   /** Connections accepted so far. */
-  int accepted() {
+  public int accepted() {
     return accepted.get();
   }
 
@@ -55,7 +55,7 @@ final class TcpProxy implements AutoCloseable {
    * Resets the {@code n}-th accepted connection (1-based) if it is still open; returns whether it
    * was.
    */
-  boolean cut(int n) {
+  public boolean cut(int n) {
     Socket[] pair = byIndex.get(n);
     if (pair == null || !open.remove(pair)) {
       return false;
@@ -67,7 +67,7 @@ final class TcpProxy implements AutoCloseable {
   }
 
   /** Resets every connection open through the proxy; returns how many there were. */
-  int cutAll() {
+  public int cutAll() {
     List<Socket[]> now = new ArrayList<>(open);
     for (Socket[] pair : now) {
       for (Socket s : pair) {
