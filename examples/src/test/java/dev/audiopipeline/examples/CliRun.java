@@ -44,6 +44,17 @@ record CliRun(int code, String out, String err) {
   }
 
   /**
+   * Asserts a help run: exit status 0, standard output mentioning each of {@code says}, nothing on
+   * standard error.
+   */
+  CliRun assertHelp(String... says) {
+    assertThat(code).as(err).isZero();
+    assertThat(out).contains(says);
+    assertThat(err).isEmpty();
+    return this;
+  }
+
+  /**
    * Asserts a usage error: exit status {@link ExitStatus#USAGE}, standard error saying each of
    * {@code says} and no stack trace.
    */
