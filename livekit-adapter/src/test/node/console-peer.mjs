@@ -10,8 +10,6 @@
 // Credentials: LIVEKIT_API_KEY / LIVEKIT_API_SECRET (tokens minted here, never printed).
 // Progress: JSON lines on stdout {"event":..., "epochMs":...}: connected, published, subscribed,
 // speaking, caption (partial/final), silent, done. Exit 0 on success, 2 on bad arguments.
-import { readFileSync } from 'node:fs';
-import { createHmac } from 'node:crypto';
 import {
   AudioFrame,
   AudioSource,
@@ -22,14 +20,7 @@ import {
   TrackSource,
   dispose,
 } from '@livekit/rtc-node';
-
-const emit = (event, fields = {}) =>
-  process.stdout.write(JSON.stringify({ event, epochMs: Date.now(), ...fields }) + '\n');
-function fail(message) {
-  emit('error', { message });
-  process.stderr.write(`console-peer: ${message}\n`);
-  process.exit(2);
-}
+import { emit, fail, join, readWav, sleep } from './common.mjs';
 
 const opts = { silence: 8000, linger: 60000, from: 0, to: Infinity };
 const argv = process.argv.slice(2);
@@ -51,40 +42,6 @@ for (let i = 0; i < argv.length; i++) {
 opts.url ??= process.env.LIVEKIT_URL;
 for (const k of ['url', 'room', 'identity', 'wav', 'text']) if (!opts[k]) fail(`--${k} is required`);
 
-const b64url = (buf) =>
-  Buffer.from(buf).toString('base64').replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
-function mintToken(identity, room) {
-  const key = process.env.LIVEKIT_API_KEY;
-  const secret = process.env.LIVEKIT_API_SECRET;
-  if (!key || !secret) fail('LIVEKIT_API_KEY and LIVEKIT_API_SECRET must be set');
-  const now = Math.floor(Date.now() / 1000);
-  const header = b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
-  const payload = b64url(
-    JSON.stringify({
-      iss: key, sub: identity, name: identity, nbf: now - 10, exp: now + 3600,
-      video: { room, roomJoin: true, canPublish: true, canSubscribe: true, canPublishData: true },
-    }),
-  );
-  const sig = b64url(createHmac('sha256', secret).update(`${header}.${payload}`).digest());
-  return `${header}.${payload}.${sig}`;
-}
-
-function readWav(path) {
-  const buf = readFileSync(path);
-  if (buf.toString('ascii', 0, 4) !== 'RIFF') fail(`${path} is not a WAV file`);
-  let off = 12, fmt, data;
-  while (off + 8 <= buf.length) {
-    const id = buf.toString('ascii', off, off + 4);
-    const size = buf.readUInt32LE(off + 4);
-    if (id === 'fmt ') fmt = { channels: buf.readUInt16LE(off + 10), sampleRate: buf.readUInt32LE(off + 12), bits: buf.readUInt16LE(off + 22) };
-    else if (id === 'data') data = buf.subarray(off + 8, Math.min(off + 8 + size, buf.length));
-    off += 8 + size + (size & 1);
-  }
-  if (!fmt || !data || fmt.bits !== 16) fail(`${path}: need 16-bit PCM`);
-  return { ...fmt, samples: new Int16Array(data.buffer.slice(data.byteOffset, data.byteOffset + (data.length & ~1))) };
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 const wav = readWav(opts.wav);
 const room = new Room();
 let consoleSubscribed;
@@ -94,7 +51,7 @@ room.on(RoomEvent.LocalTrackSubscribed, (track) => {
   consoleSubscribed();
 });
 room.on(RoomEvent.ParticipantConnected, (p) => emit('participant_connected', { identity: p.identity }));
-await room.connect(opts.url, mintToken(opts.identity, opts.room), { autoSubscribe: false, dynacast: false });
+await join(room, opts.url, opts.identity, opts.room, { canPublish: true, canSubscribe: true, canPublishData: true });
 emit('connected', { identity: opts.identity, room: opts.room });
 const { sampleRate, channels, samples } = wav;
 const source = new AudioSource(sampleRate, channels);

@@ -21,8 +21,6 @@
 // After playback the remaining participants stay until stdin closes or --linger ms pass.
 //
 // Progress goes to stdout as JSON lines: {"event":..., "epochMs":..., ...}. Exit code 0 on success.
-import { readFileSync } from 'node:fs';
-import { createHmac } from 'node:crypto';
 import {
   AudioFrame,
   AudioSource,
@@ -33,16 +31,7 @@ import {
   TrackSource,
   dispose,
 } from '@livekit/rtc-node';
-
-function emit(event, fields = {}) {
-  process.stdout.write(JSON.stringify({ event, epochMs: Date.now(), ...fields }) + '\n');
-}
-
-function fail(message) {
-  emit('error', { message });
-  process.stderr.write(`publisher: ${message}\n`);
-  process.exit(2);
-}
+import { emit, fail, join, readWav, sleep } from './common.mjs';
 
 function parseArgs(argv) {
   const opts = { participants: [], waitSubscribed: 0, linger: 0, marks: [], leadIn: 0, captionListener: null };
@@ -81,63 +70,8 @@ function parseArgs(argv) {
   return opts;
 }
 
-function b64url(buf) {
-  return Buffer.from(buf).toString('base64').replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
-}
-
-function mintToken(identity, room, canSubscribe = false) {
-  const key = process.env.LIVEKIT_API_KEY;
-  const secret = process.env.LIVEKIT_API_SECRET;
-  if (!key || !secret) fail('LIVEKIT_API_KEY and LIVEKIT_API_SECRET must be set');
-  const now = Math.floor(Date.now() / 1000);
-  const header = b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
-  const payload = b64url(
-    JSON.stringify({
-      iss: key,
-      sub: identity,
-      name: identity,
-      nbf: now - 10,
-      exp: now + 3600,
-      video: { room, roomJoin: true, canPublish: true, canSubscribe, canPublishData: true },
-    }),
-  );
-  const sig = b64url(createHmac('sha256', secret).update(`${header}.${payload}`).digest());
-  return `${header}.${payload}.${sig}`;
-}
-
-function readWav(path) {
-  const buf = readFileSync(path);
-  if (buf.toString('ascii', 0, 4) !== 'RIFF' || buf.toString('ascii', 8, 12) !== 'WAVE') {
-    fail(`${path} is not a RIFF/WAVE file`);
-  }
-  let off = 12;
-  let fmt;
-  let data;
-  while (off + 8 <= buf.length) {
-    const id = buf.toString('ascii', off, off + 4);
-    const size = buf.readUInt32LE(off + 4);
-    const body = off + 8;
-    if (id === 'fmt ') {
-      fmt = {
-        format: buf.readUInt16LE(body),
-        channels: buf.readUInt16LE(body + 2),
-        sampleRate: buf.readUInt32LE(body + 4),
-        bits: buf.readUInt16LE(body + 14),
-      };
-    } else if (id === 'data') {
-      data = buf.subarray(body, Math.min(body + size, buf.length));
-    }
-    off = body + size + (size & 1);
-  }
-  if (!fmt || !data) fail(`${path}: missing fmt or data chunk`);
-  if ((fmt.format !== 1 && fmt.format !== 0xfffe) || fmt.bits !== 16) {
-    fail(`${path}: need 16-bit PCM, got format ${fmt.format} with ${fmt.bits} bits`);
-  }
-  const samples = new Int16Array(data.buffer.slice(data.byteOffset, data.byteOffset + (data.length & ~1)));
-  return { ...fmt, samples };
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
+// a participant's grants: it publishes audio (and data), it subscribes to nothing
+const PUBLISHER = { canPublish: true, canPublishData: true };
 
 class Publisher {
   constructor(opts, p) {
@@ -166,10 +100,7 @@ class Publisher {
         resolve();
       });
     });
-    await this.room.connect(this.opts.url, mintToken(identity, this.opts.room), {
-      autoSubscribe: false,
-      dynacast: false,
-    });
+    await join(this.room, this.opts.url, identity, this.opts.room, PUBLISHER);
     emit('connected', { identity, room: this.opts.room });
     const { sampleRate, channels } = this.wav;
     this.source = new AudioSource(sampleRate, channels);
@@ -269,7 +200,7 @@ async function listenToCaptions(opts) {
       )
       .catch((e) => emit('caption_error', { n: seq, identity: sender, message: String(e?.message ?? e) }));
   });
-  await room.connect(opts.url, mintToken(identity, opts.room, true), { autoSubscribe: false, dynacast: false });
+  await join(room, opts.url, identity, opts.room, { ...PUBLISHER, canSubscribe: true });
   emit('caption_listener_connected', { identity });
   return room;
 }

@@ -11,18 +11,8 @@
 // {"event":..., "epochMs":..., ...}: connected, subscribed {trackSid}, first_frame, data {from, topic,
 // text} (user packets), saved {frames}.
 import { writeFileSync } from 'node:fs';
-import { createHmac } from 'node:crypto';
 import { AudioStream, Room, RoomEvent, TrackKind, dispose } from '@livekit/rtc-node';
-
-function emit(event, fields = {}) {
-  process.stdout.write(JSON.stringify({ event, epochMs: Date.now(), ...fields }) + '\n');
-}
-
-function fail(message) {
-  emit('error', { message });
-  process.stderr.write(`recorder: ${message}\n`);
-  process.exit(2);
-}
+import { emit, fail, join } from './common.mjs';
 
 const opts = { identity: 'recorder', maxMs: 600000 };
 const argv = process.argv.slice(2);
@@ -42,30 +32,6 @@ for (let i = 0; i < argv.length; i++) {
 }
 opts.url ??= process.env.LIVEKIT_URL;
 for (const k of ['url', 'room', 'record', 'out']) if (!opts[k]) fail(`--${k} is required`);
-
-function b64url(buf) {
-  return Buffer.from(buf).toString('base64').replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
-}
-
-function mintToken(identity, room) {
-  const key = process.env.LIVEKIT_API_KEY;
-  const secret = process.env.LIVEKIT_API_SECRET;
-  if (!key || !secret) fail('LIVEKIT_API_KEY and LIVEKIT_API_SECRET must be set');
-  const now = Math.floor(Date.now() / 1000);
-  const header = b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
-  const payload = b64url(
-    JSON.stringify({
-      iss: key,
-      sub: identity,
-      name: identity,
-      nbf: now - 10,
-      exp: now + 3600,
-      video: { room, roomJoin: true, canPublish: false, canSubscribe: true, canPublishData: false },
-    }),
-  );
-  const sig = b64url(createHmac('sha256', secret).update(`${header}.${payload}`).digest());
-  return `${header}.${payload}.${sig}`;
-}
 
 function wav(samples, rate) {
   const data = Buffer.alloc(samples.length * 2);
@@ -113,7 +79,7 @@ room.on(RoomEvent.DataReceived, (payload, participant, kind, topic) => {
   emit('data', { from: participant?.identity ?? '', topic: topic ?? '', text: Buffer.from(payload).toString('utf8') });
 });
 
-await room.connect(opts.url, mintToken(opts.identity, opts.room), { autoSubscribe: true, dynacast: false });
+await join(room, opts.url, opts.identity, opts.room, { canSubscribe: true }, { autoSubscribe: true });
 emit('connected', { identity: opts.identity, room: opts.room });
 
 await new Promise((resolve) => {

@@ -45,35 +45,31 @@ record InterviewBotOptions(
   static final int MAX_QUESTION_CHARS = 2_000;
 
   static InterviewBotOptions parse(String[] args) {
-    Path out = null;
+    SharedOptions shared = new SharedOptions(TURN_MODES);
     Path questions = null;
     String candidate = null;
-    String stt = null;
     String tts = null;
-    String turn = "turn";
     boolean bargeIn = true;
     boolean captions = true;
     String label = "interviewer";
     Duration answer = Duration.ofSeconds(120);
     Duration wait = Duration.ofSeconds(300);
-    boolean verbose = false;
-    boolean help = false;
     for (int i = 0; i < args.length; i++) {
+      int last = shared.accept(args, i);
+      if (last >= 0) {
+        i = last;
+        continue;
+      }
       String a = args[i];
       switch (a) {
-        case "--help", "-h" -> help = true;
-        case "--out" -> out = Path.of(value(args, ++i, a));
         case "--questions" -> questions = Path.of(value(args, ++i, a));
         case "--candidate-identity" -> candidate = identity(value(args, ++i, a), a);
-        case "--stt" -> stt = value(args, ++i, a);
         case "--tts" -> tts = value(args, ++i, a);
-        case "--turn-detection" -> turn = value(args, ++i, a);
         case "--no-barge-in" -> bargeIn = false;
         case "--no-captions" -> captions = false;
         case "--label" -> label = label(value(args, ++i, a));
         case "--answer-timeout" -> answer = seconds(value(args, ++i, a), a);
         case "--wait" -> wait = seconds(value(args, ++i, a), a);
-        case "--verbose", "--debug" -> verbose = true;
         default ->
             throw new IllegalArgumentException(
                 "unknown option '"
@@ -84,27 +80,25 @@ record InterviewBotOptions(
                     + " --verbose, --help");
       }
     }
-    if (stt != null && !SttChoice.NAMES.contains(stt)) {
-      throw new IllegalArgumentException(
-          "--stt '"
-              + stt
-              + "' is not a recogniser: accepted "
-              + String.join(", ", SttChoice.NAMES));
-    }
+    shared.check();
     if (tts != null && !TTS_NAMES.contains(tts)) {
       throw new IllegalArgumentException(
           "--tts '" + tts + "' is not a voice: accepted " + String.join(", ", TTS_NAMES));
     }
-    if (!TURN_MODES.contains(turn)) {
-      throw new IllegalArgumentException(
-          "--turn-detection '"
-              + turn
-              + "' is not a mode: accepted turn (speech activity and the end-of-turn model),"
-              + " vad (speech activity; a turn ends after a silence)");
-    }
     return new InterviewBotOptions(
-        out, questions, candidate, stt, tts, turn, bargeIn, captions, label, answer, wait, verbose,
-        help);
+        shared.out,
+        questions,
+        candidate,
+        shared.stt,
+        tts,
+        shared.turnDetection,
+        bargeIn,
+        captions,
+        label,
+        answer,
+        wait,
+        shared.verbose,
+        shared.help);
   }
 
   private static String label(String v) {

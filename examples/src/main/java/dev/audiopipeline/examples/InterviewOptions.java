@@ -32,35 +32,31 @@ record InterviewOptions(
   static final java.util.List<String> TURN_DETECTION = java.util.List.of("turn", "vad", "off");
 
   static InterviewOptions parse(String[] args) {
+    SharedOptions shared = new SharedOptions(TURN_DETECTION);
     boolean fast = false;
-    boolean help = false;
-    Path out = null;
     Path recruiter = null;
     Path candidate = null;
     String language = null;
-    String stt = null;
     String recruiterIdentity = BundledInterview.RECRUITER;
     String candidateIdentity = BundledInterview.CANDIDATE;
     Duration duration = null;
-    boolean verbose = false;
-    String turnDetection = TURN_DETECTION.get(0);
     boolean tui = false;
     ServeAddress serve = null;
     for (int i = 0; i < args.length; i++) {
+      int last = shared.accept(args, i);
+      if (last >= 0) {
+        i = last;
+        continue;
+      }
       String a = args[i];
       switch (a) {
         case "--fast" -> fast = true;
-        case "--help", "-h" -> help = true;
-        case "--out" -> out = Path.of(value(args, ++i, a));
         case "--recruiter-wav" -> recruiter = Path.of(value(args, ++i, a));
         case "--candidate-wav" -> candidate = Path.of(value(args, ++i, a));
         case "--language" -> language = value(args, ++i, a);
-        case "--stt" -> stt = value(args, ++i, a);
         case "--recruiter-identity" -> recruiterIdentity = identity(value(args, ++i, a), a);
         case "--candidate-identity" -> candidateIdentity = identity(value(args, ++i, a), a);
         case "--duration" -> duration = seconds(value(args, ++i, a), a);
-        case "--verbose", "--debug" -> verbose = true;
-        case "--turn-detection" -> turnDetection = value(args, ++i, a);
         case "--tui" -> tui = true;
         case "--serve" -> serve = ServeAddress.parse(value(args, ++i, a), a);
         default ->
@@ -73,24 +69,12 @@ record InterviewOptions(
                     + " --verbose, --help");
       }
     }
-    if (!TURN_DETECTION.contains(turnDetection)) {
-      throw new IllegalArgumentException(
-          "--turn-detection '"
-              + turnDetection
-              + "' is not a mode: accepted off, vad (speech activity only) or turn (speech"
-              + " activity and end-of-turn model, the default)");
-    }
+    shared.check();
+    String stt = shared.stt;
     if ((recruiter == null) != (candidate == null)) {
       throw new IllegalArgumentException(
           "give both --recruiter-wav and --candidate-wav (one recording per speaker), or"
               + " neither for the bundled interview");
-    }
-    if (stt != null && !SttChoice.NAMES.contains(stt)) {
-      throw new IllegalArgumentException(
-          "--stt '"
-              + stt
-              + "' is not a recogniser: accepted "
-              + String.join(", ", SttChoice.NAMES));
     }
     if (language != null) {
       try {
@@ -115,17 +99,17 @@ record InterviewOptions(
     }
     return new InterviewOptions(
         fast,
-        out,
+        shared.out,
         recruiter,
         candidate,
         language,
-        help,
+        shared.help,
         stt,
         recruiterIdentity,
         candidateIdentity,
         duration,
-        verbose,
-        turnDetection,
+        shared.verbose,
+        shared.turnDetection,
         tui,
         serve);
   }

@@ -12,6 +12,7 @@ import dev.audiopipeline.TurnDetector;
 import dev.audiopipeline.audio.AudioFormat;
 import dev.audiopipeline.audio.AudioSink;
 import dev.audiopipeline.audio.AudioSource;
+import dev.audiopipeline.testing.Await;
 import dev.audiopipeline.testing.EnergyTurnDetector;
 import dev.audiopipeline.testing.Signals;
 import dev.audiopipeline.turn.NeuralTurnDetector;
@@ -22,6 +23,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
@@ -34,8 +36,10 @@ import org.junit.jupiter.api.Test;
 class DrainAllocationTest {
   private static final AudioFormat IN = new AudioFormat(48_000, 2);
 
-  /** Takes 16 kHz mono and drops it. */
+  /** Takes 16 kHz mono and drops it, counting the samples (allocation-free). */
   static final class Discarding implements SttProvider {
+    final AtomicLong received = new AtomicLong();
+
     @Override
     public String name() {
       return "discard";
@@ -50,7 +54,9 @@ class DrainAllocationTest {
     public SttSession openSession(SttSessionOptions options, SttSession.Listener listener) {
       return new SttSession() {
         @Override
-        public void send(short[] samples, int offset, int length) {}
+        public void send(short[] samples, int offset, int length) {
+          received.addAndGet(length);
+        }
 
         @Override
         public void flush() {}
@@ -113,9 +119,10 @@ class DrainAllocationTest {
     // one continuous sound: events (which allocate, a few per turn) come once, at the start
     short[] audio = Signals.bursts(IN, 4_000, new long[][] {{0, 4_000}});
     int frame = 480 * 2;
+    Discarding stt = new Discarding();
     AudioPipeline pipeline =
         AudioPipeline.builder()
-            .stt(new Discarding())
+            .stt(stt)
             .turnDetector(detector)
             .bufferDuration(Duration.ofSeconds(1))
             .build();
@@ -133,7 +140,7 @@ class DrainAllocationTest {
       int warmup = 3_000;
       for (int f = 0; f < warmup + frames; f++) {
         if (f == warmup) {
-          Thread.sleep(200); // the drain has caught up
+          awaitCaughtUp(stt, f);
           drainId = drainThreadId();
           before = mx.getThreadAllocatedBytes(drainId);
         }
@@ -141,13 +148,25 @@ class DrainAllocationTest {
         t += 10_000;
         pos = (pos + frame) % audio.length;
       }
-      Thread.sleep(200);
+      awaitCaughtUp(stt, warmup + frames);
       long after = mx.getThreadAllocatedBytes(drainId);
       java.util.Objects.requireNonNull(source.listener).speakerLeft(source);
       java.util.Objects.requireNonNull(source.listener).sourceEnded();
       session.awaitCompletion(Duration.ofSeconds(20));
       return (after - before) / (double) frames;
     }
+  }
+
+  /**
+   * Waits until the recogniser has had {@code frames} frames (160 samples each at 16 kHz), less one
+   * frame the resampler may still hold: the drain has caught up with the writer and is idle.
+   */
+  private static void awaitCaughtUp(Discarding stt, int frames) throws InterruptedException {
+    long expected = frames * 160L - 160;
+    Await.until(
+        Duration.ofSeconds(30),
+        () -> "the drain caught up: " + stt.received.get() + " of " + expected + " samples",
+        () -> stt.received.get() >= expected);
   }
 
   private static long drainThreadId() {

@@ -2,13 +2,8 @@ package dev.audiopipeline.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.audiopipeline.examples.cli.ExitStatus;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -20,43 +15,26 @@ import org.junit.jupiter.api.io.TempDir;
  * check that came too late would show up as a connection error instead).
  */
 class InterviewBotCliTest {
-  record Run(int code, String out, String err) {}
-
   /** A room environment that would be accepted (made-up credentials, nothing listening). */
   static Map<String, String> room() {
-    Map<String, String> env = new HashMap<>();
-    env.put("LIVEKIT_URL", "ws://127.0.0.1:9");
-    env.put("LIVEKIT_API_KEY", "made-up-key");
-    env.put("LIVEKIT_API_SECRET", "made-up-secret-made-up-secret-made-up");
+    Map<String, String> env = CliRun.liveKitEnv("made-up-secret-made-up-secret-made-up");
     env.put("LIVEKIT_ROOM", "interview");
     return env;
   }
 
-  static Run run(Map<String, String> env, String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code =
-        InterviewBot.run(
-            args,
-            new PrintStream(out, true, StandardCharsets.UTF_8),
-            new PrintStream(err, true, StandardCharsets.UTF_8),
-            env);
-    return new Run(
-        code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  static CliRun run(Map<String, String> env, String... args) {
+    return CliRun.of((out, err) -> InterviewBot.run(args, out, err, env));
   }
 
-  static void refused(Run r, String... says) {
-    assertThat(r.code()).as(r.err()).isEqualTo(ExitStatus.USAGE);
-    assertThat(r.err()).contains(says).doesNotContain("\tat ");
+  static void refused(CliRun r, String... says) {
+    r.assertRefused(says);
     assertThat(r.out()).as("nothing started").doesNotContain("Joining");
   }
 
   @Test
   void helpDescribesOptionsEnvironmentAndExitStatuses() {
-    Run r = run(Map.of(), "--help");
-    assertThat(r.code()).isZero();
-    assertThat(r.out())
-        .contains(
+    run(Map.of(), "--help")
+        .assertHelp(
             "--questions FILE",
             "--candidate-identity ID",
             "--out DIR",
@@ -66,7 +44,6 @@ class InterviewBotCliTest {
             "--no-captions",
             "LIVEKIT_URL",
             "130");
-    assertThat(r.err()).isEmpty();
   }
 
   @Test
@@ -115,7 +92,7 @@ class InterviewBotCliTest {
 
   @Test
   void withoutARoomItSaysWhatToSet() {
-    Run r = run(Map.of(), "--out", "unused");
+    CliRun r = run(Map.of(), "--out", "unused");
     refused(r, "InterviewBot talks in a LiveKit room: set LIVEKIT_URL");
   }
 
@@ -123,7 +100,7 @@ class InterviewBotCliTest {
   void aBadRoomEnvironmentIsRefusedWithoutItsSecret() {
     Map<String, String> env = room();
     env.remove("LIVEKIT_ROOM");
-    Run r = run(env);
+    CliRun r = run(env);
     refused(r, "LIVEKIT_ROOM");
     assertThat(r.err()).doesNotContain("made-up-secret");
   }

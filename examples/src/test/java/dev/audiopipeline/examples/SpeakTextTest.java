@@ -7,8 +7,6 @@ import dev.audiopipeline.io.WavFile;
 import dev.audiopipeline.testing.FakeElevenLabsTtsServer;
 import dev.audiopipeline.testing.FakeElevenLabsTtsServer.HttpFault;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,27 +18,22 @@ import org.junit.jupiter.api.io.TempDir;
 class SpeakTextTest {
   static final String KEY = "made-up-key-4711";
 
-  record Run(int code, String out, String err) {}
-
-  static Run withStdin(Map<String, String> env, String stdin, String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code =
-        SpeakText.run(
-            args,
-            new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
-            new PrintStream(out, true, StandardCharsets.UTF_8),
-            new PrintStream(err, true, StandardCharsets.UTF_8),
-            env);
-    return new Run(
-        code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  static CliRun withStdin(Map<String, String> env, String stdin, String... args) {
+    return CliRun.of(
+        (out, err) ->
+            SpeakText.run(
+                args,
+                new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
+                out,
+                err,
+                env));
   }
 
-  static Run run(Map<String, String> env, String... args) {
+  static CliRun run(Map<String, String> env, String... args) {
     return withStdin(env, "", args);
   }
 
-  static void usageError(Run r, String... says) {
+  static void usageError(CliRun r, String... says) {
     assertThat(r.code()).as(r.err()).isEqualTo(2);
     assertThat(r.err()).contains(says).doesNotContain("\tat ").doesNotContain("Exception");
   }
@@ -49,7 +42,7 @@ class SpeakTextTest {
   void helpPrintsUsageAndSpeaksNothing(@TempDir Path dir) {
     Path defaultOut = Path.of("speech.wav");
     boolean existed = Files.exists(defaultOut);
-    Run r = run(Map.of(), "--help");
+    CliRun r = run(Map.of(), "--help");
     assertThat(r.code()).isZero();
     assertThat(r.out())
         .contains(
@@ -93,7 +86,7 @@ class SpeakTextTest {
   void textAfterDoubleDashMayLookLikeAnOption(@TempDir Path dir) throws Exception {
     try (FakeElevenLabsTtsServer fake = FakeElevenLabsTtsServer.builder().apiKey(KEY).start()) {
       Path wav = dir.resolve("dash.wav");
-      Run r =
+      CliRun r =
           run(
               env(fake, "ELEVENLABS_TTS_BASE_URL", fake.httpBaseUrl()),
               "--out",
@@ -118,7 +111,7 @@ class SpeakTextTest {
       // the old shared variable given as the STT would want it (ws://): TTS reads it as http://
       String ws = fake.httpBaseUrl().replaceFirst("^http://", "ws://");
       Path a = dir.resolve("http.wav");
-      Run r = run(env(fake, "ELEVENLABS_BASE_URL", ws), "--out", a.toString(), "Hello there");
+      CliRun r = run(env(fake, "ELEVENLABS_BASE_URL", ws), "--out", a.toString(), "Hello there");
       assertThat(r.code()).as(r.err()).isZero();
       assertThat(r.err()).contains("wrote " + a);
       try (WavFile.Reader w = WavFile.open(a)) {
@@ -153,7 +146,7 @@ class SpeakTextTest {
     try (FakeElevenLabsTtsServer fake = FakeElevenLabsTtsServer.builder().apiKey(KEY).start()) {
       fake.enqueueHttpFault(HttpFault.unauthorized());
       Path wav = dir.resolve("never.wav");
-      Run r =
+      CliRun r =
           run(
               env(fake, "ELEVENLABS_TTS_BASE_URL", fake.httpBaseUrl()),
               "--out",
@@ -175,7 +168,7 @@ class SpeakTextTest {
   @Test
   void withoutAKeyItSpeaksWithTheEmbeddedVoice(@TempDir Path dir) throws Exception {
     Path wav = dir.resolve("offline.wav");
-    Run r = withStdin(Map.of(), "Hello from the embedded voice.\n", "--out", wav.toString());
+    CliRun r = withStdin(Map.of(), "Hello from the embedded voice.\n", "--out", wav.toString());
     assertThat(r.code()).as(r.err()).isZero();
     assertThat(r.err()).contains("embedded offline voice", "FreeTTS");
     try (WavFile.Reader w = WavFile.open(wav)) {

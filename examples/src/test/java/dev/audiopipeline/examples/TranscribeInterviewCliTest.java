@@ -9,9 +9,6 @@ import dev.audiopipeline.io.WavFile;
 import dev.audiopipeline.testing.Audio;
 import dev.audiopipeline.testing.FakeElevenLabsSttServer;
 import dev.audiopipeline.testing.SpeechSegmentRecognizer;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -25,8 +22,6 @@ import org.junit.jupiter.api.io.TempDir;
  * exit codes, one-line errors, the output directory checked before any work, no empty success.
  */
 class TranscribeInterviewCliTest {
-  record Run(int code, String out, String err) {}
-
   final AtomicInteger providersMade = new AtomicInteger();
 
   Supplier<SttProvider> segmenter() {
@@ -36,22 +31,12 @@ class TranscribeInterviewCliTest {
     };
   }
 
-  Run run(Map<String, String> env, String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code =
-        TranscribeInterview.run(
-            args,
-            new PrintStream(out, true, StandardCharsets.UTF_8),
-            new PrintStream(err, true, StandardCharsets.UTF_8),
-            segmenter(),
-            o -> {},
-            env);
-    return new Run(
-        code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  CliRun run(Map<String, String> env, String... args) {
+    return CliRun.of(
+        (out, err) -> TranscribeInterview.run(args, out, err, segmenter(), o -> {}, env));
   }
 
-  static void oneLine(Run r, int code, String... says) {
+  static void oneLine(CliRun r, int code, String... says) {
     assertThat(r.code()).as(r.err()).isEqualTo(code);
     assertThat(r.err()).contains(says).doesNotContain("\tat ");
   }
@@ -72,7 +57,7 @@ class TranscribeInterviewCliTest {
     Path a = wav(dir, "silent-a.wav", new short[16_000 * 2]);
     Path b = wav(dir, "silent-b.wav", new short[16_000 * 2]);
     Path out = dir.resolve("out");
-    Run r =
+    CliRun r =
         run(
             Map.of(),
             "--fast",
@@ -93,7 +78,7 @@ class TranscribeInterviewCliTest {
     Path rec = wav(dir, "rec.wav", toneAt(300, 1200, 3000));
     Path can = wav(dir, "can.wav", toneAt(1600, 2500, 3000));
     Path out = dir.resolve("out");
-    Run r =
+    CliRun r =
         run(
             Map.of(),
             "--fast",
@@ -113,14 +98,14 @@ class TranscribeInterviewCliTest {
   @Test
   void anOutputDirectoryThatCannotBeCreatedFailsBeforeAnyWork(@TempDir Path dir) throws Exception {
     Path file = Files.writeString(dir.resolve("plain-file"), "x");
-    Run r = run(Map.of(), "--fast", "--out", file.resolve("sub").toString());
+    CliRun r = run(Map.of(), "--fast", "--out", file.resolve("sub").toString());
     oneLine(r, 2, "--out", "cannot be written");
     assertThat(providersMade).hasValue(0);
   }
 
   @Test
   void aBadLanguageForACloudRecogniserIsAUsageError() {
-    Run r =
+    CliRun r =
         run(
             Map.of("ELEVENLABS_API_KEY", "made-up"),
             "--stt",
@@ -132,7 +117,7 @@ class TranscribeInterviewCliTest {
 
   @Test
   void sttBaseUrlsAreCheckedAtOnceNamingTheVariable() {
-    Run r =
+    CliRun r =
         run(
             Map.of("ELEVENLABS_API_KEY", "made-up", "ELEVENLABS_STT_BASE_URL", "ftp://x"),
             "--stt",
@@ -155,7 +140,7 @@ class TranscribeInterviewCliTest {
       String http = fake.baseUrl().replaceFirst("^ws://", "http://");
       Path rec = wav(dir, "rec.wav", toneAt(300, 1200, 3000));
       Path can = wav(dir, "can.wav", toneAt(1600, 2500, 3000));
-      Run r =
+      CliRun r =
           run(
               Map.of("ELEVENLABS_API_KEY", "el-key", "ELEVENLABS_BASE_URL", http),
               "--stt",

@@ -335,24 +335,13 @@ class TranscribeInterviewTest {
 
   // ------------------------------------------------------------------ options and bad input
 
-  record Run(int code, String out, String err) {}
-
-  static Run cli(String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code =
-        TranscribeInterview.run(
-            args,
-            new PrintStream(out, true, StandardCharsets.UTF_8),
-            new PrintStream(err, true, StandardCharsets.UTF_8),
-            never());
-    return new Run(
-        code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  static CliRun cli(String... args) {
+    return CliRun.of((out, err) -> TranscribeInterview.run(args, out, err, never()));
   }
 
   @Test
   void helpDescribesEveryOptionAndExitsZero() {
-    Run r = cli("--help");
+    CliRun r = cli("--help");
     assertThat(r.code()).isZero();
     assertThat(r.out())
         .contains(
@@ -388,7 +377,7 @@ class TranscribeInterviewTest {
     Path out = dir.resolve("out");
     Path missing = dir.resolve("nope.wav");
     Path good = goodWav(dir);
-    Run r =
+    CliRun r =
         cli(
             "--recruiter-wav",
             missing.toString(),
@@ -404,7 +393,7 @@ class TranscribeInterviewTest {
   @Test
   void aFileThatIsNotWavIsNamedWithWhatIsAccepted(@TempDir Path dir) throws IOException {
     Path text = Files.writeString(dir.resolve("notes.wav"), "these are not samples");
-    Run r =
+    CliRun r =
         cli(
             "--recruiter-wav",
             goodWav(dir).toString(),
@@ -439,7 +428,7 @@ class TranscribeInterviewTest {
         .put("data".getBytes(StandardCharsets.US_ASCII))
         .putInt(dataBytes);
     Files.write(flt, b.array());
-    Run r = cli("--recruiter-wav", flt.toString(), "--candidate-wav", goodWav(dir).toString());
+    CliRun r = cli("--recruiter-wav", flt.toString(), "--candidate-wav", goodWav(dir).toString());
     assertThat(r.code()).isEqualTo(2);
     assertThat(r.err()).contains(flt.toString(), "accepted", "16-bit");
   }
@@ -447,7 +436,7 @@ class TranscribeInterviewTest {
   @Test
   void anOutputPathThatIsAFileIsRefusedBeforeAnyWork(@TempDir Path dir) throws IOException {
     Path file = Files.writeString(dir.resolve("taken"), "x");
-    Run r = cli("--out", file.toString());
+    CliRun r = cli("--out", file.toString());
     assertThat(r.code()).isEqualTo(2);
     assertThat(r.err()).contains(file.toString(), "not a directory");
     assertThat(Files.readString(file)).isEqualTo("x");

@@ -6,9 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.audiopipeline.examples.cli.ExitStatus;
 import dev.audiopipeline.testing.SpeechSegmentRecognizer;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -23,27 +20,17 @@ import org.junit.jupiter.api.io.TempDir;
  * events.jsonl} beside the transcript; {@code off} writes none; a bad mode is a usage error.
  */
 class TranscribeInterviewTurnDetectionTest {
-  record Run(int code, String out, String err) {}
-
-  static Run run(String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code =
-        TranscribeInterview.run(
-            args,
-            new PrintStream(out, true, StandardCharsets.UTF_8),
-            new PrintStream(err, true, StandardCharsets.UTF_8),
-            SpeechSegmentRecognizer::create,
-            o -> {},
-            Map.of());
-    return new Run(
-        code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  static CliRun run(String... args) {
+    return CliRun.of(
+        (out, err) ->
+            TranscribeInterview.run(
+                args, out, err, SpeechSegmentRecognizer::create, o -> {}, Map.of()));
   }
 
   @Test
   void theDefaultWritesEveryTurnEventOnTheTimeline(@TempDir Path dir) throws Exception {
     Path out = dir.resolve("out");
-    Run r = run("--fast", "--out", out.toString());
+    CliRun r = run("--fast", "--out", out.toString());
     assertThat(r.code()).as(r.err()).isZero();
     // the best available: silero+smart-turn, or silero alone where the end-of-turn model is not
     // in the build (said on stderr)
@@ -105,7 +92,7 @@ class TranscribeInterviewTurnDetectionTest {
   @Test
   void offWritesNoEvents(@TempDir Path dir) {
     Path out = dir.resolve("out");
-    Run r = run("--fast", "--turn-detection", "off", "--out", out.toString());
+    CliRun r = run("--fast", "--turn-detection", "off", "--out", out.toString());
     assertThat(r.code()).as(r.err()).isZero();
     assertThat(r.out()).contains("Turn detection: off");
     assertThat(out.resolve("transcript.jsonl")).exists();
@@ -114,12 +101,12 @@ class TranscribeInterviewTurnDetectionTest {
 
   @Test
   void aBadModeIsAUsageErrorNamingWhatIsAccepted() {
-    Run r = run("--turn-detection", "smart");
+    CliRun r = run("--turn-detection", "smart");
     assertThat(r.code()).isEqualTo(ExitStatus.USAGE);
     assertThat(r.err())
         .contains("--turn-detection 'smart'", "accepted off, vad", "turn")
         .doesNotContain("\tat ");
-    Run help = run("--help");
+    CliRun help = run("--help");
     assertThat(help.out()).contains("--turn-detection MODE", "events.jsonl");
   }
 }

@@ -3,12 +3,8 @@ package dev.audiopipeline.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.audiopipeline.examples.cli.ExitStatus;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,47 +17,28 @@ import org.junit.jupiter.api.io.TempDir;
 class TranscriptionWorkerCliTest {
   private static final String SECRET = "made-up-secret-made-up-secret-made-up";
 
-  record Run(int code, String out, String err) {}
-
   /** A worker environment that would be accepted (made-up credentials, nothing listening). */
   static Map<String, String> env() {
-    Map<String, String> env = new HashMap<>();
-    env.put("LIVEKIT_URL", "ws://127.0.0.1:9");
-    env.put("LIVEKIT_API_KEY", "made-up-key");
-    env.put("LIVEKIT_API_SECRET", SECRET);
-    return env;
+    return CliRun.liveKitEnv(SECRET);
   }
 
-  static Run run(Map<String, String> env, String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code =
-        TranscriptionWorker.run(
-            args,
-            new PrintStream(out, true, StandardCharsets.UTF_8),
-            new PrintStream(err, true, StandardCharsets.UTF_8),
-            env);
-    return new Run(
-        code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  static CliRun run(Map<String, String> env, String... args) {
+    return CliRun.of((out, err) -> TranscriptionWorker.run(args, out, err, env));
   }
 
-  static void refused(Run r, String... says) {
-    assertThat(r.code()).as(r.err()).isEqualTo(ExitStatus.USAGE);
+  static void refused(CliRun r, String... says) {
+    r.assertRefused(says);
     assertThat(r.err())
         .startsWith("error: ")
-        .contains(says)
         .contains("Run with --help for usage.")
-        .doesNotContain("\tat ")
         .doesNotContain(SECRET);
     assertThat(r.out()).as("nothing started").doesNotContain("registered");
   }
 
   @Test
   void helpDescribesOptionsEnvironmentAndExitStatuses() {
-    Run r = run(Map.of(), "--help");
-    assertThat(r.code()).isZero();
-    assertThat(r.out())
-        .contains(
+    run(Map.of(), "--help")
+        .assertHelp(
             "--agent-name NAME",
             "--capacity N",
             "--out DIR",
@@ -69,7 +46,6 @@ class TranscriptionWorkerCliTest {
             "LIVEKIT_URL",
             "LIVEKIT_API_SECRET",
             "143");
-    assertThat(r.err()).isEmpty();
   }
 
   @Test
@@ -91,7 +67,7 @@ class TranscriptionWorkerCliTest {
     refused(run(noSecret), "LIVEKIT_API_SECRET");
     Map<String, String> badUrl = env();
     badUrl.put("LIVEKIT_URL", "ftp://127.0.0.1:9");
-    Run r = run(badUrl);
+    CliRun r = run(badUrl);
     assertThat(r.code()).as(r.err()).isEqualTo(ExitStatus.USAGE);
     assertThat(r.err()).doesNotContain(SECRET).doesNotContain("\tat ");
   }

@@ -75,6 +75,7 @@ public final class BargeIn implements AutoCloseable {
   private @Nullable ScheduledFuture<?> pendingTick; // guarded by lock
   private volatile Flow.@Nullable Subscription subscription;
   private volatile boolean closed;
+  private volatile boolean eventsEnded;
 
   private BargeIn(
       TranscriptionSession session, BargeInPolicy policy, Consumer<Decision> decisions) {
@@ -186,6 +187,17 @@ public final class BargeIn implements AutoCloseable {
   public int shortSounds() {
     synchronized (lock) {
       return machine.noises();
+    }
+  }
+
+  /**
+   * Whether no decision can come any more: the session's events have ended and no timer is pending.
+   * For tests, which wait for it instead of sleeping past the policy's timeouts.
+   */
+  boolean settled() {
+    synchronized (lock) {
+      ScheduledFuture<?> tick = pendingTick;
+      return eventsEnded && (tick == null || tick.isDone());
     }
   }
 
@@ -314,10 +326,13 @@ public final class BargeIn implements AutoCloseable {
     @Override
     public void onError(Throwable t) {
       // the session failed: nothing more will be said or heard
+      eventsEnded = true;
     }
 
     @Override
-    public void onComplete() {}
+    public void onComplete() {
+      eventsEnded = true;
+    }
   }
 
   private String identityOf(String streamId) {

@@ -8,6 +8,7 @@ import dev.audiopipeline.audio.AudioFormat;
 import dev.audiopipeline.io.WavFile;
 import dev.audiopipeline.io.WavFileSource;
 import dev.audiopipeline.testing.Audio;
+import dev.audiopipeline.testing.Await;
 import dev.audiopipeline.testing.EnergyTurnDetector;
 import dev.audiopipeline.testing.SpeechSegmentRecognizer;
 import java.nio.file.Path;
@@ -44,7 +45,9 @@ class BargeInTest {
         BargeIn bargeIn = BargeIn.start(session, BargeInPolicy.defaults(), decisions::add)) {
       bargeIn.watch(u);
       assertThat(session.awaitCompletion(WAIT)).isTrue();
-      Thread.sleep(2_500); // past the false-interruption timeout of anything still pending
+      // no events left and no timer pending (the false-interruption timeout of a pause): no
+      // decision can come after this
+      Await.until(WAIT, "the barge-in settled", bargeIn::settled);
     }
     return decisions;
   }

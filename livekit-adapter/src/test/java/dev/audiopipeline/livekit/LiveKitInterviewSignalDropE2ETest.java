@@ -3,6 +3,7 @@ package dev.audiopipeline.livekit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.audiopipeline.PipelineEvent.SourceConnection;
+import dev.audiopipeline.testing.TcpProxy;
 import java.net.URI;
 import java.util.Locale;
 import java.util.UUID;

@@ -6,6 +6,7 @@ import dev.audiopipeline.AudioPipelineException;
 import dev.audiopipeline.SpeakerStream;
 import dev.audiopipeline.audio.AudioFormat;
 import dev.audiopipeline.audio.AudioSource;
+import dev.audiopipeline.testing.TcpProxy;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;

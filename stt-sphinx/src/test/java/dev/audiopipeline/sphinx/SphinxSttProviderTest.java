@@ -9,6 +9,7 @@ import dev.audiopipeline.SttSessionOptions;
 import dev.audiopipeline.TranscriptEvent;
 import dev.audiopipeline.audio.AudioFormat;
 import dev.audiopipeline.io.WavFile;
+import dev.audiopipeline.testing.Await;
 import dev.audiopipeline.testing.LibraryThreads;
 import dev.audiopipeline.testing.WordErrorRate;
 import java.io.InputStream;
@@ -130,10 +131,8 @@ class SphinxSttProviderTest {
       session.send(new short[3 * 16_000], 0, 3 * 16_000);
       assertThat(events)
           .anySatisfy(e -> assertThat(e).isInstanceOf(TranscriptEvent.AudioDropped.class));
-      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-      while (slow.loadedRecognizers() == 0 && System.nanoTime() < until) {
-        Thread.sleep(50);
-      }
+      Await.until(
+          Duration.ofSeconds(60), "the recogniser loaded", () -> slow.loadedRecognizers() > 0);
       // loaded: the speech goes in at about real time, 100 ms every 100 ms
       short[] audio = new short[speech.length + 16_000];
       System.arraycopy(speech, 0, audio, 0, speech.length);

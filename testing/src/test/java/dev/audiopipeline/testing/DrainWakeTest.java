@@ -136,14 +136,7 @@ class DrainWakeTest {
 
   /** Thread states have no event to wait on: samples {@code condition} for up to 10 s. */
   private static boolean waitFor(BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        return false;
-      }
-      Thread.sleep(5);
-    }
-    return true;
+    return Await.holds(Duration.ofSeconds(10), condition);
   }
 
   @Test

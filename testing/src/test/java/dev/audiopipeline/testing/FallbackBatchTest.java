@@ -114,6 +114,7 @@ class FallbackBatchTest {
                 new Thread(
                     () -> {
                       try {
+                        // the scenario: the refusal arrives later, on the provider's I/O thread
                         Thread.sleep(100);
                       } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
@@ -143,6 +144,7 @@ class FallbackBatchTest {
                 new Thread(
                     () -> {
                       try {
+                        // the scenario: the refusal arrives later, on the provider's I/O thread
                         Thread.sleep(100);
                       } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();

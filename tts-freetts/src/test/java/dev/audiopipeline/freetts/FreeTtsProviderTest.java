@@ -11,6 +11,7 @@ import dev.audiopipeline.TtsChunk;
 import dev.audiopipeline.TtsRequest;
 import dev.audiopipeline.audio.AudioFormat;
 import dev.audiopipeline.sphinx.SphinxSttProvider;
+import dev.audiopipeline.testing.Await;
 import dev.audiopipeline.testing.LibraryThreads;
 import dev.audiopipeline.testing.RecordingSubscriber;
 import dev.audiopipeline.testing.WordErrorRate;
@@ -155,11 +156,11 @@ class FreeTtsProviderTest {
     own.close();
     Throwable e = queued.awaitError(Duration.ofSeconds(30));
     assertThat(e).isInstanceOf(AudioPipelineException.class).hasMessageContaining("closed");
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (running.terminalSignals() == 0 && System.nanoTime() < deadline) {
-      Thread.sleep(20);
-    }
-    assertThat(running.terminalSignals()).as("the running synthesis ended too").isEqualTo(1);
+    Await.until(
+        Duration.ofSeconds(30),
+        "the running synthesis ended too",
+        () -> running.terminalSignals() > 0);
+    assertThat(running.terminalSignals()).as("the running synthesis ended once").isEqualTo(1);
     RecordingSubscriber<TtsChunk> late = RecordingSubscriber.unbounded();
     own.synthesize(TtsRequest.of("late")).subscribe(late);
     assertThat(late.awaitError(Duration.ofSeconds(30))).hasMessageContaining("closed");

@@ -1,5 +1,7 @@
 package dev.audiopipeline.examples.live;
 
+import java.util.function.LongSupplier;
+
 /**
  * A VU meter for one audio stream: RMS and peak level in dBFS over the last {@link #WINDOW_MS}, a
  * peak hold, and a short waveform (the peak of each recent block).
@@ -25,6 +27,7 @@ public final class LevelMeter {
   /** Blocks kept: 256 blocks of typically 10 ms. */
   static final int BLOCKS = 256;
 
+  private final LongSupplier nanoClock;
   private final float[] blockSquares = new float[BLOCKS]; // mean square of the block, 0..1
   private final float[] blockPeak = new float[BLOCKS]; // 0..1
   private final long[] blockEndNanos = new long[BLOCKS];
@@ -33,6 +36,16 @@ public final class LevelMeter {
   // reader state (one reader: the view)
   private double holdDb = FLOOR_DB;
   private long holdSinceNanos;
+
+  /** A meter on the system's monotonic clock. */
+  public LevelMeter() {
+    this(System::nanoTime);
+  }
+
+  /** A meter on {@code nanoClock} (monotonic nanoseconds), for tests that move time by hand. */
+  LevelMeter(LongSupplier nanoClock) {
+    this.nanoClock = nanoClock;
+  }
 
   /** Meters {@code length} samples of 16-bit audio (any channel count) as one block. */
   public void accept(short[] samples, int offset, int length) {
@@ -76,7 +89,7 @@ public final class LevelMeter {
     int i = (int) (w % BLOCKS);
     blockSquares[i] = (float) meanSquare;
     blockPeak[i] = (float) peak;
-    blockEndNanos[i] = System.nanoTime();
+    blockEndNanos[i] = nanoClock.getAsLong();
     written = w + 1;
   }
 
@@ -88,7 +101,7 @@ public final class LevelMeter {
    * blocks (oldest first; blocks older than {@code waveform * 10 ms} read as 0).
    */
   public synchronized Reading read(int waveform) {
-    long now = System.nanoTime();
+    long now = nanoClock.getAsLong();
     long w = written;
     long windowStart = now - WINDOW_MS * 1_000_000L;
     double squares = 0;

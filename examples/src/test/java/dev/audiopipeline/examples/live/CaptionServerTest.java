@@ -3,6 +3,7 @@ package dev.audiopipeline.examples.live;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.audiopipeline.Transcript;
+import dev.audiopipeline.testing.Await;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.net.URI;
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.Timeout;
 /** The caption page's server on 127.0.0.1: the page, the event stream, downloads, slow browsers. */
 @Timeout(value = 2, unit = TimeUnit.MINUTES)
 class CaptionServerTest {
+  private static final Duration WAIT = Duration.ofSeconds(30);
   private final LiveModel model = new LiveModel();
   private final List<Transcript> finals = new CopyOnWriteArrayList<>();
   private final HttpClient http = HttpClient.newHttpClient();
@@ -106,10 +108,7 @@ class CaptionServerTest {
     o.flush();
     List<String> lines = new CopyOnWriteArrayList<>();
     Thread healthy = readEvents(lines);
-    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (server.clients() < 2 && System.nanoTime() < until) {
-      Thread.sleep(20);
-    }
+    Await.until(WAIT, () -> "2 clients, not " + server.clients(), () -> server.clients() >= 2);
     assertThat(server.clients()).isEqualTo(2);
 
     String filler = "word ".repeat(1600); // 8 KB: more than the stalled socket's buffers hold
@@ -140,13 +139,10 @@ class CaptionServerTest {
     assertThat(finalsSeen)
         .as("every final reached the healthy browser (over its reconnects, as EventSource does)")
         .hasSize(n);
-    until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (server.disconnectedForOverflow() == 0 && System.nanoTime() < until) {
-      Thread.sleep(20);
-    }
-    assertThat(server.disconnectedForOverflow())
-        .as("the stalled browser was cut off once its queue held only finals")
-        .isGreaterThanOrEqualTo(1);
+    Await.until(
+        WAIT,
+        "the stalled browser was cut off once its queue held only finals",
+        () -> server.disconnectedForOverflow() >= 1);
     stalled.close();
     healthy.interrupt();
   }
@@ -162,13 +158,14 @@ class CaptionServerTest {
         s.getInputStream().read(new byte[64]);
       }
     }
-    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (server.clients() > 0 && System.nanoTime() < until) {
-      model.update(
-          "x" + System.nanoTime(), "a", "keeps going", true, 0, 1); // writes find them gone
-      Thread.sleep(20);
-    }
-    assertThat(server.clients()).isZero();
+    Await.until(
+        WAIT,
+        () -> "every closed browser left; clients: " + server.clients(),
+        () -> {
+          // the pipeline goes on updating: its writes find the closed browsers gone
+          model.update("x" + System.nanoTime(), "a", "keeps going", true, 0, 1);
+          return server.clients() == 0;
+        });
   }
 
   /** A browser's EventSource: reads the stream and reconnects when the server closes it. */
@@ -199,13 +196,9 @@ class CaptionServerTest {
   }
 
   private static void awaitLine(List<String> lines, String needle) throws InterruptedException {
-    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (System.nanoTime() < until) {
-      if (lines.stream().anyMatch(l -> l.contains(needle))) {
-        return;
-      }
-      Thread.sleep(20);
-    }
-    throw new AssertionError("no event line with " + needle + " in " + lines.size() + " lines");
+    Await.until(
+        WAIT,
+        () -> "no event line with " + needle + " in " + lines.size() + " lines",
+        () -> lines.stream().anyMatch(l -> l.contains(needle)));
   }
 }

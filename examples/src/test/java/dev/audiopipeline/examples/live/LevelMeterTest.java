@@ -3,6 +3,7 @@ package dev.audiopipeline.examples.live;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 class LevelMeterTest {
@@ -45,16 +46,38 @@ class LevelMeterTest {
   }
 
   @Test
-  void silenceAndNoAudioReadAsTheFloorWhileThePeakIsHeld() throws Exception {
-    LevelMeter m = new LevelMeter();
+  void silenceAndNoAudioReadAsTheFloorWhileThePeakIsHeld() {
+    AtomicLong nanos = new AtomicLong(1_000_000_000L);
+    LevelMeter m = new LevelMeter(nanos::get);
     m.accept(sine(0.5, 480), 0, 480);
     assertThat(m.read(0).peakDb()).isCloseTo(-6.02, within(0.1));
+    nanos.addAndGet(ms(10));
     m.accept(new short[480], 0, 480);
-    Thread.sleep(LevelMeter.WINDOW_MS + 50L);
+    LevelMeter.Reading fresh = m.read(0);
+    assertThat(fresh.peakDb()).as("the tone is still in the window").isCloseTo(-6.02, within(0.1));
+
+    nanos.addAndGet(ms(LevelMeter.WINDOW_MS + 1)); // no audio since: the window is empty
     LevelMeter.Reading r = m.read(4);
     assertThat(r.rmsDb()).isEqualTo(LevelMeter.FLOOR_DB);
     assertThat(r.peakDb()).isEqualTo(LevelMeter.FLOOR_DB);
+    assertThat(r.waveform()).containsOnly(0f);
     assertThat(r.holdDb()).as("held for %s ms", LevelMeter.HOLD_MS).isCloseTo(-6.02, within(0.1));
+  }
+
+  @Test
+  void theHeldPeakFallsAfterTheHoldTime() {
+    AtomicLong nanos = new AtomicLong(1_000_000_000L);
+    LevelMeter m = new LevelMeter(nanos::get);
+    m.accept(sine(0.5, 480), 0, 480);
+    assertThat(m.read(0).holdDb()).isCloseTo(-6.02, within(0.1));
+    nanos.addAndGet(ms(LevelMeter.HOLD_MS + 1_000)); // one second of fall
+    assertThat(m.read(0).holdDb()).isCloseTo(-6.02 - LevelMeter.HOLD_FALL_DB_PER_S, within(0.1));
+    nanos.addAndGet(ms(10_000));
+    assertThat(m.read(0).holdDb()).isEqualTo(LevelMeter.FLOOR_DB);
+  }
+
+  private static long ms(long ms) {
+    return ms * 1_000_000L;
   }
 
   @Test

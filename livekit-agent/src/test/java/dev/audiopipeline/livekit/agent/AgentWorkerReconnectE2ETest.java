@@ -2,6 +2,7 @@ package dev.audiopipeline.livekit.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.audiopipeline.testing.TcpProxy;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;

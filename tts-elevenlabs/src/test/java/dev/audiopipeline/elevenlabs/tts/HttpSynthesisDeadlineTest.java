@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.audiopipeline.ConnectionException;
 import dev.audiopipeline.TtsRequest;
+import dev.audiopipeline.testing.Await;
 import dev.audiopipeline.testing.FakeElevenLabsTtsServer;
 import java.io.IOException;
 import java.io.InputStream;
@@ -162,7 +163,7 @@ class HttpSynthesisDeadlineTest {
               out.write(piece);
             }
             out.flush();
-            Thread.sleep(100);
+            Thread.sleep(100); // the scenario: a server that trickles, a byte every 100 ms
           }
         } catch (IOException e) {
           clientGone.set(true); // the client closed the connection
@@ -173,11 +174,7 @@ class HttpSynthesisDeadlineTest {
     }
 
     boolean awaitClientGone(Duration timeout) throws InterruptedException {
-      long end = System.nanoTime() + timeout.toNanos();
-      while (!clientGone.get() && System.nanoTime() < end) {
-        Thread.sleep(20);
-      }
-      return clientGone.get();
+      return Await.holds(timeout, clientGone::get);
     }
 
     @Override

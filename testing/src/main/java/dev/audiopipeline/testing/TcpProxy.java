@@ -1,4 +1,4 @@
-package dev.audiopipeline.livekit;
+package dev.audiopipeline.testing;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -10,27 +10,30 @@ import java.net.Socket;
 import java.net.SocketException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A plain TCP proxy on 127.0.0.1 that a test puts between the bot and livekit-server, so that it
- * can break the signal connection from outside, as a network failure would: {@link #cutAll()}
- * resets every connection open through it (both sides see a TCP reset, no close frame), while new
- * connections are still forwarded. Threads are named {@code test-tcp-proxy-*} and stop on {@link
- * #close()}.
+ * A plain TCP proxy on 127.0.0.1 that a test puts between a client (the bot, a worker) and a server
+ * (livekit-server), so that it can break a connection from outside, as a network failure would:
+ * {@link #cut(int)} resets one connection (both sides see a TCP reset, no close frame), {@link
+ * #cutAll()} every one, while new connections are still forwarded. Threads are named {@code
+ * test-tcp-proxy-*} and stop on {@link #close()}.
  */
-final class TcpProxy implements AutoCloseable {
+public final class TcpProxy implements AutoCloseable {
   private final InetSocketAddress target;
   private final ServerSocket server;
   private final Thread acceptor;
   private final List<Socket[]> open = new CopyOnWriteArrayList<>();
+  private final Map<Integer, Socket[]> byIndex = new ConcurrentHashMap<>();
   private final List<Thread> pumps = new CopyOnWriteArrayList<>();
   private final AtomicInteger accepted = new AtomicInteger();
   private volatile boolean closed;
 
   /** Listens on an ephemeral port of 127.0.0.1 and forwards to {@code host:port}. */
-  TcpProxy(String host, int port) throws IOException {
+  public TcpProxy(String host, int port) throws IOException {
     this.target = new InetSocketAddress(host, port);
     this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
     this.acceptor = new Thread(this::acceptLoop, "test-tcp-proxy-accept");
@@ -39,17 +42,32 @@ final class TcpProxy implements AutoCloseable {
   }
 
   /** The proxy's port on 127.0.0.1. */
-  int port() {
+  public int port() {
     return server.getLocalPort();
   }
 
   /** Connections accepted so far. */
-  int accepted() {
+  public int accepted() {
     return accepted.get();
   }
 
+  /**
+   * Resets the {@code n}-th accepted connection (1-based) if it is still open; returns whether it
+   * was.
+   */
+  public boolean cut(int n) {
+    Socket[] pair = byIndex.get(n);
+    if (pair == null || !open.remove(pair)) {
+      return false;
+    }
+    for (Socket s : pair) {
+      reset(s);
+    }
+    return true;
+  }
+
   /** Resets every connection open through the proxy; returns how many there were. */
-  int cutAll() {
+  public int cutAll() {
     List<Socket[]> now = new ArrayList<>(open);
     for (Socket[] pair : now) {
       for (Socket s : pair) {
@@ -81,6 +99,7 @@ final class TcpProxy implements AutoCloseable {
       }
       Socket[] pair = {client, upstream};
       open.add(pair);
+      byIndex.put(n, pair);
       pump(client, upstream, "test-tcp-proxy-" + n + "-up", pair);
       pump(upstream, client, "test-tcp-proxy-" + n + "-down", pair);
     }
