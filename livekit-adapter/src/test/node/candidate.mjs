@@ -21,8 +21,8 @@
 // Progress on stdout as JSON lines {"event":..., "epochMs":..., ...}: bot_onset/bot_end {n},
 // clip_start/clip_end {kind,n,label}; at the end, with --levels FILE, the observer's record as JSON
 // {tracks:[{identity, trackSid, epochMs:[...], dbfs:[...]}]} (one entry per received 10 ms frame).
-import { readFileSync, writeFileSync } from 'node:fs';
-import { createHmac } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { emit, fail, join, readWav, sleep } from './common.mjs';
 import {
   AudioFrame,
   AudioSource,
@@ -39,16 +39,6 @@ import {
 const RATE = 48000;
 const FRAME = RATE / 100;
 const LOUD_DBFS = -45;
-
-function emit(event, fields = {}) {
-  process.stdout.write(JSON.stringify({ event, epochMs: Date.now(), ...fields }) + '\n');
-}
-
-function fail(message) {
-  emit('error', { message });
-  process.stderr.write(`candidate: ${message}\n`);
-  process.exit(2);
-}
 
 function parseArgs(argv) {
   const o = { identity: 'candidate', quietGap: 1200, max: 300000, after: new Map(), during: new Map(), answers: [], minUtterance: 1000 };
@@ -82,56 +72,20 @@ function parseArgs(argv) {
   return o;
 }
 
-function b64url(buf) {
-  return Buffer.from(buf).toString('base64').replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
-}
-
-function mintToken(identity, room, canPublish) {
-  const key = process.env.LIVEKIT_API_KEY;
-  const secret = process.env.LIVEKIT_API_SECRET;
-  if (!key || !secret) fail('LIVEKIT_API_KEY and LIVEKIT_API_SECRET must be set');
-  const now = Math.floor(Date.now() / 1000);
-  const header = b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
-  const payload = b64url(
-    JSON.stringify({
-      iss: key,
-      sub: identity,
-      name: identity,
-      nbf: now - 10,
-      exp: now + 3600,
-      video: { room, roomJoin: true, canPublish, canSubscribe: true, canPublishData: canPublish },
-    }),
-  );
-  const sig = b64url(createHmac('sha256', secret).update(`${header}.${payload}`).digest());
-  return `${header}.${payload}.${sig}`;
-}
-
 /** A WAV file's samples as 48 kHz mono (linear interpolation; the test WAVs are speech). */
 function readWav48k(path) {
-  const buf = readFileSync(path);
-  if (buf.toString('ascii', 0, 4) !== 'RIFF' || buf.toString('ascii', 8, 12) !== 'WAVE') fail(`${path} is not a WAV`);
-  let off = 12;
-  let fmt;
-  let data;
-  while (off + 8 <= buf.length) {
-    const id = buf.toString('ascii', off, off + 4);
-    const size = buf.readUInt32LE(off + 4);
-    const body = off + 8;
-    if (id === 'fmt ') fmt = { channels: buf.readUInt16LE(body + 2), rate: buf.readUInt32LE(body + 4), bits: buf.readUInt16LE(body + 14) };
-    else if (id === 'data') data = buf.subarray(body, Math.min(body + size, buf.length));
-    off = body + size + (size & 1);
-  }
-  if (!fmt || !data || fmt.bits !== 16) fail(`${path}: need 16-bit PCM`);
-  const n = Math.floor(data.length / 2 / fmt.channels);
+  const wav = readWav(path);
+  const ch = wav.channels;
+  const n = Math.floor(wav.samples.length / ch);
   const mono = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     let s = 0;
-    for (let c = 0; c < fmt.channels; c++) s += data.readInt16LE((i * fmt.channels + c) * 2);
-    mono[i] = s / fmt.channels;
+    for (let c = 0; c < ch; c++) s += wav.samples[i * ch + c];
+    mono[i] = s / ch;
   }
-  const out = new Int16Array(Math.floor((n * RATE) / fmt.rate));
+  const out = new Int16Array(Math.floor((n * RATE) / wav.sampleRate));
   for (let j = 0; j < out.length; j++) {
-    const x = (j * fmt.rate) / RATE;
+    const x = (j * wav.sampleRate) / RATE;
     const i = Math.floor(x);
     const f = x - i;
     out[j] = Math.round(mono[i] * (1 - f) + (i + 1 < n ? mono[i + 1] : 0) * f);
@@ -169,8 +123,6 @@ function dbfs(samples) {
   return rms > 0 ? Math.round(200 * Math.log10(rms)) / 10 : -120;
 }
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
-
 async function main() {
   const o = parseArgs(process.argv.slice(2));
   const queue = []; // clips waiting to be spoken: {samples, kind, n}
@@ -193,7 +145,7 @@ async function main() {
       }
     })().catch((e) => emit('warning', { message: `observer stream: ${e}` }));
   });
-  await observer.connect(o.url, mintToken(o.identity + '-observer', o.room, false), { autoSubscribe: true, dynacast: false });
+  await join(observer, o.url, o.identity + '-observer', o.room, { canSubscribe: true }, { autoSubscribe: true });
 
   // --- the candidate: hears the bot, speaks clips -------------------------------------------------
   const room = new Room();
@@ -245,7 +197,7 @@ async function main() {
       }
     })().catch((e) => emit('warning', { message: `bot stream: ${e}` }));
   });
-  await room.connect(o.url, mintToken(o.identity, o.room, true), { autoSubscribe: true, dynacast: false });
+  await join(room, o.url, o.identity, o.room, { canPublish: true, canSubscribe: true, canPublishData: true }, { autoSubscribe: true });
   const source = new AudioSource(RATE, 1, 50); // a short queue: a clip starts within 50 ms
   const track = LocalAudioTrack.createAudioTrack(o.identity + '-mic', source);
   const opts = new TrackPublishOptions();
