@@ -363,6 +363,12 @@ public final class LiveKitRoomSource implements AudioSource {
     return s == null ? null : s.speechTrackSid();
   }
 
+  /** The SID of the track feeding speaker stream {@code streamId} now (changes on a rejoin). */
+  @Nullable String currentTrackSidOf(String streamId) {
+    RoomSession s = session;
+    return s == null ? null : s.currentTrackSidOf(streamId);
+  }
+
   /** WebRTC's outbound-rtp statistics of the bot's track (packets and bytes sent). */
   CompletionStage<Map<String, Map<String, Object>>> outboundAudioStats() {
     RoomSession s = session;
@@ -539,6 +545,7 @@ public final class LiveKitRoomSource implements AudioSource {
             this::sendCaptionPacket,
             this::joinedIdentity,
             this::speechTrackSid,
+            this::currentTrackSidOf,
             CaptionPublisher.DEFAULT_CAPACITY);
     if (!captionPublisher.compareAndSet(null, p)) {
       p.close();

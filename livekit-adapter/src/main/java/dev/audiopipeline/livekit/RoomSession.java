@@ -262,6 +262,19 @@ final class RoomSession implements SubscriberTransport.Callbacks {
     return out;
   }
 
+  /**
+   * The SID of the track that feeds speaker stream {@code streamId} now (its first track's SID
+   * until a rejoin continues it from a new track), or null if no such stream. Any thread.
+   */
+  @Nullable String currentTrackSidOf(String streamId) {
+    for (RemoteAudioStream s : allStreams) {
+      if (s.id().equals(streamId)) {
+        return s.currentTrackSid();
+      }
+    }
+    return null;
+  }
+
   Set<String> remoteIdentities() {
     return Set.copyOf(identities);
   }
