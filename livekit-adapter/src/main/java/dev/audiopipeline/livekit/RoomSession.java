@@ -638,6 +638,19 @@ final class RoomSession implements SubscriberTransport.Callbacks {
     upSinceNanos = System.nanoTime();
     resumes.incrementAndGet();
     SubscriberTransport sub = subscriber;
+    PublisherTransport pub = publisher;
+    if (reconnect != null) {
+      // the resumed server names the ICE servers anew (TURN credentials expire): both connections
+      // use them from the ICE restarts on, as LiveKit's SDKs do
+      List<LivekitRtc.ICEServer> ice = reconnect.getIceServersList();
+      if (sub != null) {
+        sub.updateIceServers(ice);
+      }
+      if (pub != null) {
+        pub.updateIceServers(ice);
+      }
+      log.debug("{} - reconnect response: {} ICE server(s) applied", logPrefix, ice.size());
+    }
     LivekitRtc.SyncState.Builder sync =
         LivekitRtc.SyncState.newBuilder()
             // auto-subscribe: we unsubscribed from nothing
@@ -657,7 +670,6 @@ final class RoomSession implements SubscriberTransport.Callbacks {
     if (speech != null) {
       sync.addPublishTracks(speech);
     }
-    PublisherTransport pub = publisher;
     if (pub != null) {
       sync.addAllDataChannels(pub.dataChannelInfos());
     }
@@ -668,10 +680,6 @@ final class RoomSession implements SubscriberTransport.Callbacks {
     if (pub != null && pub.everNegotiated()) {
       pub.negotiate(true);
       iceRestart = true;
-    }
-    if (reconnect != null) {
-      log.debug(
-          "{} - reconnect response: {} ICE server(s)", logPrefix, reconnect.getIceServersCount());
     }
     pinger =
         events.scheduleAtFixedRate(
@@ -925,6 +933,20 @@ final class RoomSession implements SubscriberTransport.Callbacks {
       return;
     }
     t.accept(packet);
+  }
+
+  /** The ICE server URLs of the subscriber and the publisher connection now (tests). */
+  List<String> iceServerUrls() {
+    List<String> out = new ArrayList<>();
+    SubscriberTransport sub = subscriber;
+    if (sub != null) {
+      out.addAll(sub.iceServerUrls());
+    }
+    PublisherTransport pub = publisher;
+    if (pub != null) {
+      out.addAll(pub.iceServerUrls());
+    }
+    return out;
   }
 
   @Override
