@@ -163,6 +163,11 @@ final class RoomSession implements SubscriberTransport.Callbacks {
 
   // readable from any thread
   private final ConcurrentLinkedQueue<RemoteAudioStream> allStreams = new ConcurrentLinkedQueue<>();
+
+  /** Sender participant SID -> last reliable sequence number received (event thread). */
+  private final Map<String, Integer> reliableReceived = new HashMap<>();
+
+  private volatile LivekitRtc.@Nullable SyncState lastSyncState;
   private final Set<String> identities = ConcurrentHashMap.newKeySet();
   private volatile @Nullable RTCPeerConnectionState subscriberState;
   private volatile @Nullable Thread eventThread;
@@ -673,7 +678,20 @@ final class RoomSession implements SubscriberTransport.Callbacks {
     if (pub != null) {
       sync.addAllDataChannels(pub.dataChannelInfos());
     }
-    signal.send(SignalRequest.newBuilder().setSyncState(sync).build());
+    // the server's channels on the subscriber connection, and the last reliable sequence received
+    // from each sender, so the server resends only what was missed (as LiveKit's JS SDK)
+    if (sub != null) {
+      sync.addAllDataChannels(sub.dataChannelInfos());
+    }
+    reliableReceived.forEach(
+        (sender, seq) ->
+            sync.addDatachannelReceiveStates(
+                LivekitRtc.DataChannelReceiveState.newBuilder()
+                    .setPublisherSid(sender)
+                    .setLastSeq(seq)));
+    LivekitRtc.SyncState sent = sync.build();
+    lastSyncState = sent;
+    signal.send(SignalRequest.newBuilder().setSyncState(sent).build());
     // then, strictly after the SyncState (as LiveKit's SDKs do), ICE-restart the publisher
     // connection if it was ever negotiated; the server restarts the subscriber by itself
     boolean iceRestart = false;
@@ -720,6 +738,7 @@ final class RoomSession implements SubscriberTransport.Callbacks {
     subscriberState = null;
     closePublisher();
     participantsBySid.clear();
+    reliableReceived.clear(); // a new participation: the server numbers afresh
     ownerByTrackSid.clear();
     unmatchedReceivers.clear();
     identities.clear();
@@ -921,8 +940,7 @@ final class RoomSession implements SubscriberTransport.Callbacks {
 
   @Override
   public void onData(byte[] message) {
-    TextStreams t = textStreams;
-    if (t == null || !t.active() || phase == Phase.CLOSED) {
+    if (phase == Phase.CLOSED) {
       return;
     }
     livekit.LivekitModels.DataPacket packet;
@@ -932,7 +950,40 @@ final class RoomSession implements SubscriberTransport.Callbacks {
       log.debug("{} - unreadable data packet ({} bytes) ignored", logPrefix, message.length);
       return;
     }
+    if (!reliableFresh(packet)) {
+      return;
+    }
+    TextStreams t = textStreams;
+    if (t == null || !t.active()) {
+      return;
+    }
     t.accept(packet);
+  }
+
+  /**
+   * Records the last reliable sequence number received from each sender (for a resume's {@code
+   * SyncState}) and tells whether this packet is new: after a resume the server resends what it
+   * holds past that number, so a packet at or below it is a duplicate and dropped (as LiveKit's JS
+   * SDK). Unsequenced (lossy) packets are always new. Event thread.
+   */
+  private boolean reliableFresh(livekit.LivekitModels.DataPacket packet) {
+    int seq = packet.getSequence();
+    String sender = packet.getParticipantSid();
+    if (seq == 0 || sender.isEmpty()) {
+      return true;
+    }
+    Integer last = reliableReceived.get(sender);
+    if (last != null && Integer.compareUnsigned(seq, last) <= 0) {
+      log.trace("{} - duplicate reliable packet {} of {} dropped", logPrefix, seq, sender);
+      return false;
+    }
+    reliableReceived.put(sender, seq);
+    return true;
+  }
+
+  /** The SyncState of the last resume (tests). */
+  LivekitRtc.@Nullable SyncState lastSyncState() {
+    return lastSyncState;
   }
 
   /** The ICE server URLs of the subscriber and the publisher connection now (tests). */

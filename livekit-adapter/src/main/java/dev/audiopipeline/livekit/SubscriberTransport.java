@@ -220,6 +220,35 @@ final class SubscriberTransport implements PeerConnectionObserver {
   }
 
   /**
+   * The server's data channels on this connection (label and SCTP stream id) for a resume's {@code
+   * SyncState}, so the server keeps them mapped. A channel without an id yet is left out.
+   */
+  List<LivekitRtc.DataChannelInfo> dataChannelInfos() {
+    List<LivekitRtc.DataChannelInfo> out = new ArrayList<>(2);
+    if (closed) {
+      return out;
+    }
+    synchronized (dataChannels) {
+      for (RTCDataChannel c : dataChannels) {
+        try {
+          int id = c.getId();
+          if (id >= 0) {
+            out.add(
+                LivekitRtc.DataChannelInfo.newBuilder()
+                    .setLabel(c.getLabel())
+                    .setId(id)
+                    .setTarget(LivekitRtc.SignalTarget.SUBSCRIBER)
+                    .build());
+          }
+        } catch (RuntimeException | Error e) {
+          log.debug("{} - data channel info unavailable: {}", logPrefix, e.toString());
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
    * Replaces the ICE servers (a resume's {@code ReconnectResponse} names them anew, as after a
    * join), keeping the rest of the configuration; the next ICE gathering (the resume's ICE restart)
    * uses them. Event thread.
