@@ -69,7 +69,7 @@ import org.slf4j.LoggerFactory;
 final class RoomSession implements SubscriberTransport.Callbacks {
   /**
    * How long a failed subscriber connection waits for the signal socket to say why (a leave with
-   * its reason) before the session fails with a {@link ConnectionException} of its own.
+   * its reason) before it is treated as a network fault: a resume, then a rejoin.
    */
   static final Duration PEER_FAILURE_GRACE = Duration.ofSeconds(2);
 
@@ -170,6 +170,10 @@ final class RoomSession implements SubscriberTransport.Callbacks {
   private volatile LivekitRtc.@Nullable SyncState lastSyncState;
   private final Set<String> identities = ConcurrentHashMap.newKeySet();
   private volatile @Nullable RTCPeerConnectionState subscriberState;
+
+  /** A resume was made because the subscriber connection failed, and it has not connected since. */
+  private boolean resumedForFailedSubscriber;
+
   private volatile @Nullable Thread eventThread;
 
   RoomSession(RoomConfig config, AudioSource.Listener listener) {
@@ -708,6 +712,13 @@ final class RoomSession implements SubscriberTransport.Callbacks {
         speech != null ? "; track " + speech.getTrack().getSid() + " kept" : "",
         iceRestart ? "; publisher connection ICE-restarted" : "");
     announce(SourceConnection.State.RESUMED, 0, "resumed as " + selfSid + "; streams kept");
+    if (resumedForFailedSubscriber) {
+      long epoch = resumes.get();
+      events.schedule(
+          () -> checkSubscriberAfterResume(epoch),
+          config.joinTimeout().toMillis(),
+          TimeUnit.MILLISECONDS);
+    }
   }
 
   /**
@@ -736,6 +747,7 @@ final class RoomSession implements SubscriberTransport.Callbacks {
     }
     subscriber = null;
     subscriberState = null;
+    resumedForFailedSubscriber = false;
     closePublisher();
     participantsBySid.clear();
     reliableReceived.clear(); // a new participation: the server numbers afresh
@@ -986,6 +998,11 @@ final class RoomSession implements SubscriberTransport.Callbacks {
     return lastSyncState;
   }
 
+  /** The subscriber connection of the current participation, if any (tests inject faults). */
+  @Nullable SubscriberTransport subscriberTransport() {
+    return subscriber;
+  }
+
   /** The ICE server URLs of the subscriber and the publisher connection now (tests). */
   List<String> iceServerUrls() {
     List<String> out = new ArrayList<>();
@@ -1109,24 +1126,71 @@ final class RoomSession implements SubscriberTransport.Callbacks {
   public void onConnectionState(RTCPeerConnectionState state) {
     subscriberState = state;
     log.debug("{} - subscriber connection {}", logPrefix, state);
+    if (state == RTCPeerConnectionState.CONNECTED) {
+      resumedForFailedSubscriber = false;
+    }
     if (state == RTCPeerConnectionState.FAILED && !tornDown) {
       // When the server ends a participant (a bot with the same identity, a removal, the room
       // closing) it drops the media and says why on the signal socket; the two arrive in either
-      // order. Wait a moment for that reason, so the caller is told the cause, not its symptom.
+      // order. Wait a moment for that reason, so a removal ends the session with its cause.
       events.schedule(
-          this::failIfPeerStillFailed, PEER_FAILURE_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+          this::resumeIfPeerStillFailed, PEER_FAILURE_GRACE.toMillis(), TimeUnit.MILLISECONDS);
     }
   }
 
-  private void failIfPeerStillFailed() {
+  /**
+   * The subscriber connection failed (ICE/DTLS) while joined and the server gave no reason: treat
+   * it as a network fault, as LiveKit's SDKs do. Resume first (the server ICE-restarts the
+   * subscriber); if the connection failed again, or still has not connected {@link
+   * Config#joinTimeout()} after a resume made for it, join again as a new participant. Both count
+   * as reconnect attempts under the policy, which fails the session once it gives up.
+   */
+  private void resumeIfPeerStillFailed() {
     // while resuming or rejoining, the reconnect decides: a rejoin replaces the connection, and a
     // resumed server ICE-restarts it
-    if (subscriberState == RTCPeerConnectionState.FAILED && !tornDown && phase == Phase.JOINED) {
-      fail(
-          new ConnectionException(
-              logPrefix + " - the subscriber peer connection failed (ICE/DTLS)",
-              new IOException("peer connection state FAILED")));
+    if (subscriberState != RTCPeerConnectionState.FAILED || tornDown || phase != Phase.JOINED) {
+      return;
     }
+    String why = "the subscriber peer connection failed (ICE/DTLS)";
+    // a failure again after a resume made for it: that resume never really worked, so it goes on
+    // counting attempts (the policy bounds a connection that keeps failing)
+    Backoff.Decision next = countAttempt(resumedForFailedSubscriber ? null : upSinceNanos, why);
+    if (next == null) {
+      return;
+    }
+    if (resumedForFailedSubscriber) {
+      log.warn("{} - {} again after a resume; joining again", logPrefix, why);
+      resumedForFailedSubscriber = false;
+      rejoin(next.delay());
+      return;
+    }
+    log.warn("{} - {}; resuming", logPrefix, why);
+    resumedForFailedSubscriber = true;
+    generation++; // the old signal connection's last words are no longer ours
+    signal.cancel();
+    startResume(3 /* RR_SUBSCRIBER_FAILED */, next.delay());
+  }
+
+  /** After a resume made for a failed subscriber: join again if it did not connect meanwhile. */
+  private void checkSubscriberAfterResume(long epoch) {
+    if (!resumedForFailedSubscriber
+        || tornDown
+        || phase != Phase.JOINED
+        || epoch != resumes.get()
+        || subscriberState == RTCPeerConnectionState.CONNECTED) {
+      return;
+    }
+    String why =
+        "the subscriber peer connection did not connect within "
+            + config.joinTimeout().toMillis()
+            + " ms of the resume";
+    Backoff.Decision next = countAttempt(null, why); // the resume did not bring it back
+    if (next == null) {
+      return;
+    }
+    log.warn("{} - {}; joining again", logPrefix, why);
+    resumedForFailedSubscriber = false;
+    rejoin(next.delay());
   }
 
   @Override
