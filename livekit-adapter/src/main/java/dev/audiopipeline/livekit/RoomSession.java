@@ -1260,6 +1260,7 @@ final class RoomSession implements SubscriberTransport.Callbacks {
       pub.close();
     }
     publisher = null;
+    disposeSpeechTrack();
     CompletableFuture<String> r = speechReady;
     if (r != null && !r.isDone()) {
       r.completeExceptionally(
@@ -1297,6 +1298,32 @@ final class RoomSession implements SubscriberTransport.Callbacks {
   private @Nullable String speechCid;
   private volatile @Nullable String speechTrackSid;
   private @Nullable AudioTrack speechAudioTrack;
+
+  /**
+   * The bot's native audio tracks created and not yet disposed, across all sessions in this JVM
+   * (tests: at most one per speaking room, none once it is closed, one again after a rejoin).
+   */
+  static final java.util.concurrent.atomic.AtomicInteger LIVE_SPEECH_TRACKS =
+      new java.util.concurrent.atomic.AtomicInteger();
+
+  /**
+   * Releases the current publication's track (event thread): on a rejoin, which publishes a new
+   * track on a new connection, and on close. The audio source it wraps stays with the speech track.
+   */
+  private void disposeSpeechTrack() {
+    AudioTrack t = speechAudioTrack;
+    speechAudioTrack = null;
+    if (t == null) {
+      return;
+    }
+    LIVE_SPEECH_TRACKS.decrementAndGet();
+    try {
+      t.dispose();
+    } catch (RuntimeException | Error e) {
+      log.debug("{} - the bot's audio track could not be disposed: {}", logPrefix, e.toString());
+    }
+  }
+
   private boolean speechSubscribed;
   private long speechConnectedNanos;
   private int speechPublications;
@@ -1386,7 +1413,9 @@ final class RoomSession implements SubscriberTransport.Callbacks {
     String cid = "audio-pipeline-speech-" + (++speechPublications);
     speechCid = cid;
     try {
+      disposeSpeechTrack(); // an earlier publication's track that never went out
       speechAudioTrack = WebRtcFactories.sending().createAudioTrack(cid, source);
+      LIVE_SPEECH_TRACKS.incrementAndGet();
     } catch (RuntimeException e) {
       r.completeExceptionally(
           new AudioPipelineException("cannot create the bot's audio track: " + e, e));

@@ -22,10 +22,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The native audio source the bot speaks into is disposed when the room closes: repeated
- * open/speak/close cycles leave none behind. The signal endpoint is a MockWebServer on 127.0.0.1
- * that joins the bot and never answers its {@code AddTrackRequest}, so each utterance waits for its
- * track with the source handed to the room, until the close.
+ * The native audio source the bot speaks into, and the track each publication wraps it in, are
+ * disposed when the room closes: repeated open/speak/close cycles leave none behind. The signal
+ * endpoint is a MockWebServer on 127.0.0.1 that joins the bot and never answers its {@code
+ * AddTrackRequest}, so each utterance waits for its track with the source handed to the room, until
+ * the close.
  */
 @Timeout(value = 1, unit = TimeUnit.MINUTES)
 class SpeechSourceDisposalTest {
@@ -69,6 +70,7 @@ class SpeechSourceDisposalTest {
           });
       server.start(InetAddress.getByName("127.0.0.1"), 0);
       int before = LiveKitRoomSource.LIVE_SPEECH_SOURCES.get();
+      int tracksBefore = RoomSession.LIVE_SPEECH_TRACKS.get();
       for (int cycle = 0; cycle < 3; cycle++) {
         LiveKitRoomSource source =
             LiveKitRoomSource.builder()
@@ -108,12 +110,22 @@ class SpeechSourceDisposalTest {
                 .isLessThan(deadline);
             Thread.sleep(10);
           }
+          deadline = System.nanoTime() + WAIT.toNanos();
+          while (RoomSession.LIVE_SPEECH_TRACKS.get() != tracksBefore + 1) {
+            assertThat(System.nanoTime())
+                .as("cycle %d: the room creates the track it asks to publish", cycle)
+                .isLessThan(deadline);
+            Thread.sleep(10);
+          }
         } finally {
           source.close();
         }
         assertThat(LiveKitRoomSource.LIVE_SPEECH_SOURCES.get())
             .as("cycle %d: closed, its audio source disposed", cycle)
             .isEqualTo(before);
+        assertThat(RoomSession.LIVE_SPEECH_TRACKS.get())
+            .as("cycle %d: closed, the track of its publication disposed", cycle)
+            .isEqualTo(tracksBefore);
         u.completion().toCompletableFuture().handle((v, e) -> null).get(5, TimeUnit.SECONDS);
         assertThat(u.state())
             .as("the waiting utterance ended with the room")
