@@ -360,7 +360,14 @@ final class SubscriberTransport implements PeerConnectionObserver {
 
   @Override
   public void onConnectionChange(RTCPeerConnectionState state) {
-    post(() -> callbacks.onConnectionState(state));
+    post(
+        () -> {
+          // a closed connection (left behind by a rejoin) no longer speaks for the session: its
+          // late FAILED would otherwise be taken for the new connection's
+          if (!closed) {
+            callbacks.onConnectionState(state);
+          }
+        });
   }
 
   private void post(Runnable r) {
