@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import livekit.LivekitModels.DataPacket;
 import org.jspecify.annotations.Nullable;
@@ -36,8 +37,12 @@ import org.slf4j.LoggerFactory;
  * it {@code <stream id>/<recogniser's segment id>}, unique within the session and shared by a
  * segment's partials and its final, which is exactly what a frontend groups by.
  *
- * <p><b>Track SID.</b> The stream whose id prefixes the segment id ({@code TR_…/…}); else, for the
- * bot's own identity, the bot's published track; else the speaker's latest stream.
+ * <p><b>Track SID.</b> The track that feeds, when the update is sent, the stream whose id prefixes
+ * the segment id ({@code TR_…/…}): a stream keeps its first track's SID as its id, but after a
+ * rejoin the speaker's new track continues it, and the caption names that current track; else, for
+ * the bot's own identity, the bot's currently published track (a new SID after a rejoin
+ * re-publishes it); else the speaker's latest stream. Resolved when sent, not when queued, so an
+ * update that waited through a rejoin names the new track.
  *
  * <p><b>Queue.</b> At most {@code capacity} updates wait for the data channel. A new update of a
  * segment replaces that segment's partial still waiting (the partial is superseded; counted), so a
@@ -80,6 +85,7 @@ final class CaptionPublisher implements Flow.Subscriber<PipelineEvent>, AutoClos
   private final Sink sink;
   private final Supplier<@Nullable String> botIdentity;
   private final Supplier<@Nullable String> botTrackSid;
+  private final Function<String, @Nullable String> currentTrackSid;
   private final int capacity;
   private final Thread sender;
 
@@ -117,6 +123,7 @@ final class CaptionPublisher implements Flow.Subscriber<PipelineEvent>, AutoClos
       Sink sink,
       Supplier<@Nullable String> botIdentity,
       Supplier<@Nullable String> botTrackSid,
+      Function<String, @Nullable String> currentTrackSid,
       int capacity) {
     if (capacity < 1) {
       throw new IllegalArgumentException("capacity " + capacity + " < 1");
@@ -125,6 +132,7 @@ final class CaptionPublisher implements Flow.Subscriber<PipelineEvent>, AutoClos
     this.sink = Objects.requireNonNull(sink, "sink == null");
     this.botIdentity = botIdentity;
     this.botTrackSid = botTrackSid;
+    this.currentTrackSid = Objects.requireNonNull(currentTrackSid, "currentTrackSid == null");
     this.capacity = capacity;
     this.sender =
         new NamedThreadFactory("livekit-" + threadTag + "-captions").newThread(this::sendLoop);
@@ -280,13 +288,19 @@ final class CaptionPublisher implements Flow.Subscriber<PipelineEvent>, AutoClos
       String stream = seg.substring(0, slash);
       String owner = identityByStream.get(stream);
       if (owner != null && owner.equals(t.participantIdentity())) {
-        return stream;
+        String now = currentTrackSid.apply(stream);
+        return now == null ? stream : now;
       }
     }
     if (t.participantIdentity().equals(botIdentity.get())) {
       return botTrackSid.get();
     }
-    return latestStreamByIdentity.get(t.participantIdentity());
+    String latest = latestStreamByIdentity.get(t.participantIdentity());
+    if (latest == null) {
+      return null;
+    }
+    String now = currentTrackSid.apply(latest);
+    return now == null ? latest : now;
   }
 
   // ---- output ---------------------------------------------------------------------------------
@@ -314,10 +328,7 @@ final class CaptionPublisher implements Flow.Subscriber<PipelineEvent>, AutoClos
         lock.unlock();
       }
       request(1);
-      if (trackSid == null) {
-        trackSid = trackSidOf(t);
-      }
-      if (!sendUpdate(t, trackSid == null ? "" : trackSid)) {
+      if (!sendUpdate(t, trackSid)) {
         break; // closed while waiting for the channel
       }
     }
@@ -335,9 +346,15 @@ final class CaptionPublisher implements Flow.Subscriber<PipelineEvent>, AutoClos
     }
   }
 
-  /** Sends one update as a new stream, retrying whole while the channel is not open. */
-  private boolean sendUpdate(Transcript t, String trackSid) {
+  /**
+   * Sends one update as a new stream, retrying whole while the channel is not open; each attempt
+   * names the track of the moment (the speaker's or the bot's track changes when a rejoin lets the
+   * update wait), {@code queuedSid} only if it is no longer known.
+   */
+  private boolean sendUpdate(Transcript t, @Nullable String queuedSid) {
     while (true) {
+      String current = trackSidOf(t);
+      String trackSid = current != null ? current : queuedSid != null ? queuedSid : "";
       List<DataPacket> stream =
           CaptionPackets.encode(
               UUID.randomUUID().toString(),

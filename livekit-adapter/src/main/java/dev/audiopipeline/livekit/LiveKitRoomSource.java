@@ -27,6 +27,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Flow;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import livekit.LivekitModels.DataPacket;
@@ -106,6 +107,16 @@ public final class LiveKitRoomSource implements AudioSource {
   private final Map<String, java.util.function.Consumer<ReceivedText>> textHandlers;
   private final Object speechLock = new Object();
   private @Nullable SpeechTrack speech;
+  private @Nullable SpeechRoom speechRoom;
+  private static final org.slf4j.Logger log =
+      org.slf4j.LoggerFactory.getLogger(LiveKitRoomSource.class);
+
+  /**
+   * Native audio sources of the bots' speech handed to a room and not yet disposed, across all
+   * sources in this JVM (tests: one per speaking room while it is open, none once closed).
+   */
+  static final AtomicInteger LIVE_SPEECH_SOURCES = new AtomicInteger();
+
   private final AtomicBoolean started = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final CompletableFuture<Void> joined = new CompletableFuture<>();
@@ -363,6 +374,12 @@ public final class LiveKitRoomSource implements AudioSource {
     return s == null ? null : s.speechTrackSid();
   }
 
+  /** The SID of the track feeding speaker stream {@code streamId} now (changes on a rejoin). */
+  @Nullable String currentTrackSidOf(String streamId) {
+    RoomSession s = session;
+    return s == null ? null : s.currentTrackSidOf(streamId);
+  }
+
   /** WebRTC's outbound-rtp statistics of the bot's track (packets and bytes sent). */
   CompletionStage<Map<String, Map<String, Object>>> outboundAudioStats() {
     RoomSession s = session;
@@ -382,32 +399,57 @@ public final class LiveKitRoomSource implements AudioSource {
       }
       SpeechTrack t = speech;
       if (t == null) {
+        SpeechRoom r = new SpeechRoom(s);
         t =
             new SpeechTrack(
                 "livekit[" + (room == null ? "room" : room) + "/" + identity + "]",
                 threadTag(room == null ? "room" : room),
-                new SpeechRoom(s),
+                r,
                 joinTimeout.toNanos() + RoomSession.TRACK_PUBLISH_TIMEOUT.toNanos() * 2);
         speech = t;
+        speechRoom = r;
       }
       return t;
     }
   }
 
+  /**
+   * Stops the bot's speech, then disposes its native audio source once the pacing thread that
+   * pushes into it has ended (a source still pushed into is left alone, logged: a leak, not a
+   * crash). The source lives as long as the speech track, across rejoins (each new publication
+   * wraps the same source in a new track).
+   */
   private void closeSpeech(@Nullable AudioPipelineException error) {
     SpeechTrack t;
+    SpeechRoom r;
     synchronized (speechLock) {
       t = speech;
+      r = speechRoom;
     }
-    if (t != null) {
-      t.close(error);
+    if (t == null) {
+      return;
     }
+    t.close(error);
+    if (r == null) {
+      return;
+    }
+    Thread pacer = t.pacer();
+    if (pacer.isAlive()) {
+      log.warn(
+          "livekit[{}/{}] the speech thread did not stop; its audio source is not disposed",
+          room,
+          identity);
+      return;
+    }
+    r.disposeSource();
   }
 
   /** The speech track's view of the room: publication, and the bot's lines as transcripts. */
   private final class SpeechRoom implements SpeechTrack.Room {
     private final RoomSession session;
     private final AtomicLong segments = new AtomicLong();
+    private @Nullable CustomAudioSource source; // guarded by this
+    private boolean disposed; // guarded by this
 
     SpeechRoom(RoomSession session) {
       this.session = session;
@@ -415,7 +457,32 @@ public final class LiveKitRoomSource implements AudioSource {
 
     @Override
     public CompletableFuture<String> ready(CustomAudioSource source) {
+      synchronized (this) {
+        if (disposed) {
+          return CompletableFuture.failedFuture(
+              new IllegalStateException("the source is closed: the bot cannot speak any more"));
+        }
+        if (this.source == null) {
+          this.source = source;
+          LIVE_SPEECH_SOURCES.incrementAndGet();
+        }
+      }
       return session.speechReady(source);
+    }
+
+    /** Disposes the native audio source (its pacing thread has ended); idempotent. */
+    synchronized void disposeSource() {
+      disposed = true;
+      CustomAudioSource s = source;
+      source = null;
+      if (s != null) {
+        try {
+          s.dispose();
+        } catch (RuntimeException | Error e) {
+          log.debug("the speech audio source could not be disposed: {}", e.toString());
+        }
+        LIVE_SPEECH_SOURCES.decrementAndGet();
+      }
     }
 
     @Override
@@ -539,6 +606,7 @@ public final class LiveKitRoomSource implements AudioSource {
             this::sendCaptionPacket,
             this::joinedIdentity,
             this::speechTrackSid,
+            this::currentTrackSidOf,
             CaptionPublisher.DEFAULT_CAPACITY);
     if (!captionPublisher.compareAndSet(null, p)) {
       p.close();

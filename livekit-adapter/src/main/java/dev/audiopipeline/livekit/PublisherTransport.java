@@ -3,20 +3,15 @@ package dev.audiopipeline.livekit;
 import dev.onvoid.webrtc.CreateSessionDescriptionObserver;
 import dev.onvoid.webrtc.PeerConnectionFactory;
 import dev.onvoid.webrtc.PeerConnectionObserver;
-import dev.onvoid.webrtc.RTCBundlePolicy;
-import dev.onvoid.webrtc.RTCConfiguration;
 import dev.onvoid.webrtc.RTCDataChannel;
 import dev.onvoid.webrtc.RTCDataChannelBuffer;
 import dev.onvoid.webrtc.RTCDataChannelInit;
 import dev.onvoid.webrtc.RTCDataChannelObserver;
 import dev.onvoid.webrtc.RTCDataChannelState;
 import dev.onvoid.webrtc.RTCIceCandidate;
-import dev.onvoid.webrtc.RTCIceServer;
-import dev.onvoid.webrtc.RTCIceTransportPolicy;
 import dev.onvoid.webrtc.RTCOfferOptions;
 import dev.onvoid.webrtc.RTCPeerConnection;
 import dev.onvoid.webrtc.RTCPeerConnectionState;
-import dev.onvoid.webrtc.RTCRtcpMuxPolicy;
 import dev.onvoid.webrtc.RTCRtpEncodingParameters;
 import dev.onvoid.webrtc.RTCRtpSender;
 import dev.onvoid.webrtc.RTCRtpTransceiver;
@@ -99,6 +94,7 @@ final class PublisherTransport implements PeerConnectionObserver {
   private final Executor events;
   private final Callbacks callbacks;
   private final RTCPeerConnection pc;
+  private final boolean forceRelay;
   private final RTCDataChannel reliable;
   private final RTCDataChannel lossy;
 
@@ -133,23 +129,8 @@ final class PublisherTransport implements PeerConnectionObserver {
     this.logPrefix = logPrefix;
     this.events = events;
     this.callbacks = callbacks;
-    RTCConfiguration config = new RTCConfiguration();
-    config.iceServers = new ArrayList<>();
-    for (LivekitRtc.ICEServer s : iceServers) {
-      RTCIceServer server = new RTCIceServer();
-      server.urls = new ArrayList<>(s.getUrlsList());
-      if (!s.getUsername().isEmpty()) {
-        server.username = s.getUsername();
-        server.password = s.getCredential();
-      }
-      config.iceServers.add(server);
-    }
-    config.bundlePolicy = RTCBundlePolicy.MAX_BUNDLE;
-    config.rtcpMuxPolicy = RTCRtcpMuxPolicy.REQUIRE;
-    if (forceRelay) {
-      config.iceTransportPolicy = RTCIceTransportPolicy.RELAY;
-    }
-    this.pc = factory.createPeerConnection(config, this);
+    this.forceRelay = forceRelay;
+    this.pc = factory.createPeerConnection(PeerConnectionConfig.of(iceServers, forceRelay), this);
     WebRtcFactories.opened();
     RTCDataChannelInit ordered = new RTCDataChannelInit();
     ordered.ordered = true;
@@ -509,6 +490,27 @@ final class PublisherTransport implements PeerConnectionObserver {
   }
 
   // ---------------------------------------------------------------- closing
+
+  /**
+   * Replaces the ICE servers (a resume's {@code ReconnectResponse} names them anew, as after a
+   * join), keeping the rest of the configuration; the next ICE gathering (the resume's ICE restart)
+   * uses them. Event thread.
+   */
+  void updateIceServers(List<LivekitRtc.ICEServer> iceServers) {
+    if (closed) {
+      return;
+    }
+    try {
+      pc.setConfiguration(PeerConnectionConfig.of(iceServers, forceRelay));
+    } catch (RuntimeException | Error e) {
+      log.warn("{} - cannot apply the server's ICE servers: {}", logPrefix, e.toString());
+    }
+  }
+
+  /** The ICE server URLs this connection uses now. */
+  List<String> iceServerUrls() {
+    return closed ? List.of() : PeerConnectionConfig.iceServerUrls(pc);
+  }
 
   void close() {
     if (closed) {

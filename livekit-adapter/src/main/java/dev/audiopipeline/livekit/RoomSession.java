@@ -69,7 +69,7 @@ import org.slf4j.LoggerFactory;
 final class RoomSession implements SubscriberTransport.Callbacks {
   /**
    * How long a failed subscriber connection waits for the signal socket to say why (a leave with
-   * its reason) before the session fails with a {@link ConnectionException} of its own.
+   * its reason) before it is treated as a network fault: a resume, then a rejoin.
    */
   static final Duration PEER_FAILURE_GRACE = Duration.ofSeconds(2);
 
@@ -163,8 +163,17 @@ final class RoomSession implements SubscriberTransport.Callbacks {
 
   // readable from any thread
   private final ConcurrentLinkedQueue<RemoteAudioStream> allStreams = new ConcurrentLinkedQueue<>();
+
+  /** Sender participant SID -> last reliable sequence number received (event thread). */
+  private final Map<String, Integer> reliableReceived = new HashMap<>();
+
+  private volatile LivekitRtc.@Nullable SyncState lastSyncState;
   private final Set<String> identities = ConcurrentHashMap.newKeySet();
   private volatile @Nullable RTCPeerConnectionState subscriberState;
+
+  /** A resume was made because the subscriber connection failed, and it has not connected since. */
+  private boolean resumedForFailedSubscriber;
+
   private volatile @Nullable Thread eventThread;
 
   RoomSession(RoomConfig config, AudioSource.Listener listener) {
@@ -260,6 +269,19 @@ final class RoomSession implements SubscriberTransport.Callbacks {
       out.add(s.stats());
     }
     return out;
+  }
+
+  /**
+   * The SID of the track that feeds speaker stream {@code streamId} now (its first track's SID
+   * until a rejoin continues it from a new track), or null if no such stream. Any thread.
+   */
+  @Nullable String currentTrackSidOf(String streamId) {
+    for (RemoteAudioStream s : allStreams) {
+      if (s.id().equals(streamId)) {
+        return s.currentTrackSid();
+      }
+    }
+    return null;
   }
 
   Set<String> remoteIdentities() {
@@ -625,6 +647,19 @@ final class RoomSession implements SubscriberTransport.Callbacks {
     upSinceNanos = System.nanoTime();
     resumes.incrementAndGet();
     SubscriberTransport sub = subscriber;
+    PublisherTransport pub = publisher;
+    if (reconnect != null) {
+      // the resumed server names the ICE servers anew (TURN credentials expire): both connections
+      // use them from the ICE restarts on, as LiveKit's SDKs do
+      List<LivekitRtc.ICEServer> ice = reconnect.getIceServersList();
+      if (sub != null) {
+        sub.updateIceServers(ice);
+      }
+      if (pub != null) {
+        pub.updateIceServers(ice);
+      }
+      log.debug("{} - reconnect response: {} ICE server(s) applied", logPrefix, ice.size());
+    }
     LivekitRtc.SyncState.Builder sync =
         LivekitRtc.SyncState.newBuilder()
             // auto-subscribe: we unsubscribed from nothing
@@ -644,21 +679,29 @@ final class RoomSession implements SubscriberTransport.Callbacks {
     if (speech != null) {
       sync.addPublishTracks(speech);
     }
-    PublisherTransport pub = publisher;
     if (pub != null) {
       sync.addAllDataChannels(pub.dataChannelInfos());
     }
-    signal.send(SignalRequest.newBuilder().setSyncState(sync).build());
+    // the server's channels on the subscriber connection, and the last reliable sequence received
+    // from each sender, so the server resends only what was missed (as LiveKit's JS SDK)
+    if (sub != null) {
+      sync.addAllDataChannels(sub.dataChannelInfos());
+    }
+    reliableReceived.forEach(
+        (sender, seq) ->
+            sync.addDatachannelReceiveStates(
+                LivekitRtc.DataChannelReceiveState.newBuilder()
+                    .setPublisherSid(sender)
+                    .setLastSeq(seq)));
+    LivekitRtc.SyncState sent = sync.build();
+    lastSyncState = sent;
+    signal.send(SignalRequest.newBuilder().setSyncState(sent).build());
     // then, strictly after the SyncState (as LiveKit's SDKs do), ICE-restart the publisher
     // connection if it was ever negotiated; the server restarts the subscriber by itself
     boolean iceRestart = false;
     if (pub != null && pub.everNegotiated()) {
       pub.negotiate(true);
       iceRestart = true;
-    }
-    if (reconnect != null) {
-      log.debug(
-          "{} - reconnect response: {} ICE server(s)", logPrefix, reconnect.getIceServersCount());
     }
     pinger =
         events.scheduleAtFixedRate(
@@ -669,6 +712,13 @@ final class RoomSession implements SubscriberTransport.Callbacks {
         speech != null ? "; track " + speech.getTrack().getSid() + " kept" : "",
         iceRestart ? "; publisher connection ICE-restarted" : "");
     announce(SourceConnection.State.RESUMED, 0, "resumed as " + selfSid + "; streams kept");
+    if (resumedForFailedSubscriber) {
+      long epoch = resumes.get();
+      events.schedule(
+          () -> checkSubscriberAfterResume(epoch),
+          config.joinTimeout().toMillis(),
+          TimeUnit.MILLISECONDS);
+    }
   }
 
   /**
@@ -697,8 +747,10 @@ final class RoomSession implements SubscriberTransport.Callbacks {
     }
     subscriber = null;
     subscriberState = null;
+    resumedForFailedSubscriber = false;
     closePublisher();
     participantsBySid.clear();
+    reliableReceived.clear(); // a new participation: the server numbers afresh
     ownerByTrackSid.clear();
     unmatchedReceivers.clear();
     identities.clear();
@@ -900,8 +952,7 @@ final class RoomSession implements SubscriberTransport.Callbacks {
 
   @Override
   public void onData(byte[] message) {
-    TextStreams t = textStreams;
-    if (t == null || !t.active() || phase == Phase.CLOSED) {
+    if (phase == Phase.CLOSED) {
       return;
     }
     livekit.LivekitModels.DataPacket packet;
@@ -911,7 +962,59 @@ final class RoomSession implements SubscriberTransport.Callbacks {
       log.debug("{} - unreadable data packet ({} bytes) ignored", logPrefix, message.length);
       return;
     }
+    if (!reliableFresh(packet)) {
+      return;
+    }
+    TextStreams t = textStreams;
+    if (t == null || !t.active()) {
+      return;
+    }
     t.accept(packet);
+  }
+
+  /**
+   * Records the last reliable sequence number received from each sender (for a resume's {@code
+   * SyncState}) and tells whether this packet is new: after a resume the server resends what it
+   * holds past that number, so a packet at or below it is a duplicate and dropped (as LiveKit's JS
+   * SDK). Unsequenced (lossy) packets are always new. Event thread.
+   */
+  private boolean reliableFresh(livekit.LivekitModels.DataPacket packet) {
+    int seq = packet.getSequence();
+    String sender = packet.getParticipantSid();
+    if (seq == 0 || sender.isEmpty()) {
+      return true;
+    }
+    Integer last = reliableReceived.get(sender);
+    if (last != null && Integer.compareUnsigned(seq, last) <= 0) {
+      log.trace("{} - duplicate reliable packet {} of {} dropped", logPrefix, seq, sender);
+      return false;
+    }
+    reliableReceived.put(sender, seq);
+    return true;
+  }
+
+  /** The SyncState of the last resume (tests). */
+  LivekitRtc.@Nullable SyncState lastSyncState() {
+    return lastSyncState;
+  }
+
+  /** The subscriber connection of the current participation, if any (tests inject faults). */
+  @Nullable SubscriberTransport subscriberTransport() {
+    return subscriber;
+  }
+
+  /** The ICE server URLs of the subscriber and the publisher connection now (tests). */
+  List<String> iceServerUrls() {
+    List<String> out = new ArrayList<>();
+    SubscriberTransport sub = subscriber;
+    if (sub != null) {
+      out.addAll(sub.iceServerUrls());
+    }
+    PublisherTransport pub = publisher;
+    if (pub != null) {
+      out.addAll(pub.iceServerUrls());
+    }
+    return out;
   }
 
   @Override
@@ -1023,24 +1126,71 @@ final class RoomSession implements SubscriberTransport.Callbacks {
   public void onConnectionState(RTCPeerConnectionState state) {
     subscriberState = state;
     log.debug("{} - subscriber connection {}", logPrefix, state);
+    if (state == RTCPeerConnectionState.CONNECTED) {
+      resumedForFailedSubscriber = false;
+    }
     if (state == RTCPeerConnectionState.FAILED && !tornDown) {
       // When the server ends a participant (a bot with the same identity, a removal, the room
       // closing) it drops the media and says why on the signal socket; the two arrive in either
-      // order. Wait a moment for that reason, so the caller is told the cause, not its symptom.
+      // order. Wait a moment for that reason, so a removal ends the session with its cause.
       events.schedule(
-          this::failIfPeerStillFailed, PEER_FAILURE_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+          this::resumeIfPeerStillFailed, PEER_FAILURE_GRACE.toMillis(), TimeUnit.MILLISECONDS);
     }
   }
 
-  private void failIfPeerStillFailed() {
+  /**
+   * The subscriber connection failed (ICE/DTLS) while joined and the server gave no reason: treat
+   * it as a network fault, as LiveKit's SDKs do. Resume first (the server ICE-restarts the
+   * subscriber); if the connection failed again, or still has not connected {@link
+   * Config#joinTimeout()} after a resume made for it, join again as a new participant. Both count
+   * as reconnect attempts under the policy, which fails the session once it gives up.
+   */
+  private void resumeIfPeerStillFailed() {
     // while resuming or rejoining, the reconnect decides: a rejoin replaces the connection, and a
     // resumed server ICE-restarts it
-    if (subscriberState == RTCPeerConnectionState.FAILED && !tornDown && phase == Phase.JOINED) {
-      fail(
-          new ConnectionException(
-              logPrefix + " - the subscriber peer connection failed (ICE/DTLS)",
-              new IOException("peer connection state FAILED")));
+    if (subscriberState != RTCPeerConnectionState.FAILED || tornDown || phase != Phase.JOINED) {
+      return;
     }
+    String why = "the subscriber peer connection failed (ICE/DTLS)";
+    // a failure again after a resume made for it: that resume never really worked, so it goes on
+    // counting attempts (the policy bounds a connection that keeps failing)
+    Backoff.Decision next = countAttempt(resumedForFailedSubscriber ? null : upSinceNanos, why);
+    if (next == null) {
+      return;
+    }
+    if (resumedForFailedSubscriber) {
+      log.warn("{} - {} again after a resume; joining again", logPrefix, why);
+      resumedForFailedSubscriber = false;
+      rejoin(next.delay());
+      return;
+    }
+    log.warn("{} - {}; resuming", logPrefix, why);
+    resumedForFailedSubscriber = true;
+    generation++; // the old signal connection's last words are no longer ours
+    signal.cancel();
+    startResume(3 /* RR_SUBSCRIBER_FAILED */, next.delay());
+  }
+
+  /** After a resume made for a failed subscriber: join again if it did not connect meanwhile. */
+  private void checkSubscriberAfterResume(long epoch) {
+    if (!resumedForFailedSubscriber
+        || tornDown
+        || phase != Phase.JOINED
+        || epoch != resumes.get()
+        || subscriberState == RTCPeerConnectionState.CONNECTED) {
+      return;
+    }
+    String why =
+        "the subscriber peer connection did not connect within "
+            + config.joinTimeout().toMillis()
+            + " ms of the resume";
+    Backoff.Decision next = countAttempt(null, why); // the resume did not bring it back
+    if (next == null) {
+      return;
+    }
+    log.warn("{} - {}; joining again", logPrefix, why);
+    resumedForFailedSubscriber = false;
+    rejoin(next.delay());
   }
 
   @Override
@@ -1110,6 +1260,7 @@ final class RoomSession implements SubscriberTransport.Callbacks {
       pub.close();
     }
     publisher = null;
+    disposeSpeechTrack();
     CompletableFuture<String> r = speechReady;
     if (r != null && !r.isDone()) {
       r.completeExceptionally(
@@ -1147,6 +1298,32 @@ final class RoomSession implements SubscriberTransport.Callbacks {
   private @Nullable String speechCid;
   private volatile @Nullable String speechTrackSid;
   private @Nullable AudioTrack speechAudioTrack;
+
+  /**
+   * The bot's native audio tracks created and not yet disposed, across all sessions in this JVM
+   * (tests: at most one per speaking room, none once it is closed, one again after a rejoin).
+   */
+  static final java.util.concurrent.atomic.AtomicInteger LIVE_SPEECH_TRACKS =
+      new java.util.concurrent.atomic.AtomicInteger();
+
+  /**
+   * Releases the current publication's track (event thread): on a rejoin, which publishes a new
+   * track on a new connection, and on close. The audio source it wraps stays with the speech track.
+   */
+  private void disposeSpeechTrack() {
+    AudioTrack t = speechAudioTrack;
+    speechAudioTrack = null;
+    if (t == null) {
+      return;
+    }
+    LIVE_SPEECH_TRACKS.decrementAndGet();
+    try {
+      t.dispose();
+    } catch (RuntimeException | Error e) {
+      log.debug("{} - the bot's audio track could not be disposed: {}", logPrefix, e.toString());
+    }
+  }
+
   private boolean speechSubscribed;
   private long speechConnectedNanos;
   private int speechPublications;
@@ -1236,7 +1413,9 @@ final class RoomSession implements SubscriberTransport.Callbacks {
     String cid = "audio-pipeline-speech-" + (++speechPublications);
     speechCid = cid;
     try {
+      disposeSpeechTrack(); // an earlier publication's track that never went out
       speechAudioTrack = WebRtcFactories.sending().createAudioTrack(cid, source);
+      LIVE_SPEECH_TRACKS.incrementAndGet();
     } catch (RuntimeException e) {
       r.completeExceptionally(
           new AudioPipelineException("cannot create the bot's audio track: " + e, e));

@@ -4,17 +4,12 @@ import dev.onvoid.webrtc.CreateSessionDescriptionObserver;
 import dev.onvoid.webrtc.PeerConnectionFactory;
 import dev.onvoid.webrtc.PeerConnectionObserver;
 import dev.onvoid.webrtc.RTCAnswerOptions;
-import dev.onvoid.webrtc.RTCBundlePolicy;
-import dev.onvoid.webrtc.RTCConfiguration;
 import dev.onvoid.webrtc.RTCDataChannel;
 import dev.onvoid.webrtc.RTCDataChannelBuffer;
 import dev.onvoid.webrtc.RTCDataChannelObserver;
 import dev.onvoid.webrtc.RTCIceCandidate;
-import dev.onvoid.webrtc.RTCIceServer;
-import dev.onvoid.webrtc.RTCIceTransportPolicy;
 import dev.onvoid.webrtc.RTCPeerConnection;
 import dev.onvoid.webrtc.RTCPeerConnectionState;
-import dev.onvoid.webrtc.RTCRtcpMuxPolicy;
 import dev.onvoid.webrtc.RTCRtpReceiver;
 import dev.onvoid.webrtc.RTCRtpTransceiver;
 import dev.onvoid.webrtc.RTCSdpType;
@@ -64,6 +59,7 @@ final class SubscriberTransport implements PeerConnectionObserver {
   private final Executor events;
   private final Callbacks callbacks;
   private final RTCPeerConnection pc;
+  private final boolean forceRelay;
   private final List<RTCIceCandidate> pendingCandidates = new ArrayList<>();
   private boolean remoteDescriptionSet;
   private boolean negotiating;
@@ -84,23 +80,8 @@ final class SubscriberTransport implements PeerConnectionObserver {
     this.logPrefix = logPrefix;
     this.events = events;
     this.callbacks = callbacks;
-    RTCConfiguration config = new RTCConfiguration();
-    config.iceServers = new ArrayList<>();
-    for (LivekitRtc.ICEServer s : iceServers) {
-      RTCIceServer server = new RTCIceServer();
-      server.urls = new ArrayList<>(s.getUrlsList());
-      if (!s.getUsername().isEmpty()) {
-        server.username = s.getUsername();
-        server.password = s.getCredential();
-      }
-      config.iceServers.add(server);
-    }
-    config.bundlePolicy = RTCBundlePolicy.MAX_BUNDLE;
-    config.rtcpMuxPolicy = RTCRtcpMuxPolicy.REQUIRE;
-    if (forceRelay) {
-      config.iceTransportPolicy = RTCIceTransportPolicy.RELAY;
-    }
-    this.pc = factory.createPeerConnection(config, this);
+    this.forceRelay = forceRelay;
+    this.pc = factory.createPeerConnection(PeerConnectionConfig.of(iceServers, forceRelay), this);
     WebRtcFactories.opened();
   }
 
@@ -238,6 +219,56 @@ final class SubscriberTransport implements PeerConnectionObserver {
                 }));
   }
 
+  /**
+   * The server's data channels on this connection (label and SCTP stream id) for a resume's {@code
+   * SyncState}, so the server keeps them mapped. A channel without an id yet is left out.
+   */
+  List<LivekitRtc.DataChannelInfo> dataChannelInfos() {
+    List<LivekitRtc.DataChannelInfo> out = new ArrayList<>(2);
+    if (closed) {
+      return out;
+    }
+    synchronized (dataChannels) {
+      for (RTCDataChannel c : dataChannels) {
+        try {
+          int id = c.getId();
+          if (id >= 0) {
+            out.add(
+                LivekitRtc.DataChannelInfo.newBuilder()
+                    .setLabel(c.getLabel())
+                    .setId(id)
+                    .setTarget(LivekitRtc.SignalTarget.SUBSCRIBER)
+                    .build());
+          }
+        } catch (RuntimeException | Error e) {
+          log.debug("{} - data channel info unavailable: {}", logPrefix, e.toString());
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Replaces the ICE servers (a resume's {@code ReconnectResponse} names them anew, as after a
+   * join), keeping the rest of the configuration; the next ICE gathering (the resume's ICE restart)
+   * uses them. Event thread.
+   */
+  void updateIceServers(List<LivekitRtc.ICEServer> iceServers) {
+    if (closed) {
+      return;
+    }
+    try {
+      pc.setConfiguration(PeerConnectionConfig.of(iceServers, forceRelay));
+    } catch (RuntimeException | Error e) {
+      log.warn("{} - cannot apply the server's ICE servers: {}", logPrefix, e.toString());
+    }
+  }
+
+  /** The ICE server URLs this connection uses now. */
+  List<String> iceServerUrls() {
+    return closed ? List.of() : PeerConnectionConfig.iceServerUrls(pc);
+  }
+
   void close() {
     if (closed) {
       return;
@@ -329,7 +360,14 @@ final class SubscriberTransport implements PeerConnectionObserver {
 
   @Override
   public void onConnectionChange(RTCPeerConnectionState state) {
-    post(() -> callbacks.onConnectionState(state));
+    post(
+        () -> {
+          // a closed connection (left behind by a rejoin) no longer speaks for the session: its
+          // late FAILED would otherwise be taken for the new connection's
+          if (!closed) {
+            callbacks.onConnectionState(state);
+          }
+        });
   }
 
   private void post(Runnable r) {

@@ -96,11 +96,17 @@ class CaptionPublisherTest {
   private final Channel channel = new Channel();
   private final Demand demand = new Demand();
   private volatile String botTrack = null;
+
+  /** stream id -> the track feeding it now (a rejoin continues a stream from a new track) */
+  private final java.util.Map<String, String> currentTracks =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
   private CaptionPublisher publisher;
 
   private CaptionPublisher start(int capacity) {
     publisher =
-        new CaptionPublisher("test", "room-1", channel, () -> "bot-1", () -> botTrack, capacity);
+        new CaptionPublisher(
+            "test", "room-1", channel, () -> "bot-1", () -> botTrack, currentTracks::get, capacity);
     publisher.onSubscribe(demand);
     return publisher;
   }
@@ -153,6 +159,37 @@ class CaptionPublisherTest {
                 .distinct()
                 .count())
         .isEqualTo(4);
+  }
+
+  @Test
+  void afterARejoinCaptionsNameTheSpeakersAndTheBotsCurrentTracks() throws Exception {
+    CaptionPublisher p = start(16);
+    botTrack = "TR_bot1";
+    p.onNext(new PipelineEvent.SpeakerJoined("TR_rec1", "rec", "recruiter", 0));
+    p.onNext(ev(t("rec", "TR_rec1/1", "before", true)));
+    p.offer(t("bot-1", "TR_bot1/1", "question one", true));
+    await(() -> p.published() == 2, "sent before the rejoin");
+    // the rejoin: nothing goes out, the updates of the moment wait for the channel
+    channel.open.set(false);
+    p.onNext(ev(t("rec", "TR_rec1/2", "during", true)));
+    p.offer(t("bot-1", "TR_bot1/2", "question two", true));
+    await(() -> channel.refused.get() > 0, "an update waits for the channel");
+    // the new participation: the speaker's new track continues stream TR_rec1, the bot
+    // re-published its own track
+    currentTracks.put("TR_rec1", "TR_rec2");
+    botTrack = "TR_bot2";
+    channel.open.set(true);
+    await(() -> p.published() == 4, "sent after the rejoin");
+    p.onNext(ev(t("rec", "TR_rec1/3", "after", true)));
+    await(() -> p.published() == 5, "sent on the new tracks");
+
+    assertThat(channel.updates())
+        .containsExactly(
+            "rec|TR_rec1|TR_rec1/1|true|before",
+            "bot-1|TR_bot1|TR_bot1/1|true|question one",
+            "rec|TR_rec2|TR_rec1/2|true|during",
+            "bot-1|TR_bot2|TR_bot1/2|true|question two",
+            "rec|TR_rec2|TR_rec1/3|true|after");
   }
 
   @Test

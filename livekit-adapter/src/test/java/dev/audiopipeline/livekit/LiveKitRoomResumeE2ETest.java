@@ -101,6 +101,20 @@ class LiveKitRoomResumeE2ETest {
           .as("the join, then the resume, both through the proxy")
           .isEqualTo(2);
       assertThat(source.rejoinCount()).as("no full rejoin").isZero();
+      RoomSession session = source.session();
+      assertThat(session).isNotNull();
+      livekit.LivekitRtc.SyncState sync = session.lastSyncState();
+      assertThat(sync).as("the resume's SyncState").isNotNull();
+      assertThat(
+              sync.getDataChannelsList().stream()
+                  .map(c -> c.getTarget() + " " + c.getLabel())
+                  .toList())
+          .as("the data channels of both connections, as LiveKit's JS SDK sends them")
+          .contains(
+              "PUBLISHER _reliable",
+              "PUBLISHER _lossy",
+              "SUBSCRIBER _reliable",
+              "SUBSCRIBER _lossy");
       assertThat(signals).as("one stream, never closed, no failure").hasSize(1);
       assertThat(signals.get(0)).startsWith("joined recruiter ");
       TrackStats st = source.trackStats().get(0);

@@ -71,6 +71,10 @@ class LiveKitServerRestartE2ETest {
         Thread.sleep(1_000);
         run.speakTone(); // after the fault: the bot's voice reaches the room again
         run.awaitPlayback();
+        assertThat(RoomSession.LIVE_SPEECH_TRACKS.get())
+            .as(
+                "the bot's live audio tracks: the re-published one; the first disposed at the rejoin")
+            .isEqualTo(1);
         run.publisher.events().stream()
             .filter(
                 e ->
