@@ -126,11 +126,12 @@ public final class TranscriptionJob implements AgentJob {
   }
 
   /**
-   * Waits for the room to end (or the job to be terminated). When the last other participant has
-   * left, the success is reported at once (and confirmed by the server) while the bot stays: the
-   * server closes an empty room after its departure timeout, and a job whose bot is still in the
-   * room then is recorded as failed ("agent worker left the room"). Someone who comes back in time
-   * is still transcribed; the server's record then already says success.
+   * Waits for the room to end (or the job to be terminated). When the last other participant (not
+   * counting other agents) has left, the success is reported at once (and confirmed by the server)
+   * while the bot stays: the server closes an empty room after its departure timeout, and a job
+   * whose bot is still in the room then is recorded as failed ("agent worker left the room").
+   * Someone who comes back in time is still transcribed; the server's record then already says
+   * success.
    */
   private static @Nullable Throwable awaitEnd(
       JobContext job, LiveKitRoomSource room, CompletableFuture<Void> ended)
@@ -143,13 +144,23 @@ public final class TranscriptionJob implements AgentJob {
       } catch (ExecutionException e) {
         return e.getCause();
       } catch (TimeoutException e) {
-        if (!room.remoteIdentities().isEmpty()) {
+        if (room.remoteIdentities().stream().anyMatch(id -> !isAgent(id))) {
           hadPeers = true;
         } else if (hadPeers && !job.successReported()) {
           job.reportSuccess();
         }
       }
     }
+  }
+
+  /**
+   * Whether {@code identity} is another agent's: {@code agent-AJ_…} is the identity LiveKit agent
+   * workers join with (ours and LiveKit's Python and Node frameworks). Agents do not keep a room
+   * open (the server closes it when only agents are left), so they do not count as the room's
+   * participants.
+   */
+  static boolean isAgent(String identity) {
+    return identity.startsWith("agent-AJ_");
   }
 
   /** How often the job looks whether the room has emptied. */
