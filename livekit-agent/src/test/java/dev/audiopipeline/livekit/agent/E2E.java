@@ -68,12 +68,15 @@ final class E2E {
   }
 
   static void createRoom(String room) throws IOException, InterruptedException {
-    // departure_timeout 1 s: the room closes (and its job ends) soon after the publishers leave
+    // departure_timeout 3 s: the room closes (and its job ends) soon after the publishers leave.
+    // Not 1 s: the server counts it in whole seconds of the wall clock, so "1 s" closed a room
+    // 250 ms after its last speaker left, before the bot had reported its success (the bot needs
+    // its 100 ms look at the room plus one /agent round trip); see the README.
     twirp(
         "RoomService",
         "CreateRoom",
         room,
-        "{\"name\":\"" + room + "\",\"empty_timeout\":60,\"departure_timeout\":1}");
+        "{\"name\":\"" + room + "\",\"empty_timeout\":60,\"departure_timeout\":3}");
   }
 
   static List<String> participants(String room) throws IOException, InterruptedException {
