@@ -90,8 +90,16 @@ class AgentWorkerDispatchE2ETest {
             .containsExactlyInAnyOrder("recruiter", "candidate");
       }
       assertThat(r.matching(l -> l.contains(" job-start "))).hasSize(1);
-      long bots =
-          E2E.participants(room).stream().filter(TranscriptionJob::isAgent).distinct().count();
+      // a job starts before its bot has joined the room: poll for the bots, do not look once
+      long bots = 0;
+      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      while (System.nanoTime() < deadline) {
+        bots = E2E.participants(room).stream().filter(TranscriptionJob::isAgent).distinct().count();
+        if (bots >= 5) {
+          break;
+        }
+        Thread.sleep(200);
+      }
       assertThat(bots).as("bots in the room: 1 room job + 2 + 2").isEqualTo(5);
 
       pub.await(
