@@ -42,7 +42,7 @@ class AgentWorkerDispatchE2ETest {
                 "Q", 4, tmp.resolve("Q"), 5, Map.of(), partName, AgentWorker.JobKind.PARTICIPANT)) {
       List<E2E.Child> workers = List.of(r, p, q);
       for (E2E.Child w : workers) {
-        w.await(l -> l.contains(" registered "), Duration.ofSeconds(30), "registration");
+        w.await(l -> l.contains(" registered "), E2E.REGISTRATION, "registration");
       }
       E2E.createRoom(room);
       // the speakers publish, then wait for a subscriber before they talk

@@ -29,8 +29,8 @@ class AgentWorkerSpreadE2ETest {
     List<E2E.Child> pubs = new ArrayList<>();
     try (E2E.Child a = E2E.worker("A", capacity, tmp.resolve("A"), 10);
         E2E.Child b = E2E.worker("B", capacity, tmp.resolve("B"), 10)) {
-      a.await(l -> l.contains(" registered "), Duration.ofSeconds(30), "registration");
-      b.await(l -> l.contains(" registered "), Duration.ofSeconds(30), "registration");
+      a.await(l -> l.contains(" registered "), E2E.REGISTRATION, "registration");
+      b.await(l -> l.contains(" registered "), E2E.REGISTRATION, "registration");
       String prefix = "spread-" + (System.currentTimeMillis() % 1_000_000) + "-";
       List<String> rooms = new ArrayList<>();
       long[] created = new long[n];

@@ -35,6 +35,13 @@ final class E2E {
   static final String KEY = System.getenv().getOrDefault("LIVEKIT_API_KEY", "");
   static final String SECRET = System.getenv().getOrDefault("LIVEKIT_API_SECRET", "");
 
+  /**
+   * How long a worker JVM may take to start and register: generous, because on the loaded CI
+   * machine one worker's protocol warm-up alone took 12.8 s (seen in the suite's 6th run here,
+   * which then failed at the former 30 s).
+   */
+  static final Duration REGISTRATION = Duration.ofSeconds(90);
+
   static void assumeServer() {
     boolean inside = "1".equals(System.getenv("LIVEKIT_E2E"));
     if (!inside && "true".equals(System.getenv("CI"))) {
@@ -152,6 +159,19 @@ final class E2E {
             + "\",\"metadata\":\""
             + metadata
             + "\"}");
+  }
+
+  /** Polls until no agent ({@code agent-AJ_…}) is in {@code room}; the last answer. */
+  static List<String> awaitNoAgent(String room, Duration timeout)
+      throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      List<String> ids = participants(room);
+      if (ids.stream().noneMatch(TranscriptionJob::isAgent) || System.nanoTime() >= deadline) {
+        return ids;
+      }
+      Thread.sleep(200);
+    }
   }
 
   static String dispatches(String room) throws IOException, InterruptedException {
