@@ -105,6 +105,12 @@ public final class AgentWorker implements AutoCloseable {
           .quickFailureLimit(0)
           .build();
 
+  /**
+   * How long {@link JobContext#reportSuccess()} waits for the server to confirm that it has applied
+   * the job's {@code JS_SUCCESS} (the {@code WorkerPong} of the ping sent right after it).
+   */
+  static final Duration SUCCESS_CONFIRM_TIMEOUT = Duration.ofSeconds(5);
+
   /** A reserved slot is released if no assignment follows within this time. */
   static final Duration RESERVATION_TIMEOUT = Duration.ofSeconds(15);
 
@@ -150,6 +156,11 @@ public final class AgentWorker implements AutoCloseable {
   // --- state, touched only on the events thread ---
   private final Map<String, ScheduledFuture<?>> reserved = new HashMap<>();
   private final Map<String, RunningJob> running = new LinkedHashMap<>();
+
+  /** Barrier pings (negative timestamps, unlike the periodic ones) awaiting their pong. */
+  private final Map<Long, CompletableFuture<Boolean>> barriers = new HashMap<>();
+
+  private long barrierSeq;
   private @Nullable WebSocketConnection connection;
   private int generation;
   private boolean isRegistered;
@@ -390,6 +401,8 @@ public final class AgentWorker implements AutoCloseable {
             if (c != null) {
               c.close(1000, "worker closing");
             }
+            barriers.values().forEach(b -> b.complete(false));
+            barriers.clear();
             sent.complete(null);
           });
       sent.get(5, TimeUnit.SECONDS);
@@ -554,6 +567,8 @@ public final class AgentWorker implements AutoCloseable {
     }
     isRegistered = false;
     generation++;
+    barriers.values().forEach(b -> b.complete(false));
+    barriers.clear();
     if (registerTimeout != null) {
       registerTimeout.cancel(false);
     }
@@ -606,7 +621,7 @@ public final class AgentWorker implements AutoCloseable {
   // ------------------------------------------------------------------ messages
 
   private void onMessage(int gen, byte[] data, long rxNanos) {
-    if (gen != generation || closed) {
+    if (gen != generation) {
       return;
     }
     ServerMessage m;
@@ -616,12 +631,19 @@ public final class AgentWorker implements AutoCloseable {
       log.warn("livekit agent {}: unparsable server message ({} bytes)", tag, data.length);
       return;
     }
+    if (closed) {
+      // closing: jobs still leave their rooms, and each waits for its success to be confirmed
+      if (m.getMessageCase() == ServerMessage.MessageCase.PONG) {
+        onPong(m.getPong());
+      }
+      return;
+    }
     switch (m.getMessageCase()) {
       case REGISTER -> onRegistered(m.getRegister());
       case AVAILABILITY -> onAvailability(m.getAvailability(), rxNanos);
       case ASSIGNMENT -> onAssignment(m.getAssignment());
       case TERMINATION -> onTermination(m.getTermination().getJobId());
-      case PONG -> lastPongNanos = System.nanoTime();
+      case PONG -> onPong(m.getPong());
       default -> log.debug("livekit agent {}: ignoring message {}", tag, m.getMessageCase());
     }
   }
@@ -712,9 +734,10 @@ public final class AgentWorker implements AutoCloseable {
             j.getState().getParticipantIdentity().isEmpty()
                 ? "agent-" + jobId
                 : j.getState().getParticipantIdentity(),
+            j.hasParticipant() ? j.getParticipant().getIdentity() : "",
             a.hasUrl() && !a.getUrl().isEmpty() ? a.getUrl() : url,
             a.getToken(),
-            c -> executeQuietly(() -> sendJobStatus(c.jobId(), JobStatus.JS_SUCCESS, "")));
+            c -> reportEnded(c.jobId(), JobStatus.JS_SUCCESS, ""));
     Thread t =
         new Thread(
             () -> runJob(ctx),
@@ -758,12 +781,45 @@ public final class AgentWorker implements AutoCloseable {
     }
   }
 
-  private void executeQuietly(Runnable r) {
-    try {
-      events.execute(r);
-    } catch (java.util.concurrent.RejectedExecutionException e) {
-      // closed: the server learns from the closed connection
+  private void onPong(LivekitAgent.WorkerPong pong) {
+    lastPongNanos = System.nanoTime();
+    CompletableFuture<Boolean> b = barriers.remove(pong.getLastTimestamp());
+    if (b != null) {
+      b.complete(true);
     }
+  }
+
+  /**
+   * Reports a job's end and completes once the server has applied it, {@code false} if that cannot
+   * be known (no connection now, the connection dropped). The server handles one connection's
+   * messages in order (livekit-server {@code DispatchAgentWorkerSignal}) and answers a {@code
+   * WorkerPing} at once, so the pong of a ping sent right after the status proves the status was
+   * applied. This matters because the server marks a job whose participant leaves the room while
+   * the job is still running as failed ("agent worker left the room"), and the leave travels on
+   * another connection (the room's signal socket), so "sent first" is not "applied first".
+   */
+  CompletableFuture<Boolean> reportEnded(String jobId, JobStatus status, String error) {
+    CompletableFuture<Boolean> done = new CompletableFuture<>();
+    try {
+      events.execute(
+          () -> {
+            sendJobStatus(jobId, status, error);
+            WebSocketConnection c = connection;
+            if (c == null || !isRegistered) {
+              done.complete(false);
+              return;
+            }
+            long ts = -(++barrierSeq);
+            barriers.put(ts, done);
+            send(
+                WorkerMessage.newBuilder()
+                    .setPing(LivekitAgent.WorkerPing.newBuilder().setTimestamp(ts))
+                    .build());
+          });
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      done.complete(false); // closed: the server learns from the closed connection
+    }
+    return done;
   }
 
   private void onTermination(String jobId) {

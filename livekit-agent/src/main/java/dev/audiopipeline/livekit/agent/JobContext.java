@@ -4,7 +4,8 @@ import dev.audiopipeline.livekit.LiveKitRoomSource;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.function.Consumer;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.IntSupplier;
 
 /**
@@ -18,13 +19,15 @@ public final class JobContext {
   private final String room;
   private final String metadata;
   private final String participantIdentity;
+  private final String targetIdentity;
   private final String url;
   private final String token;
   private final CompletableFuture<Void> termination = new CompletableFuture<>();
   private volatile IntSupplier speakers = () -> 0;
   private final java.util.concurrent.atomic.AtomicBoolean successReported =
       new java.util.concurrent.atomic.AtomicBoolean();
-  private final Consumer<JobContext> successReporter;
+  private final Function<JobContext, CompletableFuture<Boolean>> successReporter;
+  private volatile boolean successConfirmed;
 
   JobContext(
       String jobId,
@@ -32,15 +35,17 @@ public final class JobContext {
       String room,
       String metadata,
       String participantIdentity,
+      String targetIdentity,
       String url,
       String token,
-      Consumer<JobContext> successReporter) {
+      Function<JobContext, CompletableFuture<Boolean>> successReporter) {
     this.successReporter = successReporter;
     this.jobId = jobId;
     this.dispatchId = dispatchId;
     this.room = room;
     this.metadata = metadata;
     this.participantIdentity = participantIdentity;
+    this.targetIdentity = targetIdentity;
     this.url = url;
     this.token = token;
   }
@@ -68,6 +73,15 @@ public final class JobContext {
   /** The identity the worker's participant joins the room with. */
   public String participantIdentity() {
     return participantIdentity;
+  }
+
+  /**
+   * The participant a {@link AgentWorker.JobKind#PUBLISHER PUBLISHER} or {@link
+   * AgentWorker.JobKind#PARTICIPANT PARTICIPANT} job is for (the server's {@code Job.participant});
+   * empty for a {@link AgentWorker.JobKind#ROOM ROOM} job.
+   */
+  public String targetIdentity() {
+    return targetIdentity;
   }
 
   /** The URL to join at: the assignment's, or the worker's own server URL. */
@@ -109,15 +123,32 @@ public final class JobContext {
   }
 
   /**
-   * Reports the job's success to the server now. Call it just before the job leaves the room while
-   * the room goes on: the server marks a job whose agent participant leaves while it is still
-   * running as failed ("agent worker left the room"). Otherwise the worker reports the outcome
-   * itself when {@link AgentJob#run} returns. Idempotent.
+   * Reports the job's success to the server now and waits (at most 5 s) until the server has
+   * applied it. Call it just before the job leaves the room: the server marks a job whose agent
+   * participant leaves while the job is still running as failed ("agent worker left the room"), and
+   * the leave travels on the room's own connection, so a success merely sent first can still arrive
+   * second. {@link TranscriptionJob} calls it when the room's last other participant has left (the
+   * server closes the room, and with it the bot, after its departure timeout) and before it leaves
+   * on termination. Otherwise the worker reports the outcome itself when {@link AgentJob#run}
+   * returns. Idempotent: later calls return at once with the first call's answer.
+   *
+   * @return {@code true} if the server confirmed it; {@code false} if it could not be confirmed (no
+   *     {@code /agent} connection at the moment, or no confirmation within 5 s)
    */
-  public void reportSuccess() {
+  public boolean reportSuccess() {
     if (successReported.compareAndSet(false, true)) {
-      successReporter.accept(this);
+      try {
+        successConfirmed =
+            successReporter
+                .apply(this)
+                .get(AgentWorker.SUCCESS_CONFIRM_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        successConfirmed = false;
+      }
     }
+    return successConfirmed;
   }
 
   boolean successReported() {
@@ -138,6 +169,13 @@ public final class JobContext {
 
   @Override
   public String toString() {
-    return "JobContext{job=" + jobId + ", room=" + room + ", identity=" + participantIdentity + "}";
+    return "JobContext{job="
+        + jobId
+        + ", room="
+        + room
+        + ", identity="
+        + participantIdentity
+        + (targetIdentity.isEmpty() ? "" : ", for=" + targetIdentity)
+        + "}";
   }
 }

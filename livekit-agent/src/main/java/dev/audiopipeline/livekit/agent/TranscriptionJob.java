@@ -6,6 +6,7 @@ import dev.audiopipeline.Transcript;
 import dev.audiopipeline.TranscriptionSession;
 import dev.audiopipeline.livekit.LiveKitRoomSource;
 import dev.audiopipeline.livekit.LiveKitTranscriber;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -13,7 +14,10 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The default job: transcribes the room with the given recogniser (every participant labelled by
@@ -101,14 +105,11 @@ public final class TranscriptionJob implements AgentJob {
             }
           });
       job.terminationRequested().thenRun(() -> ended.complete(null));
-      try {
-        ended.get();
-      } catch (ExecutionException e) {
-        failure = e.getCause();
-      }
+      failure = awaitEnd(job, room, ended);
     } finally {
       if (failure == null) {
-        job.reportSuccess(); // before leaving: the server fails a job whose bot leaves first
+        // before leaving, and confirmed: the server fails a job whose bot leaves first
+        job.reportSuccess();
       }
       session.close(); // leaves the room; finals of audio already accepted arrive first
     }
@@ -123,6 +124,47 @@ public final class TranscriptionJob implements AgentJob {
       throw new IllegalStateException(String.valueOf(failure), failure);
     }
   }
+
+  /**
+   * Waits for the room to end (or the job to be terminated). When the last other participant (not
+   * counting other agents) has left, the success is reported at once (and confirmed by the server)
+   * while the bot stays: the server closes an empty room after its departure timeout, and a job
+   * whose bot is still in the room then is recorded as failed ("agent worker left the room").
+   * Someone who comes back in time is still transcribed; the server's record then already says
+   * success.
+   */
+  private static @Nullable Throwable awaitEnd(
+      JobContext job, LiveKitRoomSource room, CompletableFuture<Void> ended)
+      throws InterruptedException {
+    boolean hadPeers = false;
+    while (true) {
+      try {
+        ended.get(PEER_POLL.toMillis(), TimeUnit.MILLISECONDS);
+        return null;
+      } catch (ExecutionException e) {
+        return e.getCause();
+      } catch (TimeoutException e) {
+        if (room.remoteIdentities().stream().anyMatch(id -> !isAgent(id))) {
+          hadPeers = true;
+        } else if (hadPeers && !job.successReported()) {
+          job.reportSuccess();
+        }
+      }
+    }
+  }
+
+  /**
+   * Whether {@code identity} is another agent's: {@code agent-AJ_…} is the identity LiveKit agent
+   * workers join with (ours and LiveKit's Python and Node frameworks). Agents do not keep a room
+   * open (the server closes it when only agents are left), so they do not count as the room's
+   * participants.
+   */
+  static boolean isAgent(String identity) {
+    return identity.startsWith("agent-AJ_");
+  }
+
+  /** How often the job looks whether the room has emptied. */
+  private static final Duration PEER_POLL = Duration.ofMillis(100);
 
   @Override
   public String toString() {

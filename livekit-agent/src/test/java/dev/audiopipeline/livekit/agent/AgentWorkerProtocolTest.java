@@ -128,6 +128,57 @@ class AgentWorkerProtocolTest {
     assertThat(worker.activeRooms()).containsExactly("room-4");
   }
 
+  /**
+   * The server fails a job whose bot leaves the room while the job is still running there, and the
+   * leave travels on another connection: {@code reportSuccess()} must return only once the server
+   * has applied the success (the pong of the ping sent after it on the same connection), so the job
+   * leaves afterwards. Before the fix it returned at once, the leave could overtake the status and
+   * livekit-server recorded "agent worker left the room".
+   */
+  @Test
+  void reportSuccessReturnsOnlyOnceTheServerHasAppliedTheStatusSoTheBotLeavesAfterIt()
+      throws Exception {
+    java.util.concurrent.CountDownLatch left = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicBoolean confirmed =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    worker =
+        AgentWorker.builder()
+            .url(server.url())
+            .apiKey(KEY)
+            .apiSecret(SECRET)
+            .job(
+                ctx -> {
+                  confirmed.set(ctx.reportSuccess());
+                  left.countDown(); // where a job leaves its room
+                })
+            .build()
+            .start();
+    FakeAgentServer.Conn c = server.awaitConnection(0, WAIT);
+    worker.registered().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    c.holdPongs();
+    ask(c, "AJ_1");
+    c.send(assignment("AJ_1", "room-1"));
+    c.await(0, m -> jobStatus(m, "AJ_1") == JobStatus.JS_SUCCESS, WAIT);
+    // the barrier: a ping after the status on the same connection
+    c.await(0, m -> m.hasPing() && m.getPing().getTimestamp() < 0, WAIT);
+    assertThat(left.await(700, TimeUnit.MILLISECONDS))
+        .as("the job went on (left its room) before the server confirmed its success")
+        .isFalse();
+    c.releasePongs();
+    assertThat(left.await(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(confirmed).as("reportSuccess() saw the confirmation").isTrue();
+    // reported once: no second JS_SUCCESS when run() returns
+    c.await(
+        0,
+        m -> status(m) == WorkerStatus.WS_AVAILABLE && m.getUpdateWorker().getJobCount() == 0,
+        WAIT);
+    long successes =
+        c.all().stream()
+            .filter(r -> jobStatus(r.message(), "AJ_1") == JobStatus.JS_SUCCESS)
+            .count();
+    assertThat(successes).isEqualTo(1);
+  }
+
   @Test
   void aDroppedConnectionIsReestablishedWithBackoffAndTheRunningJobIsMigratedNotStopped()
       throws Exception {

@@ -34,7 +34,7 @@ class AgentWorkerReconnectE2ETest {
                 tmp.resolve("R"),
                 10,
                 Map.of("LIVEKIT_URL", "ws://127.0.0.1:" + proxy.port()))) {
-      w.await(l -> l.contains(" registered "), Duration.ofSeconds(30), "registration");
+      w.await(l -> l.contains(" registered "), E2E.REGISTRATION, "registration");
       // the worker's first connection through the proxy is its /agent WebSocket
       assertThat(proxy.accepted()).isEqualTo(1);
       String prefix = "reconnect-" + (System.currentTimeMillis() % 1_000_000) + "-";

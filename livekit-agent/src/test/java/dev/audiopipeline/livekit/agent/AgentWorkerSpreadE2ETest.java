@@ -13,8 +13,10 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Two worker JVMs registered with one real livekit-server; rooms created one after another through
  * the server's RoomService API (automatic dispatch to unnamed workers), each with two rtc-node
- * speakers: every room is transcribed exactly once, both workers get rooms, job status reaches the
- * server. {@code -Dagent.e2e.rooms=N} (default 4) sets how many rooms run at once (the load test).
+ * speakers: every room is transcribed exactly once, both workers get rooms, every job is {@code
+ * JS_RUNNING} in its dispatch and ends {@code JS_SUCCESS} on the server when its room closes
+ * normally. {@code -Dagent.e2e.rooms=N} (default 4) sets how many rooms run at once (the load
+ * test).
  */
 class AgentWorkerSpreadE2ETest {
   private static final int SPEECH_MS = 20_000;
@@ -27,8 +29,8 @@ class AgentWorkerSpreadE2ETest {
     List<E2E.Child> pubs = new ArrayList<>();
     try (E2E.Child a = E2E.worker("A", capacity, tmp.resolve("A"), 10);
         E2E.Child b = E2E.worker("B", capacity, tmp.resolve("B"), 10)) {
-      a.await(l -> l.contains(" registered "), Duration.ofSeconds(30), "registration");
-      b.await(l -> l.contains(" registered "), Duration.ofSeconds(30), "registration");
+      a.await(l -> l.contains(" registered "), E2E.REGISTRATION, "registration");
+      b.await(l -> l.contains(" registered "), E2E.REGISTRATION, "registration");
       String prefix = "spread-" + (System.currentTimeMillis() % 1_000_000) + "-";
       List<String> rooms = new ArrayList<>();
       long[] created = new long[n];
@@ -70,7 +72,13 @@ class AgentWorkerSpreadE2ETest {
             E2E.participants(room).stream().filter(id -> id.startsWith("agent-")).toList();
         assertThat(bots).as("agent participants in %s", room).hasSize(1);
       }
-      assertThat(E2E.dispatches(rooms.get(0))).contains("JS_RUNNING");
+      for (String room : rooms) {
+        // the server adds the job to the dispatch when the job request's answer comes back,
+        // which on a loaded machine can be after the bot has joined: poll, do not look once
+        assertThat(E2E.awaitDispatches(room, "JS_RUNNING", Duration.ofSeconds(30)))
+            .as("dispatch of %s", room)
+            .contains("JS_RUNNING");
+      }
       for (E2E.Child p : pubs) {
         p.await(
             l -> l.contains("\"event\":\"playback_done\""),
@@ -104,6 +112,17 @@ class AgentWorkerSpreadE2ETest {
             .as("job end of %s", room)
             .singleElement()
             .satisfies(l -> assertThat(l.text()).endsWith(" success"));
+        // the room closed normally (its speakers left): the server must record a success, not
+        // "agent worker left the room" (the bot reports success, confirmed, once it is alone)
+        String jobId =
+            (startsA == 1 ? a : b)
+                .matching(l -> l.contains(" job-start " + room + " "))
+                .get(0)
+                .text()
+                .split(" ")[4];
+        assertThat(E2E.serverJobEnd(jobId, Duration.ofSeconds(30)))
+            .as("the server's record of job %s (room %s)", jobId, room)
+            .isEqualTo("JS_SUCCESS");
       }
       assertThat(roomsA).as("rooms of worker A").isPositive();
       assertThat(roomsB).as("rooms of worker B").isPositive();

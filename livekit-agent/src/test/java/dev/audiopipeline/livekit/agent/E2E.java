@@ -35,6 +35,13 @@ final class E2E {
   static final String KEY = System.getenv().getOrDefault("LIVEKIT_API_KEY", "");
   static final String SECRET = System.getenv().getOrDefault("LIVEKIT_API_SECRET", "");
 
+  /**
+   * How long a worker JVM may take to start and register: generous, because on the loaded CI
+   * machine one worker's protocol warm-up alone took 12.8 s (seen in the suite's 6th run here,
+   * which then failed at the former 30 s).
+   */
+  static final Duration REGISTRATION = Duration.ofSeconds(90);
+
   static void assumeServer() {
     boolean inside = "1".equals(System.getenv("LIVEKIT_E2E"));
     if (!inside && "true".equals(System.getenv("CI"))) {
@@ -68,12 +75,15 @@ final class E2E {
   }
 
   static void createRoom(String room) throws IOException, InterruptedException {
-    // departure_timeout 1 s: the room closes (and its job ends) soon after the publishers leave
+    // departure_timeout 3 s: the room closes (and its job ends) soon after the publishers leave.
+    // Not 1 s: the server counts it in whole seconds of the wall clock, so "1 s" closed a room
+    // 250 ms after its last speaker left, before the bot had reported its success (the bot needs
+    // its 100 ms look at the room plus one /agent round trip); see the README.
     twirp(
         "RoomService",
         "CreateRoom",
         room,
-        "{\"name\":\"" + room + "\",\"empty_timeout\":60,\"departure_timeout\":1}");
+        "{\"name\":\"" + room + "\",\"empty_timeout\":60,\"departure_timeout\":3}");
   }
 
   static List<String> participants(String room) throws IOException, InterruptedException {
@@ -86,21 +96,82 @@ final class E2E {
     return ids;
   }
 
-  /** Whether the server's log (LIVEKIT_SERVER_LOG) contains {@code text} within {@code timeout}. */
-  static boolean serverLogWithin(Duration timeout, String text) throws InterruptedException {
+  /**
+   * How the server recorded the end of job {@code jobId} ({@code "JS_SUCCESS"}, or {@code
+   * "JS_FAILED: <error>"}), read from its log (LIVEKIT_SERVER_LOG: its {@code ListDispatch} keeps
+   * the state of the assignment); {@code "no 'job ended' line"} if none appeared within {@code
+   * timeout}.
+   */
+  static String serverJobEnd(String jobId, Duration timeout) throws InterruptedException {
     Path log = Path.of(System.getenv().getOrDefault("LIVEKIT_SERVER_LOG", "/nonexistent"));
+    Pattern p =
+        Pattern.compile(
+            "job ended.*\"jobID\": \""
+                + Pattern.quote(jobId)
+                + "\", \"status\": \"([A-Z_]+)\", \"error\": \"([^\"]*)\"");
     long deadline = System.nanoTime() + timeout.toNanos();
-    while (System.nanoTime() < deadline) {
+    while (true) {
       try {
-        if (Files.readString(log).contains(text)) {
-          return true;
+        for (String line : Files.readAllLines(log)) {
+          Matcher m = p.matcher(line);
+          if (m.find()) {
+            return m.group(2).isEmpty() ? m.group(1) : m.group(1) + ": " + m.group(2);
+          }
         }
       } catch (IOException e) {
         fail("cannot read the server log " + log + ": " + e);
       }
+      if (System.nanoTime() >= deadline) {
+        return "no 'job ended' line";
+      }
       Thread.sleep(200);
     }
-    return false;
+  }
+
+  /**
+   * Polls {@code ListDispatch} of {@code room} until it contains {@code text}: the server adds a
+   * job to its dispatch only when the job request's answer comes back, asynchronously to the bot
+   * joining (on a loaded machine after it). Returns the last answer.
+   */
+  static String awaitDispatches(String room, String text, Duration timeout)
+      throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      String d = dispatches(room);
+      if (d.contains(text) || System.nanoTime() >= deadline) {
+        return d;
+      }
+      Thread.sleep(200);
+    }
+  }
+
+  /** An explicit dispatch of {@code agentName} to {@code room} through the server API. */
+  static String createDispatch(String room, String agentName, String metadata)
+      throws IOException, InterruptedException {
+    return twirp(
+        "AgentDispatchService",
+        "CreateDispatch",
+        room,
+        "{\"room\":\""
+            + room
+            + "\",\"agent_name\":\""
+            + agentName
+            + "\",\"metadata\":\""
+            + metadata
+            + "\"}");
+  }
+
+  /** Polls until no agent ({@code agent-AJ_…}) is in {@code room}; the last answer. */
+  static List<String> awaitNoAgent(String room, Duration timeout)
+      throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      List<String> ids = participants(room);
+      if (ids.stream().noneMatch(TranscriptionJob::isAgent) || System.nanoTime() >= deadline) {
+        return ids;
+      }
+      Thread.sleep(200);
+    }
   }
 
   static String dispatches(String room) throws IOException, InterruptedException {
@@ -230,6 +301,19 @@ final class E2E {
   static Child worker(
       String name, int capacity, Path out, int drainSeconds, java.util.Map<String, String> env)
       throws IOException {
+    return worker(name, capacity, out, drainSeconds, env, "-", AgentWorker.JobKind.ROOM);
+  }
+
+  /** A worker JVM registered with {@code agentName} ({@code -}: none) for {@code kind} jobs. */
+  static Child worker(
+      String name,
+      int capacity,
+      Path out,
+      int drainSeconds,
+      java.util.Map<String, String> env,
+      String agentName,
+      AgentWorker.JobKind kind)
+      throws IOException {
     Files.createDirectories(out);
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     ProcessBuilder pb =
@@ -242,7 +326,9 @@ final class E2E {
             name,
             String.valueOf(capacity),
             out.toString(),
-            String.valueOf(drainSeconds));
+            String.valueOf(drainSeconds),
+            agentName,
+            kind.name());
     pb.environment().putAll(env);
     return new Child(name, pb, out.resolve("events.log"));
   }

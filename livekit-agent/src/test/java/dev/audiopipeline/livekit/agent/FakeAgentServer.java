@@ -106,6 +106,8 @@ final class FakeAgentServer implements AutoCloseable {
     private @Nullable WebSocket ws;
     private boolean closed;
     private boolean dropOnNext;
+    private boolean holdPongs;
+    private final List<ServerMessage> heldPongs = new ArrayList<>();
 
     Conn(int index, @Nullable String authorization) {
       this.index = index;
@@ -141,14 +143,25 @@ final class FakeAgentServer implements AutoCloseable {
                         LivekitAgent.RegisterWorkerResponse.newBuilder()
                             .setWorkerId("AW_fake_" + index))
                     .build());
-        case PING ->
-            send(
-                ServerMessage.newBuilder()
-                    .setPong(
-                        LivekitAgent.WorkerPong.newBuilder()
-                            .setLastTimestamp(m.getPing().getTimestamp())
-                            .setTimestamp(System.currentTimeMillis()))
-                    .build());
+        case PING -> {
+          ServerMessage pong =
+              ServerMessage.newBuilder()
+                  .setPong(
+                      LivekitAgent.WorkerPong.newBuilder()
+                          .setLastTimestamp(m.getPing().getTimestamp())
+                          .setTimestamp(System.currentTimeMillis()))
+                  .build();
+          boolean hold;
+          synchronized (this) {
+            hold = holdPongs;
+            if (hold) {
+              heldPongs.add(pong);
+            }
+          }
+          if (!hold) {
+            send(pong);
+          }
+        }
         default -> {}
       }
       synchronized (this) {
@@ -206,6 +219,30 @@ final class FakeAgentServer implements AutoCloseable {
      */
     synchronized void dropOnNextMessage() {
       dropOnNext = true;
+    }
+
+    /**
+     * Withholds {@code WorkerPong}s (as a server that has not got to the worker's messages yet)
+     * until {@link #releasePongs()}.
+     */
+    synchronized void holdPongs() {
+      holdPongs = true;
+    }
+
+    /** Sends the withheld pongs and answers pings at once again. */
+    void releasePongs() {
+      List<ServerMessage> out;
+      synchronized (this) {
+        holdPongs = false;
+        out = new ArrayList<>(heldPongs);
+        heldPongs.clear();
+      }
+      out.forEach(this::send);
+    }
+
+    /** Every message so far. */
+    synchronized List<Received> all() {
+      return new ArrayList<>(received);
     }
 
     /** How many messages arrived so far: a mark for {@link #await(int, Predicate, Duration)}. */

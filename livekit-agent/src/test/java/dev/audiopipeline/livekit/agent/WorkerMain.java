@@ -9,10 +9,12 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * A worker JVM for the end-to-end tests: {@code WorkerMain NAME CAPACITY OUT_DIR DRAIN_SECONDS},
- * configured from {@code LIVEKIT_URL/_API_KEY/_API_SECRET}. Transcribes every room with the energy
- * recogniser and writes {@code OUT_DIR/ROOM/finals.tsv} (speaker, start, end, text) when the job
- * ends; prints {@code EVENT ...} lines for the test.
+ * A worker JVM for the end-to-end tests: {@code WorkerMain NAME CAPACITY OUT_DIR DRAIN_SECONDS
+ * [AGENT_NAME [JOB_KIND]]} (agent name {@code -}: none), configured from {@code
+ * LIVEKIT_URL/_API_KEY/_API_SECRET}. Transcribes every room with the energy recogniser and writes
+ * {@code OUT_DIR/ROOM/finals.tsv} (or {@code OUT_DIR/ROOM/TARGET/finals.tsv} for a per-participant
+ * job: speaker, start, end, text) when the job ends; prints {@code EVENT ...} lines for the test:
+ * {@code job-start ROOM JOB NAME target=IDENTITY meta=METADATA}.
  */
 public final class WorkerMain {
   private WorkerMain() {}
@@ -40,6 +42,9 @@ public final class WorkerMain {
     int capacity = Integer.parseInt(args[1]);
     Path out = Path.of(args[2]);
     Duration drain = Duration.ofSeconds(Long.parseLong(args[3]));
+    String agentName = args.length > 4 && !args[4].equals("-") ? args[4] : "";
+    AgentWorker.JobKind kind =
+        args.length > 5 ? AgentWorker.JobKind.valueOf(args[5]) : AgentWorker.JobKind.ROOM;
     Files.createDirectories(out);
     eventLog = out.resolve("events.log");
     SpeechSegmentRecognizer stt = SpeechSegmentRecognizer.create();
@@ -47,7 +52,10 @@ public final class WorkerMain {
         TranscriptionJob.of(
             stt,
             (job, finals) -> {
-              Path dir = out.resolve(job.room());
+              Path dir =
+                  job.targetIdentity().isEmpty()
+                      ? out.resolve(job.room())
+                      : out.resolve(job.room()).resolve(job.targetIdentity());
               Files.createDirectories(dir);
               StringBuilder sb = new StringBuilder();
               for (Transcript t : finals) {
@@ -65,9 +73,17 @@ public final class WorkerMain {
     AgentWorker worker =
         AgentWorker.fromEnv()
             .capacity(capacity)
+            .agentName(agentName)
+            .jobKind(kind)
             .job(
                 job -> {
-                  event("job-start", job.room(), job.jobId(), name);
+                  event(
+                      "job-start",
+                      job.room(),
+                      job.jobId(),
+                      name,
+                      "target=" + job.targetIdentity(),
+                      "meta=" + job.metadata());
                   try {
                     transcribe.run(job);
                     event("job-end", job.room(), job.jobId(), name, "success");
