@@ -15,6 +15,7 @@ import dev.audiopipeline.examples.cli.StopOnSignal;
 import dev.audiopipeline.examples.cli.TranscriptFiles;
 import dev.audiopipeline.examples.cli.TranscriptRecorder;
 import dev.audiopipeline.examples.cli.TranscriptSummary;
+import dev.audiopipeline.examples.live.LiveViews;
 import dev.audiopipeline.livekit.BargeIn;
 import dev.audiopipeline.livekit.BargeInPolicy;
 import dev.audiopipeline.livekit.LiveKitRoomSource;
@@ -150,7 +151,9 @@ public final class InterviewBot {
     try (tts;
         StopOnSignal signals = StopOnSignal.install(err, "interview-bot-shutdown");
         SttProvider stt = sttFactory.get();
-        TurnDetector turns = turnDetector(o.turnDetection(), out)) {
+        TurnDetector turns = turnDetector(o.turnDetection(), out);
+        // --serve: the caption page of both sides (no terminal view: the bot prints its progress)
+        LiveViews views = LiveViews.prepare(false, o.serve(), "InterviewBot", out, err)) {
       out.printf(
           "Joining LiveKit room %s as %s (%s voice, %s recogniser, turn detection %s, barge-in"
               + " %s); %d questions.%n",
@@ -168,12 +171,20 @@ public final class InterviewBot {
           AudioPipeline.builder()
               .stt(stt)
               .speakerMap(SpeakerMap.identity())
-              .turnDetector(turns)
+              .turnDetector(views.detector(turns)) // --serve meters its 16 kHz audio
               .closeTimeout(Duration.ofSeconds(3))
               .build();
       TranscriptionSession session = pipeline.startTranscription(room);
       Conversation talk = new Conversation(o, questions, room, tts, session, out);
-      session.events().subscribe(talk); // starts the session: the bot joins the room
+      TranscriptRecorder recorder = new TranscriptRecorder(o.out(), out);
+      try {
+        // the conversation (and the page) subscribe: the session starts, the bot joins the room
+        views.attach(session, room, recorder::finals, talk);
+      } catch (IOException e) {
+        err.println("error: --serve: " + e.getMessage());
+        session.close();
+        return ExitStatus.FAILED;
+      }
       if (o.captions()) {
         room.publishCaptions(session); // both sides' lines as live captions in the room
       }
@@ -186,7 +197,6 @@ public final class InterviewBot {
         bargeIn = BargeIn.start(session, policy.build(), talk::bargeIn);
       }
       talk.start(bargeIn);
-      TranscriptRecorder recorder = new TranscriptRecorder(o.out(), out);
       int code =
           SessionRunner.run(
               session,

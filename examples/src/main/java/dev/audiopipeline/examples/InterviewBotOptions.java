@@ -4,6 +4,7 @@ import static dev.audiopipeline.examples.cli.OptionValues.identity;
 import static dev.audiopipeline.examples.cli.OptionValues.seconds;
 import static dev.audiopipeline.examples.cli.OptionValues.value;
 
+import dev.audiopipeline.examples.live.ServeAddress;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.CharacterCodingException;
@@ -29,6 +30,7 @@ record InterviewBotOptions(
     String label,
     Duration answerTimeout,
     Duration waitTimeout,
+    @Nullable ServeAddress serve,
     boolean verbose,
     boolean help) {
 
@@ -54,6 +56,7 @@ record InterviewBotOptions(
     String label = "interviewer";
     Duration answer = Duration.ofSeconds(120);
     Duration wait = Duration.ofSeconds(300);
+    ServeAddress serve = null;
     for (int i = 0; i < args.length; i++) {
       int last = shared.accept(args, i);
       if (last >= 0) {
@@ -70,6 +73,7 @@ record InterviewBotOptions(
         case "--label" -> label = label(value(args, ++i, a));
         case "--answer-timeout" -> answer = seconds(value(args, ++i, a), a);
         case "--wait" -> wait = seconds(value(args, ++i, a), a);
+        case "--serve" -> serve = ServeAddress.parse(value(args, ++i, a), a);
         default ->
             throw new IllegalArgumentException(
                 "unknown option '"
@@ -77,7 +81,7 @@ record InterviewBotOptions(
                     + "': accepted --questions FILE, --out DIR, --candidate-identity ID,"
                     + " --stt NAME, --tts NAME, --turn-detection MODE, --no-barge-in,"
                     + " --no-captions, --label LABEL, --answer-timeout SECONDS, --wait SECONDS,"
-                    + " --verbose, --help");
+                    + " --serve PORT, --verbose, --help");
       }
     }
     shared.check();
@@ -97,6 +101,7 @@ record InterviewBotOptions(
         label,
         answer,
         wait,
+        serve,
         shared.verbose,
         shared.help);
   }
@@ -248,6 +253,9 @@ record InterviewBotOptions(
         --answer-timeout SECONDS  move on when an answer has not ended after this long
                                 (default: 120)
         --wait SECONDS          give up when no candidate has joined after this long (default: 300)
+        --serve PORT            a live caption page of both sides at http://127.0.0.1:PORT/
+                                (HOST:PORT to bind elsewhere; 0 for any free port): a lane per
+                                speaker, level meters, talk time, JSONL/SRT/VTT downloads
         --verbose               show the stack trace of an unexpected error
         --help                  this text
 

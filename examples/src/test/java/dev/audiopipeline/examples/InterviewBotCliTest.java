@@ -42,6 +42,7 @@ class InterviewBotCliTest {
             "--tts NAME",
             "--no-barge-in",
             "--no-captions",
+            "--serve PORT",
             "LIVEKIT_URL",
             "130");
   }
@@ -56,6 +57,8 @@ class InterviewBotCliTest {
     refused(run(room(), "--candidate-identity", " "), "--candidate-identity is blank");
     refused(run(room(), "--out"), "--out needs a value");
     refused(run(room(), "--label", " "), "--label ' '");
+    refused(run(room(), "--serve", "http"), "--serve 'http' is not a port", "0-65535");
+    refused(run(room(), "--serve", "70000"), "--serve '70000' is not a port");
   }
 
   @Test

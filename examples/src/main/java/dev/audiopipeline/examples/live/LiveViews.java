@@ -1,5 +1,6 @@
 package dev.audiopipeline.examples.live;
 
+import dev.audiopipeline.PipelineEvent;
 import dev.audiopipeline.Transcript;
 import dev.audiopipeline.TranscriptionSession;
 import dev.audiopipeline.TurnDetector;
@@ -11,14 +12,15 @@ import java.io.PrintStream;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Flow;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
- * {@code TranscribeInterview}'s live views in one place: the terminal view ({@code --tui}) and the
- * caption page ({@code --serve}), both fed from the session's events, with meters on the 16 kHz
- * audio the pipeline hands its turn detector. Without either option every method is a no-op and the
- * program behaves as before.
+ * The examples' live views in one place ({@code TranscribeInterview}, {@code InterviewBot}): the
+ * terminal view ({@code --tui}) and the caption page ({@code --serve}), both fed from the session's
+ * events, with meters on the 16 kHz audio the pipeline hands its turn detector. Without either
+ * option every method is a no-op and the program behaves as before.
  */
 public final class LiveViews implements AutoCloseable {
   private final boolean tui;
@@ -95,7 +97,25 @@ public final class LiveViews implements AutoCloseable {
   public void attach(
       TranscriptionSession session, AudioSource source, Supplier<List<Transcript>> finals)
       throws IOException {
+    attach(session, source, finals, null);
+  }
+
+  /**
+   * As {@link #attach(TranscriptionSession, AudioSource, Supplier)}, with {@code alongside}
+   * receiving the session's events through the views' own subscription, so that neither misses the
+   * first events (a session starts at its first subscriber). Without views, {@code alongside} alone
+   * is subscribed. {@code alongside} must request everything.
+   */
+  public void attach(
+      TranscriptionSession session,
+      AudioSource source,
+      Supplier<List<Transcript>> finals,
+      Flow.@Nullable Subscriber<PipelineEvent> alongside)
+      throws IOException {
     if (!tui && serve == null) {
+      if (alongside != null) {
+        session.events().subscribe(alongside);
+      }
       return;
     }
     this.session = session;
@@ -109,7 +129,10 @@ public final class LiveViews implements AutoCloseable {
                 -1,
                 null,
                 false));
-    session.events().subscribe(new SessionFeed(model, streams));
+    SessionFeed feed = new SessionFeed(model, streams);
+    session
+        .events()
+        .subscribe(alongside == null ? feed : new FanOut<PipelineEvent>(List.of(alongside, feed)));
     if (source instanceof LiveKitRoomSource room) {
       roomWatch = RoomWatch.start(room, model);
     }
