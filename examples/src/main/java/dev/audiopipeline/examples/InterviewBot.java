@@ -227,9 +227,11 @@ public final class InterviewBot {
         // first question, or never said a word the recogniser heard
         err.println(
             "error: "
-                + (talk.asked() == 0
-                    ? "the candidate left before the first question was asked"
-                    : "nothing the candidate said was heard")
+                + (!talk.candidateSeen()
+                    ? "no candidate joined before the room closed"
+                    : talk.asked() == 0
+                        ? "the candidate left before the first question was asked"
+                        : "nothing the candidate said was heard")
                 + "; the transcript holds the bot's side only");
         code = ExitStatus.NOTHING;
       }
@@ -315,6 +317,7 @@ public final class InterviewBot {
     private @Nullable Thread thread;
     private volatile @Nullable BargeIn bargeIn;
     private volatile boolean noCandidate;
+    private volatile boolean candidateSeen;
     private volatile @Nullable String failure;
     private volatile int asked;
     private volatile int lastPlayedChars;
@@ -370,6 +373,11 @@ public final class InterviewBot {
 
     int asked() {
       return asked;
+    }
+
+    /** Whether a stream of the candidate was ever seen. */
+    boolean candidateSeen() {
+      return candidateSeen;
     }
 
     /** Whether the candidate was asked a question and the transcript holds a line of theirs. */
@@ -594,6 +602,7 @@ public final class InterviewBot {
           }
           if (j.identity().equals(candidate)) {
             candidateStreams++;
+            candidateSeen = true;
             candidateGoneAt = -1;
           }
         } else if (e instanceof PipelineEvent.SpeakerLeft l) {

@@ -270,8 +270,8 @@ record InterviewBotOptions(
         0    the interview ran to its end (or the room closed); the transcript is written
         1    it failed (the room, the recogniser or the voice; what was said is still written)
         2    bad option, questions file, output directory or environment (nothing was started)
-        3    no candidate joined within --wait, the candidate left before the first question,
-             or nothing they said was heard (the files hold the bot's side)
+        3    no candidate joined within --wait or before the room closed, the candidate left
+             before the first question, or nothing they said was heard
         130  stopped by Ctrl-C (143 for SIGTERM); the transcript is written
 
       Cloud keys: ELEVENLABS_API_KEY (voice and recogniser), DEEPGRAM_API_KEY; the variables
