@@ -2,6 +2,7 @@ package dev.audiopipeline.livekit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.audiopipeline.testing.Await;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.List;
@@ -122,12 +123,12 @@ class LiveKitResumeProtocolTest {
         assertThat(session.iceServerUrls())
             .as("both connections start with the join's ICE servers")
             .containsExactly("stun:127.0.0.1:3478", "stun:127.0.0.1:3478");
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (source.resumeCount() == 0
-            || afterResume.stream().noneMatch(LivekitRtc.SignalRequest::hasSyncState)) {
-          assertThat(System.nanoTime()).as("resumed within %s", WAIT).isLessThan(deadline);
-          Thread.sleep(20);
-        }
+        Await.until(
+            WAIT,
+            "resumed",
+            () ->
+                source.resumeCount() > 0
+                    && afterResume.stream().anyMatch(LivekitRtc.SignalRequest::hasSyncState));
         assertThat(session.iceServerUrls())
             .as("after the resume both connections use the ReconnectResponse's ICE servers")
             .containsExactly(

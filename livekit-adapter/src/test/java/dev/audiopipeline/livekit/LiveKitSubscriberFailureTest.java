@@ -2,6 +2,7 @@ package dev.audiopipeline.livekit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.audiopipeline.testing.Await;
 import dev.onvoid.webrtc.RTCPeerConnectionState;
 import java.net.InetAddress;
 import java.time.Duration;
@@ -100,14 +101,10 @@ class LiveKitSubscriberFailureTest {
         assertThat(sub).isNotNull();
         sub.onConnectionChange(RTCPeerConnectionState.FAILED);
 
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (source.rejoinCount() == 0 || !listener.connections().contains("REJOINED 0")) {
-          assertThat(listener.await("failed", Duration.ZERO))
-              .as("the session does not fail")
-              .isNull();
-          assertThat(System.nanoTime()).as("rejoined within %s", WAIT).isLessThan(deadline);
-          Thread.sleep(20);
-        }
+        Await.until(
+            WAIT,
+            () -> "rejoined (connections: " + listener.connections() + ")",
+            () -> source.rejoinCount() > 0 && listener.connections().contains("REJOINED 0"));
         assertThat(listener.await("failed", Duration.ofMillis(200))).as("no failure").isNull();
       } finally {
         source.close();

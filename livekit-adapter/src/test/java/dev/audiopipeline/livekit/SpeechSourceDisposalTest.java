@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.audiopipeline.TtsChunk;
 import dev.audiopipeline.audio.AudioFormat;
+import dev.audiopipeline.testing.Await;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.List;
@@ -103,20 +104,15 @@ class SpeechSourceDisposalTest {
                             public void cancel() {}
                           }),
                   "hello");
-          long deadline = System.nanoTime() + WAIT.toNanos();
-          while (LiveKitRoomSource.LIVE_SPEECH_SOURCES.get() != before + 1) {
-            assertThat(System.nanoTime())
-                .as("cycle %d: the utterance hands its source to the room", cycle)
-                .isLessThan(deadline);
-            Thread.sleep(10);
-          }
-          deadline = System.nanoTime() + WAIT.toNanos();
-          while (RoomSession.LIVE_SPEECH_TRACKS.get() != tracksBefore + 1) {
-            assertThat(System.nanoTime())
-                .as("cycle %d: the room creates the track it asks to publish", cycle)
-                .isLessThan(deadline);
-            Thread.sleep(10);
-          }
+          int c = cycle;
+          Await.until(
+              WAIT,
+              () -> "cycle " + c + ": the utterance hands its source to the room",
+              () -> LiveKitRoomSource.LIVE_SPEECH_SOURCES.get() == before + 1);
+          Await.until(
+              WAIT,
+              () -> "cycle " + c + ": the room creates the track it asks to publish",
+              () -> RoomSession.LIVE_SPEECH_TRACKS.get() == tracksBefore + 1);
         } finally {
           source.close();
         }

@@ -2,6 +2,7 @@ package dev.audiopipeline.livekit.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.audiopipeline.testing.Await;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -56,7 +57,14 @@ class AgentWorkerDispatchE2ETest {
       // no dispatch: the automatic one is for unnamed workers only; none of the named gets a job.
       // A negative, so it needs a while: the server dispatches within 1 s when it does (see the
       // spread test's figures), 5 s is ample.
-      Thread.sleep(5000);
+      assertThat(
+              Await.holds(
+                  Duration.ofSeconds(5),
+                  () ->
+                      workers.stream()
+                          .anyMatch(w -> !w.matching(l -> l.contains(" job-start ")).isEmpty())))
+          .as("a named worker got a job without a dispatch")
+          .isFalse();
       for (E2E.Child w : workers) {
         assertThat(w.matching(l -> l.contains(" job-start "))).as("jobs of %s", w.name).isEmpty();
       }
@@ -74,11 +82,9 @@ class AgentWorkerDispatchE2ETest {
       E2E.createDispatch(room, pubName, "meta-2");
       E2E.createDispatch(room, partName, "meta-3");
       for (E2E.Child w : List.of(p, q)) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (System.nanoTime() < deadline
-            && w.matching(l -> l.contains(" job-start " + room + " ")).size() < 2) {
-          Thread.sleep(100);
-        }
+        Await.holds(
+            Duration.ofSeconds(60),
+            () -> w.matching(l -> l.contains(" job-start " + room + " ")).size() >= 2);
         List<String> targets = new ArrayList<>();
         for (E2E.Child.Line l : w.matching(x -> x.contains(" job-start " + room + " "))) {
           String[] f = l.text().split(" ");
@@ -91,16 +97,8 @@ class AgentWorkerDispatchE2ETest {
       }
       assertThat(r.matching(l -> l.contains(" job-start "))).hasSize(1);
       // a job starts before its bot has joined the room: poll for the bots, do not look once
-      long bots = 0;
-      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-      while (System.nanoTime() < deadline) {
-        bots = E2E.participants(room).stream().filter(TranscriptionJob::isAgent).distinct().count();
-        if (bots >= 5) {
-          break;
-        }
-        Thread.sleep(200);
-      }
-      assertThat(bots).as("bots in the room: 1 room job + 2 + 2").isEqualTo(5);
+      Await.holds(Duration.ofSeconds(60), () -> agentsIn(room) >= 5);
+      assertThat(agentsIn(room)).as("bots in the room: 1 room job + 2 + 2").isEqualTo(5);
 
       pub.await(
           l -> l.contains("\"event\":\"playback_done\""),
@@ -138,6 +136,18 @@ class AgentWorkerDispatchE2ETest {
       if (pub != null) {
         pub.close();
       }
+    }
+  }
+
+  /** The agents (bots) in {@code room}, from the server's participant list. */
+  private static long agentsIn(String room) {
+    try {
+      return E2E.participants(room).stream().filter(TranscriptionJob::isAgent).distinct().count();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
     }
   }
 }
