@@ -16,6 +16,9 @@ import livekit.LivekitRtc;
  * relay-only ICE when the server asks for it ({@code ClientConfiguration.force_relay}).
  */
 final class PeerConnectionConfig {
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(PeerConnectionConfig.class);
+
   private PeerConnectionConfig() {}
 
   static RTCConfiguration of(List<LivekitRtc.ICEServer> iceServers, boolean forceRelay) {
@@ -45,6 +48,50 @@ final class PeerConnectionConfig {
     if (c != null && c.iceServers != null) {
       for (RTCIceServer s : c.iceServers) {
         out.addAll(s.urls);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Replaces the ICE servers of {@code pc} (a resume's {@code ReconnectResponse} names them anew),
+   * keeping the rest of the configuration; the next ICE gathering uses them. A failure is logged:
+   * the connection keeps its old servers.
+   */
+  static void updateIceServers(
+      dev.onvoid.webrtc.RTCPeerConnection pc,
+      List<LivekitRtc.ICEServer> iceServers,
+      boolean forceRelay,
+      String logPrefix) {
+    try {
+      pc.setConfiguration(of(iceServers, forceRelay));
+    } catch (RuntimeException | Error e) {
+      LOG.warn("{} - cannot apply the server's ICE servers: {}", logPrefix, e.toString());
+    }
+  }
+
+  /**
+   * The data channels among {@code channels} with an SCTP stream id (label and id, on {@code
+   * target}), for a resume's {@code SyncState}; a channel without an id yet is left out.
+   */
+  static List<LivekitRtc.DataChannelInfo> dataChannelInfos(
+      Iterable<dev.onvoid.webrtc.RTCDataChannel> channels,
+      LivekitRtc.SignalTarget target,
+      String logPrefix) {
+    List<LivekitRtc.DataChannelInfo> out = new ArrayList<>(2);
+    for (dev.onvoid.webrtc.RTCDataChannel c : channels) {
+      try {
+        int id = c.getId();
+        if (id >= 0) {
+          out.add(
+              LivekitRtc.DataChannelInfo.newBuilder()
+                  .setLabel(c.getLabel())
+                  .setId(id)
+                  .setTarget(target)
+                  .build());
+        }
+      } catch (RuntimeException | Error e) {
+        LOG.debug("{} - data channel info unavailable: {}", logPrefix, e.toString());
       }
     }
     return out;

@@ -150,26 +150,11 @@ final class PublisherTransport implements PeerConnectionObserver {
    * keeps them mapped (event thread). A channel whose id is not yet assigned is left out.
    */
   List<LivekitRtc.DataChannelInfo> dataChannelInfos() {
-    List<LivekitRtc.DataChannelInfo> out = new ArrayList<>(2);
     if (closed) {
-      return out;
+      return new ArrayList<>(0);
     }
-    for (RTCDataChannel c : List.of(reliable, lossy)) {
-      try {
-        int id = c.getId();
-        if (id >= 0) {
-          out.add(
-              LivekitRtc.DataChannelInfo.newBuilder()
-                  .setLabel(c.getLabel())
-                  .setId(id)
-                  .setTarget(LivekitRtc.SignalTarget.PUBLISHER)
-                  .build());
-        }
-      } catch (RuntimeException | Error e) {
-        log.debug("{} - data channel info unavailable: {}", logPrefix, e.toString());
-      }
-    }
-    return out;
+    return PeerConnectionConfig.dataChannelInfos(
+        List.of(reliable, lossy), LivekitRtc.SignalTarget.PUBLISHER, logPrefix);
   }
 
   /** Whether an offer was ever made (the first data or track negotiates). */
@@ -500,11 +485,7 @@ final class PublisherTransport implements PeerConnectionObserver {
     if (closed) {
       return;
     }
-    try {
-      pc.setConfiguration(PeerConnectionConfig.of(iceServers, forceRelay));
-    } catch (RuntimeException | Error e) {
-      log.warn("{} - cannot apply the server's ICE servers: {}", logPrefix, e.toString());
-    }
+    PeerConnectionConfig.updateIceServers(pc, iceServers, forceRelay, logPrefix);
   }
 
   /** The ICE server URLs this connection uses now. */

@@ -224,28 +224,13 @@ final class SubscriberTransport implements PeerConnectionObserver {
    * SyncState}, so the server keeps them mapped. A channel without an id yet is left out.
    */
   List<LivekitRtc.DataChannelInfo> dataChannelInfos() {
-    List<LivekitRtc.DataChannelInfo> out = new ArrayList<>(2);
     if (closed) {
-      return out;
+      return new ArrayList<>(0);
     }
     synchronized (dataChannels) {
-      for (RTCDataChannel c : dataChannels) {
-        try {
-          int id = c.getId();
-          if (id >= 0) {
-            out.add(
-                LivekitRtc.DataChannelInfo.newBuilder()
-                    .setLabel(c.getLabel())
-                    .setId(id)
-                    .setTarget(LivekitRtc.SignalTarget.SUBSCRIBER)
-                    .build());
-          }
-        } catch (RuntimeException | Error e) {
-          log.debug("{} - data channel info unavailable: {}", logPrefix, e.toString());
-        }
-      }
+      return PeerConnectionConfig.dataChannelInfos(
+          dataChannels, LivekitRtc.SignalTarget.SUBSCRIBER, logPrefix);
     }
-    return out;
   }
 
   /**
@@ -257,11 +242,7 @@ final class SubscriberTransport implements PeerConnectionObserver {
     if (closed) {
       return;
     }
-    try {
-      pc.setConfiguration(PeerConnectionConfig.of(iceServers, forceRelay));
-    } catch (RuntimeException | Error e) {
-      log.warn("{} - cannot apply the server's ICE servers: {}", logPrefix, e.toString());
-    }
+    PeerConnectionConfig.updateIceServers(pc, iceServers, forceRelay, logPrefix);
   }
 
   /** The ICE server URLs this connection uses now. */
